@@ -1,0 +1,40 @@
+"""clickhouse-byoc: one ClickHouse BYOC installation per (AWS account, region) stack.
+
+Reads the settings once, then wires each layer's outputs into the next layer's args.
+"""
+
+import pulumi
+
+from components import settings as config
+from components.cidr import plan_subnets
+from components.network import ByocVpc, ByocVpcArgs
+from components.providers import aws_provider, resolve_zones
+
+settings = config.load()
+for warning in settings.warnings:
+    pulumi.log.warn(warning)
+names = settings.names
+
+aws = aws_provider(settings)
+zones = resolve_zones(settings, aws)
+
+network = ByocVpc(
+    names.aws("network"),
+    ByocVpcArgs(
+        names=names,
+        plan=plan_subnets(settings.vpc_cidr, settings.pod_cidr),
+        availability_zones=zones,
+        nat_gateways=settings.nat_gateways,
+        region=settings.region,
+    ),
+    opts=pulumi.ResourceOptions(providers=[aws]),
+)
+
+pulumi.export("deployment_id", settings.deployment_id)
+pulumi.export("availability_zones", list(zones))
+pulumi.export("vpc_id", network.vpc_id)
+pulumi.export("vpc_cidr", network.cidr_block)
+pulumi.export("public_subnet_ids", network.public_subnet_ids)
+pulumi.export("private_subnet_ids", network.private_subnet_ids)
+pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
+pulumi.export("private_route_table_ids", network.private_route_table_ids)

@@ -1,0 +1,1 @@
+"""clickhouse-byoc components: one module per layer, plus pure helpers (naming, cidr, settings)."""

@@ -1,0 +1,70 @@
+"""Names and mandatory tags for everything the program creates.
+
+One module owns naming so the `ClickHouse-cloud` prefix, which the vendor's management role is
+scoped to and the policy pack enforces, is decided in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PROJECT = "clickhouse-byoc"
+PREFIX = "ClickHouse-cloud"
+LOWER_PREFIX = PREFIX.lower()
+
+# The tag the vendor role's IAM conditions key on; its value is fixed.
+BYOC_TAG = "clickhouse-byoc"
+DEPLOYMENT_TAG = "clickhouse-byoc/deployment"
+MANAGED_BY_TAG = "managed-by"
+
+DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]$")
+
+
+def deployment_id_from_stack(stack: str) -> str:
+    """The default deployment id: the stack name lowercased, other characters turned into hyphens."""
+    derived = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", derived)[:20].rstrip("-")
+
+
+def mandatory_tags(deployment_id: str) -> dict[str, str]:
+    """Tags every taggable AWS resource carries, through the provider's default_tags."""
+    return {
+        BYOC_TAG: "true",
+        DEPLOYMENT_TAG: deployment_id,
+        MANAGED_BY_TAG: "pulumi",
+    }
+
+
+@dataclass(frozen=True)
+class Names:
+    """Builds every AWS, Kubernetes and Pulumi name for one deployment."""
+
+    deployment_id: str
+    """The validated deployment id (lowercase letters, digits, hyphens, 3-20 chars)."""
+    account_id: str
+    """The customer account; makes globally unique names (S3) unique per account."""
+
+    def aws(self, what: str) -> str:
+        """`ClickHouse-cloud-<id>-<what>`: AWS names and Pulumi logical names."""
+        return f"{PREFIX}-{self.deployment_id}-{what}" if what else f"{PREFIX}-{self.deployment_id}"
+
+    def lower(self, what: str) -> str:
+        """`clickhouse-cloud-<id>-<what>` where AWS or Kubernetes demand lowercase."""
+        return self.aws(what).lower()
+
+    def bucket(self, what: str) -> str:
+        """A globally unique S3 bucket name: `clickhouse-cloud-<id>-<what>-<account>`, at most 63 chars."""
+        name = f"{self.lower(what)}-{self.account_id}"
+        if len(name) > 63:
+            raise ValueError(f"bucket name {name!r} is longer than 63 characters")
+        return name
+
+    @property
+    def cluster(self) -> str:
+        """The EKS cluster name, `ClickHouse-cloud-<id>`: the bootstrap role's EKS rights match it."""
+        return self.aws("")
+
+    def tags(self, extra: dict[str, str]) -> dict[str, str]:
+        """The provider's default tags: the user's extra tags under the mandatory ones."""
+        return {**extra, **mandatory_tags(self.deployment_id)}

@@ -1,0 +1,245 @@
+"""The customer BYOC VPC: subnets per zone, internet and NAT egress, the S3 gateway endpoint.
+
+Creates the VPC (DNS support and hostnames on), an internet gateway, one public and one private
+subnet per zone (plus one pod subnet per zone on a secondary range when a pod range is set), NAT
+gateways with Elastic IPs, route tables, an S3 gateway endpoint on every private route table, and
+takes over the VPC's default security group to strip all of its rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cidr import SubnetPlan
+from components.naming import Names
+
+TYPE = "clickhouse-byoc:network:ByocVpc"
+ELB_ROLE_TAG = "kubernetes.io/role/elb"
+INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
+SUBNET_ROLE_TAG = "clickhouse-byoc/subnet-role"
+
+
+@dataclass(frozen=True)
+class ByocVpcArgs:
+    """Inputs of the BYOC VPC."""
+
+    names: Names
+    """Naming for the deployment (Name tags)."""
+    plan: SubnetPlan
+    """The validated subnet plan (see components.cidr.plan_subnets)."""
+    availability_zones: tuple[str, ...]
+    """The three zones, in plan order."""
+    nat_gateways: str
+    """`one-per-az` (a NAT gateway in each zone) or `single` (one, in the first zone)."""
+    region: str
+    """The region, for the S3 endpoint's service name."""
+
+
+def nat_zone_indexes(mode: str) -> list[int]:
+    """Which zones get a NAT gateway."""
+    return [0, 1, 2] if mode == "one-per-az" else [0]
+
+
+def nat_for_zone(mode: str, zone: int) -> int:
+    """Index (into `nat_zone_indexes`) of the NAT gateway a zone's private subnets route through."""
+    return zone if mode == "one-per-az" else 0
+
+
+def zone_suffix(zone: str) -> str:
+    """`a` for us-west-2a: short enough for names, stable for a given zone."""
+    return zone[-1]
+
+
+class ByocVpc(pulumi.ComponentResource):
+    """The dedicated customer BYOC VPC."""
+
+    vpc_id: pulumi.Output[str]
+    cidr_block: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    pod_subnet_ids: pulumi.Output[list[str]]
+    private_route_table_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: ByocVpcArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        plan, names, zones = args.plan, args.names, args.availability_zones
+        child = pulumi.ResourceOptions(parent=self)
+
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=plan.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": names.aws("vpc")},
+            opts=child,
+        )
+
+        # Adopting the default security group removes every rule it has: nothing can use it by
+        # accident to open traffic.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": names.aws("default-sg-unused")},
+            opts=child,
+        )
+
+        igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=vpc.id, tags={"Name": names.aws("igw")}, opts=child
+        )
+
+        # Replacing a subnet in place would collide with its own CIDR: delete first, and let AWS
+        # refuse while anything still runs in it.
+        subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        public = [
+            aws.ec2.Subnet(
+                f"{name}-public-{i}",
+                vpc_id=vpc.id,
+                cidr_block=block,
+                availability_zone=zones[i],
+                map_public_ip_on_launch=False,
+                tags={
+                    "Name": names.aws(f"public-{zone_suffix(zones[i])}"),
+                    ELB_ROLE_TAG: "1",
+                    SUBNET_ROLE_TAG: "public",
+                },
+                opts=subnet_opts,
+            )
+            for i, block in enumerate(plan.public.cidrs)
+        ]
+        private = [
+            aws.ec2.Subnet(
+                f"{name}-private-{i}",
+                vpc_id=vpc.id,
+                cidr_block=block,
+                availability_zone=zones[i],
+                tags={
+                    "Name": names.aws(f"private-{zone_suffix(zones[i])}"),
+                    INTERNAL_ELB_ROLE_TAG: "1",
+                    SUBNET_ROLE_TAG: "private",
+                },
+                opts=subnet_opts,
+            )
+            for i, block in enumerate(plan.private.cidrs)
+        ]
+        pods: list[aws.ec2.Subnet] = []
+        if plan.pods is not None:
+            secondary = aws.ec2.VpcIpv4CidrBlockAssociation(
+                f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=child
+            )
+            pods = [
+                aws.ec2.Subnet(
+                    f"{name}-pods-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=block,
+                    availability_zone=zones[i],
+                    tags={"Name": names.aws(f"pods-{zone_suffix(zones[i])}"), SUBNET_ROLE_TAG: "pods"},
+                    opts=pulumi.ResourceOptions.merge(
+                        subnet_opts, pulumi.ResourceOptions(depends_on=[secondary])
+                    ),
+                )
+                for i, block in enumerate(plan.pods.cidrs)
+            ]
+
+        public_rt = aws.ec2.RouteTable(
+            f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": names.aws("public")}, opts=child
+        )
+        aws.ec2.Route(
+            f"{name}-public-default",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
+        )
+        for i, subnet in enumerate(public):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{i}-rta",
+                subnet_id=subnet.id,
+                route_table_id=public_rt.id,
+                opts=child,
+            )
+
+        nats = []
+        for i in nat_zone_indexes(args.nat_gateways):
+            eip = aws.ec2.Eip(
+                f"{name}-nat-{i}-eip",
+                domain="vpc",
+                tags={"Name": names.aws(f"nat-{zone_suffix(zones[i])}")},
+                opts=child,
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{i}",
+                    allocation_id=eip.id,
+                    subnet_id=public[i].id,
+                    connectivity_type="public",
+                    tags={"Name": names.aws(f"nat-{zone_suffix(zones[i])}")},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+
+        # One private route table per zone whatever the NAT mode, so switching modes changes a
+        # route, never a table or an association.
+        private_rts = []
+        for i, subnet in enumerate(private):
+            rt = aws.ec2.RouteTable(
+                f"{name}-private-{i}-rt",
+                vpc_id=vpc.id,
+                tags={"Name": names.aws(f"private-{zone_suffix(zones[i])}")},
+                opts=child,
+            )
+            aws.ec2.Route(
+                f"{name}-private-{i}-default",
+                route_table_id=rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[nat_for_zone(args.nat_gateways, i)].id,
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{i}-rta",
+                subnet_id=subnet.id,
+                route_table_id=rt.id,
+                opts=child,
+            )
+            private_rts.append(rt)
+        for i, subnet in enumerate(pods):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-pods-{i}-rta",
+                subnet_id=subnet.id,
+                route_table_id=private_rts[i].id,
+                opts=child,
+            )
+
+        # ClickHouse reads S3 heavily; through the gateway endpoint that traffic is free and stays
+        # off the NAT gateways, which bill per GB.
+        aws.ec2.VpcEndpoint(
+            f"{name}-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{args.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in private_rts],
+            tags={"Name": names.aws("s3")},
+            opts=child,
+        )
+
+        self.vpc_id = vpc.id
+        self.cidr_block = vpc.cidr_block
+        self.availability_zones = list(zones)
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self.pod_subnet_ids = pulumi.Output.all(*[s.id for s in pods]) if pods else pulumi.Output.from_input([])
+        self.private_route_table_ids = pulumi.Output.all(*[rt.id for rt in private_rts])
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "cidr_block": self.cidr_block,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "pod_subnet_ids": self.pod_subnet_ids,
+                "private_route_table_ids": self.private_route_table_ids,
+            }
+        )

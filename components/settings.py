@@ -1,0 +1,375 @@
+"""Validated settings: the only module that reads Pulumi configuration.
+
+`parse` is pure: it takes the raw configuration map (what the Pulumi CLI hands the program: every
+value a string, objects and lists as JSON) and either returns a frozen `Settings` or raises
+`ConfigError` listing every problem, one line each:
+`clickhouse-byoc:<key>: <value>: <problem>; <fix>`. `load` feeds it the running stack's config.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components import cidr, naming
+
+NS = naming.PROJECT
+NAT_MODES = ("one-per-az", "single")
+
+# Every default, in one place. Pulumi.yaml declares the same values (a test keeps them equal).
+DEFAULTS: dict[str, Any] = {
+    "vpcCidr": "10.0.0.0/22",
+    "natGateways": "one-per-az",
+    "peerings": [],
+    "tags": {},
+}
+# Keys with no default: required ones, and ones whose absence means something.
+REQUIRED = ("accountId",)
+OPTIONAL = ("deploymentId", "availabilityZones", "podCidr")
+KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL)
+PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region")
+
+# Offline synth cannot decrypt `secure:` values; it substitutes these (a valid shape, clearly fake).
+SECRET_PLACEHOLDER = "offline-synth-placeholder"
+
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+# The source: "/23 is possible but may limit the deployment to about 30 ClickHouse server pods".
+SMALL_VPC_WARNING = (
+    "clickhouse-byoc:vpcCidr: {cidr}: a /23 leaves {ips} usable private IPs for nodes and pods "
+    "(about 30 ClickHouse server pods); set podCidr (a range in 100.64.0.0/10) or use a /22 or larger"
+)
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid configuration. `problems` holds one line per problem; raised before any resource."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__(
+            f"{count} configuration problem{'s' if count != 1 else ''}:\n" + "\n".join(self.problems)
+        )
+
+
+@dataclass(frozen=True)
+class Peering:
+    """A VPC the BYOC VPC will be peered with (validated now, created by a later layer)."""
+
+    name: str
+    """Unique lowercase name of the peering."""
+    cidr: str
+    """The peer VPC's range; must not overlap the BYOC ranges or other peers."""
+    vpc_id: str | None = None
+    """The peer VPC id, when known."""
+    account_id: str | None = None
+    """The peer's AWS account, when it is not the customer account."""
+    region: str | None = None
+    """The peer's region, when it is not `aws:region`."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program reads from configuration, validated, with defaults applied."""
+
+    project: str
+    """The Pulumi project name."""
+    stack: str
+    """The Pulumi stack name."""
+    region: str
+    """`aws:region`: where everything is deployed."""
+    account_id: str
+    """The customer account; the AWS provider refuses credentials for any other."""
+    deployment_id: str
+    """Lowercase id in every name (3-20 chars)."""
+    availability_zones: tuple[str, ...] | None
+    """Three zones of the region, or None to use the region's first three."""
+    vpc_cidr: str
+    """Primary VPC range (RFC 1918, /16-/23)."""
+    pod_cidr: str | None
+    """Optional secondary range in 100.64.0.0/10 for pod IPs."""
+    nat_gateways: str
+    """`one-per-az` or `single`."""
+    peerings: tuple[Peering, ...]
+    """Peer VPCs to plan for."""
+    tags: Mapping[str, str]
+    """The user's extra tags (the mandatory ones are added by `names.tags`)."""
+    warnings: tuple[str, ...] = ()
+    """Accepted but questionable choices, logged as warnings."""
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+    """Keys (without namespace) whose values are secrets."""
+
+    @property
+    def names(self) -> naming.Names:
+        return naming.Names(self.deployment_id, self.account_id)
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return self.names.tags(dict(self.tags))
+
+
+class _Problems:
+    def __init__(self, secret_keys: frozenset[str]):
+        self.lines: list[str] = []
+        self._secret = secret_keys
+
+    def add(self, key: str, value: Any, problem: str) -> None:
+        top = key.split(".")[0].split("[")[0]
+        if value is None:
+            shown = "(not set)"
+        elif top in self._secret:
+            shown = "[secret]"
+        elif isinstance(value, str):
+            shown = value
+        else:
+            shown = json.dumps(value)
+        full = key if ":" in key else f"{NS}:{key}"
+        self.lines.append(f"{full}: {shown}: {problem}")
+
+
+def _decode(raw: str | None) -> Any:
+    """Pulumi hands objects and lists over as JSON text and everything else as plain text."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _region(raw: Mapping[str, str], p: _Problems) -> str:
+    region = raw.get("aws:region")
+    if not region:
+        p.add("aws:region", None, "required; run `pulumi config set aws:region us-west-2` (your region)")
+    elif not REGION_RE.match(region):
+        p.add("aws:region", region, "not an AWS region name; use a name such as us-west-2")
+    return region or ""
+
+
+def _account(raw: Mapping[str, str], p: _Problems) -> str:
+    value = raw.get(f"{NS}:accountId")
+    if not value:
+        p.add("accountId", None, "required; run `pulumi config set accountId <your 12-digit AWS account id>`")
+    elif not ACCOUNT_RE.match(value):
+        p.add("accountId", value, "not a 12-digit AWS account id; use the id `aws sts get-caller-identity` shows")
+    return value or ""
+
+
+def _deployment_id(raw: Mapping[str, str], stack: str, p: _Problems) -> str:
+    value = raw.get(f"{NS}:deploymentId")
+    fix = "use 3-20 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
+    if value is None:
+        derived = naming.deployment_id_from_stack(stack)
+        if not naming.DEPLOYMENT_ID_RE.match(derived):
+            p.add("deploymentId", None, f"cannot be derived from stack name {stack!r}; set it: {fix}")
+        return derived
+    if not naming.DEPLOYMENT_ID_RE.match(value):
+        p.add("deploymentId", value, f"invalid deployment id; {fix}")
+    return value
+
+
+def _zones(raw: Mapping[str, str], region: str, p: _Problems) -> tuple[str, ...] | None:
+    text = raw.get(f"{NS}:availabilityZones")
+    if text is None:
+        return None
+    value = _decode(text)
+    fix = f"list exactly 3 distinct zones of {region or 'aws:region'}, e.g. [\"{region or 'us-west-2'}a\", ...]"
+    if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
+        p.add("availabilityZones", value, f"not a list of zone names; {fix}")
+        return None
+    zone_re = re.compile(rf"^{re.escape(region)}[a-z]$")
+    bad = [z for z in value if not zone_re.match(z)]
+    if bad:
+        p.add("availabilityZones", value, f"{', '.join(bad)} not a zone of {region}; {fix}")
+    elif len(value) != 3 or len(set(value)) != 3:
+        p.add("availabilityZones", value, f"{len(set(value))} distinct zones given; {fix}")
+    return tuple(value)
+
+
+def _vpc_cidr(raw: Mapping[str, str], p: _Problems) -> str:
+    value = raw.get(f"{NS}:vpcCidr", DEFAULTS["vpcCidr"])
+    problem = cidr.vpc_cidr_problem(value)
+    if problem:
+        p.add("vpcCidr", value, problem)
+    return value
+
+
+def _pod_cidr(raw: Mapping[str, str], p: _Problems) -> str | None:
+    value = raw.get(f"{NS}:podCidr")
+    if value in (None, ""):
+        return None
+    problem = cidr.pod_cidr_problem(value)
+    if problem:
+        p.add("podCidr", value, problem)
+    return value
+
+
+def _nat(raw: Mapping[str, str], p: _Problems) -> str:
+    value = raw.get(f"{NS}:natGateways", DEFAULTS["natGateways"])
+    if value not in NAT_MODES:
+        p.add("natGateways", value, "unknown mode; use one-per-az (zone-resilient egress) or single (cheaper)")
+    return value
+
+
+def _tags(raw: Mapping[str, str], deployment_id: str, p: _Problems) -> dict[str, str]:
+    text = raw.get(f"{NS}:tags")
+    value = DEFAULTS["tags"] if text is None else _decode(text)
+    if not isinstance(value, dict):
+        p.add("tags", value, "not a map; set it as a map of tag key to value, e.g. {\"team\": \"data\"}")
+        return {}
+    mandatory = naming.mandatory_tags(deployment_id)
+    tags: dict[str, str] = {}
+    for key, val in value.items():
+        if not isinstance(val, (str, int, float, bool)) or isinstance(val, bool):
+            p.add(f"tags.{key}", val, "tag values must be strings; quote the value")
+            continue
+        val = str(val)
+        if key.lower().startswith("aws:"):
+            p.add(f"tags.{key}", val, "the aws: prefix is reserved by AWS; use another key")
+        elif not 1 <= len(key) <= 128 or not TAG_CHARS_RE.match(key):
+            p.add(f"tags.{key}", val, "invalid tag key; use 1-128 letters, digits, spaces and _.:/=+-@")
+        elif len(val) > 256 or not TAG_CHARS_RE.match(val):
+            p.add(f"tags.{key}", val, "invalid tag value; use at most 256 letters, digits, spaces and _.:/=+-@")
+        elif key in mandatory and val != mandatory[key]:
+            p.add(f"tags.{key}", val, f"overrides a mandatory tag (it must be {mandatory[key]!r}); remove it")
+        else:
+            tags[key] = val
+    # 50 tags per resource; keep room for Name, the mandatory ones and Kubernetes' own.
+    if len(tags) > 40:
+        p.add("tags", f"{len(tags)} tags", "too many; AWS allows 50 per resource and the program needs 10: use at most 40")
+    return tags
+
+
+def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: _Problems) -> tuple[Peering, ...]:
+    text = raw.get(f"{NS}:peerings")
+    value = DEFAULTS["peerings"] if text is None else _decode(text)
+    if not isinstance(value, list):
+        p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId?, accountId?, region?} maps")
+        return ()
+    peerings: list[Peering] = []
+    seen: dict[str, int] = {}
+    taken = dict(ranges)
+    for i, item in enumerate(value):
+        key = f"peerings[{i}]"
+        if not isinstance(item, dict):
+            p.add(key, item, "not a map; use {name, cidr, vpcId?, accountId?, region?}")
+            continue
+        for extra in sorted(set(item) - set(PEERING_KEYS)):
+            p.add(f"{key}.{extra}", item[extra], f"unknown key; use only {', '.join(PEERING_KEYS)}")
+        name, block = item.get("name"), item.get("cidr")
+        if not isinstance(name, str) or not PEERING_NAME_RE.match(name):
+            p.add(f"{key}.name", name, "required lowercase name of 1-32 letters, digits and hyphens")
+        elif name in seen:
+            p.add(f"{key}.name", name, f"duplicate of peerings[{seen[name]}]; give each peering its own name")
+        else:
+            seen[name] = i
+        net = cidr.parse_network(block) if isinstance(block, str) else None
+        if net is None:
+            p.add(f"{key}.cidr", block, "required IPv4 CIDR of the peer VPC without host bits, e.g. 10.1.0.0/16")
+        else:
+            clash = next((what for what, other in taken.items() if net.overlaps(other)), None)
+            if clash:
+                p.add(f"{key}.cidr", block, f"overlaps {clash} ({taken[clash]}); peered ranges must not overlap: pick a disjoint range")
+            else:
+                taken[f"peerings[{i}]"] = net
+        vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")
+        if vpc_id is not None and not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
+            p.add(f"{key}.vpcId", vpc_id, "not a VPC id; use the peer's id, e.g. vpc-0a1b2c3d4e5f67890")
+        if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
+            p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
+        if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
+            p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
+        if isinstance(name, str) and isinstance(block, str):
+            peerings.append(Peering(name, block, vpc_id, account, peer_region or None))
+    return tuple(peerings)
+
+
+def _unknown_keys(raw: Mapping[str, str], p: _Problems) -> None:
+    for key in sorted(raw):
+        if not key.startswith(f"{NS}:"):
+            continue
+        short = key[len(NS) + 1 :]
+        if short not in KNOWN_KEYS:
+            close = difflib.get_close_matches(short, sorted(KNOWN_KEYS), n=1)
+            hint = f"did you mean {close[0]}?" if close else "see the configuration table in README.md"
+            p.add(short, raw[key], f"unknown key; {hint} (remove it with `pulumi config rm {short}`)")
+
+
+def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
+    """Validates the raw configuration map; raises ConfigError listing every problem."""
+    p = _Problems(secret_keys)
+    _unknown_keys(raw, p)
+    region = _region(raw, p)
+    account_id = _account(raw, p)
+    deployment_id = _deployment_id(raw, stack, p)
+    zones = _zones(raw, region, p)
+    vpc_cidr = _vpc_cidr(raw, p)
+    pod_cidr = _pod_cidr(raw, p)
+    nat = _nat(raw, p)
+    tags = _tags(raw, deployment_id, p)
+
+    ranges: dict[str, ipaddress.IPv4Network] = {}
+    vpc_ok = cidr.vpc_cidr_problem(vpc_cidr) is None
+    pod_ok = pod_cidr is not None and cidr.pod_cidr_problem(pod_cidr) is None
+    if vpc_ok:
+        ranges["vpcCidr"] = ipaddress.ip_network(vpc_cidr)
+    if pod_ok:
+        ranges["podCidr"] = ipaddress.ip_network(pod_cidr)
+    peerings = _peerings(raw, ranges, p)
+
+    if p.lines:
+        raise ConfigError(p.lines)
+
+    warnings = []
+    if ipaddress.ip_network(vpc_cidr).prefixlen == 23 and pod_cidr is None:
+        ips = cidr.plan_subnets(vpc_cidr).private.usable_total
+        warnings.append(SMALL_VPC_WARNING.format(cidr=vpc_cidr, ips=ips))
+
+    return Settings(
+        project=NS,
+        stack=stack,
+        region=region,
+        account_id=account_id,
+        deployment_id=deployment_id,
+        availability_zones=zones,
+        vpc_cidr=str(ipaddress.ip_network(vpc_cidr)),
+        pod_cidr=str(ipaddress.ip_network(pod_cidr)) if pod_cidr else None,
+        nat_gateways=nat,
+        peerings=peerings,
+        tags=tags,
+        warnings=tuple(warnings),
+        secret_keys=secret_keys,
+    )
+
+
+def _runtime_config() -> tuple[dict[str, str], frozenset[str]]:
+    """The running stack's whole configuration map and its secret keys."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    env_secret = set(runtime_config.get_config_secret_keys_env())
+    secret = frozenset(
+        k.split(":", 1)[1]
+        for k in raw
+        if k.startswith(f"{NS}:") and (k in env_secret or runtime_config.is_config_secret(k))
+    )
+    return {k: str(v) for k, v in raw.items()}, secret
+
+
+def load() -> Settings:
+    """Reads and validates the running stack's configuration (raises ConfigError)."""
+    raw, secret = _runtime_config()
+    return parse(raw, pulumi.get_stack(), secret)

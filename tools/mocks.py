@@ -1,0 +1,222 @@
+"""Pulumi mocks that fabricate realistic ids and ARNs, and a monitor that records registrations.
+
+Shared by the offline synth and the component tests, so documents built from mocked outputs read
+like the real thing (`arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-...`). Ids are derived
+from the resource name, so two runs of the same program give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+SECRET = "[secret]"
+
+# EC2 resource types: id prefix and ARN resource type.
+_EC2: dict[str, tuple[str, str]] = {
+    "aws:ec2/vpc:Vpc": ("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": ("subnet", "subnet"),
+    "aws:ec2/internetGateway:InternetGateway": ("igw", "internet-gateway"),
+    "aws:ec2/natGateway:NatGateway": ("nat", "natgateway"),
+    "aws:ec2/eip:Eip": ("eipalloc", "elastic-ip"),
+    "aws:ec2/routeTable:RouteTable": ("rtb", "route-table"),
+    "aws:ec2/route:Route": ("r-rtb", "route"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("rtbassoc", "route-table-association"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("vpce", "vpc-endpoint"),
+    "aws:ec2/securityGroup:SecurityGroup": ("sg", "security-group"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("sg", "security-group"),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": ("sgrule", "security-group-rule"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("sgr", "security-group-rule"),
+    "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": ("vpc-cidr-assoc", "vpc"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("lt", "launch-template"),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("pcx", "vpc-peering-connection"),
+}
+
+
+def _hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+class ByocMocks(pulumi.runtime.Mocks):
+    """Mocks answering like AWS would for one account and region."""
+
+    def __init__(self, account_id: str = "123456789012", region: str = "us-west-2"):
+        self.account_id = account_id
+        self.region = region
+
+    # -- invokes -------------------------------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{self.region}{s}" for s in "abcd"]
+            return {
+                "names": names,
+                "zoneIds": [f"usw2-az{i + 1}" for i in range(len(names))],
+                "id": self.region,
+                "state": "available",
+            }
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:role/platform-deployer",
+                "userId": "AROAEXAMPLEDEPLOYER:pulumi",
+                "id": self.account_id,
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
+            return {"name": self.region, "region": self.region, "id": self.region}
+        return {}
+
+    # -- resources -----------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        seed = f"{typ}::{name}"
+        acct, region = self.account_id, self.region
+        state: dict[str, Any] = dict(inputs)
+
+        if typ in _EC2:
+            prefix, arn_type = _EC2[typ]
+            rid = f"{prefix}-{_hex(seed, 17)}"
+            state["arn"] = f"arn:aws:ec2:{region}:{acct}:{arn_type}/{rid}"
+            if typ == "aws:ec2/vpc:Vpc":
+                state.update(
+                    defaultSecurityGroupId=f"sg-{_hex(seed + 'sg', 17)}",
+                    mainRouteTableId=f"rtb-{_hex(seed + 'rt', 17)}",
+                    ownerId=acct,
+                )
+            if typ == "aws:ec2/eip:Eip":
+                octets = [int(_hex(seed + str(i), 2), 16) for i in range(2)]
+                state.update(allocationId=rid, publicIp=f"203.0.{octets[0]}.{octets[1]}")
+            if typ == "aws:ec2/securityGroup:SecurityGroup":
+                state.setdefault("name", name)
+            return rid, state
+
+        if typ == "aws:iam/role:Role":
+            role = inputs.get("name") or name
+            state.update(
+                name=role,
+                arn=f"arn:aws:iam::{acct}:role{inputs.get('path', '/')}{role}",
+                uniqueId=f"AROA{_hex(seed, 17).upper()}",
+            )
+            return role, state
+        if typ == "aws:iam/policy:Policy":
+            policy = inputs.get("name") or name
+            arn = f"arn:aws:iam::{acct}:policy{inputs.get('path', '/')}{policy}"
+            state.update(name=policy, arn=arn, policyId=f"ANPA{_hex(seed, 17).upper()}")
+            return arn, state
+        if typ == "aws:iam/rolePolicy:RolePolicy":
+            return f"{inputs.get('role')}:{inputs.get('name') or name}", state
+        if typ == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            return f"{inputs.get('role')}-{_hex(seed, 8)}", state
+        if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(inputs.get("url", "")).removeprefix("https://")
+            arn = f"arn:aws:iam::{acct}:oidc-provider/{host}"
+            return arn, {**state, "arn": arn}
+        if typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            bucket = inputs.get("bucket") or name
+            state.update(
+                bucket=bucket,
+                arn=f"arn:aws:s3:::{bucket}",
+                bucketDomainName=f"{bucket}.s3.amazonaws.com",
+                bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com",
+                region=region,
+            )
+            return bucket, state
+        if typ.startswith("aws:s3/"):
+            return str(inputs.get("bucket") or name), state
+        if typ == "aws:kms/key:Key":
+            key_id = "-".join(_hex(seed + str(i), n) for i, n in enumerate((8, 4, 4, 4, 12)))
+            state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{acct}:key/{key_id}")
+            return key_id, state
+        if typ == "aws:kms/alias:Alias":
+            alias = inputs.get("name") or f"alias/{name}"
+            state.update(name=alias, arn=f"arn:aws:kms:{region}:{acct}:{alias}")
+            return alias, state
+        if typ == "aws:route53/zone:Zone":
+            zone_id = f"Z{_hex(seed, 20).upper()}"
+            state.update(
+                zoneId=zone_id,
+                arn=f"arn:aws:route53:::hostedzone/{zone_id}",
+                nameServers=[f"ns-{i}{_hex(seed, 2)}.awsdns-0{i}.org" for i in range(1, 5)],
+            )
+            return zone_id, state
+        if typ == "random:index/randomPassword:RandomPassword":
+            length = int(inputs.get("length", 32))
+            result = (_hex(seed, 64) * 2)[:length]
+            return f"none-{_hex(seed, 8)}", {**state, "result": result, "bcryptHash": "$2a$10$" + _hex(seed, 53)}
+        if typ.startswith("kubernetes:"):
+            meta = inputs.get("metadata") or {}
+            ns, obj = meta.get("namespace"), meta.get("name") or name
+            return (f"{ns}/{obj}" if ns else obj), state
+        # Anything else: a stable id, and an ARN when the type is an AWS one.
+        rid = f"{name}-{_hex(seed, 8)}"
+        if typ.startswith("aws:"):
+            service = typ.split(":")[1].split("/")[0]
+            state.setdefault("arn", f"arn:aws:{service}:{region}:{acct}:{name}")
+        return rid, state
+
+
+def to_json(value: Any) -> Any:
+    """Deserialized inputs as plain JSON: secrets masked, resource references as their URN."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: to_json(v) for k, v in value.items() if k != rpc._special_sig_key}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, pulumi.Resource):
+        return f"<resource {type(value).__name__}>"
+    return repr(value)
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _provider_urn(ref: str) -> str | None:
+    """A provider reference is `<urn>::<id>`; the URN itself contains `::`."""
+    return ref.rsplit("::", 1)[0] if ref else None
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps, per registration, what MockResourceArgs does not carry."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=False)
+        if request.type.startswith("pulumi:providers:"):
+            # Providers receive structured settings as JSON text; decode them for readers and rules.
+            inputs = {k: _maybe_json(v) for k, v in inputs.items()}
+        self.records.append(
+            {
+                "urn": response.urn,
+                "type": request.type,
+                "name": request.name,
+                "parent": request.parent or None,
+                "custom": bool(request.custom),
+                "inputs": to_json(inputs),
+                "dependencies": sorted(set(request.dependencies)),
+                "protect": bool(request.protect),
+                "retainOnDelete": bool(request.retainOnDelete),
+                "provider": _provider_urn(request.provider),
+            }
+        )
+        return response

@@ -1,0 +1,155 @@
+"""Offline synth: runs the real stack program under Pulumi mocks and writes what it registers.
+
+    python -m tools.synth --stack dev --out build/synth
+    python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
+
+Writes `<out>/resources.json` (one object per registered resource: urn, type, name, parent,
+custom, inputs, dependencies, protect, retainOnDelete, provider) and prints resources by type.
+Exit 0 on success, 2 for invalid configuration (one line per problem on stderr), 1 otherwise.
+No Pulumi CLI, plugins or cloud credentials are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextvars
+import json
+import logging
+import runpy
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.settings import ConfigError
+from tools import stackconfig
+from tools.mocks import ByocMocks, RecordingMonitor
+
+PROGRAM = stackconfig.ROOT / "__main__.py"
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+
+@dataclass
+class SynthResult:
+    """What one offline run registered, and what it logged."""
+
+    resources: list[dict[str, Any]]
+    """The recorded registrations, in registration order."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """Reserved for stack outputs."""
+    warnings: list[str] = field(default_factory=list)
+    """Warnings the program logged."""
+
+    def by_type(self, typ: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == typ]
+
+    def one(self, typ: str, name: str) -> dict[str, Any]:
+        found = [r for r in self.resources if r["type"] == typ and r["name"] == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources of type {typ} named {name}")
+        return found[0]
+
+
+class _Collector(logging.Handler):
+    def __init__(self, echo: bool):
+        super().__init__()
+        self.warnings: list[str] = []
+        self.echo = echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.warnings.append(record.getMessage())
+            if self.echo:
+                print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+
+
+def synthesize(
+    cfg: stackconfig.StackConfig,
+    program: Callable[[], Any] | None = None,
+    echo_warnings: bool = False,
+) -> SynthResult:
+    """Runs `program` (default: the stack's __main__.py) under mocks with `cfg`; raises its errors.
+
+    Each run gets a fresh context (config, root stack, settings), so runs never share state.
+    """
+
+    def run() -> SynthResult:
+        region = cfg.raw.get("aws:region") or "us-west-2"
+        account = cfg.raw.get(f"{cfg.project}:accountId") or "123456789012"
+        mocks = ByocMocks(account_id=account if account.isdigit() else "123456789012", region=region)
+        monitor = RecordingMonitor(mocks)
+        collector = _Collector(echo_warnings)
+        logger = logging.getLogger(f"clickhouse-byoc.synth.{id(collector)}")
+        logger.propagate = False
+        logger.addHandler(collector)
+        runtime_config.set_all_config(dict(cfg.raw), sorted(cfg.secret_keys))
+        pulumi.runtime.set_mocks(mocks, cfg.project, cfg.stack, preview=False, logger=logger, monitor=monitor)
+        body = program or (lambda: runpy.run_path(str(PROGRAM), run_name="__main__"))
+        _sync_await(run_pulumi_func(body))
+        return SynthResult(resources=monitor.records, warnings=collector.warnings)
+
+    if str(stackconfig.ROOT) not in sys.path:
+        sys.path.insert(0, str(stackconfig.ROOT))
+    return contextvars.Context().run(run)
+
+
+def summary(resources: list[dict[str, Any]]) -> str:
+    counts = collections.Counter(r["type"] for r in resources)
+    width = max((len(t) for t in counts), default=0)
+    lines = [f"{len(resources)} resources"]
+    lines += [f"  {t.ljust(width)}  {n}" for t, n in sorted(counts.items())]
+    return "\n".join(lines)
+
+
+def write(result: SynthResult, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "resources.json"
+    path.write_text(json.dumps(result.resources, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.split("\n")[0])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
+    source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
+    parser.add_argument("--out", type=Path, default=Path("build/synth"), help="output folder (default: build/synth)")
+    args = parser.parse_args(argv)
+
+    try:
+        cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+        print(f"synth: cannot read the stack configuration: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if cfg.placeholders:
+        print(
+            f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
+            f"replaced by the placeholder {stackconfig.SECRET_PLACEHOLDER!r}: {', '.join(cfg.placeholders)}",
+            file=sys.stderr,
+        )
+    try:
+        result = synthesize(cfg, echo_warnings=True)
+    except ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
+    except Exception:  # noqa: BLE001 - any other failure is reported with its traceback
+        traceback.print_exc()
+        return EXIT_FAILURE
+    path = write(result, args.out)
+    print(summary(result.resources))
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
