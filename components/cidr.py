@@ -137,7 +137,8 @@ def pod_cidr_problem(value: str) -> str | None:
 def render_layout_table(sizes: list[str], pod_cidr: str) -> str:
     """A Markdown table of the layout and usable IPs for each VPC range, with and without `pod_cidr`."""
     rows = [
-        "| VPC range | pod range | private subnets (nodes, pods) | public subnets (NLB, NAT) | pod subnets | usable IPs for pods |",
+        "| VPC range | pod range | private subnets (nodes, pods) | public subnets (NLB, NAT) "
+        "| pod subnets | usable IPs for pods |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for vpc in sizes:

@@ -88,9 +88,7 @@ class ByocVpc(pulumi.ComponentResource):
             opts=child,
         )
 
-        igw = aws.ec2.InternetGateway(
-            f"{name}-igw", vpc_id=vpc.id, tags={"Name": names.aws("igw")}, opts=child
-        )
+        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": names.aws("igw")}, opts=child)
 
         # Replacing a subnet in place would collide with its own CIDR: delete first, and let AWS
         # refuse while anything still runs in it.
@@ -138,9 +136,7 @@ class ByocVpc(pulumi.ComponentResource):
                     cidr_block=block,
                     availability_zone=zones[i],
                     tags={"Name": names.aws(f"pods-{zone_suffix(zones[i])}"), SUBNET_ROLE_TAG: "pods"},
-                    opts=pulumi.ResourceOptions.merge(
-                        subnet_opts, pulumi.ResourceOptions(depends_on=[secondary])
-                    ),
+                    opts=pulumi.ResourceOptions.merge(subnet_opts, pulumi.ResourceOptions(depends_on=[secondary])),
                 )
                 for i, block in enumerate(plan.pods.cidrs)
             ]

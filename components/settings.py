@@ -57,9 +57,7 @@ class ConfigError(pulumi.RunError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         count = len(self.problems)
-        super().__init__(
-            f"{count} configuration problem{'s' if count != 1 else ''}:\n" + "\n".join(self.problems)
-        )
+        super().__init__(f"{count} configuration problem{'s' if count != 1 else ''}:\n" + "\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ class _Problems:
         self._secret = secret_keys
 
     def add(self, key: str, value: Any, problem: str) -> None:
-        top = key.split(".")[0].split("[")[0]
+        top = re.split(r"[.\[]", key)[0]
         if value is None:
             shown = "(not set)"
         elif top in self._secret:
@@ -133,7 +131,7 @@ class _Problems:
             shown = value
         else:
             shown = json.dumps(value)
-        full = key if ":" in key else f"{NS}:{key}"
+        full = key if ":" in top else f"{NS}:{key}"
         self.lines.append(f"{full}: {shown}: {problem}")
 
 
@@ -186,7 +184,7 @@ def _zones(raw: Mapping[str, str], region: str, p: _Problems) -> tuple[str, ...]
     if text is None:
         return None
     value = _decode(text)
-    fix = f"list exactly 3 distinct zones of {region or 'aws:region'}, e.g. [\"{region or 'us-west-2'}a\", ...]"
+    fix = f'list exactly 3 distinct zones of {region or "aws:region"}, e.g. ["{region or "us-west-2"}a", ...]'
     if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
         p.add("availabilityZones", value, f"not a list of zone names; {fix}")
         return None
@@ -228,7 +226,7 @@ def _tags(raw: Mapping[str, str], deployment_id: str, p: _Problems) -> dict[str,
     text = raw.get(f"{NS}:tags")
     value = DEFAULTS["tags"] if text is None else _decode(text)
     if not isinstance(value, dict):
-        p.add("tags", value, "not a map; set it as a map of tag key to value, e.g. {\"team\": \"data\"}")
+        p.add("tags", value, 'not a map; set it as a map of tag key to value, e.g. {"team": "data"}')
         return {}
     mandatory = naming.mandatory_tags(deployment_id)
     tags: dict[str, str] = {}
@@ -249,7 +247,9 @@ def _tags(raw: Mapping[str, str], deployment_id: str, p: _Problems) -> dict[str,
             tags[key] = val
     # 50 tags per resource; keep room for Name, the mandatory ones and Kubernetes' own.
     if len(tags) > 40:
-        p.add("tags", f"{len(tags)} tags", "too many; AWS allows 50 per resource and the program needs 10: use at most 40")
+        p.add(
+            "tags", f"{len(tags)} tags", "too many; AWS allows 50 per resource and the program needs 10: use at most 40"
+        )
     return tags
 
 
@@ -271,18 +271,30 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
             p.add(f"{key}.{extra}", item[extra], f"unknown key; use only {', '.join(PEERING_KEYS)}")
         name, block = item.get("name"), item.get("cidr")
         if not isinstance(name, str) or not PEERING_NAME_RE.match(name):
-            p.add(f"{key}.name", name, "required lowercase name of 1-32 letters, digits and hyphens")
+            p.add(
+                f"{key}.name",
+                name,
+                "missing or invalid name; give a lowercase name of 1-32 letters, digits and hyphens",
+            )
         elif name in seen:
             p.add(f"{key}.name", name, f"duplicate of peerings[{seen[name]}]; give each peering its own name")
         else:
             seen[name] = i
         net = cidr.parse_network(block) if isinstance(block, str) else None
         if net is None:
-            p.add(f"{key}.cidr", block, "required IPv4 CIDR of the peer VPC without host bits, e.g. 10.1.0.0/16")
+            p.add(
+                f"{key}.cidr",
+                block,
+                "missing or not an IPv4 CIDR without host bits; give the peer VPC's range, e.g. 10.1.0.0/16",
+            )
         else:
             clash = next((what for what, other in taken.items() if net.overlaps(other)), None)
             if clash:
-                p.add(f"{key}.cidr", block, f"overlaps {clash} ({taken[clash]}); peered ranges must not overlap: pick a disjoint range")
+                p.add(
+                    f"{key}.cidr",
+                    block,
+                    f"overlaps {clash} ({taken[clash]}); peered ranges must not overlap: pick a disjoint range",
+                )
             else:
                 taken[f"peerings[{i}]"] = net
         vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
-    except Exception:  # noqa: BLE001 - any other failure is reported with its traceback
+    except Exception:  # any other failure is reported with its traceback
         traceback.print_exc()
         return EXIT_FAILURE
     path = write(result, args.out)

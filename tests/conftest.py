@@ -1,0 +1,48 @@
+"""Shared test helpers: raw config maps and an offline run of a program under the mocks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings as hypothesis_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools.stackconfig import StackConfig  # noqa: E402
+from tools.synth import SynthResult, synthesize  # noqa: E402
+
+hypothesis_settings.register_profile("default", max_examples=150, deadline=None)
+hypothesis_settings.load_profile("default")
+
+NS = "clickhouse-byoc"
+BASE = {"aws:region": "us-west-2", f"{NS}:accountId": "123456789012"}
+
+
+def raw_config(values: dict[str, str] | None = None, base: bool = True) -> dict[str, str]:
+    """A raw config map: short keys get the project namespace; `aws:` keys stay as they are."""
+    out = dict(BASE) if base else {}
+    for key, value in (values or {}).items():
+        out[key if ":" in key else f"{NS}:{key}"] = value
+    return out
+
+
+def run_offline(
+    values: dict[str, str] | None = None,
+    program: Callable[[], Any] | None = None,
+    stack: str = "test",
+    secret_keys: frozenset[str] = frozenset(),
+) -> SynthResult:
+    """Runs `program` (default: the real __main__.py) under the mocks with this configuration."""
+    cfg = StackConfig(NS, stack, raw_config(values), secret_keys, ())
+    return synthesize(cfg, program=program)
+
+
+@pytest.fixture
+def offline():
+    return run_offline

@@ -1,0 +1,178 @@
+"""The real stack program and the synth command, offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import yaml
+
+from components import settings
+from tests.conftest import ROOT, run_offline
+from tools import stackconfig
+
+PROVIDER = "pulumi:providers:aws"
+
+
+def test_provider_pins_account_region_and_mandatory_tags():
+    result = run_offline({"tags": json.dumps({"team": "data"})}, stack="prod")
+    (provider,) = result.by_type(PROVIDER)
+    assert provider["name"] == "ClickHouse-cloud-prod-aws"
+    assert provider["inputs"]["allowedAccountIds"] == ["123456789012"]
+    assert provider["inputs"]["region"] == "us-west-2"
+    assert provider["inputs"]["defaultTags"]["tags"] == {
+        "team": "data",
+        "clickhouse-byoc": "true",
+        "clickhouse-byoc/deployment": "prod",
+        "managed-by": "pulumi",
+    }
+
+
+def test_every_aws_resource_uses_the_explicit_provider():
+    result = run_offline(stack="prod")
+    (provider,) = result.by_type(PROVIDER)
+    aws = [r for r in result.resources if r["type"].startswith("aws:")]
+    assert aws and all(r["provider"] == provider["urn"] for r in aws)
+
+
+def test_default_zones_are_the_regions_first_three():
+    result = run_offline(stack="prod")
+    zones = sorted({r["inputs"]["availabilityZone"] for r in result.by_type("aws:ec2/subnet:Subnet")})
+    assert zones == ["us-west-2a", "us-west-2b", "us-west-2c"]
+
+
+def test_configured_zones_are_used_and_checked_against_the_region():
+    result = run_offline({"availabilityZones": '["us-west-2b","us-west-2c","us-west-2d"]'}, stack="prod")
+    zones = sorted({r["inputs"]["availabilityZone"] for r in result.by_type("aws:ec2/subnet:Subnet")})
+    assert zones == ["us-west-2b", "us-west-2c", "us-west-2d"]
+
+
+def test_a_zone_the_region_lacks_is_a_config_error():
+    import pytest
+
+    with pytest.raises(settings.ConfigError) as err:
+        run_offline({"availabilityZones": '["us-west-2a","us-west-2b","us-west-2z"]'}, stack="prod")
+    assert err.value.problems[0].startswith("clickhouse-byoc:availabilityZones: us-west-2z: not available")
+    assert "choose 3 of us-west-2a, us-west-2b, us-west-2c, us-west-2d" in err.value.problems[0]
+
+
+def test_small_vpc_warning_reaches_the_log():
+    result = run_offline({"vpcCidr": "10.0.0.0/23"}, stack="prod")
+    assert any("a /23 leaves 369 usable private IPs" in w for w in result.warnings)
+
+
+def _synth(tmp_path, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "tools.synth", *args, "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_synth_cli_writes_resources_json(tmp_path):
+    proc = _synth(tmp_path, "--stack", "dev")
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads((tmp_path / "out" / "resources.json").read_text())
+    keys = {
+        "urn",
+        "type",
+        "name",
+        "parent",
+        "custom",
+        "inputs",
+        "dependencies",
+        "protect",
+        "retainOnDelete",
+        "provider",
+    }
+    assert records and all(set(r) == keys for r in records)
+    vpc = next(r for r in records if r["type"] == "aws:ec2/vpc:Vpc")
+    assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/22"
+    assert "aws:ec2/subnet:Subnet" in proc.stdout
+
+
+def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "aws:region": "us-west-2",
+                    "clickhouse-byoc:accountId": "42",
+                    "clickhouse-byoc:vpcCidr": "10.0.0.0/25",
+                    "clickhouse-byoc:natGateway": "single",
+                }
+            }
+        )
+    )
+    proc = _synth(tmp_path, "--config-file", str(stack))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines] == [
+        "clickhouse-byoc:natGateway",
+        "clickhouse-byoc:accountId",
+        "clickhouse-byoc:vpcCidr",
+    ]
+    assert "did you mean natGateways?" in lines[0]
+    assert not (tmp_path / "out" / "resources.json").exists()
+
+
+def test_synth_replaces_encrypted_values_and_says_so(tmp_path):
+    stack = tmp_path / "Pulumi.sec.yaml"
+    stack.write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "aws:region": "us-west-2",
+                    "clickhouse-byoc:accountId": "123456789012",
+                    "clickhouse-byoc:tags": {"owner": {"secure": "v1:AAAA"}},
+                }
+            }
+        )
+    )
+    cfg = stackconfig.load(stack)
+    assert cfg.stack == "sec"
+    assert json.loads(cfg.raw["clickhouse-byoc:tags"]) == {"owner": settings.SECRET_PLACEHOLDER}
+    assert cfg.secret_keys == {"clickhouse-byoc:tags"}
+    proc = _synth(tmp_path, "--config-file", str(stack))
+    assert proc.returncode == 0, proc.stderr
+    assert "clickhouse-byoc:tags.owner" in proc.stderr and "placeholder" in proc.stderr
+
+
+def test_project_file_declares_every_key_with_the_same_defaults():
+    doc = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert doc["runtime"]["options"] == {"toolchain": "pip", "virtualenv": "venv"}
+    declared = doc["config"]
+    assert set(declared) == set(settings.KNOWN_KEYS)
+    for key, decl in declared.items():
+        if "type" in decl:
+            assert decl["type"] in ("string", "boolean", "integer", "array")
+            assert decl.get("description"), key
+        default = decl.get("default", decl.get("value"))
+        assert default == settings.DEFAULTS.get(key), key
+
+
+def test_readme_configuration_table_lists_every_key():
+    readme = (ROOT / "README.md").read_text()
+    for key in settings.KNOWN_KEYS:
+        assert f"| `{key}`" in readme, key
+    assert "| `aws:region`" in readme
+
+
+def test_dev_stack_file_is_valid():
+    cfg = stackconfig.load_stack("dev")
+    parsed = settings.parse(cfg.raw, "dev", frozenset())
+    assert parsed.account_id.isdigit() and parsed.region == "us-west-2"
+
+
+def test_readme_cidr_table_matches_the_planner():
+    from components.cidr import render_layout_table
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- cidr-table:start -->\n")[1].split("\n<!-- cidr-table:end -->")[0]
+    sizes = ["10.0.0.0/16", "10.0.0.0/20", "10.0.0.0/22", "10.0.0.0/23"]
+    assert table == render_layout_table(sizes, "100.64.0.0/16")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The project's test command: creates ./venv when missing or when the requirements changed, then
+# runs ruff, the whole pytest suite and the offline synth of the dev stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+stamp=venv/.requirements.sha256
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "check: installing requirements-dev.txt into ./venv"
+  "$python" -m venv venv
+  venv/bin/python -m pip install --quiet --upgrade pip
+  venv/bin/python -m pip install --quiet -r requirements-dev.txt
+  echo "$want" > "$stamp"
+fi
+
+echo "check: ruff"
+venv/bin/ruff check .
+venv/bin/ruff format --check .
+echo "check: pytest"
+venv/bin/python -m pytest
+echo "check: synth of the dev stack"
+venv/bin/python -m tools.synth --stack dev --out build/synth
