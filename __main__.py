@@ -7,6 +7,7 @@ import pulumi
 
 from components import settings as config
 from components.cidr import plan_subnets
+from components.dns import ByocDns, ByocDnsArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.providers import aws_provider, resolve_zones
 
@@ -30,6 +31,12 @@ network = ByocVpc(
     opts=pulumi.ResourceOptions(providers=[aws]),
 )
 
+dns = ByocDns(
+    names.aws("dns"),
+    ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
+    opts=pulumi.ResourceOptions(providers=[aws]),
+)
+
 pulumi.export("deployment_id", settings.deployment_id)
 pulumi.export("availability_zones", list(zones))
 pulumi.export("vpc_id", network.vpc_id)
@@ -38,3 +45,7 @@ pulumi.export("public_subnet_ids", network.public_subnet_ids)
 pulumi.export("private_subnet_ids", network.private_subnet_ids)
 pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
 pulumi.export("private_route_table_ids", network.private_route_table_ids)
+pulumi.export("dns_zone_id", dns.zone_id)
+pulumi.export("dns_zone_name", dns.zone_name)
+# Delegate the zone to these from its parent when the program created it.
+pulumi.export("dns_name_servers", dns.name_servers)

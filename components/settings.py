@@ -29,11 +29,17 @@ DEFAULTS: dict[str, Any] = {
     "natGateways": "one-per-az",
     "peerings": [],
     "tags": {},
+    # Map-valued keys: the defaults of their fields (a stack's map replaces the project's whole).
+    "dns": {"createZone": False},
+}
+# The fields each map-valued key accepts, with their types.
+OBJECT_FIELDS: dict[str, dict[str, type]] = {
+    "dns": {"zoneName": str, "hostedZoneId": str, "createZone": bool},
 }
 # Keys with no default: required ones, and ones whose absence means something.
 REQUIRED = ("accountId",)
 OPTIONAL = ("deploymentId", "availabilityZones", "podCidr")
-KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL)
+KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL) | frozenset(OBJECT_FIELDS)
 PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region")
 
 # Offline synth cannot decrypt `secure:` values; it substitutes these (a valid shape, clearly fake).
@@ -41,6 +47,8 @@ SECRET_PLACEHOLDER = "offline-synth-placeholder"
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}$")
+DNS_NAME_RE = re.compile(r"^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
@@ -77,6 +85,20 @@ class Peering:
 
 
 @dataclass(frozen=True)
+class Dns:
+    """The deployment's DNS zone: service hostnames are `<service>.<zoneName>`."""
+
+    zone_name: str
+    """The zone, e.g. `byoc.example.com` (no trailing dot)."""
+    hosted_zone_id: str | None
+    """An existing public hosted zone for `zone_name`, or None when the program creates it."""
+
+    @property
+    def create_zone(self) -> bool:
+        return self.hosted_zone_id is None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program reads from configuration, validated, with defaults applied."""
 
@@ -102,6 +124,8 @@ class Settings:
     """Peer VPCs to plan for."""
     tags: Mapping[str, str]
     """The user's extra tags (the mandatory ones are added by `names.tags`)."""
+    dns: Dns
+    """The deployment's hosted zone."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -146,6 +170,85 @@ def _decode(raw: str | None) -> Any:
         except json.JSONDecodeError:
             return raw
     return raw
+
+
+_KIND_WORDS = {bool: "true or false", str: "a string", int: "a whole number", list: "a list"}
+
+
+def _coerce(value: Any, kind: type) -> tuple[bool, Any]:
+    """(ok, value): `pulumi config set --path` stores true/false/integers typed, YAML may quote them."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return True, value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return True, value.lower() == "true"
+        return False, value
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return True, value
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return True, int(value)
+        return False, value
+    if kind is str:
+        return (True, value) if isinstance(value, str) else (False, value)
+    return (True, value) if isinstance(value, kind) else (False, value)
+
+
+def _object(raw: Mapping[str, str], key: str, p: _Problems) -> dict[str, Any]:
+    """A map-valued key: field defaults applied; non-maps, unknown fields and wrong types reported."""
+    fields = OBJECT_FIELDS[key]
+    out: dict[str, Any] = dict(DEFAULTS.get(key, {}))
+    text = raw.get(f"{NS}:{key}")
+    value = {} if text is None else _decode(text)
+    if not isinstance(value, dict):
+        example = next(iter(fields))
+        p.add(key, value, f"not a map; set its fields, e.g. `pulumi config set --path {key}.{example} ...`")
+        return out
+    for name, item in value.items():
+        if name not in fields:
+            close = difflib.get_close_matches(name, list(fields), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"use {', '.join(fields)}"
+            p.add(f"{key}.{name}", item, f"unknown field; {hint}")
+            continue
+        ok, coerced = _coerce(item, fields[name])
+        if ok:
+            out[name] = coerced
+        else:
+            p.add(f"{key}.{name}", item, f"not {_KIND_WORDS.get(fields[name], fields[name].__name__)}; set it as one")
+    return out
+
+
+def _dns(raw: Mapping[str, str], p: _Problems) -> Dns:
+    before = len(p.lines)
+    fields = _object(raw, "dns", p)
+    if len(p.lines) > before:
+        # The map itself is broken; checks across its fields would only repeat that.
+        return Dns(str(fields.get("zoneName") or ""), fields.get("hostedZoneId"))
+    zone = str(fields.get("zoneName") or "").rstrip(".").lower()
+    zone_id, create = fields.get("hostedZoneId"), fields.get("createZone", False)
+    if not zone:
+        p.add(
+            "dns.zoneName",
+            None,
+            "required; set the zone services are published in, e.g. "
+            "`pulumi config set --path dns.zoneName byoc.example.com`",
+        )
+    elif not DNS_NAME_RE.match(zone):
+        p.add("dns.zoneName", fields["zoneName"], "not a DNS zone name; use lowercase labels such as byoc.example.com")
+    if zone_id and create:
+        p.add(
+            "dns.createZone", True, "conflicts with dns.hostedZoneId; set one: an existing zone id, or createZone true"
+        )
+    elif zone_id and not ZONE_ID_RE.match(zone_id):
+        p.add("dns.hostedZoneId", zone_id, "not a Route 53 hosted zone id; use the id, e.g. Z0123456789ABCDEFGHIJ")
+    elif not zone_id and not create:
+        p.add(
+            "dns.hostedZoneId",
+            None,
+            "required unless dns.createZone is true; give the id of the existing "
+            "public zone for dns.zoneName, or set `--path dns.createZone true` to create it",
+        )
+    return Dns(zone, zone_id or None)
 
 
 def _region(raw: Mapping[str, str], p: _Problems) -> str:
@@ -332,6 +435,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
     pod_cidr = _pod_cidr(raw, p)
     nat = _nat(raw, p)
     tags = _tags(raw, deployment_id, p)
+    dns = _dns(raw, p)
 
     ranges: dict[str, ipaddress.IPv4Network] = {}
     vpc_ok = cidr.vpc_cidr_problem(vpc_cidr) is None
@@ -362,6 +466,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
         nat_gateways=nat,
         peerings=peerings,
         tags=tags,
+        dns=dns,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

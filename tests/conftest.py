@@ -21,7 +21,11 @@ hypothesis_settings.register_profile("default", max_examples=150, deadline=None)
 hypothesis_settings.load_profile("default")
 
 NS = "clickhouse-byoc"
-BASE = {"aws:region": "us-west-2", f"{NS}:accountId": "123456789012"}
+BASE = {
+    "aws:region": "us-west-2",
+    f"{NS}:accountId": "123456789012",
+    f"{NS}:dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}',
+}
 
 
 def raw_config(values: dict[str, str] | None = None, base: bool = True) -> dict[str, str]:

@@ -28,6 +28,8 @@ def test_defaults_applied():
     assert s.availability_zones is None
     assert s.peerings == ()
     assert s.warnings == ()
+    assert s.dns.zone_name == "byoc.example.com" and s.dns.hosted_zone_id == "Z0123456789ABCDEFGHIJ"
+    assert s.dns.create_zone is False
     assert s.default_tags == {"clickhouse-byoc": "true", "clickhouse-byoc/deployment": "dev", "managed-by": "pulumi"}
 
 
@@ -51,6 +53,7 @@ def test_full_valid_config():
                     ]
                 ),
                 "tags": json.dumps({"team": "data", "env": "prod"}),
+                "dns": json.dumps({"zoneName": "Byoc.Acme.io.", "createZone": "true"}),
             }
         ),
         "prod",
@@ -61,6 +64,7 @@ def test_full_valid_config():
     assert s.nat_gateways == "single"
     assert s.peerings[0].name == "apps" and s.peerings[0].account_id == "210987654321"
     assert s.default_tags["team"] == "data" and s.default_tags["clickhouse-byoc"] == "true"
+    assert s.dns.zone_name == "byoc.acme.io" and s.dns.create_zone
 
 
 # (config, key named in the problem, words of the problem)
@@ -127,6 +131,30 @@ BAD = [
         "unknown key",
     ),
     ({"vpcCdir": "10.0.0.0/22"}, "clickhouse-byoc:vpcCdir", "did you mean vpcCidr"),
+    ({"dns": "byoc.example.com"}, "clickhouse-byoc:dns", "not a map"),
+    ({"dns": '{"hostedZoneId": "Z0123456789ABCDEFGHIJ"}'}, "clickhouse-byoc:dns.zoneName", "required"),
+    ({"dns": '{"zoneName": "Not A Zone", "createZone": true}'}, "clickhouse-byoc:dns.zoneName", "not a DNS zone name"),
+    ({"dns": '{"zoneName": "byoc.example.com"}'}, "clickhouse-byoc:dns.hostedZoneId", "required unless dns.createZone"),
+    (
+        {"dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "zone-1"}'},
+        "clickhouse-byoc:dns.hostedZoneId",
+        "not a Route 53",
+    ),
+    (
+        {"dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789", "createZone": true}'},
+        "clickhouse-byoc:dns.createZone",
+        "conflicts",
+    ),
+    (
+        {"dns": '{"zoneName": "byoc.example.com", "createZone": "yes"}'},
+        "clickhouse-byoc:dns.createZone",
+        "not true or false",
+    ),
+    (
+        {"dns": '{"zoneName": "byoc.example.com", "createZone": true, "zoneNmae": "x"}'},
+        "clickhouse-byoc:dns.zoneNmae",
+        "did you mean zoneName",
+    ),
 ]
 
 

@@ -104,6 +104,7 @@ def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
                     "clickhouse-byoc:accountId": "42",
                     "clickhouse-byoc:vpcCidr": "10.0.0.0/25",
                     "clickhouse-byoc:natGateway": "single",
+                    "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "createZone": True},
                 }
             }
         )
@@ -130,6 +131,7 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path):
                     "aws:region": "us-west-2",
                     "clickhouse-byoc:accountId": "123456789012",
                     "clickhouse-byoc:tags": {"owner": {"secure": "v1:AAAA"}},
+                    "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
                 }
             }
         )
@@ -159,8 +161,19 @@ def test_project_file_declares_every_key_with_the_same_defaults():
 def test_readme_configuration_table_lists_every_key():
     readme = (ROOT / "README.md").read_text()
     for key in settings.KNOWN_KEYS:
-        assert f"| `{key}`" in readme, key
+        assert f"| `{key}" in readme, key
+    for key, fields in settings.OBJECT_FIELDS.items():
+        for field in fields:
+            assert f"| `{key}.{field}`" in readme, f"{key}.{field}"
     assert "| `aws:region`" in readme
+
+
+def test_created_zone_and_existing_zone():
+    created = run_offline({"dns": '{"zoneName": "byoc.acme.io", "createZone": true}'}, stack="prod")
+    (zone,) = created.by_type("aws:route53/zone:Zone")
+    assert zone["inputs"]["name"] == "byoc.acme.io" and zone["inputs"]["forceDestroy"] is False
+    existing = run_offline(stack="prod")
+    assert existing.by_type("aws:route53/zone:Zone") == []
 
 
 def test_dev_stack_file_is_valid():

@@ -12,7 +12,9 @@ No Pulumi CLI, plugins or cloud credentials are needed.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
+import contextlib
 import contextvars
 import json
 import logging
@@ -151,5 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _close_event_loop() -> None:
+    # The SDK's sync helper leaves its loop open; closing it here keeps interpreter exit quiet.
+    with contextlib.suppress(RuntimeError):
+        loop = asyncio.get_event_loop()
+        if not loop.is_closed():
+            loop.close()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    _close_event_loop()
+    sys.exit(code)
