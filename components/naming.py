@@ -6,6 +6,7 @@ scoped to and the policy pack enforces, is decided in one place.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -59,6 +60,14 @@ class Names:
         if len(name) > 63:
             raise ValueError(f"bucket name {name!r} is longer than 63 characters")
         return name
+
+    def load_balancer(self, what: str) -> str:
+        """An ELB name (at most 32 chars): the full name when it fits, else a hash of the id stands in."""
+        full = self.aws(what)
+        if len(full) <= 32:
+            return full
+        short_id = hashlib.sha256(self.deployment_id.encode()).hexdigest()[:8]
+        return f"{PREFIX}-{short_id}-{what}"[:32].rstrip("-")
 
     @property
     def cluster(self) -> str:

@@ -35,3 +35,11 @@ def test_user_tags_cannot_override_mandatory_ones():
 )
 def test_deployment_id_from_stack(stack, expected):
     assert deployment_id_from_stack(stack) == expected
+
+
+def test_load_balancer_names_fit_32_chars_and_keep_the_prefix():
+    assert Names("dev", "123456789012").load_balancer("public") == "ClickHouse-cloud-dev-public"
+    long = Names("a-very-long-deploy-1", "123456789012")
+    name = long.load_balancer("private")
+    assert len(name) <= 32 and name.startswith("ClickHouse-cloud-") and name.endswith("-private")
+    assert name != Names("a-very-long-deploy-2", "123456789012").load_balancer("private")

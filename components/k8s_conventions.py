@@ -1,0 +1,56 @@
+"""Conventions shared by the Kubernetes-facing layers: node roles, placement, service accounts.
+
+The EKS layer labels and taints the nodes; the add-on, ingress and ClickHouse layers place pods
+with these; the IAM layer binds IRSA roles to these service accounts. One module, so a rename
+cannot leave a role trusting a service account nobody uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NODE_ROLE_LABEL = "byoc/node-role"
+ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone"
+
+SYSTEM_NODE_LABELS = {NODE_ROLE_LABEL: "system"}
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}
+CLICKHOUSE_NODE_LABELS = {NODE_ROLE_LABEL: "clickhouse"}
+CLICKHOUSE_TAINT = {"key": "dedicated", "value": "clickhouse", "effect": "NoSchedule"}
+
+# cert-manager ClusterIssuers the EKS layer creates (DNS01 through Route 53).
+ISSUER_PRODUCTION = "letsencrypt-production"
+ISSUER_STAGING = "letsencrypt-staging"
+
+CLICKHOUSE_NAMESPACE = "clickhouse"
+
+# IRSA: purpose (the role name suffix) -> (namespace, service account).
+SERVICE_ACCOUNTS: dict[str, tuple[str, str]] = {
+    "vpc-cni": ("kube-system", "aws-node"),
+    "ebs-csi": ("kube-system", "ebs-csi-controller-sa"),
+    "load-balancer-controller": ("kube-system", "aws-load-balancer-controller"),
+    "external-dns": ("external-dns", "external-dns"),
+    "cert-manager": ("cert-manager", "cert-manager"),
+    "cluster-autoscaler": ("kube-system", "cluster-autoscaler"),
+    "state-exporter": ("clickhouse-byoc-system", "state-exporter"),
+    "billing-scraper": (CLICKHOUSE_NAMESPACE, "billing-scraper"),
+    "thanos": ("monitoring", "thanos"),
+}
+
+
+def clickhouse_service_account(service: str) -> tuple[str, str]:
+    """The (namespace, service account) of one ClickHouse service's servers."""
+    return CLICKHOUSE_NAMESPACE, f"clickhouse-{service}"
+
+
+def toleration(taint: dict[str, str]) -> dict[str, str]:
+    return {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": taint["effect"]}
+
+
+def system_placement() -> dict[str, Any]:
+    """nodeSelector + tolerations that put a pod on the system node group."""
+    return {"nodeSelector": dict(SYSTEM_NODE_LABELS), "tolerations": [toleration(SYSTEM_TAINT)]}
+
+
+def clickhouse_placement() -> dict[str, Any]:
+    """nodeSelector + tolerations that put a pod on the ClickHouse node groups."""
+    return {"nodeSelector": dict(CLICKHOUSE_NODE_LABELS), "tolerations": [toleration(CLICKHOUSE_TAINT)]}
