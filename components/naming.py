@@ -66,7 +66,7 @@ class Names:
         full = self.aws(what)
         if len(full) <= 32:
             return full
-        short_id = hashlib.sha256(self.deployment_id.encode()).hexdigest()[:8]
+        short_id = hashlib.sha256(self.deployment_id.encode()).hexdigest()[:6]
         return f"{PREFIX}-{short_id}-{what}"[:32].rstrip("-")
 
     @property
