@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from components import cidr, naming
+from components import cidr, naming, versions
 
 NS = naming.PROJECT
 NAT_MODES = ("one-per-az", "single")
@@ -31,10 +31,21 @@ DEFAULTS: dict[str, Any] = {
     "tags": {},
     # Map-valued keys: the defaults of their fields (a stack's map replaces the project's whole).
     "dns": {"createZone": False},
+    # EKS layer.
+    "kubernetesVersion": versions.KUBERNETES_VERSION,
+    "clusterEndpoint": {"public": True, "publicCidrs": [], "allowAnyPublicCidr": False},
+    "systemNodeGroup": {"instanceType": "m5.xlarge", "size": 3},
+    "clickhouseNodes": {"instanceType": "r6i.4xlarge", "maxSize": 5},
+    "kms": {"customerManagedKey": False},
+    "dataProtection": True,
 }
 # The fields each map-valued key accepts, with their types.
 OBJECT_FIELDS: dict[str, dict[str, type]] = {
     "dns": {"zoneName": str, "hostedZoneId": str, "createZone": bool},
+    "clusterEndpoint": {"public": bool, "publicCidrs": list, "allowAnyPublicCidr": bool},
+    "systemNodeGroup": {"instanceType": str, "size": int},
+    "clickhouseNodes": {"instanceType": str, "maxSize": int},
+    "kms": {"customerManagedKey": bool},
 }
 # Keys with no default: required ones, and ones whose absence means something.
 REQUIRED = ("accountId",)
@@ -47,6 +58,7 @@ SECRET_PLACEHOLDER = "offline-synth-placeholder"
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+$")
 ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}$")
 DNS_NAME_RE = re.compile(r"^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -99,6 +111,30 @@ class Dns:
 
 
 @dataclass(frozen=True)
+class ClusterSettings:
+    """The EKS layer: cluster version and endpoint, node groups, keys, data protection."""
+
+    kubernetes_version: str
+    """The EKS Kubernetes minor, e.g. `1.35`."""
+    endpoint_public: bool
+    """Whether the API endpoint is reachable from the internet (from `public_cidrs` only)."""
+    public_cidrs: tuple[str, ...]
+    """The CIDRs the public API endpoint accepts."""
+    system_instance_type: str
+    """Instance type of the system node groups."""
+    system_nodes_per_zone: int
+    """System nodes in each zone (`systemNodeGroup.size` / 3)."""
+    clickhouse_instance_type: str
+    """Instance type of the ClickHouse node groups."""
+    clickhouse_max_per_zone: int
+    """Upper bound of each zone's ClickHouse node group (minimum 0)."""
+    customer_managed_key: bool
+    """Encrypt buckets and volumes with a customer-managed KMS key instead of AWS-managed keys."""
+    data_protection: bool
+    """Buckets are protected and retained on destroy (true) or deletable with their data (false)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program reads from configuration, validated, with defaults applied."""
 
@@ -126,6 +162,8 @@ class Settings:
     """The user's extra tags (the mandatory ones are added by `names.tags`)."""
     dns: Dns
     """The deployment's hosted zone."""
+    cluster: ClusterSettings
+    """The EKS layer's settings."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -249,6 +287,83 @@ def _dns(raw: Mapping[str, str], p: _Problems) -> Dns:
             "public zone for dns.zoneName, or set `--path dns.createZone true` to create it",
         )
     return Dns(zone, zone_id or None)
+
+
+def _bool(raw: Mapping[str, str], key: str, p: _Problems) -> bool:
+    text = raw.get(f"{NS}:{key}")
+    if text is None:
+        return bool(DEFAULTS[key])
+    ok, value = _coerce(text, bool)
+    if not ok:
+        p.add(key, text, "not true or false; set `pulumi config set " + key + " true` or false")
+        return bool(DEFAULTS[key])
+    return value
+
+
+def _cluster(raw: Mapping[str, str], p: _Problems) -> ClusterSettings:
+    version = raw.get(f"{NS}:kubernetesVersion", DEFAULTS["kubernetesVersion"])
+    if version not in versions.KUBERNETES_VERSIONS:
+        p.add(
+            "kubernetesVersion",
+            version,
+            f"not a Kubernetes minor this program supports; use one of "
+            f"{', '.join(versions.KUBERNETES_VERSIONS)} (default {versions.KUBERNETES_VERSION})",
+        )
+
+    endpoint = _object(raw, "clusterEndpoint", p)
+    cidrs = endpoint["publicCidrs"]
+    good_cidrs: list[str] = []
+    for i, block in enumerate(cidrs if isinstance(cidrs, list) else []):
+        net = cidr.parse_network(block) if isinstance(block, str) else None
+        if net is None:
+            p.add(f"clusterEndpoint.publicCidrs[{i}]", block, "not an IPv4 CIDR; give a network such as 203.0.113.0/24")
+        elif net.prefixlen == 0 and not endpoint["allowAnyPublicCidr"]:
+            p.add(
+                f"clusterEndpoint.publicCidrs[{i}]",
+                block,
+                "opens the Kubernetes API to the whole internet; list "
+                "your runners' egress CIDRs, or set clusterEndpoint.allowAnyPublicCidr true to accept the risk",
+            )
+        else:
+            good_cidrs.append(str(net))
+    if endpoint["public"] and not cidrs:
+        p.add(
+            "clusterEndpoint.publicCidrs",
+            [],
+            "empty while clusterEndpoint.public is true; list the CIDRs that may "
+            "reach the API (your CI runners, VPN), or set clusterEndpoint.public false for a private-only endpoint",
+        )
+
+    system = _object(raw, "systemNodeGroup", p)
+    size = system["size"]
+    if not INSTANCE_TYPE_RE.match(str(system["instanceType"])):
+        p.add("systemNodeGroup.instanceType", system["instanceType"], "not an EC2 instance type; use e.g. m5.xlarge")
+    if not isinstance(size, int) or size < 3 or size % 3:
+        p.add(
+            "systemNodeGroup.size",
+            size,
+            "must be a multiple of 3 (the same number of system nodes in each zone); use 3, 6 or 9",
+        )
+        size = 3
+
+    nodes = _object(raw, "clickhouseNodes", p)
+    if not INSTANCE_TYPE_RE.match(str(nodes["instanceType"])):
+        p.add("clickhouseNodes.instanceType", nodes["instanceType"], "not an EC2 instance type; use e.g. r6i.4xlarge")
+    if not isinstance(nodes["maxSize"], int) or not 1 <= nodes["maxSize"] <= 100:
+        p.add("clickhouseNodes.maxSize", nodes["maxSize"], "out of range; set 1-100 (nodes per zone)")
+
+    kms = _object(raw, "kms", p)
+    return ClusterSettings(
+        kubernetes_version=version,
+        endpoint_public=bool(endpoint["public"]),
+        public_cidrs=tuple(good_cidrs) if endpoint["public"] else (),
+        system_instance_type=str(system["instanceType"]),
+        system_nodes_per_zone=size // 3,
+        clickhouse_instance_type=str(nodes["instanceType"]),
+        clickhouse_max_per_zone=int(nodes["maxSize"]) if isinstance(nodes["maxSize"], int) else 1,
+        customer_managed_key=bool(kms["customerManagedKey"]),
+        data_protection=_bool(raw, "dataProtection", p),
+    )
 
 
 def _region(raw: Mapping[str, str], p: _Problems) -> str:
@@ -436,6 +551,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
     nat = _nat(raw, p)
     tags = _tags(raw, deployment_id, p)
     dns = _dns(raw, p)
+    cluster_settings = _cluster(raw, p)
 
     ranges: dict[str, ipaddress.IPv4Network] = {}
     vpc_ok = cidr.vpc_cidr_problem(vpc_cidr) is None
@@ -450,6 +566,16 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
         raise ConfigError(p.lines)
 
     warnings = []
+    if cluster_settings.kubernetes_version in versions.KUBERNETES_EXTENDED_SUPPORT:
+        warnings.append(
+            f"clickhouse-byoc:kubernetesVersion: {cluster_settings.kubernetes_version}: past EKS standard support "
+            f"(extended support costs more per cluster hour); upgrade to {versions.KUBERNETES_VERSION}"
+        )
+    if not cluster_settings.data_protection:
+        warnings.append(
+            "clickhouse-byoc:dataProtection: false: pulumi destroy will delete the data, backup and monitoring "
+            "buckets with everything in them; set it back to true unless this stack holds nothing you need"
+        )
     if ipaddress.ip_network(vpc_cidr).prefixlen == 23 and pod_cidr is None:
         ips = cidr.plan_subnets(vpc_cidr).private.usable_total
         warnings.append(SMALL_VPC_WARNING.format(cidr=vpc_cidr, ips=ips))
@@ -467,6 +593,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
         peerings=peerings,
         tags=tags,
         dns=dns,
+        cluster=cluster_settings,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

@@ -131,6 +131,37 @@ BAD = [
         "unknown key",
     ),
     ({"vpcCdir": "10.0.0.0/22"}, "clickhouse-byoc:vpcCdir", "did you mean vpcCidr"),
+    ({"kubernetesVersion": "1.20"}, "clickhouse-byoc:kubernetesVersion", "not a Kubernetes minor"),
+    (
+        {"clusterEndpoint": '{"publicCidrs": []}'},
+        "clickhouse-byoc:clusterEndpoint.publicCidrs",
+        "empty while clusterEndpoint.public is true",
+    ),
+    (
+        {"clusterEndpoint": '{"publicCidrs": ["0.0.0.0/0"]}'},
+        "clickhouse-byoc:clusterEndpoint.publicCidrs[0]",
+        "whole internet",
+    ),
+    (
+        {"clusterEndpoint": '{"publicCidrs": ["1.2.3.4"]}'},
+        "clickhouse-byoc:clusterEndpoint.publicCidrs[0]",
+        "not an IPv4 CIDR",
+    ),
+    (
+        {"clusterEndpoint": '{"public": "maybe", "publicCidrs": ["203.0.113.0/24"]}'},
+        "clickhouse-byoc:clusterEndpoint.public",
+        "not true or false",
+    ),
+    ({"systemNodeGroup": '{"size": 4}'}, "clickhouse-byoc:systemNodeGroup.size", "multiple of 3"),
+    (
+        {"systemNodeGroup": '{"instanceType": "big"}'},
+        "clickhouse-byoc:systemNodeGroup.instanceType",
+        "not an EC2 instance type",
+    ),
+    ({"clickhouseNodes": '{"maxSize": 0}'}, "clickhouse-byoc:clickhouseNodes.maxSize", "out of range; set 1-100"),
+    ({"clickhouseNodes": '{"maxSize": "lots"}'}, "clickhouse-byoc:clickhouseNodes.maxSize", "not a whole number"),
+    ({"kms": '{"customerManagedKey": 1}'}, "clickhouse-byoc:kms.customerManagedKey", "not true or false"),
+    ({"dataProtection": "no"}, "clickhouse-byoc:dataProtection", "not true or false"),
     ({"dns": "byoc.example.com"}, "clickhouse-byoc:dns", "not a map"),
     ({"dns": '{"hostedZoneId": "Z0123456789ABCDEFGHIJ"}'}, "clickhouse-byoc:dns.zoneName", "required"),
     ({"dns": '{"zoneName": "Not A Zone", "createZone": true}'}, "clickhouse-byoc:dns.zoneName", "not a DNS zone name"),
@@ -225,3 +256,25 @@ def test_config_error_is_a_clean_pulumi_error():
 def test_defaults_table_is_the_only_source():
     assert settings.DEFAULTS["vpcCidr"] == "10.0.0.0/22"
     assert {"accountId", "deploymentId", "availabilityZones", "vpcCidr", "podCidr"} <= settings.KNOWN_KEYS
+
+
+def test_cluster_settings_defaults_and_choices():
+    s = parse(raw_config(), "dev")
+    c = s.cluster
+    assert c.kubernetes_version == "1.35"
+    assert c.endpoint_public and c.public_cidrs == ("203.0.113.0/24",)
+    assert (c.system_instance_type, c.system_nodes_per_zone) == ("m5.xlarge", 1)
+    assert (c.clickhouse_instance_type, c.clickhouse_max_per_zone) == ("r6i.4xlarge", 5)
+    assert c.customer_managed_key is False and c.data_protection is True
+    private = parse(raw_config({"clusterEndpoint": '{"public": false}', "systemNodeGroup": '{"size": 6}'}), "dev")
+    assert not private.cluster.endpoint_public and private.cluster.public_cidrs == ()
+    assert private.cluster.system_nodes_per_zone == 2
+    anyone = parse(raw_config({"clusterEndpoint": '{"publicCidrs": ["0.0.0.0/0"], "allowAnyPublicCidr": true}'}), "dev")
+    assert anyone.cluster.public_cidrs == ("0.0.0.0/0",)
+
+
+def test_opting_out_of_data_protection_and_old_versions_warn():
+    s = parse(raw_config({"dataProtection": "false", "kubernetesVersion": "1.33"}), "dev")
+    assert s.cluster.data_protection is False
+    assert any(w.startswith("clickhouse-byoc:dataProtection: false: pulumi destroy will delete") for w in s.warnings)
+    assert any(w.startswith("clickhouse-byoc:kubernetesVersion: 1.33: past EKS standard support") for w in s.warnings)
