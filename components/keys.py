@@ -1,0 +1,82 @@
+"""KMS keys: the EKS secrets envelope key (always) and the customer-managed data key (CMEK, opt-in).
+
+The source lists customer-managed keys as planned; here `kms.customerManagedKey: true` makes the
+data, backup and monitoring buckets use SSE-KMS and the default storage class encrypt volumes with
+this key instead of AWS-managed keys.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import Names
+
+TYPE = "clickhouse-byoc:kms:ByocKeys"
+
+
+def key_policy(account_id: str) -> dict:
+    """The account administers the key through IAM: who may use it is decided by IAM policies
+    (the EKS cluster role, the EBS CSI driver's IRSA role, ClickHouse's roles)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersTheKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ByocKeysArgs:
+    """Inputs of the KMS layer."""
+
+    names: Names
+    """Naming for the deployment (aliases)."""
+    account_id: str
+    """The customer account, administrator of the keys."""
+    customer_managed_key: bool
+    """Also create the data key (CMEK) for buckets and volumes."""
+
+
+class ByocKeys(pulumi.ComponentResource):
+    """The deployment's KMS keys, rotation on, with ClickHouse-cloud aliases."""
+
+    secrets_key_arn: pulumi.Output[str]
+    data_key_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: ByocKeysArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        purposes = {"secrets": "EKS secrets envelope encryption"}
+        if args.customer_managed_key:
+            purposes["data"] = "ClickHouse data: S3 buckets and EBS volumes"
+        arns: dict[str, pulumi.Output[str]] = {}
+        for purpose, description in purposes.items():
+            # A scheduled deletion can be cancelled for 30 days: the longest window AWS allows.
+            key = aws.kms.Key(
+                f"{name}-{purpose}",
+                description=f"{args.names.aws(purpose)}: {description}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=json.dumps(key_policy(args.account_id)),
+                tags={"Name": args.names.aws(purpose)},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.kms.Alias(
+                f"{name}-{purpose}-alias",
+                name=f"alias/{args.names.aws(purpose)}",
+                target_key_id=key.key_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            arns[purpose] = key.arn
+        self.secrets_key_arn = arns["secrets"]
+        self.data_key_arn = arns.get("data")
+        self.register_outputs({"secrets_key_arn": self.secrets_key_arn, "data_key_arn": self.data_key_arn})
