@@ -50,6 +50,9 @@ class ByocMocks(pulumi.runtime.Mocks):
         self.account_id = account_id
         self.region = region
 
+    def _eks_cluster(self, cluster: str, seed: str) -> dict[str, Any]:
+        return _eks_cluster_outputs(self.account_id, self.region, cluster, seed)
+
     # -- invokes -------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs):
         token = args.token
@@ -96,8 +99,25 @@ class ByocMocks(pulumi.runtime.Mocks):
                 state.update(allocationId=rid, publicIp=f"203.0.{octets[0]}.{octets[1]}")
             if typ == "aws:ec2/securityGroup:SecurityGroup":
                 state.setdefault("name", name)
+            if typ == "aws:ec2/launchTemplate:LaunchTemplate":
+                state.update(latestVersion=1, defaultVersion=1)
             return rid, state
 
+        if typ == "eks:index:Cluster":
+            return name, {**state, **self._eks_cluster(inputs.get("name") or name, seed)}
+        if typ == "aws:eks/nodeGroup:NodeGroup":
+            group = inputs.get("nodeGroupName") or name
+            cluster = inputs.get("clusterName")
+            state.update(
+                arn=f"arn:aws:eks:{region}:{acct}:nodegroup/{cluster}/{group}/{_hex(seed, 8)}",
+                status="ACTIVE",
+                resources=[{"autoscalingGroups": [{"name": f"eks-{group}-{_hex(seed, 8)}"}]}],
+            )
+            return f"{cluster}:{group}", state
+        if typ == "aws:eks/addon:Addon":
+            cluster, addon = inputs.get("clusterName"), inputs.get("addonName")
+            state.update(arn=f"arn:aws:eks:{region}:{acct}:addon/{cluster}/{addon}/{_hex(seed, 8)}")
+            return f"{cluster}:{addon}", state
         if typ == "aws:iam/role:Role":
             role = inputs.get("name") or name
             state.update(
@@ -151,6 +171,9 @@ class ByocMocks(pulumi.runtime.Mocks):
             length = int(inputs.get("length", 32))
             result = (_hex(seed, 64) * 2)[:length]
             return f"none-{_hex(seed, 8)}", {**state, "result": result, "bcryptHash": "$2a$10$" + _hex(seed, 53)}
+        if typ == "kubernetes:helm.sh/v3:Release":
+            status = {"name": inputs.get("name") or name, "namespace": inputs.get("namespace"), "status": "deployed"}
+            return f"{inputs.get('namespace')}/{inputs.get('name') or name}", {**state, "status": status}
         if typ.startswith("kubernetes:"):
             meta = inputs.get("metadata") or {}
             ns, obj = meta.get("namespace"), meta.get("name") or name
@@ -161,6 +184,42 @@ class ByocMocks(pulumi.runtime.Mocks):
             service = typ.split(":")[1].split("/")[0]
             state.setdefault("arn", f"arn:aws:{service}:{region}:{acct}:{name}")
         return rid, state
+
+
+def _eks_cluster_outputs(acct: str, region: str, cluster: str, seed: str) -> dict[str, Any]:
+    oidc_id = _hex(seed, 32).upper()
+    issuer = f"oidc.eks.{region}.amazonaws.com/id/{oidc_id}"
+    server = f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com"
+    kubeconfig = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": cluster, "cluster": {"server": server, "certificate-authority-data": "LS0tLS1CRUdJTg=="}}
+        ],
+        "contexts": [{"name": "aws", "context": {"cluster": cluster, "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", cluster, "--region", region],
+                    }
+                },
+            }
+        ],
+    }
+    # Scalars only: a dict for `eksCluster` fails the SDK's type checks under mocks.
+    return {
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "oidcProviderArn": f"arn:aws:iam::{acct}:oidc-provider/{issuer}",
+        "oidcProviderUrl": f"https://{issuer}",
+        "oidcIssuer": issuer,
+        "clusterSecurityGroupId": f"sg-{_hex(seed + 'cluster', 17)}",
+        "nodeSecurityGroupId": f"sg-{_hex(seed + 'cluster', 17)}",
+    }
 
 
 def to_json(value: Any) -> Any:
