@@ -25,6 +25,7 @@ BASE = {
     "aws:region": "us-west-2",
     f"{NS}:accountId": "123456789012",
     f"{NS}:dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}',
+    f"{NS}:clickhouseCloud": '{"externalId": "byoc-test-3f9a2c71"}',
 }
 
 

@@ -105,6 +105,7 @@ def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
                     "clickhouse-byoc:vpcCidr": "10.0.0.0/25",
                     "clickhouse-byoc:natGateway": "single",
                     "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "createZone": True},
+                    "clickhouse-byoc:clickhouseCloud": {"externalId": "byoc-test-3f9a2c71"},
                 }
             }
         )
@@ -132,6 +133,7 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path):
                     "clickhouse-byoc:accountId": "123456789012",
                     "clickhouse-byoc:tags": {"owner": {"secure": "v1:AAAA"}},
                     "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
+                    "clickhouse-byoc:clickhouseCloud": {"externalId": "byoc-test-3f9a2c71"},
                 }
             }
         )
