@@ -8,6 +8,7 @@ import pulumi
 from components import settings as config
 from components.cidr import plan_subnets
 from components.dns import ByocDns, ByocDnsArgs
+from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bootstrap_role_args
 from components.network import ByocVpc, ByocVpcArgs
 from components.providers import aws_provider, resolve_zones
 
@@ -37,6 +38,13 @@ dns = ByocDns(
     opts=pulumi.ResourceOptions(providers=[aws]),
 )
 
+bootstrap = BootstrapRole(
+    names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=pulumi.ResourceOptions(providers=[aws])
+)
+cluster_roles = ClusterRoles(
+    names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=pulumi.ResourceOptions(providers=[aws])
+)
+
 pulumi.export("deployment_id", settings.deployment_id)
 pulumi.export("availability_zones", list(zones))
 pulumi.export("vpc_id", network.vpc_id)
@@ -49,3 +57,10 @@ pulumi.export("dns_zone_id", dns.zone_id)
 pulumi.export("dns_zone_name", dns.zone_name)
 # Delegate the zone to these from its parent when the program created it.
 pulumi.export("dns_name_servers", dns.name_servers)
+# Give the vendor the bootstrap role ARN; the EKS layer maps the data-plane-mgmt role to an access entry.
+pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
+pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
+pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
+pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
+pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
+pulumi.export("node_role_arn", cluster_roles.node_role_arn)

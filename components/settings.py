@@ -8,6 +8,7 @@ value a string, objects and lists as JSON) and either returns a frozen `Settings
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import ipaddress
 import json
@@ -38,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "clickhouseNodes": {"instanceType": "r6i.4xlarge", "maxSize": 5},
     "kms": {"customerManagedKey": False},
     "dataProtection": True,
+    # IAM layer: the vendor's production control-plane account (its published onboarding module).
+    "clickhouseCloud": {"accountId": "426924874929"},
+    "bootstrap": {"vpcWrite": True, "iamWrite": True, "kms": False, "mode": "full"},
+    "troubleshootingAccess": {},
 }
 # The fields each map-valued key accepts, with their types.
 OBJECT_FIELDS: dict[str, dict[str, type]] = {
@@ -46,6 +51,16 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
     "systemNodeGroup": {"instanceType": str, "size": int},
     "clickhouseNodes": {"instanceType": str, "maxSize": int},
     "kms": {"customerManagedKey": bool},
+    "clickhouseCloud": {
+        "accountId": str,
+        "externalId": str,
+        "principalArnPattern": str,
+        "stateQueueArn": str,
+        "billingBucketArn": str,
+        "billingPrefix": str,
+    },
+    "bootstrap": {"vpcWrite": bool, "iamWrite": bool, "kms": bool, "mode": str, "roleName": str},
+    "troubleshootingAccess": {"until": str},
 }
 # Keys with no default: required ones, and ones whose absence means something.
 REQUIRED = ("accountId",)
@@ -135,6 +150,38 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class Iam:
+    """The vendor's access to the account (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`)."""
+
+    vendor_account_id: str
+    """The vendor control-plane account the trust policies name."""
+    external_id: str
+    """`sts:ExternalId` the vendor must present (a secret when `clickhouseCloud` is)."""
+    external_id_secret: bool
+    """Whether the external id was configured as a secret (it then reaches resources as one)."""
+    principal_arn_pattern: str
+    """`aws:PrincipalArn` StringLike pattern: the vendor roles allowed to assume."""
+    state_queue_arn: str | None
+    """The vendor's SQS queue the state exporter writes to, or None (no state exporter role)."""
+    billing_bucket_arn: str | None
+    """The vendor's S3 bucket the billing scraper writes to, or None (no billing scraper role)."""
+    billing_prefix: str
+    """Key prefix under the billing bucket (`<accountId>/<deploymentId>` by default)."""
+    role_name: str
+    """The bootstrap role's name."""
+    mode: str
+    """`full`, `operate` or `revoked`."""
+    vpc_write: bool
+    """Bootstrap role may create/modify/delete tagged EC2/VPC resources."""
+    iam_write: bool
+    """Bootstrap role may manage roles and policies under the permissions boundary."""
+    kms: bool
+    """Bootstrap role may manage tagged KMS keys."""
+    troubleshooting_until: str | None
+    """ISO-8601 UTC instant (`YYYY-MM-DDTHH:MM:SSZ`) the troubleshooting role expires, or None."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program reads from configuration, validated, with defaults applied."""
 
@@ -164,6 +211,8 @@ class Settings:
     """The deployment's hosted zone."""
     cluster: ClusterSettings
     """The EKS layer's settings."""
+    iam: Iam = field(kw_only=True)
+    """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -366,6 +415,127 @@ def _cluster(raw: Mapping[str, str], p: _Problems) -> ClusterSettings:
     )
 
 
+EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+PRINCIPAL_PATTERN_RE = re.compile(r"^arn:aws:iam::(\d{12}):(role|user)/[\w+=,.@/*-]+$")
+SQS_ARN_RE = re.compile(r"^arn:aws:sqs:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[\w-]{1,80}(\.fifo)?$")
+S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+BOOTSTRAP_MODES = ("full", "operate", "revoked")
+
+
+def _utc_instant(value: str) -> datetime.datetime | None:
+    """An ISO-8601 instant with an explicit UTC offset (`Z` or `+00:00`), or None."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() != datetime.timedelta(0):
+        return None
+    return parsed
+
+
+def _iam(
+    raw: Mapping[str, str],
+    account_id: str,
+    deployment_id: str,
+    secret_keys: frozenset[str],
+    now: datetime.datetime,
+    p: _Problems,
+) -> Iam:
+    cloud = _object(raw, "clickhouseCloud", p)
+    boot = _object(raw, "bootstrap", p)
+    access = _object(raw, "troubleshootingAccess", p)
+
+    vendor = cloud.get("accountId", "")
+    if not ACCOUNT_RE.match(vendor):
+        p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
+    external_id = cloud.get("externalId") or ""
+    if not external_id:
+        p.add(
+            "clickhouseCloud.externalId",
+            None,
+            "required; set the external id ClickHouse Cloud gave you, e.g. "
+            "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
+        )
+    elif not EXTERNAL_ID_RE.match(external_id):
+        p.add(
+            "clickhouseCloud.externalId",
+            external_id,
+            "not a valid external id; use 2-1224 letters, digits and +=,.@:/-_",
+        )
+    pattern = cloud.get("principalArnPattern") or f"arn:aws:iam::{vendor}:role/*-CrossplaneWorkloadRole"
+    match = PRINCIPAL_PATTERN_RE.match(pattern)
+    if not match:
+        p.add(
+            "clickhouseCloud.principalArnPattern",
+            pattern,
+            "not an IAM role or user ARN pattern; use e.g. arn:aws:iam::<vendor account>:role/*-CrossplaneWorkloadRole",
+        )
+    elif match.group(1) != vendor:
+        p.add(
+            "clickhouseCloud.principalArnPattern",
+            pattern,
+            f"names account {match.group(1)}, not clickhouseCloud.accountId {vendor}; use the vendor account",
+        )
+    queue = cloud.get("stateQueueArn") or None
+    if queue and not SQS_ARN_RE.match(queue):
+        p.add("clickhouseCloud.stateQueueArn", queue, "not an SQS queue ARN; use arn:aws:sqs:<region>:<account>:<name>")
+    bucket = cloud.get("billingBucketArn") or None
+    if bucket and not S3_BUCKET_ARN_RE.match(bucket):
+        p.add("clickhouseCloud.billingBucketArn", bucket, "not an S3 bucket ARN; use arn:aws:s3:::<bucket name>")
+    prefix = (cloud.get("billingPrefix") or f"{account_id}/{deployment_id}").strip("/")
+    if not S3_PREFIX_RE.match(prefix) or "*" in prefix:
+        p.add(
+            "clickhouseCloud.billingPrefix",
+            cloud.get("billingPrefix"),
+            "not a plain S3 key prefix; use letters, digits and !_.'()/- (no wildcards)",
+        )
+
+    mode = boot.get("mode", "full")
+    if mode not in BOOTSTRAP_MODES:
+        p.add("bootstrap.mode", mode, "unknown mode; use full (set-up), operate (day 2) or revoked (no permissions)")
+    role_name = boot.get("roleName") or naming.Names(deployment_id, account_id).aws("management")
+    if not IAM_ROLE_NAME_RE.match(role_name):
+        p.add("bootstrap.roleName", role_name, "not a valid IAM role name; use 1-64 letters, digits and +=,.@_-")
+
+    until = access.get("until") or None
+    if until is not None:
+        instant = _utc_instant(until)
+        if instant is None:
+            p.add(
+                "troubleshootingAccess.until",
+                until,
+                "not an ISO-8601 UTC time; use e.g. 2026-05-01T18:00:00Z (remove the key to end access)",
+            )
+            until = None
+        elif instant <= now:
+            p.add(
+                "troubleshootingAccess.until",
+                until,
+                f"is in the past (now {now:%Y-%m-%dT%H:%M:%SZ}); set a future time, or remove the key to end access",
+            )
+            until = None
+        else:
+            until = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return Iam(
+        vendor_account_id=vendor,
+        external_id=external_id,
+        external_id_secret="clickhouseCloud" in secret_keys,
+        principal_arn_pattern=pattern,
+        state_queue_arn=queue,
+        billing_bucket_arn=bucket,
+        billing_prefix=prefix,
+        role_name=role_name,
+        mode=mode,
+        vpc_write=boot.get("vpcWrite", True),
+        iam_write=boot.get("iamWrite", True),
+        kms=boot.get("kms", False),
+        troubleshooting_until=until,
+    )
+
+
 def _region(raw: Mapping[str, str], p: _Problems) -> str:
     region = raw.get("aws:region")
     if not region:
@@ -538,8 +708,16 @@ def _unknown_keys(raw: Mapping[str, str], p: _Problems) -> None:
             p.add(short, raw[key], f"unknown key; {hint} (remove it with `pulumi config rm {short}`)")
 
 
-def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
-    """Validates the raw configuration map; raises ConfigError listing every problem."""
+def parse(
+    raw: Mapping[str, str],
+    stack: str,
+    secret_keys: frozenset[str] = frozenset(),
+    now: datetime.datetime | None = None,
+) -> Settings:
+    """Validates the raw configuration map; raises ConfigError listing every problem.
+
+    `now` (default: the current UTC time) is what `troubleshootingAccess.until` must be after.
+    """
     p = _Problems(secret_keys)
     _unknown_keys(raw, p)
     region = _region(raw, p)
@@ -552,6 +730,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
     tags = _tags(raw, deployment_id, p)
     dns = _dns(raw, p)
     cluster_settings = _cluster(raw, p)
+    iam = _iam(raw, account_id, deployment_id, secret_keys, now or datetime.datetime.now(datetime.UTC), p)
 
     ranges: dict[str, ipaddress.IPv4Network] = {}
     vpc_ok = cidr.vpc_cidr_problem(vpc_cidr) is None
@@ -594,6 +773,7 @@ def parse(raw: Mapping[str, str], stack: str, secret_keys: frozenset[str] = froz
         tags=tags,
         dns=dns,
         cluster=cluster_settings,
+        iam=iam,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

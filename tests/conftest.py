@@ -26,6 +26,7 @@ BASE = {
     f"{NS}:accountId": "123456789012",
     f"{NS}:dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}',
     f"{NS}:clusterEndpoint": '{"publicCidrs": ["203.0.113.0/24"]}',
+    f"{NS}:clickhouseCloud": '{"externalId": "byoc-test-3f9a2c71"}',
 }
 
 

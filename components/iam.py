@@ -1,0 +1,456 @@
+"""The IAM layer: every role the program creates, with documents from `components.iam_policies`.
+
+- `BootstrapRole`: the role the vendor's BYOC controller assumes for day-2 operations, its
+  permissions boundary, and the vendor's two other roles: `data-plane-mgmt` (Kubernetes access
+  through an EKS access entry) and, while `troubleshootingAccess.until` is in the future,
+  `troubleshooting` (read-only).
+- `ClusterRoles`: the EKS control-plane and worker-node roles, passed to the cluster explicitly.
+- `IrsaRole` / `AddonRoles`: one role per Kubernetes service account of
+  `components.k8s_conventions.SERVICE_ACCOUNTS`, trusted through the cluster's OIDC provider.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_policies as docs
+from components.k8s_conventions import SERVICE_ACCOUNTS, clickhouse_service_account
+from components.naming import Names
+from components.settings import Settings
+
+IRSA_TYPE = "clickhouse-byoc:iam:IrsaRole"
+CLUSTER_ROLES_TYPE = "clickhouse-byoc:iam:ClusterRoles"
+BOOTSTRAP_TYPE = "clickhouse-byoc:iam:BootstrapRole"
+ADDON_ROLES_TYPE = "clickhouse-byoc:iam:AddonRoles"
+
+# Workload and vendor sessions last one hour: short-lived credentials, re-assumed as needed.
+SESSION_SECONDS = 3600
+PURPOSE_TAG = "clickhouse-byoc/purpose"
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    """The policy text sent to IAM (stable key order, so previews show no spurious diffs)."""
+    return json.dumps(doc, indent=2)
+
+
+def _child(parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions(parent=parent)
+
+
+# -- IRSA ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IrsaRoleArgs:
+    """Inputs of one IAM role for one Kubernetes service account."""
+
+    names: Names
+    """Naming for the deployment."""
+    purpose: str
+    """The role name suffix: the role is `ClickHouse-cloud-<id>-<purpose>`."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider."""
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer URL without `https://` (the condition key prefix)."""
+    namespace: str
+    """The service account's namespace."""
+    service_account: str
+    """The service account's name."""
+    policy: pulumi.Input[dict] | None
+    """The role's one inline policy document, or None."""
+    managed_policy_arns: tuple[str, ...] = ()
+    """AWS managed policies to attach (e.g. AmazonEKS_CNI_Policy for aws-node)."""
+
+
+class IrsaRole(pulumi.ComponentResource):
+    """A role only one service account of one cluster can assume, for STS only."""
+
+    role_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: IrsaRoleArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(IRSA_TYPE, name, None, opts)
+        role_name = args.names.aws(args.purpose)
+        if len(role_name) > 64:
+            raise ValueError(f"IAM role name {role_name!r} is longer than 64 characters; shorten the purpose")
+        trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
+            lambda v: to_json(docs.irsa_trust(v[0], v[1], args.namespace, args.service_account))
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=role_name,
+            description=f"IRSA: {args.namespace}/{args.service_account}",
+            assume_role_policy=trust,
+            max_session_duration=SESSION_SECONDS,
+            tags={PURPOSE_TAG: args.purpose},
+            opts=_child(self),
+        )
+        if args.policy is not None:
+            aws.iam.RolePolicy(
+                f"{name}-policy",
+                name=args.purpose,
+                role=role.name,
+                policy=pulumi.Output.from_input(args.policy).apply(to_json),
+                opts=_child(self),
+            )
+        for arn in args.managed_policy_arns:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=_child(self)
+            )
+        self.role_arn = role.arn
+        self.role_name = role.name
+        self.register_outputs({"role_arn": self.role_arn, "role_name": self.role_name})
+
+
+@dataclass(frozen=True)
+class AddonRolesArgs:
+    """Inputs of the add-on IRSA roles: the cluster's OIDC provider and what the add-ons touch."""
+
+    names: Names
+    """Naming for the deployment."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider."""
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer URL without `https://`."""
+    zone_arn: pulumi.Input[str]
+    """The deployment's hosted zone (external-dns, cert-manager)."""
+    cluster_name: str
+    """The EKS cluster name (autoscaler and load balancer controller tag conditions)."""
+    data_bucket_arn: str
+    """ClickHouse data bucket."""
+    backup_bucket_arn: str
+    """ClickHouse backup bucket."""
+    monitoring_bucket_arn: str
+    """Thanos bucket."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """EBS volume key, when volumes use a customer managed key."""
+    state_queue_arn: str | None = None
+    """The vendor's state queue; None: no state-exporter role."""
+    billing_bucket_arn: str | None = None
+    """The vendor's billing bucket; None: no billing-scraper role."""
+    billing_prefix: str = ""
+    """Key prefix in the billing bucket."""
+    clickhouse_services: tuple[str, ...] = ()
+    """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
+
+
+def addon_policies(args: AddonRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
+    """purpose -> (inline policy, managed policy ARNs) for every add-on role this deployment needs."""
+    zone = pulumi.Output.from_input(args.zone_arn)
+    out: dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]] = {
+        "vpc-cni": (None, (docs.EKS_CNI_POLICY,)),
+        "ebs-csi": (
+            pulumi.Output.from_input(args.kms_key_arn).apply(docs.ebs_csi_policy)
+            if args.kms_key_arn is not None
+            else docs.ebs_csi_policy(None),
+            (),
+        ),
+        "load-balancer-controller": (docs.load_balancer_controller_policy(args.cluster_name), ()),
+        "external-dns": (zone.apply(docs.external_dns_policy), ()),
+        "cert-manager": (zone.apply(docs.cert_manager_policy), ()),
+        "cluster-autoscaler": (docs.cluster_autoscaler_policy(args.cluster_name), ()),
+        "thanos": (docs.thanos_policy(args.monitoring_bucket_arn), ()),
+    }
+    if args.state_queue_arn:
+        out["state-exporter"] = (docs.state_exporter_policy(args.state_queue_arn), ())
+    if args.billing_bucket_arn:
+        out["billing-scraper"] = (docs.billing_scraper_policy(args.billing_bucket_arn, args.billing_prefix), ())
+    return out
+
+
+class AddonRoles(pulumi.ComponentResource):
+    """Every add-on's IRSA role; `role_arns` maps purpose -> role ARN for the Helm values."""
+
+    role_arns: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: AddonRolesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(ADDON_ROLES_TYPE, name, None, opts)
+        self.roles: dict[str, IrsaRole] = {}
+        specs = [
+            (purpose, *SERVICE_ACCOUNTS[purpose], policy, managed)
+            for purpose, (policy, managed) in addon_policies(args).items()
+        ]
+        for service in args.clickhouse_services:
+            namespace, account = clickhouse_service_account(service)
+            policy = docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, service)
+            specs.append((account, namespace, account, policy, ()))
+        for purpose, namespace, account, policy, managed in specs:
+            self.roles[purpose] = IrsaRole(
+                f"{name}-{purpose}",
+                IrsaRoleArgs(
+                    names=args.names,
+                    purpose=purpose,
+                    oidc_provider_arn=args.oidc_provider_arn,
+                    oidc_issuer=args.oidc_issuer,
+                    namespace=namespace,
+                    service_account=account,
+                    policy=policy,
+                    managed_policy_arns=managed,
+                ),
+                opts=_child(self),
+            )
+        self.role_arns = pulumi.Output.all(**{p: r.role_arn for p, r in self.roles.items()})
+        self.register_outputs({"role_arns": self.role_arns})
+
+
+# -- EKS service roles -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterRolesArgs:
+    """Inputs of the EKS control-plane and worker roles."""
+
+    names: Names
+    """Naming for the deployment."""
+
+
+class ClusterRoles(pulumi.ComponentResource):
+    """`...-k8s-control-plane` (assumed by EKS) and `...-k8s-worker` (assumed by the nodes).
+
+    The worker role has no CNI policy: aws-node gets it through its own IRSA role, so other pods
+    on the node cannot use it.
+    """
+
+    cluster_role_arn: pulumi.Output[str]
+    cluster_role_name: pulumi.Output[str]
+    node_role_arn: pulumi.Output[str]
+    node_role_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ClusterRolesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(CLUSTER_ROLES_TYPE, name, None, opts)
+        cluster = self._role(
+            f"{name}-control-plane",
+            args.names,
+            "k8s-control-plane",
+            "eks.amazonaws.com",
+            "EKS control plane",
+            (docs.EKS_CLUSTER_POLICY,),
+        )
+        node = self._role(
+            f"{name}-worker",
+            args.names,
+            "k8s-worker",
+            "ec2.amazonaws.com",
+            "EKS worker nodes",
+            (docs.EKS_WORKER_POLICY, docs.ECR_READ_ONLY_POLICY),
+        )
+        self.cluster_role_arn, self.cluster_role_name = cluster.arn, cluster.name
+        self.node_role_arn, self.node_role_name = node.arn, node.name
+        self.register_outputs(
+            {
+                "cluster_role_arn": self.cluster_role_arn,
+                "cluster_role_name": self.cluster_role_name,
+                "node_role_arn": self.node_role_arn,
+                "node_role_name": self.node_role_name,
+            }
+        )
+
+    def _role(
+        self, name: str, names: Names, purpose: str, service: str, what: str, managed: tuple[str, ...]
+    ) -> aws.iam.Role:
+        role = aws.iam.Role(
+            name,
+            name=names.aws(purpose),
+            description=what,
+            assume_role_policy=to_json(docs.service_trust(service)),
+            tags={PURPOSE_TAG: purpose},
+            opts=_child(self),
+        )
+        for arn in managed:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=_child(self)
+            )
+        return role
+
+
+# -- vendor access ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BootstrapRoleArgs:
+    """Inputs of the vendor's roles: trust, scope and what the customer allows."""
+
+    names: Names
+    """Naming for the deployment."""
+    region: str
+    """The deployment's region."""
+    account_id: str
+    """The customer account."""
+    cluster_name: str
+    """The EKS cluster name (`names.cluster`)."""
+    zone_arn: pulumi.Input[str]
+    """The deployment's hosted zone: the only zone whose records the vendor may change."""
+    data_bucket_arn: str
+    """`arn:aws:s3:::` + `names.bucket("data")`."""
+    backup_bucket_arn: str
+    """`arn:aws:s3:::` + `names.bucket("backup")`."""
+    monitoring_bucket_arn: str
+    """`arn:aws:s3:::` + `names.bucket("monitoring")`."""
+    vendor_account_id: str
+    """The vendor's control-plane account."""
+    external_id: pulumi.Input[str]
+    """`sts:ExternalId`; pass a secret Output when configured as a secret."""
+    principal_arn_pattern: str
+    """`aws:PrincipalArn` StringLike pattern of the vendor roles allowed to assume."""
+    role_name: str
+    """The bootstrap role's name."""
+    access: docs.BootstrapAccess = field(default_factory=docs.BootstrapAccess)
+    """Mode and toggles (`bootstrap` config)."""
+    troubleshooting_until: str | None = None
+    """ISO-8601 UTC expiry of the troubleshooting role; None: no such role."""
+    state_queue_arn: str | None = None
+    """The vendor's state queue, allowed under the boundary when set."""
+
+
+def vendor_role_names(names: Names) -> tuple[str, ...]:
+    """Program-managed roles the bootstrap role may never change (it can create its own, bounded)."""
+    fixed = ("data-plane-mgmt", "troubleshooting", "k8s-control-plane", "k8s-worker", *SERVICE_ACCOUNTS)
+    return tuple(names.aws(suffix) for suffix in fixed)
+
+
+def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapScope:
+    """The plain-string scope of the bootstrap documents (shared with the CloudFormation template)."""
+    arn = f"arn:aws:iam::{args.account_id}:role/"
+    return docs.BootstrapScope(
+        account_id=args.account_id,
+        region=args.region,
+        prefix=args.names.aws(""),
+        cluster_name=args.cluster_name,
+        zone_arn=zone_arn,
+        bucket_arns=(args.data_bucket_arn, args.backup_bucket_arn, args.monitoring_bucket_arn),
+        role_arn=arn + args.role_name,
+        protected_role_arns=tuple(arn + n for n in vendor_role_names(args.names)),
+    )
+
+
+def bucket_arn(names: Names, what: str) -> str:
+    return f"arn:aws:s3:::{names.bucket(what)}"
+
+
+def bootstrap_role_args(settings: Settings, zone_arn: pulumi.Input[str]) -> BootstrapRoleArgs:
+    """The bootstrap role's args from validated settings; a secret external id stays secret."""
+    iam, names = settings.iam, settings.names
+    return BootstrapRoleArgs(
+        names=names,
+        region=settings.region,
+        account_id=settings.account_id,
+        cluster_name=names.cluster,
+        zone_arn=zone_arn,
+        data_bucket_arn=bucket_arn(names, "data"),
+        backup_bucket_arn=bucket_arn(names, "backup"),
+        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
+        vendor_account_id=iam.vendor_account_id,
+        external_id=pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id,
+        principal_arn_pattern=iam.principal_arn_pattern,
+        role_name=iam.role_name,
+        access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
+        troubleshooting_until=iam.troubleshooting_until,
+        state_queue_arn=iam.state_queue_arn,
+    )
+
+
+class BootstrapRole(pulumi.ComponentResource):
+    """The vendor controller's role, its permissions boundary, and the vendor's other two roles."""
+
+    role_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
+    boundary_policy_arn: pulumi.Output[str]
+    policy_arns: dict[str, pulumi.Output[str]]
+    data_plane_mgmt_role_arn: pulumi.Output[str]
+    troubleshooting_role_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: BootstrapRoleArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(BOOTSTRAP_TYPE, name, None, opts)
+        names = args.names
+        zone = pulumi.Output.from_input(args.zone_arn)
+        scope = zone.apply(lambda z: bootstrap_scope(args, z))
+
+        def vendor_trust(until: str | None = None) -> pulumi.Output[str]:
+            return pulumi.Output.from_input(args.external_id).apply(
+                lambda ext: to_json(docs.vendor_trust(args.vendor_account_id, ext, args.principal_arn_pattern, until))
+            )
+
+        boundary = aws.iam.Policy(
+            f"{name}-boundary",
+            name=names.aws("boundary"),
+            description="Permissions boundary of every role the ClickHouse BYOC controller creates",
+            policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
+            opts=_child(self),
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=args.role_name,
+            description=f"ClickHouse BYOC controller ({args.access.mode})",
+            assume_role_policy=vendor_trust(),
+            max_session_duration=SESSION_SECONDS,
+            tags={PURPOSE_TAG: "management"},
+            opts=_child(self),
+        )
+        self.policy_arns = {}
+        for suffix in docs.bootstrap_policy_names(args.access):
+            policy = aws.iam.Policy(
+                f"{name}-{suffix}",
+                name=names.aws(f"management-{suffix}"),
+                description=f"ClickHouse BYOC controller: {suffix}",
+                policy=scope.apply(lambda s, k=suffix: to_json(docs.bootstrap_policies(s, args.access)[k])),
+                opts=_child(self),
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{suffix}-attachment", role=role.name, policy_arn=policy.arn, opts=_child(self)
+            )
+            self.policy_arns[suffix] = policy.arn
+
+        cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
+        data_plane = aws.iam.Role(
+            f"{name}-data-plane-mgmt",
+            name=names.aws("data-plane-mgmt"),
+            description="ClickHouse BYOC control plane: Kubernetes objects through an EKS access entry",
+            assume_role_policy=vendor_trust(),
+            max_session_duration=SESSION_SECONDS,
+            tags={PURPOSE_TAG: "data-plane-mgmt"},
+            opts=_child(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-data-plane-mgmt-policy",
+            name="data-plane-mgmt",
+            role=data_plane.name,
+            policy=to_json(docs.data_plane_mgmt_policy(cluster_arn)),
+            opts=_child(self),
+        )
+        self.troubleshooting_role_arn = None
+        if args.troubleshooting_until:
+            until = args.troubleshooting_until
+            troubleshooting = aws.iam.Role(
+                f"{name}-troubleshooting",
+                name=names.aws("troubleshooting"),
+                description=f"ClickHouse BYOC engineers, read-only, until {until}",
+                assume_role_policy=vendor_trust(until),
+                max_session_duration=SESSION_SECONDS,
+                tags={PURPOSE_TAG: "troubleshooting", "clickhouse-byoc/access-until": until},
+                opts=_child(self),
+            )
+            aws.iam.RolePolicy(
+                f"{name}-troubleshooting-policy",
+                name="troubleshooting",
+                role=troubleshooting.name,
+                policy=to_json(docs.troubleshooting_policy(args.account_id, args.region, args.cluster_name, until)),
+                opts=_child(self),
+            )
+            self.troubleshooting_role_arn = troubleshooting.arn
+
+        self.role_arn, self.role_name = role.arn, role.name
+        self.boundary_policy_arn = boundary.arn
+        self.data_plane_mgmt_role_arn = data_plane.arn
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "boundary_policy_arn": self.boundary_policy_arn,
+                "data_plane_mgmt_role_arn": self.data_plane_mgmt_role_arn,
+                "troubleshooting_role_arn": self.troubleshooting_role_arn,
+            }
+        )
