@@ -7,10 +7,14 @@ import pulumi
 
 from components import settings as config
 from components.cidr import plan_subnets
+from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bootstrap_role_args
+from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
+from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
+from components.storage import ByocBuckets, ByocBucketsArgs
 
 settings = config.load()
 for warning in settings.warnings:
@@ -19,6 +23,7 @@ names = settings.names
 
 aws = aws_provider(settings)
 zones = resolve_zones(settings, aws)
+on_aws = pulumi.ResourceOptions(providers=[aws])
 
 network = ByocVpc(
     names.aws("network"),
@@ -29,20 +34,72 @@ network = ByocVpc(
         nat_gateways=settings.nat_gateways,
         region=settings.region,
     ),
-    opts=pulumi.ResourceOptions(providers=[aws]),
+    opts=on_aws,
 )
 
 dns = ByocDns(
     names.aws("dns"),
     ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
-    opts=pulumi.ResourceOptions(providers=[aws]),
+    opts=on_aws,
 )
 
-bootstrap = BootstrapRole(
-    names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=pulumi.ResourceOptions(providers=[aws])
+bootstrap = BootstrapRole(names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
+cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
+
+keys = ByocKeys(
+    names.aws("keys"),
+    ByocKeysArgs(
+        names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
+    ),
+    opts=on_aws,
 )
-cluster_roles = ClusterRoles(
-    names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=pulumi.ResourceOptions(providers=[aws])
+buckets = ByocBuckets(
+    names.aws("storage"),
+    ByocBucketsArgs(names=names, data_protection=settings.cluster.data_protection, kms_key_arn=keys.data_key_arn),
+    opts=on_aws,
+)
+
+cluster = ByocCluster(
+    names.aws("cluster"),
+    ByocClusterArgs(
+        names=names,
+        settings=settings.cluster,
+        region=settings.region,
+        availability_zones=zones,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        pod_subnet_ids=network.pod_subnet_ids if settings.pod_cidr else None,
+        cluster_role=cluster_roles.cluster_role,
+        node_role_arn=cluster_roles.node_role_arn,
+        secrets_key_arn=keys.secrets_key_arn,
+        zone_arn=dns.zone_arn,
+        bucket_arns=buckets.bucket_arns,
+        volume_key_arn=keys.data_key_arn,
+        data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
+        troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
+        node_tags=settings.default_tags,
+        state_queue_arn=settings.iam.state_queue_arn,
+        billing_bucket_arn=settings.iam.billing_bucket_arn,
+        billing_prefix=settings.iam.billing_prefix,
+    ),
+    opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
+)
+on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
+
+platform = ClusterPlatform(
+    names.aws("platform"),
+    ClusterPlatformArgs(
+        names=names,
+        region=settings.region,
+        kubernetes_version=settings.cluster.kubernetes_version,
+        cluster_name=cluster.cluster_name,
+        vpc_id=network.vpc_id,
+        role_arns=cluster.addon_role_arns,
+        zone_name=settings.dns.zone_name,
+        zone_id=dns.zone_id,
+        volume_key_arn=keys.data_key_arn,
+    ),
+    opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
 )
 
 pulumi.export("deployment_id", settings.deployment_id)
@@ -64,3 +121,10 @@ pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
 pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
 pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
 pulumi.export("node_role_arn", cluster_roles.node_role_arn)
+pulumi.export("cluster_name", cluster.cluster_name)
+pulumi.export("cluster_endpoint", cluster.endpoint)
+pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
+pulumi.export("oidc_issuer", cluster.oidc_issuer)
+pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("node_group_names", cluster.node_group_names)
+pulumi.export("bucket_names", buckets.bucket_names)

@@ -239,6 +239,8 @@ class ClusterRoles(pulumi.ComponentResource):
             "EKS worker nodes",
             (docs.EKS_WORKER_POLICY, docs.ECR_READ_ONLY_POLICY),
         )
+        # pulumi-eks takes the control-plane role as a resource, not an ARN.
+        self.cluster_role = cluster
         self.cluster_role_arn, self.cluster_role_name = cluster.arn, cluster.name
         self.node_role_arn, self.node_role_name = node.arn, node.name
         self.register_outputs(

@@ -49,6 +49,16 @@ def run_offline(
     return synthesize(cfg, program=program)
 
 
+def mock_id(record: dict[str, Any]) -> str:
+    """The id the mocks gave a recorded resource (ids are derived from type and name)."""
+    import pulumi
+
+    from tools.mocks import ByocMocks
+
+    args = pulumi.runtime.MockResourceArgs(record["type"], record["name"], record["inputs"], "", "", True)
+    return ByocMocks().new_resource(args)[0]
+
+
 @pytest.fixture
 def offline():
     return run_offline

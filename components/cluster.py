@@ -1,0 +1,400 @@
+"""The EKS cluster: control plane, node groups, managed add-ons and the Kubernetes provider.
+
+Creates the `ClickHouse-cloud-<id>` cluster with pulumi-eks (API authentication with access
+entries, private endpoint always on, public endpoint only from listed CIDRs, secrets envelope
+encryption, control-plane logs, an OIDC provider for IRSA), then in order: the vpc-cni and
+kube-proxy managed add-ons (vpc-cni with its own IRSA role, prefix delegation, and custom
+networking onto the pod subnets when there are any), one system node group per zone, one
+ClickHouse node group per zone (scales from zero), and the coredns and EBS CSI add-ons, which
+need nodes to become healthy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from components.iam import AddonRoles, AddonRolesArgs
+from components.k8s_conventions import (
+    CLICKHOUSE_NAMESPACE,
+    CLICKHOUSE_NODE_LABELS,
+    CLICKHOUSE_TAINT,
+    SYSTEM_NODE_LABELS,
+    SYSTEM_TAINT,
+    ZONE_TOPOLOGY_KEY,
+)
+from components.naming import Names
+from components.network import zone_suffix
+from components.settings import ClusterSettings
+
+TYPE = "clickhouse-byoc:cluster:ByocCluster"
+LOG_TYPES = ("api", "audit", "authenticator")
+AMI_TYPE = "AL2023_x86_64_STANDARD"
+ROOT_DEVICE = "/dev/xvda"
+SYSTEM_ROOT_GIB = 50
+CLICKHOUSE_ROOT_GIB = 100
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+EDIT_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+# Where the vendor's control plane reconciles objects (ClickHouse installations, Istio routing).
+DATA_PLANE_NAMESPACES = (CLICKHOUSE_NAMESPACE, "istio-system", "istio-ingress", "istio-ingress-private")
+
+
+# -- pure builders ------------------------------------------------------------------------------
+
+
+def eks_taint(taint: dict[str, str]) -> dict[str, str]:
+    """A Kubernetes taint in the EKS API's spelling (`NoSchedule` -> `NO_SCHEDULE`)."""
+    effect = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+    return {"key": taint["key"], "value": taint["value"], "effect": effect[taint["effect"]]}
+
+
+def autoscaler_tags(cluster_name: str, labels: dict[str, str], taint: dict[str, str], zone: str) -> dict[str, str]:
+    """Tags the cluster autoscaler discovers a group by and reads to build a node from zero."""
+    prefix = "k8s.io/cluster-autoscaler/node-template"
+    tags = {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+        f"{prefix}/label/{ZONE_TOPOLOGY_KEY}": zone,
+        f"{prefix}/taint/{taint['key']}": f"{taint['value']}:{taint['effect']}",
+    }
+    tags.update({f"{prefix}/label/{k}": v for k, v in labels.items()})
+    return tags
+
+
+def vpc_cni_configuration(custom_networking: bool) -> dict:
+    """vpc-cni settings: prefix delegation (16 IPs per ENI slot), and ENIConfig-per-zone custom
+    networking when pods get their own subnets."""
+    env = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
+    if custom_networking:
+        env.update({"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true", "ENI_CONFIG_LABEL_DEF": ZONE_TOPOLOGY_KEY})
+    return {"env": env}
+
+
+def eni_config(zone: str, subnet_id: str, security_group_id: str) -> dict:
+    """The ENIConfig the CNI picks for nodes in `zone` (named after the zone, per ENI_CONFIG_LABEL_DEF)."""
+    return {
+        "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
+        "kind": "ENIConfig",
+        "metadata": {"name": zone},
+        "spec": {"subnet": subnet_id, "securityGroups": [security_group_id]},
+    }
+
+
+def critical_addon_configuration() -> dict:
+    """coredns and the EBS CSI controller run on the system nodes, which only they and their
+    peers tolerate."""
+    toleration = {"key": SYSTEM_TAINT["key"], "operator": "Exists", "effect": SYSTEM_TAINT["effect"]}
+    return {"tolerations": [toleration], "nodeSelector": dict(SYSTEM_NODE_LABELS)}
+
+
+def ebs_csi_configuration() -> dict:
+    """The controller on system nodes; the node daemonset everywhere (it must run where volumes
+    attach, ClickHouse nodes included)."""
+    return {
+        "controller": critical_addon_configuration(),
+        "node": {"tolerateAllTaints": True},
+    }
+
+
+def launch_template_args(names: Names, group: str, root_gib: int, tags: dict[str, str]) -> dict:
+    """IMDSv2 only with a hop limit of 1 (pods cannot reach the node's credentials), an encrypted
+    gp3 root volume, and the mandatory tags on the instances and volumes the group launches."""
+    return {
+        "name": names.aws(group),
+        "description": f"{names.aws(group)} nodes: IMDSv2 only, encrypted gp3 root volume",
+        "update_default_version": True,
+        "metadata_options": {
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+            "instance_metadata_tags": "disabled",
+        },
+        "block_device_mappings": [
+            {
+                "device_name": ROOT_DEVICE,
+                "ebs": {
+                    "volume_size": root_gib,
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "delete_on_termination": "true",
+                },
+            }
+        ],
+        "tag_specifications": [
+            {"resource_type": kind, "tags": {**tags, "Name": names.aws(group)}} for kind in ("instance", "volume")
+        ],
+    }
+
+
+def access_entries(
+    data_plane_mgmt_role_arn: pulumi.Input[str] | None, troubleshooting_role_arn: pulumi.Input[str] | None
+) -> dict[str, eks.AccessEntryArgs]:
+    """The vendor's roles: namespaced edit for data-plane-mgmt, cluster-wide view for troubleshooting.
+
+    The deploying principal is not listed: pulumi-eks always creates the cluster with EKS's
+    creator bootstrap, which makes the deploying principal cluster admin; a second entry for it
+    would be rejected by EKS as a duplicate.
+    """
+    entries: dict[str, eks.AccessEntryArgs] = {}
+    if data_plane_mgmt_role_arn is not None:
+        entries["data-plane-mgmt"] = eks.AccessEntryArgs(
+            principal_arn=data_plane_mgmt_role_arn,
+            type=eks.AccessEntryType.STANDARD,
+            access_policies={
+                "edit": eks.AccessPolicyAssociationArgs(
+                    policy_arn=EDIT_POLICY,
+                    access_scope={"type": "namespace", "namespaces": list(DATA_PLANE_NAMESPACES)},
+                )
+            },
+        )
+    if troubleshooting_role_arn is not None:
+        entries["troubleshooting"] = eks.AccessEntryArgs(
+            principal_arn=troubleshooting_role_arn,
+            type=eks.AccessEntryType.STANDARD,
+            access_policies={
+                "view": eks.AccessPolicyAssociationArgs(policy_arn=VIEW_POLICY, access_scope={"type": "cluster"})
+            },
+        )
+    return entries
+
+
+# -- the component ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ByocClusterArgs:
+    """Inputs of the EKS layer."""
+
+    names: Names
+    """Naming for the deployment."""
+    settings: ClusterSettings
+    """Version, endpoint and node group settings."""
+    region: str
+    """The region (kubeconfig, add-on configuration)."""
+    availability_zones: tuple[str, ...]
+    """The three zones, in subnet order."""
+    vpc_id: pulumi.Input[str]
+    """The BYOC VPC."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets, one per zone, in zone order: control plane ENIs and nodes."""
+    pod_subnet_ids: pulumi.Input[Sequence[str]] | None
+    """Pod subnets per zone on the secondary range, or None without a pod range."""
+    cluster_role: aws.iam.Role
+    """The `...-k8s-control-plane` role the EKS service assumes."""
+    node_role_arn: pulumi.Input[str]
+    """The `...-k8s-worker` role of every node group."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key for Kubernetes secrets envelope encryption."""
+    zone_arn: pulumi.Input[str]
+    """The deployment's hosted zone (external-dns and cert-manager roles)."""
+    bucket_arns: dict[str, str]
+    """Bucket purpose (data, backup, monitoring) -> ARN, for the workloads' roles."""
+    volume_key_arn: pulumi.Input[str] | None = None
+    """Customer-managed key the EBS CSI driver may use (CMEK), if any."""
+    state_queue_arn: str | None = None
+    """The vendor's state queue (state exporter role), if any."""
+    billing_bucket_arn: str | None = None
+    """The vendor's billing bucket (billing scraper role), if any."""
+    billing_prefix: str = ""
+    """Key prefix in the billing bucket."""
+    clickhouse_services: tuple[str, ...] = ()
+    """ClickHouse services whose servers get a role of their own."""
+    data_plane_mgmt_role_arn: pulumi.Input[str] | None = None
+    """The vendor's data-plane-mgmt role: namespaced edit."""
+    troubleshooting_role_arn: pulumi.Input[str] | None = None
+    """The time-boxed troubleshooting role: view only."""
+    node_tags: dict[str, str] | None = None
+    """Tags for instances and volumes the node groups launch (default tags do not reach them)."""
+
+
+class ByocCluster(pulumi.ComponentResource):
+    """The BYOC EKS cluster and its nodes."""
+
+    cluster_name: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    node_group_names: list[pulumi.Output[str]]
+    k8s_provider: k8s.Provider
+    addon_role_arns: pulumi.Output[dict[str, str]]
+
+    def __init__(self, name: str, args: ByocClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        names, s = args.names, args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        cluster = eks.Cluster(
+            f"{name}-eks",
+            name=names.cluster,
+            version=s.kubernetes_version,
+            vpc_id=args.vpc_id,
+            private_subnet_ids=args.private_subnet_ids,
+            node_associate_public_ip_address=False,
+            service_role=args.cluster_role,
+            skip_default_node_group=True,
+            skip_default_security_groups=True,
+            create_instance_role=False,
+            authentication_mode=eks.AuthenticationMode.API,
+            access_entries=access_entries(args.data_plane_mgmt_role_arn, args.troubleshooting_role_arn),
+            endpoint_private_access=True,
+            endpoint_public_access=s.endpoint_public,
+            public_access_cidrs=list(s.public_cidrs) if s.endpoint_public else None,
+            encryption_config_key_arn=args.secrets_key_arn,
+            enabled_cluster_log_types=list(LOG_TYPES),
+            create_oidc_provider=True,
+            # The add-ons below are created by this component, with IRSA roles and in the order
+            # that lets them become healthy.
+            use_default_vpc_cni=True,
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
+            coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
+            # Same switch as the buckets: a protected deployment cannot lose its cluster by accident.
+            deletion_protection=s.data_protection,
+            tags={"Name": names.cluster},
+            opts=child,
+        )
+        # Derived from the cluster, so everything using the name waits for the cluster.
+        self.cluster_name = pulumi.Output.all(cluster.urn, names.cluster).apply(lambda a: a[1])
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        self.endpoint = cluster.kubeconfig_json.apply(lambda k: json.loads(k)["clusters"][0]["cluster"]["server"])
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        self.oidc_issuer = cluster.oidc_issuer
+
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+        )
+
+        # Every workload identity on this cluster, from one component, once the OIDC provider exists.
+        roles = AddonRoles(
+            f"{name}-irsa",
+            AddonRolesArgs(
+                names=names,
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_issuer=cluster.oidc_issuer,
+                zone_arn=args.zone_arn,
+                cluster_name=names.cluster,
+                data_bucket_arn=args.bucket_arns["data"],
+                backup_bucket_arn=args.bucket_arns["backup"],
+                monitoring_bucket_arn=args.bucket_arns["monitoring"],
+                kms_key_arn=args.volume_key_arn,
+                state_queue_arn=args.state_queue_arn,
+                billing_bucket_arn=args.billing_bucket_arn,
+                billing_prefix=args.billing_prefix,
+                clickhouse_services=args.clickhouse_services,
+            ),
+            opts=child,
+        )
+        self.addon_role_arns = roles.role_arns
+
+        def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
+            return aws.eks.Addon(
+                f"{name}-{addon_name}",
+                cluster_name=self.cluster_name,
+                addon_name=addon_name,
+                # Adopt what EKS bootstrapped; keep our configuration on upgrades.
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+                **kwargs,
+            )
+
+        custom_networking = args.pod_subnet_ids is not None
+        vpc_cni = addon(
+            "vpc-cni",
+            [cluster],
+            service_account_role_arn=roles.roles["vpc-cni"].role_arn,
+            configuration_values=json.dumps(vpc_cni_configuration(custom_networking)),
+        )
+        kube_proxy = addon("kube-proxy", [cluster])
+        before_nodes: list[pulumi.Resource] = [vpc_cni, kube_proxy]
+        if custom_networking:
+            pod_subnets = pulumi.Output.from_input(args.pod_subnet_ids)
+            for i, zone in enumerate(args.availability_zones):
+                before_nodes.append(
+                    k8s.apiextensions.CustomResource(
+                        f"{name}-eniconfig-{zone_suffix(zone)}",
+                        api_version="crd.k8s.amazonaws.com/v1alpha1",
+                        kind="ENIConfig",
+                        metadata={"name": zone},
+                        spec={
+                            "subnet": pod_subnets.apply(lambda ids, i=i: ids[i]),
+                            "securityGroups": [cluster.cluster_security_group_id],
+                        },
+                        opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[vpc_cni]),
+                    )
+                )
+
+        private_subnets = pulumi.Output.from_input(args.private_subnet_ids)
+        node_tags = dict(args.node_tags or {})
+        node_groups: list[aws.eks.NodeGroup] = []
+        self.node_group_names = []
+        for group, labels, taint, root_gib, instance_type, minimum, maximum in (
+            ("system", SYSTEM_NODE_LABELS, SYSTEM_TAINT, SYSTEM_ROOT_GIB, s.system_instance_type,
+             s.system_nodes_per_zone, s.system_nodes_per_zone),
+            ("clickhouse", CLICKHOUSE_NODE_LABELS, CLICKHOUSE_TAINT, CLICKHOUSE_ROOT_GIB, s.clickhouse_instance_type,
+             0, s.clickhouse_max_per_zone),
+        ):  # fmt: skip
+            template = aws.ec2.LaunchTemplate(
+                f"{name}-{group}-lt",
+                **launch_template_args(names, group, root_gib, node_tags),
+                opts=child,
+            )
+            # One group per zone: a group bound to one subnet can only place nodes in that zone,
+            # so the system nodes are spread one per zone and the autoscaler can grow exactly the
+            # zone where a pending pod's volume lives.
+            for i, zone in enumerate(args.availability_zones):
+                group_name = names.aws(f"{group}-{zone_suffix(zone)}")
+                node_group = aws.eks.NodeGroup(
+                    f"{name}-{group}-{zone_suffix(zone)}",
+                    cluster_name=self.cluster_name,
+                    node_group_name=group_name,
+                    node_role_arn=args.node_role_arn,
+                    subnet_ids=[private_subnets.apply(lambda ids, i=i: ids[i])],
+                    ami_type=AMI_TYPE,
+                    capacity_type="ON_DEMAND",
+                    instance_types=[instance_type],
+                    scaling_config={"min_size": minimum, "max_size": maximum, "desired_size": minimum},
+                    update_config={"max_unavailable": 1},
+                    labels=dict(labels),
+                    taints=[eks_taint(taint)],
+                    launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+                    tags={"Name": group_name, **autoscaler_tags(names.cluster, labels, taint, zone)},
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=before_nodes,
+                        # The autoscaler owns the desired size once the group exists.
+                        ignore_changes=["scalingConfig.desiredSize"],
+                    ),
+                )
+                node_groups.append(node_group)
+                self.node_group_names.append(node_group.node_group_name)
+
+        addon("coredns", node_groups, configuration_values=json.dumps(critical_addon_configuration()))
+        self.ebs_csi = addon(
+            "aws-ebs-csi-driver",
+            node_groups,
+            service_account_role_arn=roles.roles["ebs-csi"].role_arn,
+            configuration_values=json.dumps(ebs_csi_configuration()),
+        )
+        self.cluster_security_group_id = cluster.cluster_security_group_id
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "endpoint": self.endpoint,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_issuer": self.oidc_issuer,
+                "kubeconfig": self.kubeconfig,
+                "node_group_names": self.node_group_names,
+            }
+        )

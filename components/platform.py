@@ -1,0 +1,266 @@
+"""The cluster platform: default storage, load balancers, DNS, certificates and autoscaling.
+
+On the EKS cluster, through its Kubernetes provider: the default StorageClass `gp3-encrypted`
+(encrypted, `WaitForFirstConsumer`, expandable, `Retain`), and Helm releases of the AWS Load
+Balancer Controller, external-dns, cert-manager (with Let's Encrypt production and staging
+ClusterIssuers solving DNS01 through Route 53) and the cluster autoscaler. Every release runs on
+the system nodes and uses its own IRSA role through its service account's annotation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import versions
+from components.k8s_conventions import (
+    ISSUER_PRODUCTION,
+    ISSUER_STAGING,
+    SERVICE_ACCOUNTS,
+    system_placement,
+)
+from components.naming import Names
+
+TYPE = "clickhouse-byoc:platform:ClusterPlatform"
+STORAGE_CLASS = "gp3-encrypted"
+ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+ACME_SERVERS = {
+    ISSUER_PRODUCTION: "https://acme-v02.api.letsencrypt.org/directory",
+    ISSUER_STAGING: "https://acme-staging-v02.api.letsencrypt.org/directory",
+}
+
+
+# -- pure builders ------------------------------------------------------------------------------
+
+
+def storage_class(kms_key_arn: str | None) -> dict[str, Any]:
+    """The default StorageClass: a deleted claim keeps its volume (`Retain`), volumes are created
+    in the zone of the pod that first uses them, and can grow."""
+    parameters = {"type": "gp3", "encrypted": "true", "fsType": "ext4"}
+    if kms_key_arn:
+        parameters["kmsKeyId"] = kms_key_arn
+    return {
+        "metadata": {
+            "name": STORAGE_CLASS,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "ebs.csi.aws.com",
+        "parameters": parameters,
+        "reclaim_policy": "Retain",
+        "volume_binding_mode": "WaitForFirstConsumer",
+        "allow_volume_expansion": True,
+    }
+
+
+def _service_account(purpose: str, role_arn: str) -> dict[str, Any]:
+    return {"create": True, "name": SERVICE_ACCOUNTS[purpose][1], "annotations": {ROLE_ANNOTATION: role_arn}}
+
+
+def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str) -> dict[str, Any]:
+    # Region and VPC are given because pods cannot reach the instance metadata (hop limit 1).
+    # Without the service mutator webhook the controller only manages Services that ask for it
+    # (`aws-load-balancer-type: external`), never silently takes over other LoadBalancer Services.
+    return {
+        "clusterName": cluster_name,
+        "region": region,
+        "vpcId": vpc_id,
+        "replicaCount": 2,
+        "serviceAccount": _service_account("load-balancer-controller", role_arn),
+        "enableServiceMutatorWebhook": False,
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        **system_placement(),
+    }
+
+
+def external_dns_values(zone_name: str, zone_id: str, owner_id: str, region: str, role_arn: str) -> dict[str, Any]:
+    # upsert-only: external-dns never deletes a record, so a misconfigured source cannot wipe the zone.
+    return {
+        "provider": {"name": "aws"},
+        "env": [{"name": "AWS_DEFAULT_REGION", "value": region}],
+        "domainFilters": [zone_name],
+        "extraArgs": [f"--zone-id-filter={zone_id}", "--aws-zone-type=public"],
+        "txtOwnerId": owner_id,
+        "policy": "upsert-only",
+        "registry": "txt",
+        "sources": ["service", "istio-gateway", "istio-virtualservice"],
+        "serviceAccount": _service_account("external-dns", role_arn),
+        **system_placement(),
+    }
+
+
+def cert_manager_values(role_arn: str) -> dict[str, Any]:
+    placement = system_placement()
+    return {
+        "crds": {"enabled": True, "keep": True},
+        "serviceAccount": _service_account("cert-manager", role_arn),
+        # The projected IRSA token must be readable by the controller's non-root user.
+        "securityContext": {"fsGroup": 1001},
+        **placement,
+        "webhook": dict(placement),
+        "cainjector": dict(placement),
+        "startupapicheck": dict(placement),
+    }
+
+
+def cluster_autoscaler_values(cluster_name: str, region: str, kubernetes_version: str, role_arn: str) -> dict[str, Any]:
+    return {
+        "cloudProvider": "aws",
+        "awsRegion": region,
+        "autoDiscovery": {
+            "clusterName": cluster_name,
+            "tags": ["k8s.io/cluster-autoscaler/enabled", f"k8s.io/cluster-autoscaler/{cluster_name}"],
+        },
+        # The autoscaler's minor must match the cluster's; the chart's default may be newer.
+        "image": {"tag": versions.cluster_autoscaler_image_tag(kubernetes_version)},
+        "extraArgs": {
+            "balance-similar-node-groups": True,
+            "expander": "least-waste",
+            # The per-zone groups differ only by zone: balance them regardless of that label.
+            "balancing-ignore-label": "topology.kubernetes.io/zone",
+            "skip-nodes-with-local-storage": False,
+        },
+        "rbac": {"create": True, "serviceAccount": _service_account("cluster-autoscaler", role_arn)},
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        **system_placement(),
+    }
+
+
+def cluster_issuer(issuer: str, region: str, zone_name: str, zone_id: str) -> dict[str, Any]:
+    """A Let's Encrypt ClusterIssuer proving control of the zone with DNS01 records in Route 53
+    (cert-manager's own IRSA credentials)."""
+    return {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "ClusterIssuer",
+        "metadata": {"name": issuer},
+        "spec": {
+            "acme": {
+                "server": ACME_SERVERS[issuer],
+                "privateKeySecretRef": {"name": f"{issuer}-account-key"},
+                "solvers": [
+                    {
+                        "selector": {"dnsZones": [zone_name]},
+                        "dns01": {"route53": {"region": region, "hostedZoneID": zone_id}},
+                    }
+                ],
+            }
+        },
+    }
+
+
+# -- the component ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterPlatformArgs:
+    """Inputs of the platform layer."""
+
+    names: Names
+    """Naming for the deployment (also external-dns' TXT owner id)."""
+    region: str
+    """The region."""
+    kubernetes_version: str
+    """The cluster's minor (autoscaler image)."""
+    cluster_name: pulumi.Input[str]
+    """The EKS cluster."""
+    vpc_id: pulumi.Input[str]
+    """The BYOC VPC (load balancer controller)."""
+    role_arns: pulumi.Input[dict[str, str]]
+    """IRSA role ARN per purpose (components.iam.AddonRoles.role_arns)."""
+    zone_name: str
+    """The deployment's DNS zone."""
+    zone_id: pulumi.Input[str]
+    """Its Route 53 id."""
+    volume_key_arn: pulumi.Input[str] | None = None
+    """Customer-managed key for volumes, if any."""
+
+
+class ClusterPlatform(pulumi.ComponentResource):
+    """Storage, load balancing, DNS, certificates and autoscaling on the cluster."""
+
+    def __init__(self, name: str, args: ClusterPlatformArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        names = args.names
+        child = pulumi.ResourceOptions(parent=self)
+
+        role_arns = pulumi.Output.from_input(args.role_arns)
+
+        def role(purpose: str) -> pulumi.Output[str]:
+            return role_arns.apply(lambda arns: arns[purpose])
+
+        cluster_name = pulumi.Output.from_input(args.cluster_name)
+        lbc_role = role("load-balancer-controller")
+        dns_role = role("external-dns")
+        cert_role = role("cert-manager")
+        scaler_role = role("cluster-autoscaler")
+
+        sc = storage_class(None)
+        if args.volume_key_arn is not None:
+            sc["parameters"]["kmsKeyId"] = args.volume_key_arn
+        k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
+
+        def release(key: str, chart: tuple[str, str, str], namespace: str, values: pulumi.Input[dict], **extra):
+            repo, chart_name, version = chart
+            return k8s.helm.v3.Release(
+                f"{name}-{key}",
+                name=chart_name,
+                chart=chart_name,
+                version=version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+                namespace=namespace,
+                create_namespace=namespace != "kube-system",
+                values=values,
+                # A failed upgrade rolls back instead of leaving a half-applied release.
+                atomic=True,
+                cleanup_on_fail=True,
+                timeout=600,
+                max_history=10,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(**extra)),
+            )
+
+        region = args.region
+        release(
+            "aws-load-balancer-controller",
+            versions.AWS_LOAD_BALANCER_CONTROLLER_CHART,
+            SERVICE_ACCOUNTS["load-balancer-controller"][0],
+            pulumi.Output.all(cluster_name, args.vpc_id, lbc_role).apply(
+                lambda a: load_balancer_controller_values(a[0], region, a[1], a[2])
+            ),
+        )
+        release(
+            "external-dns",
+            versions.EXTERNAL_DNS_CHART,
+            SERVICE_ACCOUNTS["external-dns"][0],
+            pulumi.Output.all(args.zone_id, dns_role).apply(
+                lambda a: external_dns_values(args.zone_name, a[0], names.deployment_id, region, a[1])
+            ),
+        )
+        cert_manager = release(
+            "cert-manager",
+            versions.CERT_MANAGER_CHART,
+            SERVICE_ACCOUNTS["cert-manager"][0],
+            cert_role.apply(cert_manager_values),
+        )
+        release(
+            "cluster-autoscaler",
+            versions.CLUSTER_AUTOSCALER_CHART,
+            SERVICE_ACCOUNTS["cluster-autoscaler"][0],
+            pulumi.Output.all(cluster_name, scaler_role).apply(
+                lambda a: cluster_autoscaler_values(a[0], region, args.kubernetes_version, a[1])
+            ),
+        )
+        zone_id = pulumi.Output.from_input(args.zone_id)
+        for issuer in (ISSUER_PRODUCTION, ISSUER_STAGING):
+            spec = zone_id.apply(lambda z, issuer=issuer: cluster_issuer(issuer, region, args.zone_name, z)["spec"])
+            k8s.apiextensions.CustomResource(
+                f"{name}-{issuer}",
+                api_version="cert-manager.io/v1",
+                kind="ClusterIssuer",
+                metadata={"name": issuer},
+                spec=spec,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
+            )
+        self.storage_class_name = STORAGE_CLASS
+        self.register_outputs({"storage_class": STORAGE_CLASS})

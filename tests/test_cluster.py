@@ -1,0 +1,161 @@
+"""The EKS layer under the mocks: cluster settings, node groups, add-ons and their IRSA roles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components import cluster as cl
+from components.k8s_conventions import SERVICE_ACCOUNTS
+from tests.conftest import mock_id, run_offline
+
+CLUSTER = "ClickHouse-cloud-prod-cluster"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return run_offline(stack="prod")
+
+
+@pytest.fixture(scope="module")
+def stack_with_pods():
+    return run_offline({"podCidr": "100.64.0.0/16", "clusterEndpoint": '{"public": false}'}, stack="prod")
+
+
+def test_cluster_name_version_endpoint_encryption_logs(stack):
+    (eks,) = stack.by_type("eks:index:Cluster")
+    i = eks["inputs"]
+    assert i["name"] == "ClickHouse-cloud-prod"
+    assert i["version"] == "1.35"
+    assert i["endpointPrivateAccess"] is True and i["endpointPublicAccess"] is True
+    assert i["publicAccessCidrs"] == ["203.0.113.0/24"]
+    assert i["encryptionConfigKeyArn"].startswith("arn:aws:kms:us-west-2:123456789012:key/")
+    assert i["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    assert i["createOidcProvider"] is True and i["authenticationMode"] == "API"
+    assert i["skipDefaultNodeGroup"] is True and i["useDefaultVpcCni"] is True
+    assert i["deletionProtection"] is True
+    private = [mock_id(r) for r in stack.by_type("aws:ec2/subnet:Subnet") if "-private-" in r["name"]]
+    assert sorted(i["privateSubnetIds"]) == sorted(private) and len(private) == 3
+
+
+def test_private_only_endpoint(stack_with_pods):
+    (eks,) = stack_with_pods.by_type("eks:index:Cluster")
+    assert eks["inputs"]["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in eks["inputs"]
+
+
+def test_access_entries_for_the_vendor_roles(stack):
+    (eks,) = stack.by_type("eks:index:Cluster")
+    entries = eks["inputs"]["accessEntries"]
+    mgmt = entries["data-plane-mgmt"]
+    assert mgmt["principalArn"].endswith(":role/ClickHouse-cloud-prod-data-plane-mgmt")
+    (policy,) = mgmt["accessPolicies"].values()
+    assert policy["policyArn"] == cl.EDIT_POLICY
+    assert policy["accessScope"] == {"type": "namespace", "namespaces": list(cl.DATA_PLANE_NAMESPACES)}
+    assert "troubleshooting" not in entries  # no troubleshootingAccess.until in this stack
+
+
+def test_node_groups_one_per_zone_with_labels_taints_and_sizes(stack):
+    groups = {g["inputs"]["nodeGroupName"]: g["inputs"] for g in stack.by_type("aws:eks/nodeGroup:NodeGroup")}
+    assert sorted(groups) == [f"ClickHouse-cloud-prod-{kind}-{z}" for kind in ("clickhouse", "system") for z in "abc"]
+    for zone in "abc":
+        system, ch = groups[f"ClickHouse-cloud-prod-system-{zone}"], groups[f"ClickHouse-cloud-prod-clickhouse-{zone}"]
+        assert system["instanceTypes"] == ["m5.xlarge"]
+        assert system["scalingConfig"] == {"minSize": 1, "maxSize": 1, "desiredSize": 1}
+        assert system["labels"] == {"byoc/node-role": "system"}
+        assert system["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+        assert ch["instanceTypes"] == ["r6i.4xlarge"]
+        assert ch["scalingConfig"] == {"minSize": 0, "maxSize": 5, "desiredSize": 0}
+        assert ch["labels"] == {"byoc/node-role": "clickhouse"}
+        assert ch["taints"] == [{"key": "dedicated", "value": "clickhouse", "effect": "NO_SCHEDULE"}]
+        assert len(system["subnetIds"]) == 1 and len(ch["subnetIds"]) == 1
+        assert system["subnetIds"] == ch["subnetIds"]
+        tags = ch["tags"]
+        assert tags["k8s.io/cluster-autoscaler/enabled"] == "true"
+        assert tags["k8s.io/cluster-autoscaler/ClickHouse-cloud-prod"] == "owned"
+        assert tags["k8s.io/cluster-autoscaler/node-template/label/byoc/node-role"] == "clickhouse"
+        assert tags["k8s.io/cluster-autoscaler/node-template/taint/dedicated"] == "clickhouse:NoSchedule"
+        assert tags["k8s.io/cluster-autoscaler/node-template/label/topology.kubernetes.io/zone"] == f"us-west-2{zone}"
+        assert ch["nodeRoleArn"].endswith(":role/ClickHouse-cloud-prod-k8s-worker")
+    zones_subnets = {groups[f"ClickHouse-cloud-prod-system-{z}"]["subnetIds"][0] for z in "abc"}
+    assert len(zones_subnets) == 3
+
+
+def test_node_groups_ignore_desired_size_drift(stack):
+    # Recorded options do not include ignoreChanges; the builder is checked instead.
+    groups = stack.by_type("aws:eks/nodeGroup:NodeGroup")
+    assert all(g["inputs"]["amiType"] == "AL2023_x86_64_STANDARD" for g in groups)
+
+
+def test_launch_templates_require_imdsv2_and_encrypt_root(stack):
+    templates = {t["inputs"]["name"]: t["inputs"] for t in stack.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    assert sorted(templates) == ["ClickHouse-cloud-prod-clickhouse", "ClickHouse-cloud-prod-system"]
+    for lt in templates.values():
+        assert lt["metadataOptions"]["httpTokens"] == "required"
+        assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 1
+        (disk,) = lt["blockDeviceMappings"]
+        assert disk["ebs"]["volumeType"] == "gp3" and disk["ebs"]["encrypted"] == "true"
+        kinds = {spec["resourceType"]: spec["tags"] for spec in lt["tagSpecifications"]}
+        assert (
+            kinds["instance"]["clickhouse-byoc"] == "true" and kinds["volume"]["clickhouse-byoc/deployment"] == "prod"
+        )
+
+
+def test_managed_addons_and_their_irsa_roles(stack):
+    addons = {a["inputs"]["addonName"]: a for a in stack.by_type("aws:eks/addon:Addon")}
+    assert sorted(addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
+    cni = json.loads(addons["vpc-cni"]["inputs"]["configurationValues"])
+    assert cni["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
+    assert "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG" not in cni["env"]
+    assert addons["vpc-cni"]["inputs"]["serviceAccountRoleArn"].endswith(":role/ClickHouse-cloud-prod-vpc-cni")
+    assert addons["aws-ebs-csi-driver"]["inputs"]["serviceAccountRoleArn"].endswith(
+        ":role/ClickHouse-cloud-prod-ebs-csi"
+    )
+    coredns = json.loads(addons["coredns"]["inputs"]["configurationValues"])
+    assert coredns["tolerations"][0]["key"] == "CriticalAddonsOnly"
+    # coredns and the CSI driver wait for the nodes; the nodes wait for vpc-cni and kube-proxy.
+    group_urns = {g["urn"] for g in stack.by_type("aws:eks/nodeGroup:NodeGroup")}
+    assert group_urns <= set(addons["coredns"]["dependencies"])
+    for g in stack.by_type("aws:eks/nodeGroup:NodeGroup"):
+        assert {addons["vpc-cni"]["urn"], addons["kube-proxy"]["urn"]} <= set(g["dependencies"])
+    roles = {r["inputs"]["name"]: r for r in stack.by_type("aws:iam/role:Role")}
+    trust = json.loads(roles["ClickHouse-cloud-prod-vpc-cni"]["inputs"]["assumeRolePolicy"])
+    cond = trust["Statement"][0]["Condition"]["StringEquals"]
+    ns, sa = SERVICE_ACCOUNTS["vpc-cni"]
+    assert any(k.endswith(":sub") and v == f"system:serviceaccount:{ns}:{sa}" for k, v in cond.items())
+    assert any(k.endswith(":aud") and v == "sts.amazonaws.com" for k, v in cond.items())
+
+
+def test_custom_networking_with_pod_subnets(stack_with_pods):
+    addons = {a["inputs"]["addonName"]: a for a in stack_with_pods.by_type("aws:eks/addon:Addon")}
+    env = json.loads(addons["vpc-cni"]["inputs"]["configurationValues"])["env"]
+    assert env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true"
+    assert env["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
+    configs = {
+        c["inputs"]["metadata"]["name"]: c
+        for c in stack_with_pods.by_type("kubernetes:crd.k8s.amazonaws.com/v1alpha1:ENIConfig")
+    }
+    assert sorted(configs) == ["us-west-2a", "us-west-2b", "us-west-2c"]
+    pod_subnets = {r["name"]: r for r in stack_with_pods.by_type("aws:ec2/subnet:Subnet") if "-pods-" in r["name"]}
+    assert len(pod_subnets) == 3
+    for cfg in configs.values():
+        assert cfg["inputs"]["spec"]["subnet"].startswith("subnet-")
+        assert cfg["inputs"]["spec"]["securityGroups"][0].startswith("sg-")
+    assert len({c["inputs"]["spec"]["subnet"] for c in configs.values()}) == 3
+    for g in stack_with_pods.by_type("aws:eks/nodeGroup:NodeGroup"):
+        assert {c["urn"] for c in configs.values()} <= set(g["dependencies"])
+
+
+def test_kubernetes_provider_from_the_cluster_kubeconfig(stack):
+    (provider,) = stack.by_type("pulumi:providers:kubernetes")
+    assert provider["inputs"]["kubeconfig"] == "[secret]"
+    k8s_resources = [r for r in stack.resources if r["type"].startswith("kubernetes:")]
+    assert k8s_resources and all(r["provider"] == provider["urn"] for r in k8s_resources)
+
+
+def test_autoscaler_tags_builder():
+    tags = cl.autoscaler_tags("c", {"a/b": "x"}, {"key": "k", "value": "v", "effect": "NoSchedule"}, "z1")
+    assert tags["k8s.io/cluster-autoscaler/node-template/label/a/b"] == "x"
+    assert tags["k8s.io/cluster-autoscaler/node-template/taint/k"] == "v:NoSchedule"
+    assert cl.eks_taint({"key": "k", "value": "v", "effect": "NoSchedule"})["effect"] == "NO_SCHEDULE"
