@@ -332,9 +332,16 @@ def bucket_arn(names: Names, what: str) -> str:
     return f"arn:aws:s3:::{names.bucket(what)}"
 
 
-def bootstrap_role_args(settings: Settings, zone_arn: pulumi.Input[str]) -> BootstrapRoleArgs:
-    """The bootstrap role's args from validated settings; a secret external id stays secret."""
+def bootstrap_role_args(
+    settings: Settings, zone_arn: pulumi.Input[str], external_id: str | None = None
+) -> BootstrapRoleArgs:
+    """The bootstrap role's args from validated settings; a secret external id stays secret.
+
+    `external_id` replaces the configured one (the CloudFormation template passes a parameter).
+    """
     iam, names = settings.iam, settings.names
+    if external_id is None:
+        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
     return BootstrapRoleArgs(
         names=names,
         region=settings.region,
@@ -345,7 +352,7 @@ def bootstrap_role_args(settings: Settings, zone_arn: pulumi.Input[str]) -> Boot
         backup_bucket_arn=bucket_arn(names, "backup"),
         monitoring_bucket_arn=bucket_arn(names, "monitoring"),
         vendor_account_id=iam.vendor_account_id,
-        external_id=pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id,
+        external_id=external_id,
         principal_arn_pattern=iam.principal_arn_pattern,
         role_name=iam.role_name,
         access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
