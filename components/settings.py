@@ -328,15 +328,21 @@ def _iam(
     now: datetime.datetime,
     p: _Problems,
 ) -> Iam:
+    before = len(p.lines)
     cloud = _object(raw, "clickhouseCloud", p)
+    # A broken map is one problem; checks across its fields would only repeat it.
+    cloud_broken = len(p.lines) > before and not isinstance(_decode(raw.get(f"{NS}:clickhouseCloud")), dict)
     boot = _object(raw, "bootstrap", p)
     access = _object(raw, "troubleshootingAccess", p)
 
     vendor = cloud.get("accountId", "")
-    if not ACCOUNT_RE.match(vendor):
+    vendor_ok = bool(ACCOUNT_RE.match(vendor))
+    if not vendor_ok:
         p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
     external_id = cloud.get("externalId") or ""
-    if not external_id:
+    if cloud_broken:
+        pass
+    elif not external_id:
         p.add(
             "clickhouseCloud.externalId",
             None,
@@ -351,13 +357,15 @@ def _iam(
         )
     pattern = cloud.get("principalArnPattern") or f"arn:aws:iam::{vendor}:role/*-CrossplaneWorkloadRole"
     match = PRINCIPAL_PATTERN_RE.match(pattern)
-    if not match:
+    if not vendor_ok and not cloud.get("principalArnPattern"):
+        pass  # derived from the bad account id, already reported
+    elif not match:
         p.add(
             "clickhouseCloud.principalArnPattern",
             pattern,
             "not an IAM role or user ARN pattern; use e.g. arn:aws:iam::<vendor account>:role/*-CrossplaneWorkloadRole",
         )
-    elif match.group(1) != vendor:
+    elif vendor_ok and match.group(1) != vendor:
         p.add(
             "clickhouseCloud.principalArnPattern",
             pattern,
