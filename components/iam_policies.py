@@ -405,8 +405,10 @@ def state_exporter_policy(queue_arn: str) -> Doc:
 
 
 def billing_scraper_policy(bucket_arn: str, prefix: str) -> Doc:
+    """Write-only, under this deployment's prefix of the vendor's bucket."""
     prefix = prefix.strip("/")
-    return document(statement("WriteBillingRecords", ["s3:PutObject"], [f"{bucket_arn}/{prefix}/*"]))
+    objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
+    return document(statement("WriteBillingRecords", ["s3:PutObject"], [objects]))
 
 
 def _bucket_rw(sid: str, bucket_arns: list[str], prefix: str | None) -> list[Doc]:

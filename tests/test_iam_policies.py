@@ -164,6 +164,8 @@ def test_state_exporter_and_billing_are_single_resource():
     ]
     (st,) = docs.billing_scraper_policy("arn:aws:s3:::vendor-billing", "/123456789012/dev/")["Statement"]
     assert st["Action"] == ["s3:PutObject"] and st["Resource"] == ["arn:aws:s3:::vendor-billing/123456789012/dev/*"]
+    (whole,) = docs.billing_scraper_policy("arn:aws:s3:::vendor-billing", "")["Statement"]
+    assert whole["Resource"] == ["arn:aws:s3:::vendor-billing/*"]
 
 
 def test_clickhouse_objects_under_prefix_and_buckets_only():
