@@ -30,7 +30,7 @@ ADDON_ROLES_TYPE = "clickhouse-byoc:iam:AddonRoles"
 
 # Workload and vendor sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
-PURPOSE_TAG = "clickhouse-byoc/purpose"
+PURPOSE_TAG = docs.PURPOSE_TAG
 
 
 def to_json(doc: dict[str, Any]) -> str:

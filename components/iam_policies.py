@@ -31,6 +31,8 @@ EKS_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 BYOC_REQUEST_TAG = f"aws:RequestTag/{BYOC_TAG}"
 BYOC_RESOURCE_TAG = f"aws:ResourceTag/{BYOC_TAG}"
 LBC_TAG = "elbv2.k8s.aws/cluster"
+# Every role this program creates carries it; the bootstrap role may not change roles that do.
+PURPOSE_TAG = "clickhouse-byoc/purpose"
 MODES = ("full", "operate", "revoked")
 VENDOR_SESSION_SECONDS = 3600
 
@@ -811,6 +813,13 @@ def _guardrail_statements(scope: BootstrapScope) -> list[Doc]:
             "DenyChangingVendorRoles",
             IAM_GUARDED_ROLE_ACTIONS,
             sorted({scope.role_arn, *scope.protected_role_arns}),
+            effect="Deny",
+        ),
+        statement(
+            "DenyChangingProgramManagedRoles",
+            [a for a in IAM_GUARDED_ROLE_ACTIONS if a != "iam:CreateRole"],
+            [scope.role("*")],
+            {"Null": {f"aws:ResourceTag/{PURPOSE_TAG}": "false"}},
             effect="Deny",
         ),
     ]

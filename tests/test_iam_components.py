@@ -222,3 +222,11 @@ def test_addon_roles_args_from_settings():
     assert args.data_bucket_arn == "arn:aws:s3:::clickhouse-cloud-prod-data-123456789012"
     assert (args.state_queue_arn, args.billing_bucket_arn, args.billing_prefix) == (QUEUE, BILLING, "123456789012/prod")
     assert args.kms_key_arn is None
+
+
+def test_every_program_role_carries_the_purpose_tag_the_guardrail_keys_on(addons, stack):
+    roles = [*addons[0].by_type(ROLE), *stack.by_type(ROLE)]
+    assert len(roles) > 12
+    for role in roles:
+        purpose = role["inputs"]["tags"]["clickhouse-byoc/purpose"]
+        assert role["inputs"]["name"].endswith(purpose), role["inputs"]["name"]

@@ -268,6 +268,10 @@ def test_boundary_removal_and_changes_are_denied():
     assert SCOPE.role_arn in roles["Resource"]
     assert "arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-data-plane-mgmt" in roles["Resource"]
     assert {"iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"} <= set(roles["Action"])
+    tagged = guard["DenyChangingProgramManagedRoles"]
+    assert tagged["Resource"] == ["arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-*"]
+    assert tagged["Condition"] == {"Null": {"aws:ResourceTag/clickhouse-byoc/purpose": "false"}}
+    assert {"iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"} <= set(tagged["Action"])
     assert guard == statements(policies(mode="operate")["guardrails"])
 
 
