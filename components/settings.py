@@ -429,6 +429,19 @@ def _iam(
     )
 
 
+LONG_TROUBLESHOOTING_DAYS = 30
+
+
+def _iam_warnings(iam: Iam, now: datetime.datetime) -> list[str]:
+    until = iam.troubleshooting_until
+    if until and _utc_instant(until) - now > datetime.timedelta(days=LONG_TROUBLESHOOTING_DAYS):
+        return [
+            f"clickhouse-byoc:troubleshootingAccess.until: {until}: more than {LONG_TROUBLESHOOTING_DAYS} days "
+            "away; time-boxed access is meant to be short: grant days, and renew when needed"
+        ]
+    return []
+
+
 def _region(raw: Mapping[str, str], p: _Problems) -> str:
     region = raw.get("aws:region")
     if not region:
@@ -640,6 +653,7 @@ def parse(
     if ipaddress.ip_network(vpc_cidr).prefixlen == 23 and pod_cidr is None:
         ips = cidr.plan_subnets(vpc_cidr).private.usable_total
         warnings.append(SMALL_VPC_WARNING.format(cidr=vpc_cidr, ips=ips))
+    warnings += _iam_warnings(iam, now or datetime.datetime.now(datetime.UTC))
 
     return Settings(
         project=NS,

@@ -132,3 +132,13 @@ def test_past_check_uses_the_real_clock_by_default():
     with pytest.raises(ConfigError):
         parse(raw_config({"troubleshootingAccess": '{"until": "2020-01-01T00:00:00Z"}'}), "dev")
     assert parse(raw_config({"troubleshootingAccess": '{"until": "2099-01-01T00:00:00Z"}'}), "dev").iam
+
+
+def test_long_troubleshooting_window_warns():
+    far = parse(raw_config({"troubleshootingAccess": '{"until": "2027-01-01T00:00:00Z"}'}), "dev", now=NOW)
+    assert far.warnings == (
+        "clickhouse-byoc:troubleshootingAccess.until: 2027-01-01T00:00:00Z: more than 30 days away; "
+        "time-boxed access is meant to be short: grant days, and renew when needed",
+    )
+    near = parse(raw_config({"troubleshootingAccess": '{"until": "2026-11-28T00:00:00Z"}'}), "dev", now=NOW)
+    assert near.warnings == ()
