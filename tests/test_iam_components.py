@@ -230,3 +230,20 @@ def test_every_program_role_carries_the_purpose_tag_the_guardrail_keys_on(addons
     for role in roles:
         purpose = role["inputs"]["tags"]["clickhouse-byoc/purpose"]
         assert role["inputs"]["name"].endswith(purpose), role["inputs"]["name"]
+
+
+def test_synth_of_dev_writes_the_masked_review_export(tmp_path, capsys):
+    from tools import synth
+
+    assert synth.main(["--stack", "dev", "--out", str(tmp_path)]) == 0
+    assert "IAM documents for review" in capsys.readouterr().out
+    records = json.loads((tmp_path / "resources.json").read_text())
+    management = next(r for r in records if r["type"] == ROLE and r["inputs"]["name"].endswith("-management"))
+    assert management["inputs"]["assumeRolePolicy"] == "[secret]"  # dev's external id is a secure value
+    trust = json.loads((tmp_path / "iam" / "ClickHouse-cloud-dev-management.trust.json").read_text())
+    assert trust["Statement"][0]["Condition"]["StringEquals"] == {"sts:ExternalId": iam_export.EXTERNAL_ID_MASK}
+    exported = {p.name for p in (tmp_path / "iam").iterdir()}
+    iam_records = [r for r in records if r["type"] in (ROLE, INLINE, POLICY)]
+    assert len(exported) == len(iam_records) + len(
+        [r for r in records if r["type"] == ROLE]
+    )  # plus one attached.json per role
