@@ -239,7 +239,11 @@ def cluster_autoscaler_policy(cluster_name: str) -> Doc:
 
 
 def load_balancer_controller_policy(cluster_name: str) -> Doc:
-    """The upstream controller policy; its tag conditions also pin the tag value to this cluster."""
+    """The upstream controller policy; its tag conditions also pin the tag value to this cluster.
+
+    Follows the controller's `docs/install/iam_policy.json` of the v2.8+ line (listener attributes,
+    trust stores, capacity reservations), without the opt-in IPAM pool actions.
+    """
     owned = {"StringEquals": {f"aws:ResourceTag/{LBC_TAG}": cluster_name}}
     requested = {"StringEquals": {f"aws:RequestTag/{LBC_TAG}": cluster_name}}
     lb_arns = [
@@ -264,12 +268,16 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
                 "ec2:DescribeInstances",
                 "ec2:DescribeInternetGateways",
                 "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeRouteTables",
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeTags",
                 "ec2:DescribeVpcPeeringConnections",
                 "ec2:DescribeVpcs",
                 "ec2:GetCoipPoolUsage",
+                "ec2:GetSecurityGroupsForVpc",
+                "elasticloadbalancing:DescribeCapacityReservation",
+                "elasticloadbalancing:DescribeListenerAttributes",
                 "elasticloadbalancing:DescribeListenerCertificates",
                 "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -280,6 +288,7 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
                 "elasticloadbalancing:DescribeTargetGroupAttributes",
                 "elasticloadbalancing:DescribeTargetGroups",
                 "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeTrustStores",
             ],
             "*",
         ),
@@ -362,6 +371,8 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
             [
                 "elasticloadbalancing:DeleteLoadBalancer",
                 "elasticloadbalancing:DeleteTargetGroup",
+                "elasticloadbalancing:ModifyCapacityReservation",
+                "elasticloadbalancing:ModifyListenerAttributes",
                 "elasticloadbalancing:ModifyLoadBalancerAttributes",
                 "elasticloadbalancing:ModifyTargetGroup",
                 "elasticloadbalancing:ModifyTargetGroupAttributes",
