@@ -340,16 +340,14 @@ def _iam(
     if not vendor_ok:
         p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
     external_id = cloud.get("externalId") or ""
-    if cloud_broken:
-        pass
-    elif not external_id:
+    if not external_id and not cloud_broken:
         p.add(
             "clickhouseCloud.externalId",
             None,
             "required; set the external id ClickHouse Cloud gave you, e.g. "
             "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
         )
-    elif not EXTERNAL_ID_RE.match(external_id):
+    elif external_id and not EXTERNAL_ID_RE.match(external_id):
         p.add(
             "clickhouseCloud.externalId",
             external_id,
@@ -357,8 +355,9 @@ def _iam(
         )
     pattern = cloud.get("principalArnPattern") or f"arn:aws:iam::{vendor}:role/*-CrossplaneWorkloadRole"
     match = PRINCIPAL_PATTERN_RE.match(pattern)
-    if not vendor_ok and not cloud.get("principalArnPattern"):
-        pass  # derived from the bad account id, already reported
+    derived_from_bad_account = not vendor_ok and not cloud.get("principalArnPattern")
+    if derived_from_bad_account:
+        pass  # the account id's problem is already reported
     elif not match:
         p.add(
             "clickhouseCloud.principalArnPattern",
