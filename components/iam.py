@@ -30,12 +30,17 @@ ADDON_ROLES_TYPE = "clickhouse-byoc:iam:AddonRoles"
 
 # Workload and vendor sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
-PURPOSE_TAG = "clickhouse-byoc/purpose"
+PURPOSE_TAG = docs.PURPOSE_TAG
 
 
 def to_json(doc: dict[str, Any]) -> str:
     """The policy text sent to IAM (stable key order, so previews show no spurious diffs)."""
     return json.dumps(doc, indent=2)
+
+
+def bucket_arn(names: Names, what: str) -> str:
+    """The ARN of one of the deployment's buckets (`data`, `backup`, `monitoring`)."""
+    return f"arn:aws:s3:::{names.bucket(what)}"
 
 
 def _child(parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -161,6 +166,33 @@ def addon_policies(args: AddonRolesArgs) -> dict[str, tuple[pulumi.Input[dict] |
     if args.billing_bucket_arn:
         out["billing-scraper"] = (docs.billing_scraper_policy(args.billing_bucket_arn, args.billing_prefix), ())
     return out
+
+
+def addon_roles_args(
+    settings: Settings,
+    oidc_provider_arn: pulumi.Input[str],
+    oidc_issuer: pulumi.Input[str],
+    zone_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str] | None = None,
+    clickhouse_services: tuple[str, ...] = (),
+) -> AddonRolesArgs:
+    """The add-on roles' args from validated settings and the cluster's OIDC provider."""
+    names = settings.names
+    return AddonRolesArgs(
+        names=names,
+        oidc_provider_arn=oidc_provider_arn,
+        oidc_issuer=oidc_issuer,
+        zone_arn=zone_arn,
+        cluster_name=names.cluster,
+        data_bucket_arn=bucket_arn(names, "data"),
+        backup_bucket_arn=bucket_arn(names, "backup"),
+        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
+        kms_key_arn=kms_key_arn,
+        state_queue_arn=settings.iam.state_queue_arn,
+        billing_bucket_arn=settings.iam.billing_bucket_arn,
+        billing_prefix=settings.iam.billing_prefix,
+        clickhouse_services=clickhouse_services,
+    )
 
 
 class AddonRoles(pulumi.ComponentResource):
@@ -330,13 +362,16 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
     )
 
 
-def bucket_arn(names: Names, what: str) -> str:
-    return f"arn:aws:s3:::{names.bucket(what)}"
+def bootstrap_role_args(
+    settings: Settings, zone_arn: pulumi.Input[str], external_id: str | None = None
+) -> BootstrapRoleArgs:
+    """The bootstrap role's args from validated settings; a secret external id stays secret.
 
-
-def bootstrap_role_args(settings: Settings, zone_arn: pulumi.Input[str]) -> BootstrapRoleArgs:
-    """The bootstrap role's args from validated settings; a secret external id stays secret."""
+    `external_id` replaces the configured one (the CloudFormation template passes a parameter).
+    """
     iam, names = settings.iam, settings.names
+    if external_id is None:
+        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
     return BootstrapRoleArgs(
         names=names,
         region=settings.region,
@@ -347,7 +382,7 @@ def bootstrap_role_args(settings: Settings, zone_arn: pulumi.Input[str]) -> Boot
         backup_bucket_arn=bucket_arn(names, "backup"),
         monitoring_bucket_arn=bucket_arn(names, "monitoring"),
         vendor_account_id=iam.vendor_account_id,
-        external_id=pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id,
+        external_id=external_id,
         principal_arn_pattern=iam.principal_arn_pattern,
         role_name=iam.role_name,
         access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),

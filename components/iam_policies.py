@@ -31,6 +31,8 @@ EKS_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 BYOC_REQUEST_TAG = f"aws:RequestTag/{BYOC_TAG}"
 BYOC_RESOURCE_TAG = f"aws:ResourceTag/{BYOC_TAG}"
 LBC_TAG = "elbv2.k8s.aws/cluster"
+# Every role this program creates carries it; the bootstrap role may not change roles that do.
+PURPOSE_TAG = "clickhouse-byoc/purpose"
 MODES = ("full", "operate", "revoked")
 VENDOR_SESSION_SECONDS = 3600
 
@@ -237,7 +239,11 @@ def cluster_autoscaler_policy(cluster_name: str) -> Doc:
 
 
 def load_balancer_controller_policy(cluster_name: str) -> Doc:
-    """The upstream controller policy; its tag conditions also pin the tag value to this cluster."""
+    """The upstream controller policy; its tag conditions also pin the tag value to this cluster.
+
+    Follows the controller's `docs/install/iam_policy.json` of the v2.8+ line (listener attributes,
+    trust stores, capacity reservations), without the opt-in IPAM pool actions.
+    """
     owned = {"StringEquals": {f"aws:ResourceTag/{LBC_TAG}": cluster_name}}
     requested = {"StringEquals": {f"aws:RequestTag/{LBC_TAG}": cluster_name}}
     lb_arns = [
@@ -262,12 +268,16 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
                 "ec2:DescribeInstances",
                 "ec2:DescribeInternetGateways",
                 "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeRouteTables",
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeSubnets",
                 "ec2:DescribeTags",
                 "ec2:DescribeVpcPeeringConnections",
                 "ec2:DescribeVpcs",
                 "ec2:GetCoipPoolUsage",
+                "ec2:GetSecurityGroupsForVpc",
+                "elasticloadbalancing:DescribeCapacityReservation",
+                "elasticloadbalancing:DescribeListenerAttributes",
                 "elasticloadbalancing:DescribeListenerCertificates",
                 "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -278,6 +288,7 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
                 "elasticloadbalancing:DescribeTargetGroupAttributes",
                 "elasticloadbalancing:DescribeTargetGroups",
                 "elasticloadbalancing:DescribeTargetHealth",
+                "elasticloadbalancing:DescribeTrustStores",
             ],
             "*",
         ),
@@ -360,6 +371,8 @@ def load_balancer_controller_policy(cluster_name: str) -> Doc:
             [
                 "elasticloadbalancing:DeleteLoadBalancer",
                 "elasticloadbalancing:DeleteTargetGroup",
+                "elasticloadbalancing:ModifyCapacityReservation",
+                "elasticloadbalancing:ModifyListenerAttributes",
                 "elasticloadbalancing:ModifyLoadBalancerAttributes",
                 "elasticloadbalancing:ModifyTargetGroup",
                 "elasticloadbalancing:ModifyTargetGroupAttributes",
@@ -405,8 +418,10 @@ def state_exporter_policy(queue_arn: str) -> Doc:
 
 
 def billing_scraper_policy(bucket_arn: str, prefix: str) -> Doc:
+    """Write-only, under this deployment's prefix of the vendor's bucket."""
     prefix = prefix.strip("/")
-    return document(statement("WriteBillingRecords", ["s3:PutObject"], [f"{bucket_arn}/{prefix}/*"]))
+    objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
+    return document(statement("WriteBillingRecords", ["s3:PutObject"], [objects]))
 
 
 def _bucket_rw(sid: str, bucket_arns: list[str], prefix: str | None) -> list[Doc]:
@@ -809,6 +824,13 @@ def _guardrail_statements(scope: BootstrapScope) -> list[Doc]:
             "DenyChangingVendorRoles",
             IAM_GUARDED_ROLE_ACTIONS,
             sorted({scope.role_arn, *scope.protected_role_arns}),
+            effect="Deny",
+        ),
+        statement(
+            "DenyChangingProgramManagedRoles",
+            [a for a in IAM_GUARDED_ROLE_ACTIONS if a != "iam:CreateRole"],
+            [scope.role("*")],
+            {"Null": {f"aws:ResourceTag/{PURPOSE_TAG}": "false"}},
             effect="Deny",
         ),
     ]

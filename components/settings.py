@@ -443,22 +443,26 @@ def _iam(
     now: datetime.datetime,
     p: _Problems,
 ) -> Iam:
+    before = len(p.lines)
     cloud = _object(raw, "clickhouseCloud", p)
+    # A broken map is one problem; checks across its fields would only repeat it.
+    cloud_broken = len(p.lines) > before and not isinstance(_decode(raw.get(f"{NS}:clickhouseCloud")), dict)
     boot = _object(raw, "bootstrap", p)
     access = _object(raw, "troubleshootingAccess", p)
 
     vendor = cloud.get("accountId", "")
-    if not ACCOUNT_RE.match(vendor):
+    vendor_ok = bool(ACCOUNT_RE.match(vendor))
+    if not vendor_ok:
         p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
     external_id = cloud.get("externalId") or ""
-    if not external_id:
+    if not external_id and not cloud_broken:
         p.add(
             "clickhouseCloud.externalId",
             None,
             "required; set the external id ClickHouse Cloud gave you, e.g. "
             "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
         )
-    elif not EXTERNAL_ID_RE.match(external_id):
+    elif external_id and not EXTERNAL_ID_RE.match(external_id):
         p.add(
             "clickhouseCloud.externalId",
             external_id,
@@ -466,13 +470,16 @@ def _iam(
         )
     pattern = cloud.get("principalArnPattern") or f"arn:aws:iam::{vendor}:role/*-CrossplaneWorkloadRole"
     match = PRINCIPAL_PATTERN_RE.match(pattern)
-    if not match:
+    derived_from_bad_account = not vendor_ok and not cloud.get("principalArnPattern")
+    if derived_from_bad_account:
+        pass  # the account id's problem is already reported
+    elif not match:
         p.add(
             "clickhouseCloud.principalArnPattern",
             pattern,
             "not an IAM role or user ARN pattern; use e.g. arn:aws:iam::<vendor account>:role/*-CrossplaneWorkloadRole",
         )
-    elif match.group(1) != vendor:
+    elif vendor_ok and match.group(1) != vendor:
         p.add(
             "clickhouseCloud.principalArnPattern",
             pattern,
@@ -534,6 +541,19 @@ def _iam(
         kms=boot.get("kms", False),
         troubleshooting_until=until,
     )
+
+
+LONG_TROUBLESHOOTING_DAYS = 30
+
+
+def _iam_warnings(iam: Iam, now: datetime.datetime) -> list[str]:
+    until = iam.troubleshooting_until
+    if until and _utc_instant(until) - now > datetime.timedelta(days=LONG_TROUBLESHOOTING_DAYS):
+        return [
+            f"clickhouse-byoc:troubleshootingAccess.until: {until}: more than {LONG_TROUBLESHOOTING_DAYS} days "
+            "away; time-boxed access is meant to be short: grant days, and renew when needed"
+        ]
+    return []
 
 
 def _region(raw: Mapping[str, str], p: _Problems) -> str:
@@ -758,6 +778,7 @@ def parse(
     if ipaddress.ip_network(vpc_cidr).prefixlen == 23 and pod_cidr is None:
         ips = cidr.plan_subnets(vpc_cidr).private.usable_total
         warnings.append(SMALL_VPC_WARNING.format(cidr=vpc_cidr, ips=ips))
+    warnings += _iam_warnings(iam, now or datetime.datetime.now(datetime.UTC))
 
     return Settings(
         project=NS,

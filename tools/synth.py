@@ -33,7 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import ConfigError
-from tools import stackconfig
+from tools import iam_export, stackconfig
 from tools.mocks import ByocMocks, RecordingMonitor
 
 PROGRAM = stackconfig.ROOT / "__main__.py"
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     path = write(result, args.out)
     print(summary(result.resources))
     print(f"wrote {path}")
+    print(f"wrote {iam_export.write(result, cfg, args.out)}/ (IAM documents for review)")
     return 0
 
 
