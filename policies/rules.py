@@ -726,35 +726,65 @@ def wide_resource(st: Mapping[str, Any]) -> bool:
     return "NotResource" in st or "*" in as_list(st.get("Resource"))
 
 
+def boundary_policy_names(resources: list[Any]) -> set[str]:
+    """Names of the managed policies the stack uses as permissions boundaries: a role's
+    `permissionsBoundary`, or the value of an `iam:PermissionsBoundary` condition."""
+    arns: list[Any] = []
+    for r in resources:
+        try:
+            if r.resource_type == _ROLE:
+                arns.append(get(r.props, "permissionsBoundary"))
+            for _, doc in permission_documents(r):
+                for _, st in statements(doc):
+                    arns += condition_values(st, "StringEquals", "iam:PermissionsBoundary") or []
+                    arns += condition_values(st, "ArnEquals", "iam:PermissionsBoundary") or []
+                    arns += condition_values(st, "StringNotEquals", "iam:PermissionsBoundary") or []
+        except (UnknownValueError, CannotRead):
+            continue
+    return {a.rsplit("/", 1)[-1] for a in arns if isinstance(a, str) and ":policy/" in a}
+
+
 @rule(
     "iam-no-admin-wildcards",
+    scope="stack",
     description="No policy allows '*' or '<service>:*' on every resource, iam:PassRole on '*', or attaches "
-    "an administrator managed policy.",
+    "an administrator managed policy (a permissions boundary may allow '<service>:*': it grants nothing).",
     fix="List the actions the workload needs and scope Resource to its ARNs (names with the "
     "ClickHouse-cloud prefix); scope iam:PassRole to the role ARNs and add iam:PassedToService.",
 )
-def iam_no_admin_wildcards(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
-    if r.resource_type in _ATTACHMENTS:
-        arn = get(r.props, "policyArn", default="")
-        if isinstance(arn, str) and arn.split("/")[-1] in ADMIN_MANAGED_POLICIES and ":aws:policy/" in arn:
-            yield f"attaches the managed policy {arn}: grant a least-privilege policy instead"
-        return
-    for where, doc in permission_documents(r):
-        for label, st in statements(doc):
-            if st.get("Effect") != "Allow":
-                continue
-            at = f"{where} {label}"
-            if not wide_resource(st):
-                continue
-            if "NotAction" in st:
-                yield f"{at} allows everything but {as_list(st.get('NotAction'))} on '*': list the actions instead"
-                continue
-            actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
-            wild = [a for a in actions if a == "*" or _SERVICE_WILDCARD.match(a)]
-            if wild:
-                yield f"{at} allows {', '.join(wild)} on '*': list the actions and scope Resource to ARNs"
-            elif action_matches(actions, "iam:PassRole"):
-                yield f"{at} allows iam:PassRole on '*': scope it to role ARNs and condition it on iam:PassedToService"
+def iam_no_admin_wildcards(resources: list[Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    boundaries = boundary_policy_names(resources)
+
+    def check(r: Any) -> Iterator[str]:
+        if r.resource_type in _ATTACHMENTS:
+            arn = get(r.props, "policyArn", default="")
+            if isinstance(arn, str) and arn.split("/")[-1] in ADMIN_MANAGED_POLICIES and ":aws:policy/" in arn:
+                yield f"attaches the managed policy {arn}: grant a least-privilege policy instead"
+            return
+        # A boundary only caps what a role's own policies grant; a service wildcard there is a cap.
+        boundary = r.resource_type == "aws:iam/policy:Policy" and get(r.props, "name") in boundaries
+        for where, doc in permission_documents(r):
+            for label, st in statements(doc):
+                if st.get("Effect") != "Allow" or not wide_resource(st):
+                    continue
+                at = f"{where} {label}"
+                if "NotAction" in st:
+                    yield f"{at} allows everything but {as_list(st.get('NotAction'))} on '*': list the actions instead"
+                    continue
+                actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
+                wild = [a for a in actions if a == "*" or (not boundary and _SERVICE_WILDCARD.match(a))]
+                if wild:
+                    yield f"{at} allows {', '.join(wild)} on '*': list the actions and scope Resource to ARNs"
+                elif not boundary and action_matches(actions, "iam:PassRole"):
+                    yield (
+                        f"{at} allows iam:PassRole on '*': scope it to role ARNs and condition it on "
+                        f"iam:PassedToService"
+                    )
+
+    types = (*_ATTACHMENTS, *_POLICY_TYPES, _ROLE)
+    for r in resources:
+        if r.resource_type in types:
+            yield from guarded(r, lambda r=r: check(r))
 
 
 def web_identity_issuers(st: Mapping[str, Any]) -> list[str] | None:

@@ -689,7 +689,13 @@ def test_policies_are_sdk_policies_with_kebab_names_descriptions_and_levels():
         assert policy.description.endswith(".") and policy.remediation_steps
         assert policy.enforcement_level == EnforcementLevel.MANDATORY
     stack = {p.name for p in built if isinstance(p, StackValidationPolicy)}
-    assert stack == {"s3-no-public-access", "s3-encryption", "s3-tls-only", "no-world-ingress"}
+    assert stack == {
+        "s3-no-public-access",
+        "s3-encryption",
+        "s3-tls-only",
+        "iam-no-admin-wildcards",
+        "no-world-ingress",
+    }
 
 
 def test_pack_constants_match_the_program():
@@ -704,6 +710,32 @@ def test_pack_constants_match_the_program():
         assert rules.prefixed(lb, rules.PREFIX, False) and len(lb) <= rules.ELB_NAME_MAX
     assert rules.prefixed(names.bucket("data"), rules.PREFIX, True)
     assert not rules.prefixed(names.bucket("data"), rules.PREFIX, False)
+
+
+def test_a_permissions_boundary_may_cap_with_service_wildcards():
+    cap = doc(allow(["elasticloadbalancing:*", "autoscaling:Describe*"]))
+    boundary = record("aws:iam/policy:Policy", "b", {"name": "ClickHouse-cloud-t-boundary", "policy": cap})
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/ClickHouse-cloud-t-boundary"
+    bounded = role(permissionsBoundary=arn)
+    creator = role_policy(
+        allow(
+            "iam:CreateRole",
+            "arn:aws:iam::1:role/ClickHouse-cloud-t-*",
+            Condition={"StringEquals": {"iam:PermissionsBoundary": arn}},
+        )
+    )
+    assert violations([boundary, bounded], "iam-no-admin-wildcards") == []
+    assert violations([boundary, creator], "iam-no-admin-wildcards") == []
+    # Unreferenced, the same document grants: a violation. A boundary allowing '*' bounds nothing.
+    assert violations([boundary], "iam-no-admin-wildcards") == [
+        "policy statement 0 allows elasticloadbalancing:* on '*': list the actions and scope Resource to ARNs"
+    ]
+    everything = record(
+        "aws:iam/policy:Policy", "b", {"name": "ClickHouse-cloud-t-boundary", "policy": doc(allow("*"))}
+    )
+    assert violations([everything, bounded], "iam-no-admin-wildcards") == [
+        "policy statement 0 allows * on '*': list the actions and scope Resource to ARNs"
+    ]
 
 
 def test_buckets_link_by_dependency_when_the_bucket_input_is_unknown():
@@ -844,17 +876,6 @@ def test_synth_runs_the_policy_check_and_fails_on_a_violation(tmp_path):
     from tools import synth
 
     out = tmp_path / "out"
-    stack = tmp_path / "Pulumi.bad.yaml"
-    stack.write_text(
-        textwrap.dedent(
-            """\
-            config:
-              aws:region: us-west-2
-              clickhouse-byoc:accountId: "123456789012"
-              clickhouse-byoc:dns: {zoneName: byoc.example.com, createZone: true}
-            """
-        )
-    )
     calls = []
     original = policy_check.report
 
@@ -864,8 +885,8 @@ def test_synth_runs_the_policy_check_and_fails_on_a_violation(tmp_path):
 
     policy_check.report = fake_report
     try:
-        assert synth.main(["--config-file", str(stack), "--out", str(out)]) == 1
-        assert synth.main(["--config-file", str(stack), "--out", str(out), "--no-policy-check"]) == 0
+        assert synth.main(["--stack", "dev", "--out", str(out)]) == 1
+        assert synth.main(["--stack", "dev", "--out", str(out), "--no-policy-check"]) == 0
     finally:
         policy_check.report = original
     assert len(calls) == 1 and calls[0] > 10
