@@ -824,10 +824,7 @@ def iam_irsa_trust_scoped(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
         hosts = web_identity_issuers(st)
         if hosts is None:
             continue
-        if not hosts:
-            yield f"assumeRolePolicy {label} trusts a web identity that is not an OIDC provider ARN"
-            continue
-        for host in hosts:
+        for host in hosts:  # a non-OIDC federation (SAML, Cognito) is not IRSA
             sub = condition_values(st, "StringEquals", f"{host}:sub")
             aud = condition_values(st, "StringEquals", f"{host}:aud")
             if not sub or any(not isinstance(v, str) or "*" in v or "?" in v or not v for v in sub):
@@ -978,7 +975,8 @@ def is_public_service(r: Any) -> bool:
     scheme = get(gateway_service(r), "annotations", LB_SCHEME_ANNOTATION)
     if scheme:
         return scheme == "internet-facing"
-    return r.resource_type == _HELM_RELEASE and get(r.props, "namespace") == PUBLIC_GATEWAY_NAMESPACE
+    namespace = get(r.props, "namespace") if r.resource_type == _HELM_RELEASE else get(r.props, "metadata", "namespace")
+    return namespace == PUBLIC_GATEWAY_NAMESPACE
 
 
 def source_ranges(r: Any) -> list[Any]:

@@ -211,6 +211,20 @@ def gateway(namespace: str = "istio-ingress", ranges: list[str] | None = None, *
     )
 
 
+def service(namespace: str = "istio-ingress", ranges: list[str] | None = None, **annotations: str) -> dict[str, Any]:
+    """A Service of type LoadBalancer, as a Helm v4 chart or a plain manifest renders it."""
+    spec: dict[str, Any] = {"type": "LoadBalancer", "ports": [{"port": 8443, "targetPort": 8443}]}
+    if ranges is not None:
+        spec["loadBalancerSourceRanges"] = ranges
+    meta = {"name": "istio-ingressgateway", "namespace": namespace, "annotations": annotations}
+    return record(
+        "kubernetes:core/v1:Service",
+        f"ClickHouse-cloud-t-{namespace}-svc",
+        {"metadata": meta, "spec": spec},
+        provider="urn:pulumi:t::clickhouse-byoc::pulumi:providers:kubernetes::k8s",
+    )
+
+
 def sg_rule(cidr: str, port: int, protocol: str = "tcp") -> dict[str, Any]:
     return record(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -335,6 +349,13 @@ CASES: list[tuple[str, str, list[dict[str, Any]], list[dict[str, Any]], str]] = 
         [gateway()],
         [gateway(**{rules.LB_NAME_ANNOTATION: "ClickHouse-cloud-acme-prod-eu-ingress-private"})],
         "at most 32 characters",
+    ),
+    (
+        "clickhouse-cloud-name-prefix",
+        "service-nlb",
+        [service(ranges=["198.51.100.0/24"], **{rules.LB_NAME_ANNOTATION: "ClickHouse-cloud-t-ingress"})],
+        [service(ranges=["198.51.100.0/24"])],
+        "has no service.beta.kubernetes.io/aws-load-balancer-name annotation",
     ),
     (
         "required-tags",
@@ -596,6 +617,13 @@ CASES: list[tuple[str, str, list[dict[str, Any]], list[dict[str, Any]], str]] = 
         [gateway(ranges=[], **{rules.ALLOW_ANY_SOURCE: "true"})],
         [gateway(ranges=["0.0.0.0/0"])],
         "contains ['0.0.0.0/0']",
+    ),
+    (
+        "ingress-ip-allowlist",
+        "service",
+        [service(namespace="clickhouse", ranges=[]), service(ranges=["198.51.100.0/24"])],
+        [service(namespace="clickhouse", ranges=[], **{rules.LB_SCHEME_ANNOTATION: "internet-facing"})],
+        "accepts every address",
     ),
     (
         "no-world-ingress",
