@@ -88,6 +88,13 @@ def as_list(value: Any) -> list[Any]:
     return list(value)
 
 
+def as_int(value: Any) -> int | None:
+    """A whole number, or None: numbers cross gRPC as doubles (a hop limit of 1 arrives as 1.0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        return None
+    return int(value)
+
+
 def decoded(value: Any) -> Any:
     """Providers receive structured settings as JSON text; decode them when they are."""
     if isinstance(value, str) and value[:1] in "[{":
@@ -946,15 +953,15 @@ _NODE_GROUPS = ("aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup")
     },
 )
 def imdsv2_required(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
-    limit = int(config.get("maxHopLimit") or 1)
+    limit = as_int(config.get("maxHopLimit")) or 1
     if r.resource_type in (_LAUNCH_TEMPLATE, _INSTANCE):
         options = get(r.props, "metadataOptions", default={})
         if get(options, "httpEndpoint") == "disabled":
             return
         if get(options, "httpTokens") != "required":
             yield "IMDSv1 is allowed: set metadataOptions.httpTokens 'required'"
-        hops = get(options, "httpPutResponseHopLimit")
-        if not isinstance(hops, int) or hops > limit:
+        hops = as_int(get(options, "httpPutResponseHopLimit"))
+        if hops is None or hops > limit:
             yield (
                 f"metadataOptions.httpPutResponseHopLimit is {hops if hops is not None else 'unset'}: set it to "
                 f"{limit} so pods cannot reach the node's instance role"
@@ -1026,8 +1033,8 @@ def listener_ports(r: Any) -> set[int]:
     out: set[int] = set()
     for p in ports:
         for key in ("port", "targetPort"):
-            value = get(p, key)
-            if isinstance(value, int):
+            value = as_int(get(p, key))
+            if value is not None:
                 out.add(value)
     return out
 
@@ -1070,8 +1077,9 @@ def no_world_ingress(resources: list[Any], config: Mapping[str, Any]) -> Iterato
             continue
 
     def check(r: Any) -> Iterator[str]:
-        for label, protocol, low, high, world in world_rules(r):
-            ports = range(low, high + 1) if isinstance(low, int) and isinstance(high, int) else None
+        for label, protocol, from_port, to_port, world in world_rules(r):
+            low, high = as_int(from_port), as_int(to_port)
+            ports = range(low, high + 1) if low is not None and high is not None else None
             everything = str(protocol) in ("-1", "all") or ports is None or len(ports) > 1024
             if not everything and all(p in allowed for p in ports):
                 continue

@@ -229,12 +229,13 @@ def sg_rule(cidr: str, port: int, protocol: str = "tcp") -> dict[str, Any]:
     return record(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         f"ClickHouse-cloud-t-nodes-{port}",
-        {"securityGroupId": "sg-0123", "cidrIpv4": cidr, "fromPort": port, "toPort": port, "ipProtocol": protocol},
+        {"securityGroupId": "sg-0123", "cidrIpv4": cidr, "fromPort": float(port), "toPort": float(port), "ipProtocol": protocol},
     )
 
 
 def launch_template(**options: Any) -> dict[str, Any]:
-    metadata = {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1, **options}
+    # Numbers reach rules as doubles, in a preview and in the synth output alike.
+    metadata = {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1.0, **options}
     return record(
         "aws:ec2/launchTemplate:LaunchTemplate",
         "ClickHouse-cloud-t-system-lt",
