@@ -229,7 +229,13 @@ def sg_rule(cidr: str, port: int, protocol: str = "tcp") -> dict[str, Any]:
     return record(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         f"ClickHouse-cloud-t-nodes-{port}",
-        {"securityGroupId": "sg-0123", "cidrIpv4": cidr, "fromPort": float(port), "toPort": float(port), "ipProtocol": protocol},
+        {
+            "securityGroupId": "sg-0123",
+            "cidrIpv4": cidr,
+            "fromPort": float(port),
+            "toPort": float(port),
+            "ipProtocol": protocol,
+        },
     )
 
 
