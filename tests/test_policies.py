@@ -689,6 +689,8 @@ def test_rule_passes_compliant_and_flags_non_compliant_records(rule, good, bad, 
     found = violations(bad, rule)
     assert found, f"{rule} missed the non-compliant case"
     assert any(fragment in m for m in found), found
+    # Every message says what is wrong, then how to fix it.
+    assert all(": " in m and m.split(": ", 1)[1] for m in found), found
 
 
 def test_every_rule_has_cases_and_the_issue_rules_exist():

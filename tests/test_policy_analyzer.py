@@ -154,3 +154,21 @@ def test_stack_rules_link_a_bucket_to_its_block_through_property_dependencies():
     assert (
         "has no public access block" in {d.policyName: d for d in response.diagnostics}["s3-no-public-access"].message
     )
+
+
+def test_a_stack_rule_reports_what_it_can_and_notes_what_it_cannot_read():
+    buckets = [
+        stack_resource(
+            "aws:s3/bucket:Bucket", f"ClickHouse-cloud-dev-storage-{p}", {"bucket": f"clickhouse-cloud-dev-{p}"}
+        )
+        for p in ("data", "backup")
+    ]
+    unknown_policy = stack_resource(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "ClickHouse-cloud-dev-storage-data-tls-only",
+        {"bucket": "clickhouse-cloud-dev-data", "policy": UNKNOWN_STRING_VALUE},
+    )
+    response = servicer().AnalyzeStack(proto.AnalyzeStackRequest(resources=[*buckets, unknown_policy]), None)
+    tls = [d for d in response.diagnostics if d.policyName == "s3-tls-only"]
+    assert [(d.urn, d.enforcementLevel) for d in tls] == [(buckets[1].urn, proto.MANDATORY), ("", proto.ADVISORY)]
+    assert "can't run policy 's3-tls-only'" in tls[1].message and buckets[0].urn in tls[1].message
