@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
     parser.add_argument("--out", type=Path, default=Path("build/synth"), help="output folder (default: build/synth)")
+    parser.add_argument("--no-policy-check", action="store_true", help="skip the policy pack check of the output")
     args = parser.parse_args(argv)
 
     try:
@@ -151,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(result.resources))
     print(f"wrote {path}")
     print(f"wrote {iam_export.write(result, cfg, args.out)}/ (IAM documents for review)")
-    return 0
+    if args.no_policy_check:
+        return 0
+    from tools import policy_check  # the policy pack, run over what was just written
+
+    return policy_check.report(result.resources)
 
 
 def _close_event_loop() -> None:
