@@ -17,7 +17,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import clickhouse, ingress
-from components.settings import ConfigError, Settings
+from components.settings import Settings
 
 
 @dataclass
@@ -52,13 +52,15 @@ def build_services(
 ) -> ServicesStack:
     """Istio ingress, the shared operator and Keeper, and one ClickHouseService per configured service.
 
-    Every Kubernetes object goes through `k8s_provider`. Raises ConfigError (before registering
-    anything) when a service has no IRSA role.
+    Every Kubernetes object goes through `k8s_provider`. Raises ValueError (a wiring mistake,
+    before anything is registered) when a configured service has no IRSA role.
     """
     ch = settings.clickhouse
     missing = [s.name for s in ch.services if s.name not in role_arns]
     if missing:
-        raise ConfigError([f"services: no IRSA role passed for {', '.join(missing)}; create one per service"])
+        raise ValueError(
+            f"no IRSA role passed for {', '.join(missing)}: create one per service (purpose clickhouse-<name>)"
+        )
     names, zone = settings.names, settings.dns.zone_name
     base = pulumi.ResourceOptions(providers=[k8s_provider])
     if opts is not None:

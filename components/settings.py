@@ -578,6 +578,8 @@ def _allow_list(raw: Mapping[str, str], p: _Problems) -> tuple[str, ...]:
             net = None
         if net is None:
             p.add(f"ipAllowList[{i}]", item, "not a CIDR without host bits; use e.g. 203.0.113.0/24 or 198.51.100.7/32")
+        elif net.version == 6 and net.prefixlen > 0:
+            p.add(f"ipAllowList[{i}]", item, "an IPv6 range; the load balancers are IPv4-only: list IPv4 ranges")
         elif net.prefixlen == 0:
             p.add(
                 f"ipAllowList[{i}]",

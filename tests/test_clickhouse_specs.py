@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -191,3 +192,20 @@ def test_quantities(text, value):
 @pytest.mark.parametrize("text", ["", "-1", "8GB", "Gi", "1.2.3", "8 Gi", "0x10"])
 def test_not_quantities(text):
     assert quantity.parse(text) is None
+
+
+def test_s3_policy_is_limited_to_the_services_prefix():
+    doc = clickhouse.s3_policy_document(BUCKET, "analytics")
+    listing, objects = doc["Statement"]
+    assert listing["Action"] == "s3:ListBucket" and listing["Resource"] == f"arn:aws:s3:::{BUCKET}"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["analytics/*"]}}
+    assert objects["Resource"] == f"arn:aws:s3:::{BUCKET}/analytics/*"
+    assert not any(a == "*" or a.endswith(":*") for a in objects["Action"])
+    assert "s3:DeleteBucket" not in str(doc)
+
+
+def test_s3_policy_passes_parliament():
+    from parliament import analyze_policy_string
+
+    policy = analyze_policy_string(json.dumps(clickhouse.s3_policy_document(BUCKET, "analytics")))
+    assert [f.issue for f in policy.findings] == []

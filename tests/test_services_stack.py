@@ -226,5 +226,5 @@ def test_any_source_opt_out_marks_the_public_service():
 
 
 def test_a_service_without_a_role_is_refused_before_anything_is_registered():
-    with pytest.raises(settings_module.ConfigError, match="no IRSA role passed for analytics"):
+    with pytest.raises(ValueError, match="no IRSA role passed for analytics"):
         synth({"services": json.dumps(SERVICES[:1]), "ipAllowList": '["203.0.113.0/24"]'}, roles={})
