@@ -352,6 +352,9 @@ class ClickHouseOperatorArgs:
 
     names: Names
     """Naming for the deployment."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object here needs first: the EKS add-ons (EBS CSI driver, the `gp3-encrypted`
+    storage class). A component's own depends_on does not reach its children."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -364,7 +367,8 @@ class ClickHouseOperator(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClickHouseOperatorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(OPERATOR_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        after = list(args.after)
+        child = pulumi.ResourceOptions(parent=self, depends_on=after)
         labels = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
         operator_ns = k8s.core.v1.Namespace(
             f"{name}-ns-operator", metadata={"name": OPERATOR_NAMESPACE, "labels": labels}, opts=child
@@ -386,7 +390,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             atomic=True,
             cleanup_on_fail=True,
             timeout=600,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
         )
         self.keeper = k8s.apiextensions.CustomResource(
             f"{name}-keeper",
@@ -394,7 +398,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
             spec=keeper_spec(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, self.release, self.namespace]),
         )
         self.keeper_host = keeper_host()
         self.register_outputs({"keeper_host": self.keeper_host, "operator_status": self.release.status})

@@ -286,6 +286,9 @@ class IstioIngressArgs:
     """Names of the services (native TLS needs a server per hostname)."""
     mysql_services: tuple[str, ...] = ()
     """Names of the services exposing the MySQL protocol."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object here needs first: the EKS add-ons (cert-manager and its issuers, the AWS
+    Load Balancer Controller, external-dns). A component's own depends_on does not reach its children."""
 
 
 class IstioIngress(pulumi.ComponentResource):
@@ -297,7 +300,8 @@ class IstioIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IstioIngressArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        after = list(args.after)
+        child = pulumi.ResourceOptions(parent=self, depends_on=after)
         mysql = bool(args.mysql_services)
         kinds = [PUBLIC, PRIVATE] if args.public_gateway else [PRIVATE]
 
@@ -310,7 +314,7 @@ class IstioIngress(pulumi.ComponentResource):
             for ns in [ISTIO_NAMESPACE, *(k.namespace for k in kinds)]
         }
 
-        def release(suffix: str, chart: str, release_name: str, ns: str, values: Any, after: list) -> Any:
+        def release(suffix: str, chart: str, release_name: str, ns: str, values: Any, previous: list) -> Any:
             return k8s.helm.v3.Release(
                 f"{name}-{suffix}",
                 name=release_name,
@@ -323,7 +327,7 @@ class IstioIngress(pulumi.ComponentResource):
                 atomic=True,
                 cleanup_on_fail=True,
                 timeout=600,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[ns], *after]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[ns], *previous]),
             )
 
         base = release("base", "base", "istio-base", ISTIO_NAMESPACE, base_values(), [])
@@ -341,7 +345,7 @@ class IstioIngress(pulumi.ComponentResource):
                 kind="Certificate",
                 metadata={"name": "clickhouse-wildcard", "namespace": kind.namespace},
                 spec=certificate_spec(args.zone_name),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[kind.namespace]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[kind.namespace]]),
             )
             k8s.apiextensions.CustomResource(
                 f"{name}-gateway-{kind.key}",
@@ -350,7 +354,7 @@ class IstioIngress(pulumi.ComponentResource):
                 metadata={"name": GATEWAY_NAME, "namespace": kind.namespace},
                 spec=gateway_spec(kind, args.zone_name, args.services, args.mysql_services),
                 # The Gateway CRD comes with `base`; the credential with the certificate.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[base, cert, gw_release]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, base, cert, gw_release]),
             )
 
         self.public_gateway_ref = PUBLIC.gateway_ref if args.public_gateway else None

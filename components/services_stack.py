@@ -1,6 +1,6 @@
 """Wiring of the ingress and ClickHouse layers, ready for `__main__.py` once the cluster exists.
 
-    services = build_services(settings, k8s_provider, data_bucket.bucket, role_arns)
+    services = build_services(settings, k8s_provider, data_bucket.bucket, role_arns, after=[addons])
     pulumi.export("services", services.outputs)
 
 `role_arns` maps each configured service name to the ARN of its IRSA role (the IAM layer's
@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,12 +48,16 @@ def build_services(
     k8s_provider: k8s.Provider,
     data_bucket: pulumi.Input[str],
     role_arns: Mapping[str, pulumi.Input[str]],
+    after: Sequence[pulumi.Resource] = (),
     opts: pulumi.ResourceOptions | None = None,
 ) -> ServicesStack:
     """Istio ingress, the shared operator and Keeper, and one ClickHouseService per configured service.
 
-    Every Kubernetes object goes through `k8s_provider`. Raises ValueError (a wiring mistake,
-    before anything is registered) when a configured service has no IRSA role.
+    Every Kubernetes object goes through `k8s_provider` and waits for `after` (the EKS add-ons:
+    cert-manager and its ClusterIssuers, the AWS Load Balancer Controller, external-dns, the EBS CSI
+    driver and storage class); `opts.depends_on` would only order the components themselves.
+    Raises ValueError (a wiring mistake, before anything is registered) when a configured service
+    has no IRSA role.
     """
     ch = settings.clickhouse
     missing = [s.name for s in ch.services if s.name not in role_arns]
@@ -77,11 +81,12 @@ def build_services(
             private_source_ranges=private_source_ranges(settings),
             services=tuple(s.name for s in ch.services),
             mysql_services=tuple(s.name for s in ch.services if s.mysql_interface),
+            after=tuple(after),
         ),
         opts=base,
     )
     operator = clickhouse.ClickHouseOperator(
-        names.aws("clickhouse"), clickhouse.ClickHouseOperatorArgs(names=names), opts=base
+        names.aws("clickhouse"), clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after)), opts=base
     )
     stack = ServicesStack(ingress=edge, operator=operator)
     networks = tuple(clickhouse.client_networks(settings.vpc_cidr, settings.pod_cidr))
@@ -98,7 +103,7 @@ def build_services(
                 networks=networks,
                 private_gateway=edge.private_gateway_ref,
                 public_gateway=edge.public_gateway_ref,
-                after=(operator.release, operator.namespace, edge.releases["base"]),
+                after=(*after, operator.release, operator.namespace, edge.releases["base"]),
             ),
             opts=base,
         )

@@ -22,6 +22,7 @@ CERT = "kubernetes:cert-manager.io/v1:Certificate"
 SA = "kubernetes:core/v1:ServiceAccount"
 SECRET = "kubernetes:core/v1:Secret"
 ZONE = "byoc.example.com"
+ADDONS = "eks-addons"
 
 
 def role(service: str) -> str:
@@ -36,7 +37,11 @@ def synth(values: dict[str, str], roles: dict[str, str] | None = None):
         settings = settings_module.load()
         provider = k8s.Provider("k8s", kubeconfig="{}")
         arns = roles if roles is not None else {s.name: role(s.name) for s in settings.clickhouse.services}
-        stack = build_services(settings, provider, settings.names.bucket("data"), arns)
+        # Stands in for the EKS layer's add-ons (cert-manager, load balancer controller, ...).
+        addons = k8s.core.v1.Namespace(
+            ADDONS, metadata={"name": "cert-manager"}, opts=pulumi.ResourceOptions(provider=provider)
+        )
+        stack = build_services(settings, provider, settings.names.bucket("data"), arns, after=[addons])
         pulumi.export("services", stack.outputs)
         built.append(stack)
 
@@ -67,6 +72,14 @@ def test_every_kubernetes_object_goes_through_the_given_provider(full):
     objects = [r for r in result.resources if r["type"].startswith("kubernetes:")]
     assert len(objects) > 20
     assert {r["provider"] for r in objects} == {provider["urn"]}
+
+
+def test_every_kubernetes_object_waits_for_the_addons(full):
+    result, _ = full
+    addons = result.one("kubernetes:core/v1:Namespace", ADDONS)["urn"]
+    objects = [r for r in result.resources if r["type"].startswith("kubernetes:") and r["name"] != ADDONS]
+    late = [r["name"] for r in objects if addons not in r["dependencies"]]
+    assert objects and not late
 
 
 def test_helm_releases_are_pinned(full):
