@@ -526,6 +526,12 @@ def _service(item: Any, i: int, seen: dict[str, int], p: _Problems) -> ServiceCo
             "missing or invalid service name; use a lowercase DNS label of at most 30 letters, digits and "
             "hyphens, starting with a letter",
         )
+    elif name.endswith("-private"):
+        p.add(
+            f"{key}.name",
+            name,
+            "ends with -private, which would take another service's private hostname; choose another name",
+        )
     elif name in seen:
         p.add(f"{key}.name", name, f"duplicate of services[{seen[name]}]; give each service its own name")
     else:

@@ -98,6 +98,7 @@ BAD = [
     ({"services": services({"name": "a-"})}, f"{S}[0].name", "invalid service name"),
     ({"services": services({"name": "a_b"})}, f"{S}[0].name", "invalid service name"),
     ({"services": services({"name": "a"}, {"name": "a"})}, f"{S}[1].name", "duplicate of services[0]"),
+    ({"services": services({"name": "a-private"})}, f"{S}[0].name", "private hostname"),
     ({"services": services({"name": "a", "replica": 2})}, f"{S}[0].replica", "did you mean replicas?"),
     ({"services": services({"name": "a", "shards": 0})}, f"{S}[0].shards", "out of range"),
     ({"services": services({"name": "a", "replicas": 9})}, f"{S}[0].replicas", "out of range"),
