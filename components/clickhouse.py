@@ -1,7 +1,7 @@
 """ClickHouse: the shared Altinity operator and Keeper, and one ClickHouseService per configured service.
 
-`ClickHouseOperator` installs the `altinity-clickhouse-operator` chart (generated operator
-credentials, metrics on, on the system nodes) and a 3-replica ClickHouse Keeper
+`ClickHouseOperator` installs the `altinity-clickhouse-operator` chart (operator credentials from
+a generated password in a Secret of our own, metrics on, on the system nodes) and a 3-replica ClickHouse Keeper
 (`ClickHouseKeeperInstallation`, one replica per zone, volumes retained) that every service shares
 under its own root path.
 
@@ -35,6 +35,8 @@ SERVICE_TYPE = "clickhouse-byoc:clickhouse:ClickHouseService"
 
 OPERATOR_NAMESPACE = "clickhouse-operator"
 OPERATOR_USER = "clickhouse_operator"
+# The chart's fullname (pinned) and so the name of the credentials Secret the operator reads.
+OPERATOR_SECRET = "clickhouse-operator"
 CHI_API = "clickhouse.altinity.com/v1"
 CHK_API = "clickhouse-keeper.altinity.com/v1"
 CLUSTER_NAME = "main"
@@ -125,11 +127,18 @@ def client_networks(vpc_cidr: str, pod_cidr: str | None) -> list[str]:
     return nets
 
 
-def operator_values(operator_password: Any) -> dict[str, Any]:
-    """Values of the Altinity operator chart: own credentials, metrics on, system nodes, one namespace watched."""
+def operator_values() -> dict[str, Any]:
+    """Values of the Altinity operator chart: metrics on, system nodes, one namespace watched.
+
+    The chart's own credentials Secret is off (`secret.create: false`, never its well-known default
+    password): the component creates the Secret the operator reads (`OPERATOR_SECRET`, the chart's
+    fullname, pinned by `fullnameOverride`) from a generated password, so these values hold no
+    credential and stay readable in previews.
+    """
     placement = conv.system_placement()
     return {
-        "secret": {"create": True, "username": OPERATOR_USER, "password": operator_password},
+        "fullnameOverride": OPERATOR_SECRET,
+        "secret": {"create": False},
         "metrics": {"enabled": True},
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
@@ -378,6 +387,13 @@ class ClickHouseOperator(pulumi.ComponentResource):
         )
         # Never the chart's well-known default password.
         password = random.RandomPassword(f"{name}-operator-password", length=32, special=False, opts=child)
+        credentials = k8s.core.v1.Secret(
+            f"{name}-operator-credentials",
+            metadata={"name": OPERATOR_SECRET, "namespace": OPERATOR_NAMESPACE},
+            type="Opaque",
+            string_data={"username": OPERATOR_USER, "password": pulumi.Output.secret(password.result)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
+        )
         self.release = k8s.helm.v3.Release(
             f"{name}-operator",
             name="clickhouse-operator",
@@ -386,11 +402,11 @@ class ClickHouseOperator(pulumi.ComponentResource):
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.ALTINITY_CHART_REPO),
             namespace=OPERATOR_NAMESPACE,
             create_namespace=False,
-            values=operator_values(pulumi.Output.secret(password.result)),
+            values=operator_values(),
             atomic=True,
             cleanup_on_fail=True,
             timeout=600,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns, credentials]),
         )
         self.keeper = k8s.apiextensions.CustomResource(
             f"{name}-keeper",

@@ -12,7 +12,7 @@ import pytest
 from components import clickhouse, quantity, versions
 from components import k8s_conventions as conv
 from components.settings import ServiceConfig
-from tests.anchors import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json
+from tests.anchors import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
 
 BUCKET = "clickhouse-cloud-dev-data-123456789012"
 NETWORKS = clickhouse.client_networks("10.0.0.0/22", "100.64.0.0/16")
@@ -172,11 +172,20 @@ def test_keeper_three_replicas_one_per_zone_on_system_nodes_volumes_retained():
     assert volume["spec"]["storageClassName"] == "gp3-encrypted"
 
 
-def test_operator_values_validate_and_never_use_the_chart_password():
-    values = clickhouse.operator_values("generated-password")
+def test_operator_values_validate_and_hold_no_credential():
+    values = clickhouse.operator_values()
     jsonschema.validate(values, load_json(ALTINITY / "values.schema.json"))
-    assert values["secret"] == {"create": True, "username": "clickhouse_operator", "password": "generated-password"}
+    # No chart-made Secret (its default password is public); the operator reads ours, named after
+    # the pinned fullname, which is what the chart's config points the operator at.
+    assert values["secret"] == {"create": False}
+    assert values["fullnameOverride"] == clickhouse.OPERATOR_SECRET
+    assert "password" not in json.dumps(values)
     assert values["metrics"]["enabled"] is True
+    chart_config = load_yaml(ALTINITY / "values.yaml")["configs"]["files"]["config.yaml"]
+    assert (
+        chart_config["clickhouse"]["access"]["secret"]["name"]
+        == '{{ include "altinity-clickhouse-operator.fullname" . }}'
+    )
     assert values["nodeSelector"] == conv.SYSTEM_NODE_LABELS
     assert values["crdHook"]["tolerations"] == [conv.toleration(conv.SYSTEM_TAINT)]
 

@@ -100,9 +100,12 @@ def test_helm_releases_are_pinned(full):
 def test_operator_password_is_generated_and_secret(full):
     result, _ = full
     (op,) = [r for r in result.by_type(RELEASE) if r["inputs"]["name"] == "clickhouse-operator"]
-    # The generated password makes the whole values map secret in state and previews.
-    assert op["inputs"]["values"] == "[secret]"
-    assert any("RandomPassword::ClickHouse-cloud-prod-clickhouse-operator-password" in d for d in op["dependencies"])
+    assert op["inputs"]["values"]["secret"] == {"create": False}
+    (creds,) = [r for r in result.by_type(SECRET) if r["inputs"]["metadata"]["name"] == "clickhouse-operator"]
+    assert creds["inputs"]["metadata"]["namespace"] == "clickhouse-operator"
+    assert creds["inputs"]["stringData"] == "[secret]"
+    assert any("RandomPassword::ClickHouse-cloud-prod-clickhouse-operator-password" in d for d in creds["dependencies"])
+    assert creds["urn"] in op["dependencies"]
 
 
 def test_releases_install_in_order(full):
