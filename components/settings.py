@@ -490,12 +490,12 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
     return tuple(peerings)
 
 
-def _quantity_problem(value: Any, minimum: Decimal, unit: str) -> str | None:
+def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str) -> str | None:
     amount = quantity.parse(value) if isinstance(value, str) else None
     if amount is None:
-        return f"not a Kubernetes quantity; use e.g. {unit}"
+        return f"not a Kubernetes quantity; use e.g. {example}"
     if amount < minimum:
-        return f"too small; use at least {unit}"
+        return f"too small; use at least {smallest}"
     return None
 
 
@@ -513,6 +513,10 @@ def _service(item: Any, i: int, seen: dict[str, int], p: _Problems) -> ServiceCo
             p.add(f"{key}.{name}", value, f"unknown field; {hint}")
             continue
         kind = SERVICE_FIELDS[name]
+        if name == "clickhouseVersion" and isinstance(value, float):
+            # YAML reads an unquoted 25.10 as the number 25.1: a different, real version.
+            p.add(f"{key}.{name}", value, 'a number, not a version; quote it, e.g. "25.10"')
+            continue
         ok, coerced = _coerce(str(value) if kind is str and isinstance(value, (int, float)) else value, kind)
         if not ok:
             p.add(f"{key}.{name}", value, f"not {_KIND_WORDS.get(kind, kind.__name__)}; set it as one")
@@ -546,13 +550,13 @@ def _service(item: Any, i: int, seen: dict[str, int], p: _Problems) -> ServiceCo
             fields["clickhouseVersion"],
             f"not a clickhouse-server image tag; use a version such as {versions.CLICKHOUSE_VERSION}",
         )
-    for field_name, minimum, unit in (
-        ("cpu", Decimal("0.5"), "500m or 2"),
-        ("memory", Decimal(2**30), "1Gi or 8Gi"),
-        ("cacheSize", Decimal(2**30), "1Gi or 50Gi"),
+    for field_name, minimum, smallest, example in (
+        ("cpu", Decimal("0.5"), "500m", "2 or 1500m"),
+        ("memory", Decimal(2**30), "1Gi", "8Gi"),
+        ("cacheSize", Decimal(2**30), "1Gi", "50Gi"),
     ):
         if isinstance(fields[field_name], str):
-            problem = _quantity_problem(fields[field_name], minimum, unit)
+            problem = _quantity_problem(fields[field_name], minimum, smallest, example)
             if problem:
                 p.add(f"{key}.{field_name}", fields[field_name], problem)
     if len(p.lines) > before:

@@ -110,6 +110,7 @@ BAD = [
     ({"services": services({"name": "a", "cacheSize": "-5Gi"})}, f"{S}[0].cacheSize", "not a Kubernetes quantity"),
     ({"services": services({"name": "a", "stopped": "maybe"})}, f"{S}[0].stopped", "not true or false"),
     ({"services": services({"name": "a", "mysqlInterface": 1})}, f"{S}[0].mysqlInterface", "not true or false"),
+    ({"services": services({"name": "a", "clickhouseVersion": 25.1})}, f"{S}[0].clickhouseVersion", "quote it"),
     (
         {"services": services({"name": "a", "clickhouseVersion": "latest"})},
         f"{S}[0].clickhouseVersion",
