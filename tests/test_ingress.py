@@ -116,7 +116,7 @@ def test_istiod_values_are_ha_with_a_pdb_and_use_real_chart_keys():
 def test_base_values_use_real_chart_keys():
     values = ingress.base_values()
     defaults = _chart_defaults("base-values.yaml")
-    assert set(values) <= set(defaults) | {"defaultRevision"}
+    assert set(values) <= set(defaults)
     assert set(values["global"]) <= set(defaults["global"])
 
 
