@@ -14,6 +14,7 @@ ALTINITY_CHART_REPO = "https://helm.altinity.com"
 ALTINITY_OPERATOR_VERSION = "0.25.6"
 
 # ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
-# the default for a service's `clickhouseVersion`, and the Keeper version. An LTS line.
-CLICKHOUSE_VERSION = "25.8"
-KEEPER_VERSION = "25.8"
+# the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
+# line, so a redeploy never picks up a new patch release by itself.
+CLICKHOUSE_VERSION = "25.8.29.51"
+KEEPER_VERSION = "25.8.29.51"
