@@ -244,3 +244,16 @@ def test_any_source_opt_out_marks_the_public_service():
 def test_a_service_without_a_role_is_refused_before_anything_is_registered():
     with pytest.raises(ValueError, match="no IRSA role passed for analytics"):
         synth({"services": json.dumps(SERVICES[:1]), "ipAllowList": '["203.0.113.0/24"]'}, roles={})
+
+
+def test_removing_a_service_can_only_delete_kubernetes_objects(full):
+    # The S3 data is nobody's resource here: removing a service from the config deletes its
+    # installation (not retained), and nothing that could touch the bucket or its objects.
+    result, _ = full
+    assert not [r for r in result.resources if r["type"].startswith("aws:")]
+    chis = result.by_type(CHI)
+    assert chis and not any(r["retainOnDelete"] or r["protect"] for r in chis)
+    for chi in chis:
+        spec = chi["inputs"]["spec"]
+        assert spec["defaults"]["storageManagement"]["reclaimPolicy"] == "Retain"
+        assert {v["reclaimPolicy"] for v in spec["templates"]["volumeClaimTemplates"]} == {"Retain"}
