@@ -218,3 +218,24 @@ def test_s3_policy_passes_parliament():
 
     policy = analyze_policy_string(json.dumps(clickhouse.s3_policy_document(BUCKET, "analytics")))
     assert [f.issue for f in policy.findings] == []
+
+
+def test_structural_schema_translation():
+    from tests.anchors import structural_to_jsonschema
+
+    schema = structural_to_jsonschema(
+        {
+            "type": "object",
+            "properties": {
+                "port": {"x-kubernetes-int-or-string": True},
+                "name": {"type": "string", "nullable": True},
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                "closed": {"type": "object", "properties": {"a": {"type": "integer"}}},
+            },
+        }
+    )
+    jsonschema.validate({"port": 8443, "name": None, "free": {"any": 1}, "closed": {"a": 1}}, schema)
+    jsonschema.validate({"port": "https"}, schema)
+    for bad in ({"port": 1.5}, {"port": True}, {"name": 1}, {"closed": {"b": 1}}, {"other": 1}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
