@@ -1,6 +1,6 @@
-"""Every pinned version in one place: Kubernetes, EKS add-ons' charts, and the images they run.
+"""Every pinned version in one place: Kubernetes, the add-ons' charts, Istio, the operator, ClickHouse.
 
-Upgrading a component is a one-line change here, reviewed like any other (README: "Upgrades").
+Bump a pin deliberately, in its own change, after reading the upstream release notes (README: "Upgrades").
 """
 
 from __future__ import annotations
@@ -22,3 +22,18 @@ CLUSTER_AUTOSCALER_CHART = ("https://kubernetes.github.io/autoscaler", "cluster-
 def cluster_autoscaler_image_tag(kubernetes_version: str) -> str:
     """The autoscaler's minor must match the cluster's (upstream compatibility rule)."""
     return f"v{kubernetes_version}.0"
+
+
+# Istio: the charts `base`, `istiod` and `gateway`; chart version = Istio version.
+ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts"
+ISTIO_VERSION = "1.30.3"
+
+# Altinity Kubernetes operator for ClickHouse (chart `altinity-clickhouse-operator`).
+ALTINITY_CHART_REPO = "https://helm.altinity.com"
+ALTINITY_OPERATOR_VERSION = "0.25.6"
+
+# ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
+# the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
+# line, so a redeploy never picks up a new patch release by itself.
+CLICKHOUSE_VERSION = "25.8.29.51"
+KEEPER_VERSION = "25.8.29.51"

@@ -173,8 +173,19 @@ class ByocMocks(pulumi.runtime.Mocks):
             result = (_hex(seed, 64) * 2)[:length]
             return f"none-{_hex(seed, 8)}", {**state, "result": result, "bcryptHash": "$2a$10$" + _hex(seed, 53)}
         if typ == "kubernetes:helm.sh/v3:Release":
-            status = {"name": inputs.get("name") or name, "namespace": inputs.get("namespace"), "status": "deployed"}
-            return f"{inputs.get('namespace')}/{inputs.get('name') or name}", {**state, "status": status}
+            # A deployed release, as the provider reports it after `helm install`.
+            release = inputs.get("name") or name
+            ns = inputs.get("namespace") or "default"
+            state["status"] = {
+                "name": release,
+                "namespace": ns,
+                "chart": inputs.get("chart"),
+                "version": inputs.get("version"),
+                "appVersion": inputs.get("version"),
+                "revision": 1,
+                "status": "deployed",
+            }
+            return f"{ns}/{release}", state
         if typ.startswith("kubernetes:"):
             meta = inputs.get("metadata") or {}
             ns, obj = meta.get("namespace"), meta.get("name") or name

@@ -1,0 +1,529 @@
+"""ClickHouse: the shared Altinity operator and Keeper, and one ClickHouseService per configured service.
+
+`ClickHouseOperator` installs the `altinity-clickhouse-operator` chart (operator credentials from
+a generated password in a Secret of our own, metrics on, on the system nodes) and a 3-replica ClickHouse Keeper
+(`ClickHouseKeeperInstallation`, one replica per zone, volumes retained) that every service shares
+under its own root path.
+
+`ClickHouseService` creates, per service: the servers' service account (bound to the service's
+IRSA role), a generated password for the `default` user, the `ClickHouseInstallation` (MergeTree
+on an S3 disk in the data bucket under the service's prefix, with a local cache; pods spread over
+zones on the ClickHouse nodes) and the VirtualServices routing `<name>.<zone>` (public gateway) and
+`<name>-private.<zone>` (private gateway) to it. Deleting a service deletes its installation; its
+S3 objects and retained volumes stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import ingress, quantity, versions
+from components import k8s_conventions as conv
+from components.naming import Names
+from components.settings import ServiceConfig
+
+OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
+SERVICE_TYPE = "clickhouse-byoc:clickhouse:ClickHouseService"
+
+OPERATOR_NAMESPACE = "clickhouse-operator"
+OPERATOR_USER = "clickhouse_operator"
+# The chart's fullname (pinned) and so the name of the credentials Secret the operator reads.
+OPERATOR_SECRET = "clickhouse-operator"
+CHI_API = "clickhouse.altinity.com/v1"
+CHK_API = "clickhouse-keeper.altinity.com/v1"
+CLUSTER_NAME = "main"
+KEEPER_NAME = "shared"
+KEEPER_PORT = 2181
+KEEPER_REPLICAS = 3
+KEEPER_STORAGE = "20Gi"
+# The EKS layer's default class (gp3, encrypted, reclaimPolicy Retain).
+STORAGE_CLASS = "gp3-encrypted"
+# Room on a server's volume besides the S3 cache: S3 disk metadata, temporary data, logs.
+VOLUME_HEADROOM = 20 * quantity.GI
+USER = "default"
+PASSWORD_KEY = "password_sha256_hex"
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+CHI_LABEL = "clickhouse.altinity.com/chi"
+CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
+
+
+def keeper_host() -> str:
+    """The Keeper Service the operator creates for the shared installation (`keeper-<name>`)."""
+    return f"keeper-{KEEPER_NAME}.{conv.CLICKHOUSE_NAMESPACE}.svc.cluster.local"
+
+
+def service_backend(service: str) -> str:
+    """The ClusterIP Service of a ClickHouseInstallation (see the `cluster-ip` service template)."""
+    return f"clickhouse-{service}.{conv.CLICKHOUSE_NAMESPACE}.svc.cluster.local"
+
+
+def password_secret_name(service: str) -> str:
+    """The Secret holding the `default` user's password hash, next to the installation."""
+    return f"clickhouse-{service}-credentials"
+
+
+def password_sha256(password: str) -> str:
+    """How ClickHouse stores a password: `password_sha256_hex`."""
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def s3_endpoint(bucket: str, region: str, service: str) -> str:
+    """The service's prefix in the data bucket (virtual-hosted style, regional endpoint)."""
+    return f"https://{bucket}.s3.{region}.amazonaws.com/{service}/"
+
+
+def s3_policy_document(bucket: str, service: str) -> dict[str, Any]:
+    """What a service's IRSA role needs on the data bucket: its own prefix, nothing else.
+
+    For the IAM layer's `IrsaRole` (purpose `clickhouse-<service>`). ClickHouse lists, reads, writes
+    and deletes objects under `<service>/` (merges replace parts; it checks access at start-up by
+    writing and deleting a probe object) and uses multipart uploads for large parts. No bucket-wide
+    read, no `s3:DeleteBucket`, no access to another service's prefix.
+    """
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{service}/*"]}},
+            },
+            {
+                "Sid": "ReadWriteOwnPrefix",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                "Resource": f"{bucket_arn}/{service}/*",
+            },
+        ],
+    }
+
+
+def client_networks(vpc_cidr: str, pod_cidr: str | None) -> list[str]:
+    """Where the `default` user may connect from.
+
+    Clients reach the servers through the gateways, whose pods (and the servers' own replicas)
+    have addresses in the VPC or the pod range; the client IP filter itself is the NLB's allow list.
+    """
+    nets = ["127.0.0.1/32", "::1/128", vpc_cidr]
+    if pod_cidr:
+        nets.append(pod_cidr)
+    return nets
+
+
+def operator_values() -> dict[str, Any]:
+    """Values of the Altinity operator chart: metrics on, system nodes, one namespace watched.
+
+    The chart's own credentials Secret is off (`secret.create: false`, never its well-known default
+    password): the component creates the Secret the operator reads (`OPERATOR_SECRET`, the chart's
+    fullname, pinned by `fullnameOverride`) from a generated password, so these values hold no
+    credential and stay readable in previews.
+    """
+    placement = conv.system_placement()
+    return {
+        "fullnameOverride": OPERATOR_SECRET,
+        "secret": {"create": False},
+        "metrics": {"enabled": True},
+        "nodeSelector": placement["nodeSelector"],
+        "tolerations": placement["tolerations"],
+        "crdHook": {"nodeSelector": placement["nodeSelector"], "tolerations": placement["tolerations"]},
+        "operator": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}},
+        "configs": {"files": {"config.yaml": {"watch": {"namespaces": [conv.CLICKHOUSE_NAMESPACE]}}}},
+    }
+
+
+def storage_xml(bucket: str, region: str, service: str, cache_bytes: int) -> str:
+    """ClickHouse config: an S3 disk (credentials from the environment: IRSA) behind a local cache,
+    made the default storage policy of every MergeTree table. No keys anywhere."""
+    endpoint = escape(s3_endpoint(bucket, region, service))
+    return f"""<clickhouse>
+  <storage_configuration>
+    <disks>
+      <s3>
+        <type>s3</type>
+        <endpoint>{endpoint}</endpoint>
+        <region>{escape(region)}</region>
+        <use_environment_credentials>true</use_environment_credentials>
+        <metadata_path>/var/lib/clickhouse/disks/s3/</metadata_path>
+      </s3>
+      <s3_cache>
+        <type>cache</type>
+        <disk>s3</disk>
+        <path>/var/lib/clickhouse/disks/s3_cache/</path>
+        <max_size>{cache_bytes}</max_size>
+      </s3_cache>
+    </disks>
+    <policies>
+      <s3>
+        <volumes>
+          <main>
+            <disk>s3_cache</disk>
+          </main>
+        </volumes>
+      </s3>
+    </policies>
+  </storage_configuration>
+  <merge_tree>
+    <storage_policy>s3</storage_policy>
+  </merge_tree>
+</clickhouse>
+"""
+
+
+def _spread_and_separate(labels: dict[str, str]) -> dict[str, Any]:
+    """One pod per node, and pods spread evenly over the zones."""
+    return {
+        "affinity": {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": dict(labels)}}
+                ]
+            }
+        },
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": conv.ZONE_TOPOLOGY_KEY,
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": dict(labels)},
+            }
+        ],
+    }
+
+
+def _volume(name: str, size: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "reclaimPolicy": "Retain",
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": STORAGE_CLASS,
+            "resources": {"requests": {"storage": size}},
+        },
+    }
+
+
+def chi_spec(
+    service: ServiceConfig,
+    *,
+    bucket: str,
+    region: str,
+    networks: Sequence[str],
+    service_account: str,
+) -> dict[str, Any]:
+    """The ClickHouseInstallation spec of one service.
+
+    The `default` user's password hash is read by the operator from the service's Secret
+    (`password_secret_name(...)`), so the resource itself carries no credential.
+    """
+    cache_bytes = quantity.to_bytes(service.cache_size)
+    labels = {CHI_LABEL: service.name}
+    placement = conv.clickhouse_placement()
+    ports = [
+        {"name": "http", "port": ingress.CLICKHOUSE_HTTP_PORT, "targetPort": ingress.CLICKHOUSE_HTTP_PORT},
+        {"name": "tcp", "port": ingress.CLICKHOUSE_NATIVE_PORT, "targetPort": ingress.CLICKHOUSE_NATIVE_PORT},
+    ]
+    settings: dict[str, Any] = {}
+    if service.mysql_interface:
+        settings["mysql_port"] = ingress.CLICKHOUSE_MYSQL_PORT
+        ports.append(
+            {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
+        )
+    return {
+        "stop": "yes" if service.stopped else "no",
+        "defaults": {
+            "templates": {
+                "podTemplate": "server",
+                "dataVolumeClaimTemplate": "data",
+                "serviceTemplate": "cluster-ip",
+            },
+            "storageManagement": {"reclaimPolicy": "Retain"},
+        },
+        "configuration": {
+            "zookeeper": {
+                "nodes": [{"host": keeper_host(), "port": KEEPER_PORT}],
+                "root": f"/clickhouse/{service.name}",
+            },
+            "users": {
+                f"{USER}/k8s_secret_password_sha256_hex": f"{password_secret_name(service.name)}/{PASSWORD_KEY}",
+                f"{USER}/networks/ip": list(networks),
+                f"{USER}/profile": "default",
+                f"{USER}/quota": "default",
+                f"{USER}/access_management": "1",
+            },
+            "settings": settings,
+            "files": {"config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes)},
+            "clusters": [
+                {
+                    "name": CLUSTER_NAME,
+                    "layout": {"shardsCount": service.shards, "replicasCount": service.replicas},
+                    # Servers authenticate each other with a generated cluster secret.
+                    "secret": {"auto": "true"},
+                }
+            ],
+        },
+        "templates": {
+            "podTemplates": [
+                {
+                    "name": "server",
+                    "spec": {
+                        "serviceAccountName": service_account,
+                        "nodeSelector": placement["nodeSelector"],
+                        "tolerations": placement["tolerations"],
+                        **_spread_and_separate(labels),
+                        "securityContext": {"runAsUser": 101, "runAsGroup": 101, "fsGroup": 101},
+                        "containers": [
+                            {
+                                "name": "clickhouse",
+                                "image": f"clickhouse/clickhouse-server:{service.clickhouse_version}",
+                                "resources": {
+                                    "requests": {"cpu": service.cpu, "memory": service.memory},
+                                    "limits": {"memory": service.memory},
+                                },
+                            }
+                        ],
+                    },
+                }
+            ],
+            "volumeClaimTemplates": [_volume("data", quantity.gibibytes_ceil(cache_bytes + VOLUME_HEADROOM))],
+            "serviceTemplates": [
+                {
+                    # Only in-cluster: clients come through the gateways, never a load balancer per service.
+                    "name": "cluster-ip",
+                    "generateName": "clickhouse-{chi}",
+                    "spec": {"type": "ClusterIP", "ports": ports},
+                }
+            ],
+        },
+    }
+
+
+def keeper_spec() -> dict[str, Any]:
+    """The shared Keeper: 3 replicas, one per zone, on the system nodes, volumes retained."""
+    labels = {CHK_LABEL: KEEPER_NAME}
+    placement = conv.system_placement()
+    return {
+        "defaults": {"templates": {"podTemplate": "keeper", "dataVolumeClaimTemplate": "data"}},
+        "configuration": {
+            "clusters": [{"name": "keeper", "layout": {"replicasCount": KEEPER_REPLICAS}}],
+            "settings": {
+                "keeper_server/tcp_port": str(KEEPER_PORT),
+                "prometheus/endpoint": "/metrics",
+                "prometheus/port": "7000",
+                "prometheus/metrics": "true",
+            },
+        },
+        "templates": {
+            "podTemplates": [
+                {
+                    "name": "keeper",
+                    "spec": {
+                        "nodeSelector": placement["nodeSelector"],
+                        "tolerations": placement["tolerations"],
+                        **_spread_and_separate(labels),
+                        "containers": [
+                            {
+                                "name": "clickhouse-keeper",
+                                "image": f"clickhouse/clickhouse-keeper:{versions.KEEPER_VERSION}",
+                                "resources": {
+                                    "requests": {"cpu": "250m", "memory": "1Gi"},
+                                    "limits": {"memory": "2Gi"},
+                                },
+                            }
+                        ],
+                    },
+                }
+            ],
+            "volumeClaimTemplates": [_volume("data", KEEPER_STORAGE)],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ClickHouseOperatorArgs:
+    """Inputs of the shared ClickHouse operator and Keeper."""
+
+    names: Names
+    """Naming for the deployment."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object here needs first: the EKS add-ons (EBS CSI driver, the `gp3-encrypted`
+    storage class). A component's own depends_on does not reach its children."""
+
+
+class ClickHouseOperator(pulumi.ComponentResource):
+    """The Altinity operator (generated credentials) and the shared 3-replica Keeper."""
+
+    namespace: k8s.core.v1.Namespace
+    release: k8s.helm.v3.Release
+    keeper: k8s.apiextensions.CustomResource
+    keeper_host: str
+
+    def __init__(self, name: str, args: ClickHouseOperatorArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(OPERATOR_TYPE, name, None, opts)
+        after = list(args.after)
+        child = pulumi.ResourceOptions(parent=self, depends_on=after)
+        labels = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
+        operator_ns = k8s.core.v1.Namespace(
+            f"{name}-ns-operator", metadata={"name": OPERATOR_NAMESPACE, "labels": labels}, opts=child
+        )
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-ns-clickhouse", metadata={"name": conv.CLICKHOUSE_NAMESPACE, "labels": labels}, opts=child
+        )
+        # Never the chart's well-known default password.
+        password = random.RandomPassword(f"{name}-operator-password", length=32, special=False, opts=child)
+        credentials = k8s.core.v1.Secret(
+            f"{name}-operator-credentials",
+            metadata={"name": OPERATOR_SECRET, "namespace": OPERATOR_NAMESPACE},
+            type="Opaque",
+            string_data={"username": OPERATOR_USER, "password": pulumi.Output.secret(password.result)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
+        )
+        self.release = k8s.helm.v3.Release(
+            f"{name}-operator",
+            name="clickhouse-operator",
+            chart="altinity-clickhouse-operator",
+            version=versions.ALTINITY_OPERATOR_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.ALTINITY_CHART_REPO),
+            namespace=OPERATOR_NAMESPACE,
+            create_namespace=False,
+            values=operator_values(),
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=600,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns, credentials]),
+        )
+        self.keeper = k8s.apiextensions.CustomResource(
+            f"{name}-keeper",
+            api_version=CHK_API,
+            kind="ClickHouseKeeperInstallation",
+            metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
+            spec=keeper_spec(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, self.release, self.namespace]),
+        )
+        self.keeper_host = keeper_host()
+        self.register_outputs({"keeper_host": self.keeper_host, "operator_status": self.release.status})
+
+
+@dataclass(frozen=True)
+class ClickHouseServiceArgs:
+    """Inputs of one ClickHouse service."""
+
+    names: Names
+    """Naming for the deployment."""
+    service: ServiceConfig
+    """The validated service configuration."""
+    zone_name: str
+    """The DNS zone: `<name>.<zone>` and `<name>-private.<zone>`."""
+    bucket: pulumi.Input[str]
+    """The data bucket; the service's data lives under the `<name>/` prefix."""
+    region: str
+    """The bucket's region (the S3 endpoint)."""
+    role_arn: pulumi.Input[str]
+    """The service's IRSA role (read/write on its prefix), bound to its service account."""
+    networks: tuple[str, ...]
+    """CIDRs the `default` user may connect from (gateways and replicas: VPC and pod ranges)."""
+    private_gateway: str
+    """`<namespace>/<name>` of the private Istio Gateway."""
+    public_gateway: str | None = None
+    """`<namespace>/<name>` of the public Istio Gateway; None when there is no public endpoint."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object of the service needs first and must outlive it: the operator release, the
+    `clickhouse` namespace, Istio's CRDs. On removal the installation then goes before the operator."""
+
+
+class ClickHouseService(pulumi.ComponentResource):
+    """One ClickHouse service: service account, password, installation, routes."""
+
+    public_host: str | None
+    private_host: str
+    ports: dict[str, int]
+    user: str
+    password: pulumi.Output[str]
+    installation: k8s.apiextensions.CustomResource
+
+    def __init__(self, name: str, args: ClickHouseServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(SERVICE_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.after))
+        service = args.service
+        namespace, account = conv.clickhouse_service_account(service.name)
+
+        sa = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata={
+                "name": account,
+                "namespace": namespace,
+                "annotations": {ROLE_ARN_ANNOTATION: args.role_arn},
+                "labels": {CHI_LABEL: service.name},
+            },
+            opts=child,
+        )
+        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        self.password = pulumi.Output.secret(password.result)
+        credentials = k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata={"name": password_secret_name(service.name), "namespace": namespace},
+            type="Opaque",
+            string_data={PASSWORD_KEY: pulumi.Output.secret(password.result.apply(password_sha256))},
+            opts=child,
+        )
+        spec = pulumi.Output.from_input(args.bucket).apply(
+            lambda bucket: chi_spec(
+                service, bucket=bucket, region=args.region, networks=args.networks, service_account=account
+            )
+        )
+        self.installation = k8s.apiextensions.CustomResource(
+            f"{name}-chi",
+            api_version=CHI_API,
+            kind="ClickHouseInstallation",
+            metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
+            spec=spec,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, sa, credentials]),
+        )
+
+        backend = service_backend(service.name)
+        self.private_host = ingress.private_host(service.name, args.zone_name)
+        self.public_host = ingress.public_host(service.name, args.zone_name) if args.public_gateway else None
+        routes = [("private", self.private_host, args.private_gateway)]
+        if args.public_gateway and self.public_host:
+            routes.insert(0, ("public", self.public_host, args.public_gateway))
+        for key, host, gateway in routes:
+            k8s.apiextensions.CustomResource(
+                f"{name}-route-{key}",
+                api_version="networking.istio.io/v1",
+                kind="VirtualService",
+                metadata={"name": f"{service.name}-{key}", "namespace": namespace},
+                spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
+                opts=child,
+            )
+
+        self.ports = {"https": ingress.HTTPS_PORT, "native": ingress.NATIVE_TLS_PORT}
+        if service.mysql_interface:
+            self.ports["mysql"] = ingress.MYSQL_PORT
+        self.user = USER
+        self.register_outputs(self.outputs())
+
+    def outputs(self) -> dict[str, Any]:
+        """What a client needs: hostnames, ports, user, password (secret)."""
+        return {
+            "public_host": self.public_host,
+            "private_host": self.private_host,
+            "ports": self.ports,
+            "user": self.user,
+            "password": self.password,
+        }

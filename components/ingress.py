@@ -1,0 +1,368 @@
+"""Istio ingress: the control plane and two gateways behind NLBs, TLS at the gateways.
+
+Creates the Helm releases `base`, `istiod` (highly available, on the system nodes) and two
+`gateway` releases: the public one (namespace `istio-ingress`, internet-facing NLB filtered by the
+IP allow list; absent when the public endpoint is off) and the private one (namespace
+`istio-ingress-private`, internal NLB). In each gateway namespace a cert-manager `Certificate` for
+`*.<zone>` and an Istio `Gateway` terminating TLS for ClickHouse HTTPS (8443), native TLS (9440)
+and, when a service asks for it, the MySQL protocol. The NLBs come from the AWS Load Balancer
+Controller (EKS layer); external-dns publishes the hostnames the services' VirtualServices claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import k8s_conventions as conv
+from components import versions
+from components.naming import Names
+
+TYPE = "clickhouse-byoc:ingress:IstioIngress"
+
+ISTIO_NAMESPACE = "istio-system"
+PUBLIC_NAMESPACE = "istio-ingress"
+PRIVATE_NAMESPACE = "istio-ingress-private"
+GATEWAY_NAME = "clickhouse"
+TLS_SECRET = "clickhouse-wildcard-tls"
+
+# Ports clients use at the gateways, and the ClickHouse ports behind them (plain inside the mesh edge).
+HTTPS_PORT = 8443
+NATIVE_TLS_PORT = 9440
+MYSQL_PORT = 3306
+STATUS_PORT = 15021
+CLICKHOUSE_HTTP_PORT = 8123
+CLICKHOUSE_NATIVE_PORT = 9000
+CLICKHOUSE_MYSQL_PORT = 9004
+
+# A policy rule keys on this annotation: an unfiltered public load balancer must have been asked for.
+ALLOW_ANY_SOURCE_ANNOTATION = "clickhouse-byoc/allow-any-source"
+
+LB = "service.beta.kubernetes.io/aws-load-balancer"
+
+
+@dataclass(frozen=True)
+class GatewayKind:
+    """What differs between the public and the private gateway."""
+
+    key: str
+    """`public` or `private`: the load balancer name suffix."""
+    namespace: str
+    """Namespace of the gateway release, its certificate and its Gateway object."""
+    release: str
+    """Helm release name (also the gateway's Deployment and Service name)."""
+    scheme: str
+    """NLB scheme: `internet-facing` or `internal`."""
+
+    @property
+    def selector(self) -> dict[str, str]:
+        """The pod label the gateway chart sets (`istio: <release without istio->`)."""
+        return {"istio": self.release.removeprefix("istio-")}
+
+    @property
+    def gateway_ref(self) -> str:
+        """`<namespace>/<name>` of the Istio Gateway, as VirtualServices reference it."""
+        return f"{self.namespace}/{GATEWAY_NAME}"
+
+
+PUBLIC = GatewayKind("public", PUBLIC_NAMESPACE, "istio-ingress", "internet-facing")
+PRIVATE = GatewayKind("private", PRIVATE_NAMESPACE, "istio-ingress-private", "internal")
+
+
+def public_host(service: str, zone: str) -> str:
+    return f"{service}.{zone}"
+
+
+def private_host(service: str, zone: str) -> str:
+    """The source's naming: `-private` appended to the first label."""
+    return f"{service}-private.{zone}"
+
+
+def _spread(labels: dict[str, str], when: str = "ScheduleAnyway") -> list[dict[str, Any]]:
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": conv.ZONE_TOPOLOGY_KEY,
+            "whenUnsatisfiable": when,
+            "labelSelector": {"matchLabels": dict(labels)},
+        }
+    ]
+
+
+def _prefer_other_hosts(labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "topologyKey": "kubernetes.io/hostname",
+                        "labelSelector": {"matchLabels": dict(labels)},
+                    },
+                }
+            ]
+        }
+    }
+
+
+def base_values() -> dict[str, Any]:
+    """Values of the `base` chart (CRDs, cluster roles)."""
+    return {"defaultRevision": "default", "global": {"istioNamespace": ISTIO_NAMESPACE}}
+
+
+def istiod_values() -> dict[str, Any]:
+    """Values of the `istiod` chart: 2-5 replicas across zones on the system nodes, with a PDB."""
+    placement = conv.system_placement()
+    labels = {"app": "istiod"}
+    return {
+        "autoscaleEnabled": True,
+        "autoscaleMin": 2,
+        "autoscaleMax": 5,
+        "replicaCount": 2,
+        "nodeSelector": placement["nodeSelector"],
+        "tolerations": placement["tolerations"],
+        "topologySpreadConstraints": _spread(labels),
+        "affinity": _prefer_other_hosts(labels),
+        "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
+        "pdb": {"minAvailable": 1},
+        "global": {
+            "istioNamespace": ISTIO_NAMESPACE,
+            "defaultPodDisruptionBudget": {"enabled": True},
+        },
+        "meshConfig": {"accessLogFile": "/dev/stdout", "accessLogEncoding": "JSON"},
+    }
+
+
+def gateway_ports(mysql: bool) -> list[dict[str, Any]]:
+    """The gateway Service's ports: health (for the NLB), HTTPS, native TLS, MySQL when asked for."""
+    ports = [
+        {"name": "status-port", "port": STATUS_PORT, "protocol": "TCP", "targetPort": STATUS_PORT},
+        {"name": "https", "port": HTTPS_PORT, "protocol": "TCP", "targetPort": HTTPS_PORT},
+        {"name": "tls-native", "port": NATIVE_TLS_PORT, "protocol": "TCP", "targetPort": NATIVE_TLS_PORT},
+    ]
+    if mysql:
+        ports.append({"name": "tls-mysql", "port": MYSQL_PORT, "protocol": "TCP", "targetPort": MYSQL_PORT})
+    return ports
+
+
+def gateway_values(
+    kind: GatewayKind,
+    names: Names,
+    source_ranges: Sequence[str],
+    allow_any_source: bool = False,
+    mysql: bool = False,
+) -> dict[str, Any]:
+    """Values of one `gateway` release: an NLB through the AWS Load Balancer Controller.
+
+    `source_ranges` become `loadBalancerSourceRanges` (the controller turns them into the NLB's
+    security group rules). An empty list on the public gateway is only valid when the user opted
+    out of filtering (`allow_any_source`), and the Service then says so in an annotation.
+    """
+    if kind is PUBLIC and not source_ranges and not allow_any_source:
+        raise ValueError("the public gateway needs source ranges unless allow_any_source is set")
+    placement = conv.system_placement()
+    annotations = {
+        f"{LB}-type": "external",
+        f"{LB}-nlb-target-type": "ip",
+        f"{LB}-scheme": kind.scheme,
+        f"{LB}-name": names.load_balancer(kind.key),
+        f"{LB}-attributes": "load_balancing.cross_zone.enabled=true",
+        f"{LB}-ip-address-type": "ipv4",
+        f"{LB}-healthcheck-port": str(STATUS_PORT),
+        f"{LB}-healthcheck-protocol": "http",
+        f"{LB}-healthcheck-path": "/healthz/ready",
+    }
+    if kind is PUBLIC and allow_any_source and not source_ranges:
+        annotations[ALLOW_ANY_SOURCE_ANNOTATION] = "true"
+    return {
+        "name": kind.release,
+        "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": 70},
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "nodeSelector": placement["nodeSelector"],
+        "tolerations": placement["tolerations"],
+        "topologySpreadConstraints": _spread(kind.selector),
+        "affinity": _prefer_other_hosts(kind.selector),
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
+        "service": {
+            "type": "LoadBalancer",
+            "annotations": annotations,
+            "loadBalancerSourceRanges": list(source_ranges),
+            "ports": gateway_ports(mysql),
+        },
+    }
+
+
+def certificate_spec(zone: str, issuer: str = conv.ISSUER_PRODUCTION) -> dict[str, Any]:
+    """A cert-manager Certificate for `*.<zone>` (DNS01 through the ClusterIssuer), in a gateway namespace."""
+    return {
+        "secretName": TLS_SECRET,
+        "dnsNames": [f"*.{zone}"],
+        "issuerRef": {"name": issuer, "kind": "ClusterIssuer", "group": "cert-manager.io"},
+        "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+        "duration": "2160h",
+        "renewBefore": "720h",
+    }
+
+
+def _tls() -> dict[str, Any]:
+    return {"mode": "SIMPLE", "credentialName": TLS_SECRET, "minProtocolVersion": "TLSV1_2"}
+
+
+def gateway_spec(
+    kind: GatewayKind, zone: str, services: Sequence[str], mysql_services: Sequence[str]
+) -> dict[str, Any]:
+    """An Istio Gateway terminating TLS with the zone's wildcard certificate.
+
+    HTTPS is routed by the Host header, so one server covers every service. Native TLS and MySQL
+    are TCP after termination: routing needs the SNI, so each service gets its own server (one
+    filter chain per hostname); a shared wildcard server would send every service's traffic to
+    whichever VirtualService came first.
+    """
+    host = public_host if kind is PUBLIC else private_host
+    servers: list[dict[str, Any]] = [
+        {
+            "port": {"number": HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
+            "hosts": [f"*.{zone}"],
+            "tls": _tls(),
+        }
+    ]
+    for service in services:
+        servers.append(
+            {
+                "port": {"number": NATIVE_TLS_PORT, "name": f"tls-native-{service}", "protocol": "TLS"},
+                "hosts": [host(service, zone)],
+                "tls": _tls(),
+            }
+        )
+    for service in mysql_services:
+        servers.append(
+            {
+                "port": {"number": MYSQL_PORT, "name": f"tls-mysql-{service}", "protocol": "TLS"},
+                "hosts": [host(service, zone)],
+                "tls": _tls(),
+            }
+        )
+    return {"selector": kind.selector, "servers": servers}
+
+
+def virtual_service_spec(host: str, gateway_ref: str, backend: str, mysql: bool) -> dict[str, Any]:
+    """Routes one hostname on one gateway to a ClickHouse service's in-cluster ports."""
+
+    def to(port: int) -> list[dict[str, Any]]:
+        return [{"destination": {"host": backend, "port": {"number": port}}}]
+
+    tcp = [{"match": [{"port": NATIVE_TLS_PORT}], "route": to(CLICKHOUSE_NATIVE_PORT)}]
+    if mysql:
+        tcp.append({"match": [{"port": MYSQL_PORT}], "route": to(CLICKHOUSE_MYSQL_PORT)})
+    return {
+        "hosts": [host],
+        "gateways": [gateway_ref],
+        "http": [{"match": [{"port": HTTPS_PORT}], "route": to(CLICKHOUSE_HTTP_PORT)}],
+        "tcp": tcp,
+    }
+
+
+@dataclass(frozen=True)
+class IstioIngressArgs:
+    """Inputs of the ingress layer."""
+
+    names: Names
+    """Naming for the deployment (load balancer names)."""
+    zone_name: str
+    """The DNS zone services are published in."""
+    public_gateway: bool
+    """Create the public gateway (enabled, and filtered by the allow list or explicitly opted out)."""
+    ip_allow_list: tuple[str, ...]
+    """CIDRs allowed to reach the public NLB."""
+    allow_any_source: bool
+    """The user's explicit opt-out of filtering the public NLB."""
+    private_source_ranges: tuple[str, ...]
+    """CIDRs allowed to reach the private NLB: the VPC, its pod range and peered VPCs."""
+    services: tuple[str, ...]
+    """Names of the services (native TLS needs a server per hostname)."""
+    mysql_services: tuple[str, ...] = ()
+    """Names of the services exposing the MySQL protocol."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object here needs first: the EKS add-ons (cert-manager and its issuers, the AWS
+    Load Balancer Controller, external-dns). A component's own depends_on does not reach its children."""
+
+
+class IstioIngress(pulumi.ComponentResource):
+    """Istio control plane, the public and private gateways, their certificates and Gateways."""
+
+    public_gateway_ref: str | None
+    private_gateway_ref: str
+    releases: dict[str, k8s.helm.v3.Release]
+
+    def __init__(self, name: str, args: IstioIngressArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        after = list(args.after)
+        child = pulumi.ResourceOptions(parent=self, depends_on=after)
+        mysql = bool(args.mysql_services)
+        kinds = [PUBLIC, PRIVATE] if args.public_gateway else [PRIVATE]
+
+        namespaces = {
+            ns: k8s.core.v1.Namespace(
+                f"{name}-ns-{ns}",
+                metadata={"name": ns, "labels": {"app.kubernetes.io/part-of": "clickhouse-byoc"}},
+                opts=child,
+            )
+            for ns in [ISTIO_NAMESPACE, *(k.namespace for k in kinds)]
+        }
+
+        def release(suffix: str, chart: str, release_name: str, ns: str, values: Any, previous: list) -> Any:
+            return k8s.helm.v3.Release(
+                f"{name}-{suffix}",
+                name=release_name,
+                chart=chart,
+                version=versions.ISTIO_VERSION,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.ISTIO_CHART_REPO),
+                namespace=ns,
+                create_namespace=False,
+                values=values,
+                atomic=True,
+                cleanup_on_fail=True,
+                timeout=600,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[ns], *previous]),
+            )
+
+        base = release("base", "base", "istio-base", ISTIO_NAMESPACE, base_values(), [])
+        istiod = release("istiod", "istiod", "istiod", ISTIO_NAMESPACE, istiod_values(), [base])
+        self.releases = {"base": base, "istiod": istiod}
+
+        for kind in kinds:
+            ranges = args.ip_allow_list if kind is PUBLIC else args.private_source_ranges
+            values = gateway_values(kind, args.names, ranges, args.allow_any_source and kind is PUBLIC, mysql)
+            gw_release = release(f"gateway-{kind.key}", "gateway", kind.release, kind.namespace, values, [istiod])
+            self.releases[f"gateway-{kind.key}"] = gw_release
+            cert = k8s.apiextensions.CustomResource(
+                f"{name}-cert-{kind.key}",
+                api_version="cert-manager.io/v1",
+                kind="Certificate",
+                metadata={"name": "clickhouse-wildcard", "namespace": kind.namespace},
+                spec=certificate_spec(args.zone_name),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[kind.namespace]]),
+            )
+            k8s.apiextensions.CustomResource(
+                f"{name}-gateway-{kind.key}",
+                api_version="networking.istio.io/v1",
+                kind="Gateway",
+                metadata={"name": GATEWAY_NAME, "namespace": kind.namespace},
+                spec=gateway_spec(kind, args.zone_name, args.services, args.mysql_services),
+                # The Gateway CRD comes with `base`; the credential with the certificate.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, base, cert, gw_release]),
+            )
+
+        self.public_gateway_ref = PUBLIC.gateway_ref if args.public_gateway else None
+        self.private_gateway_ref = PRIVATE.gateway_ref
+        self.register_outputs(
+            {
+                "public_gateway": self.public_gateway_ref or "",
+                "private_gateway": self.private_gateway_ref,
+                "releases": {k: r.status for k, r in self.releases.items()},
+            }
+        )
