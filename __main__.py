@@ -14,6 +14,7 @@ from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
+from components.services_stack import build_services
 from components.storage import ByocBuckets, ByocBucketsArgs
 
 settings = config.load()
@@ -81,6 +82,7 @@ cluster = ByocCluster(
         state_queue_arn=settings.iam.state_queue_arn,
         billing_bucket_arn=settings.iam.billing_bucket_arn,
         billing_prefix=settings.iam.billing_prefix,
+        clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
     ),
     opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
 )
@@ -100,6 +102,14 @@ platform = ClusterPlatform(
         volume_key_arn=keys.data_key_arn,
     ),
     opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
+)
+
+services = build_services(
+    settings,
+    cluster.k8s_provider,
+    buckets.bucket_names["data"],
+    cluster.service_role_arns,
+    after=[cluster.ebs_csi, *platform.ready],
 )
 
 pulumi.export("deployment_id", settings.deployment_id)
@@ -128,3 +138,5 @@ pulumi.export("oidc_issuer", cluster.oidc_issuer)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("node_group_names", cluster.node_group_names)
 pulumi.export("bucket_names", buckets.bucket_names)
+# Per service: public and private hostnames, ports, user, password (secret).
+pulumi.export("services", services.outputs)

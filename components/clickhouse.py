@@ -80,41 +80,6 @@ def s3_endpoint(bucket: str, region: str, service: str) -> str:
     return f"https://{bucket}.s3.{region}.amazonaws.com/{service}/"
 
 
-def s3_policy_document(bucket: str, service: str) -> dict[str, Any]:
-    """What a service's IRSA role needs on the data bucket: its own prefix, nothing else.
-
-    For the IAM layer's `IrsaRole` (purpose `clickhouse-<service>`). ClickHouse lists, reads, writes
-    and deletes objects under `<service>/` (merges replace parts; it checks access at start-up by
-    writing and deleting a probe object) and uses multipart uploads for large parts. No bucket-wide
-    read, no `s3:DeleteBucket`, no access to another service's prefix.
-    """
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ListOwnPrefix",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": bucket_arn,
-                "Condition": {"StringLike": {"s3:prefix": [f"{service}/*"]}},
-            },
-            {
-                "Sid": "ReadWriteOwnPrefix",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                "Resource": f"{bucket_arn}/{service}/*",
-            },
-        ],
-    }
-
-
 def client_networks(vpc_cidr: str, pod_cidr: str | None) -> list[str]:
     """Where the `default` user may connect from.
 

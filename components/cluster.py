@@ -28,6 +28,7 @@ from components.k8s_conventions import (
     SYSTEM_NODE_LABELS,
     SYSTEM_TAINT,
     ZONE_TOPOLOGY_KEY,
+    clickhouse_service_account,
 )
 from components.naming import Names
 from components.network import zone_suffix
@@ -295,6 +296,10 @@ class ByocCluster(pulumi.ComponentResource):
             opts=child,
         )
         self.addon_role_arns = roles.role_arns
+        # service name -> the role its servers' service account is annotated with.
+        self.service_role_arns = {
+            svc: roles.roles[clickhouse_service_account(svc)[1]].role_arn for svc in args.clickhouse_services
+        }
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
             return aws.eks.Addon(

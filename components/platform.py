@@ -199,7 +199,7 @@ class ClusterPlatform(pulumi.ComponentResource):
         sc = storage_class(None)
         if args.volume_key_arn is not None:
             sc["parameters"]["kmsKeyId"] = args.volume_key_arn
-        k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
+        storage = k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
 
         def release(key: str, chart: tuple[str, str, str], namespace: str, values: pulumi.Input[dict], **extra):
             repo, chart_name, version = chart
@@ -221,7 +221,7 @@ class ClusterPlatform(pulumi.ComponentResource):
             )
 
         region = args.region
-        release(
+        lbc = release(
             "aws-load-balancer-controller",
             versions.AWS_LOAD_BALANCER_CONTROLLER_CHART,
             SERVICE_ACCOUNTS["load-balancer-controller"][0],
@@ -229,7 +229,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: load_balancer_controller_values(a[0], region, a[1], a[2])
             ),
         )
-        release(
+        external_dns = release(
             "external-dns",
             versions.EXTERNAL_DNS_CHART,
             SERVICE_ACCOUNTS["external-dns"][0],
@@ -237,13 +237,14 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: external_dns_values(args.zone_name, a[0], names.deployment_id, region, a[1])
             ),
         )
+        ready = []
         cert_manager = release(
             "cert-manager",
             versions.CERT_MANAGER_CHART,
             SERVICE_ACCOUNTS["cert-manager"][0],
             cert_role.apply(cert_manager_values),
         )
-        release(
+        autoscaler = release(
             "cluster-autoscaler",
             versions.CLUSTER_AUTOSCALER_CHART,
             SERVICE_ACCOUNTS["cluster-autoscaler"][0],
@@ -254,7 +255,7 @@ class ClusterPlatform(pulumi.ComponentResource):
         zone_id = pulumi.Output.from_input(args.zone_id)
         for issuer in (ISSUER_PRODUCTION, ISSUER_STAGING):
             spec = zone_id.apply(lambda z, issuer=issuer: cluster_issuer(issuer, region, args.zone_name, z)["spec"])
-            k8s.apiextensions.CustomResource(
+            issuer_resource = k8s.apiextensions.CustomResource(
                 f"{name}-{issuer}",
                 api_version="cert-manager.io/v1",
                 kind="ClusterIssuer",
@@ -262,5 +263,8 @@ class ClusterPlatform(pulumi.ComponentResource):
                 spec=spec,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
+            ready.append(issuer_resource)
         self.storage_class_name = STORAGE_CLASS
+        # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
+        self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
         self.register_outputs({"storage_class": STORAGE_CLASS})
