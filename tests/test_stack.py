@@ -6,17 +6,24 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from components import settings
 from tests.conftest import ROOT, run_offline
-from tools import stackconfig
+from tools import stackconfig, synth
 
 PROVIDER = "pulumi:providers:aws"
 
 
-def test_provider_pins_account_region_and_mandatory_tags():
-    result = run_offline({"tags": json.dumps({"team": "data"})}, stack="prod")
+@pytest.fixture(scope="module")
+def prod():
+    """The whole stack with defaults (and one extra tag), shared by the tests that only read it."""
+    return run_offline({"tags": json.dumps({"team": "data"})}, stack="prod")
+
+
+def test_provider_pins_account_region_and_mandatory_tags(prod):
+    result = prod
     (provider,) = result.by_type(PROVIDER)
     assert provider["name"] == "ClickHouse-cloud-prod-aws"
     assert provider["inputs"]["allowedAccountIds"] == ["123456789012"]
@@ -29,23 +36,26 @@ def test_provider_pins_account_region_and_mandatory_tags():
     }
 
 
-def test_every_aws_resource_uses_the_explicit_provider():
-    result = run_offline(stack="prod")
+def test_every_aws_resource_uses_the_explicit_provider(prod):
+    result = prod
     (provider,) = result.by_type(PROVIDER)
     aws = [r for r in result.resources if r["type"].startswith("aws:")]
     assert aws and all(r["provider"] == provider["urn"] for r in aws)
 
 
-def test_default_zones_are_the_regions_first_three():
-    result = run_offline(stack="prod")
+def test_default_zones_are_the_regions_first_three(prod):
+    result = prod
     zones = sorted({r["inputs"]["availabilityZone"] for r in result.by_type("aws:ec2/subnet:Subnet")})
     assert zones == ["us-west-2a", "us-west-2b", "us-west-2c"]
 
 
-def test_configured_zones_are_used_and_checked_against_the_region():
-    result = run_offline({"availabilityZones": '["us-west-2b","us-west-2c","us-west-2d"]'}, stack="prod")
+def test_configured_zones_are_used_and_a_small_vpc_warns():
+    result = run_offline(
+        {"availabilityZones": '["us-west-2b","us-west-2c","us-west-2d"]', "vpcCidr": "10.0.0.0/23"}, stack="prod"
+    )
     zones = sorted({r["inputs"]["availabilityZone"] for r in result.by_type("aws:ec2/subnet:Subnet")})
     assert zones == ["us-west-2b", "us-west-2c", "us-west-2d"]
+    assert any("a /23 leaves 369 usable private IPs" in w for w in result.warnings)
 
 
 def test_a_zone_the_region_lacks_is_a_config_error():
@@ -55,11 +65,6 @@ def test_a_zone_the_region_lacks_is_a_config_error():
         run_offline({"availabilityZones": '["us-west-2a","us-west-2b","us-west-2z"]'}, stack="prod")
     assert err.value.problems[0].startswith("clickhouse-byoc:availabilityZones: us-west-2z: not available")
     assert "choose 3 of us-west-2a, us-west-2b, us-west-2c, us-west-2d" in err.value.problems[0]
-
-
-def test_small_vpc_warning_reaches_the_log():
-    result = run_offline({"vpcCidr": "10.0.0.0/23"}, stack="prod")
-    assert any("a /23 leaves 369 usable private IPs" in w for w in result.warnings)
 
 
 def _synth(tmp_path, *args):
@@ -72,9 +77,9 @@ def _synth(tmp_path, *args):
     )
 
 
-def test_synth_cli_writes_resources_json(tmp_path):
-    proc = _synth(tmp_path, "--stack", "dev")
-    assert proc.returncode == 0, proc.stderr
+def test_synth_cli_writes_resources_json(tmp_path, capsys):
+    assert synth.main(["--stack", "dev", "--out", str(tmp_path / "out"), "--no-policy-check"]) == 0
+    stdout = capsys.readouterr().out
     records = json.loads((tmp_path / "out" / "resources.json").read_text())
     keys = {
         "urn",
@@ -91,7 +96,7 @@ def test_synth_cli_writes_resources_json(tmp_path):
     assert records and all(set(r) == keys for r in records)
     vpc = next(r for r in records if r["type"] == "aws:ec2/vpc:Vpc")
     assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/22"
-    assert "aws:ec2/subnet:Subnet" in proc.stdout
+    assert "aws:ec2/subnet:Subnet" in stdout
 
 
 def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
@@ -124,7 +129,7 @@ def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
     assert not (tmp_path / "out" / "resources.json").exists()
 
 
-def test_synth_replaces_encrypted_values_and_says_so(tmp_path):
+def test_synth_replaces_encrypted_values_and_says_so(tmp_path, capsys):
     stack = tmp_path / "Pulumi.sec.yaml"
     stack.write_text(
         yaml.safe_dump(
@@ -144,9 +149,10 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path):
     assert cfg.stack == "sec"
     assert json.loads(cfg.raw["clickhouse-byoc:tags"]) == {"owner": settings.SECRET_PLACEHOLDER}
     assert cfg.secret_keys == {"clickhouse-byoc:tags"}
-    proc = _synth(tmp_path, "--config-file", str(stack))
-    assert proc.returncode == 0, proc.stderr
-    assert "clickhouse-byoc:tags.owner" in proc.stderr and "placeholder" in proc.stderr
+    code = synth.main(["--config-file", str(stack), "--out", str(tmp_path / "out"), "--no-policy-check"])
+    assert code == 0
+    stderr = capsys.readouterr().err
+    assert "clickhouse-byoc:tags.owner" in stderr and "placeholder" in stderr
 
 
 def test_project_file_declares_every_key_with_the_same_defaults():
@@ -176,7 +182,10 @@ def test_created_zone_and_existing_zone():
     created = run_offline({"dns": '{"zoneName": "byoc.acme.io", "createZone": true}'}, stack="prod")
     (zone,) = created.by_type("aws:route53/zone:Zone")
     assert zone["inputs"]["name"] == "byoc.acme.io" and zone["inputs"]["forceDestroy"] is False
-    existing = run_offline(stack="prod")
+
+
+def test_existing_zone_is_not_created(prod):
+    existing = prod
     assert existing.by_type("aws:route53/zone:Zone") == []
 
 

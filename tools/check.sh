@@ -19,6 +19,8 @@ echo "check: ruff"
 venv/bin/ruff check .
 venv/bin/ruff format --check .
 echo "check: pytest"
-venv/bin/python -m pytest
+# Two workers (this machine and CI have 2 cores); a module's tests stay together so its shared
+# offline runs happen once.
+venv/bin/python -m pytest -n 2 --dist loadfile
 echo "check: synth of the dev stack"
 venv/bin/python -m tools.synth --stack dev --out build/synth
