@@ -1,10 +1,10 @@
-"""Wiring of the ingress and ClickHouse layers, ready for `__main__.py` once the cluster exists.
+"""Wiring of the ingress and ClickHouse layers on the cluster, as `__main__.py` calls it:
 
-    services = build_services(settings, k8s_provider, data_bucket.bucket, role_arns, after=[addons])
-    pulumi.export("services", services.outputs)
+    services = build_services(settings, cluster.k8s_provider, data_bucket, cluster.service_role_arns,
+                              after=[cluster.ebs_csi, *platform.ready])
 
-`role_arns` maps each configured service name to the ARN of its IRSA role (the IAM layer's
-`IrsaRole`, purpose `clickhouse-<service>`, bound to `k8s_conventions.clickhouse_service_account`).
+`role_arns` maps each configured service name to the ARN of its IRSA role (created by the EKS
+layer's `AddonRoles`, bound to `k8s_conventions.clickhouse_service_account`).
 """
 
 from __future__ import annotations

@@ -2,11 +2,9 @@
 
     python -m tools.bench                      # 1, 10 and 50 services, median of 5 runs each
     python -m tools.bench --sizes 1 100 --runs 3
-    python -m tools.bench --full               # the real __main__.py (once it builds the services)
 
-Each size is a generated stack: the dev stack's configuration with N services and an allow list.
-Until `__main__.py` wires the ingress and ClickHouse layers, the default program builds them (the
-real components, under the same mocks) the way `__main__.py` will, through `build_services`.
+Each size is a generated stack: the dev stack's configuration with N services (and an allow list),
+synthesized with the real `__main__.py` under the mocks, as `tools.synth` does.
 """
 
 from __future__ import annotations
@@ -17,30 +15,9 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
-from typing import Any
 
 from tools import stackconfig
 from tools.synth import SynthResult, synthesize
-
-
-def services_program() -> None:
-    """The ingress and ClickHouse layers as `__main__.py` will build them, on a stand-in provider."""
-    import pulumi
-    import pulumi_kubernetes as k8s
-
-    from components import settings as settings_module
-    from components.services_stack import build_services
-
-    settings = settings_module.load()
-    provider = k8s.Provider(settings.names.aws("k8s"), kubeconfig="{}")
-    # Stand-ins for the IAM layer's IrsaRole ARNs (purpose clickhouse-<service>).
-    roles = {
-        s.name: f"arn:aws:iam::{settings.account_id}:role/{settings.names.aws('clickhouse-' + s.name)}"
-        for s in settings.clickhouse.services
-    }
-    stack = build_services(settings, provider, settings.names.bucket("data"), roles)
-    pulumi.export("services", stack.outputs)
 
 
 def generated_config(services: int, base: str = "dev") -> stackconfig.StackConfig:
@@ -53,14 +30,14 @@ def generated_config(services: int, base: str = "dev") -> stackconfig.StackConfi
     return stackconfig.StackConfig(cfg.project, f"bench-{services}", raw, cfg.secret_keys, cfg.placeholders)
 
 
-def measure(size: int, runs: int, program: Callable[[], Any] | None) -> tuple[int, float, list[float]]:
+def measure(size: int, runs: int) -> tuple[int, float, list[float]]:
     """(resources registered, median seconds, every run's seconds) for one size."""
     cfg = generated_config(size)
     times: list[float] = []
     result: SynthResult | None = None
     for _ in range(runs):
         start = time.perf_counter()
-        result = synthesize(cfg, program=program)
+        result = synthesize(cfg)
         times.append(time.perf_counter() - start)
     assert result is not None
     return len(result.resources), statistics.median(times), times
@@ -70,16 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50], help="service counts (default 1 10 50)")
     parser.add_argument("--runs", type=int, default=5, help="runs per size; the median is reported (default 5)")
-    parser.add_argument("--full", action="store_true", help="run the real __main__.py instead of the service layers")
     args = parser.parse_args(argv)
-    program = None if args.full else services_program
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"program: {'__main__.py' if args.full else 'tools.bench.services_program (build_services)'}")
     print(f"{'services':>8}  {'resources':>9}  {'median s':>8}  {'ms/resource':>11}  runs (s)")
     rows = []
     for size in args.sizes:
-        count, median, times = measure(size, args.runs, program)
+        count, median, times = measure(size, args.runs)
         rows.append((size, count, median))
         runs = " ".join(f"{t:.2f}" for t in times)
         print(f"{size:>8}  {count:>9}  {median:>8.2f}  {1000 * median / count:>11.1f}  {runs}")
