@@ -927,7 +927,9 @@ def _clickhouse(raw: Mapping[str, str], p: _Problems) -> ClickHouseSettings:
             service = _service(item, i, seen, p)
             if service is not None:
                 services.append(service)
+    before = len(p.lines)
     allow = _allow_list(raw, p)
+    allow_list_broken = len(p.lines) > before
     # `publicEndpoint: false` is accepted as shorthand for `publicEndpoint.enabled: false`.
     shorthand = raw.get(f"{NS}:publicEndpoint")
     if shorthand is not None and shorthand.strip().lower() in ("true", "false"):
@@ -935,7 +937,8 @@ def _clickhouse(raw: Mapping[str, str], p: _Problems) -> ClickHouseSettings:
     else:
         endpoint = _object(raw, "publicEndpoint", p)
     enabled, any_source = bool(endpoint.get("enabled")), bool(endpoint.get("allowAnySource"))
-    if enabled and value and not allow and not any_source:
+    # Checked whatever the services: a public gateway is never left open by omission.
+    if enabled and not allow and not any_source and not allow_list_broken:
         p.add(
             "ipAllowList",
             None,

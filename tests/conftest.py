@@ -26,15 +26,22 @@ BASE = {
     f"{NS}:accountId": "123456789012",
     f"{NS}:dns": '{"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}',
     f"{NS}:clusterEndpoint": '{"publicCidrs": ["203.0.113.0/24"]}',
+    f"{NS}:ipAllowList": '["198.51.100.0/24"]',
     f"{NS}:clickhouseCloud": '{"externalId": "byoc-test-3f9a2c71"}',
 }
 
 
 def raw_config(values: dict[str, str] | None = None, base: bool = True) -> dict[str, str]:
-    """A raw config map: short keys get the project namespace; `aws:` keys stay as they are."""
+    """A raw config map: short keys get the project namespace; `aws:` keys stay as they are.
+
+    A value of None removes the key (to test what happens when a BASE key is not set)."""
     out = dict(BASE) if base else {}
     for key, value in (values or {}).items():
-        out[key if ":" in key else f"{NS}:{key}"] = value
+        full = key if ":" in key else f"{NS}:{key}"
+        if value is None:
+            out.pop(full, None)
+        else:
+            out[full] = value
     return out
 
 

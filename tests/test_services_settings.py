@@ -19,10 +19,17 @@ def services(*items) -> str:
 
 def test_defaults_no_services_public_endpoint_on():
     ch = parse(raw_config(), "dev").clickhouse
-    assert ch.services == () and ch.ip_allow_list == ()
+    assert ch.services == () and ch.ip_allow_list == ("198.51.100.0/24",)
     assert ch.public_endpoint is True and ch.allow_any_source is False
-    # Nothing to expose and nothing to filter with: no public NLB is created.
-    assert ch.public_gateway is False
+    assert ch.public_gateway is True
+
+
+def test_public_endpoint_without_allow_list_is_an_error_even_without_services():
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config({"ipAllowList": None}), "dev")
+    (line,) = err.value.problems
+    assert line.startswith("clickhouse-byoc:ipAllowList: (not set): empty while the public endpoint is enabled;")
+    assert "publicEndpoint.allowAnySource true" in line and "publicEndpoint.enabled false" in line
 
 
 def test_service_defaults_applied():
@@ -76,7 +83,10 @@ def test_public_endpoint_off_needs_no_allow_list():
 
 def test_allow_any_source_is_the_explicit_opt_out():
     ch = parse(
-        raw_config({"services": services({"name": "a"}), "publicEndpoint": '{"allowAnySource": true}'}), "dev"
+        raw_config(
+            {"services": services({"name": "a"}), "publicEndpoint": '{"allowAnySource": true}', "ipAllowList": None}
+        ),
+        "dev",
     ).clickhouse
     assert ch.allow_any_source and ch.public_gateway and ch.ip_allow_list == ()
 
@@ -159,5 +169,4 @@ def test_every_service_problem_reported_at_once():
         "clickhouse-byoc:services[0].name",
         "clickhouse-byoc:services[0].cpu",
         "clickhouse-byoc:services[1].replicas",
-        "clickhouse-byoc:ipAllowList",
     ]

@@ -234,7 +234,9 @@ def test_public_endpoint_off_creates_no_public_gateway(private_only):
 
 
 def test_any_source_opt_out_marks_the_public_service():
-    result, _ = synth({"services": json.dumps(SERVICES[:1]), "publicEndpoint": '{"allowAnySource": true}'})
+    result, _ = synth(
+        {"services": json.dumps(SERVICES[:1]), "publicEndpoint": '{"allowAnySource": true}', "ipAllowList": None}
+    )
     (public,) = [r for r in result.by_type(RELEASE) if r["inputs"]["name"] == "istio-ingress"]
     svc = public["inputs"]["values"]["service"]
     assert svc["loadBalancerSourceRanges"] == []

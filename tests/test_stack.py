@@ -111,6 +111,7 @@ def test_synth_cli_invalid_config_exits_2_one_line_per_problem(tmp_path):
                     "clickhouse-byoc:natGateway": "single",
                     "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "createZone": True},
                     "clickhouse-byoc:clusterEndpoint": {"public": False},
+                    "clickhouse-byoc:publicEndpoint": {"enabled": False},
                     "clickhouse-byoc:clickhouseCloud": {"externalId": "byoc-test-3f9a2c71"},
                 }
             }
@@ -140,6 +141,7 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path, capsys):
                     "clickhouse-byoc:tags": {"owner": {"secure": "v1:AAAA"}},
                     "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
                     "clickhouse-byoc:clusterEndpoint": {"public": False},
+                    "clickhouse-byoc:publicEndpoint": {"enabled": False},
                     "clickhouse-byoc:clickhouseCloud": {"externalId": "byoc-test-3f9a2c71"},
                 }
             }
