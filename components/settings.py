@@ -950,6 +950,24 @@ def _clickhouse(raw: Mapping[str, str], p: _Problems) -> ClickHouseSettings:
     return ClickHouseSettings(tuple(services), allow, enabled, any_source)
 
 
+IAM_ROLE_NAME_MAX = 64
+
+
+def _role_name_lengths(deployment_id: str, services: tuple[ServiceConfig, ...], p: _Problems) -> None:
+    """Each service gets the IAM role `ClickHouse-cloud-<id>-clickhouse-<name>` (64 chars at most)."""
+    fixed = len(naming.Names(deployment_id, "").aws("clickhouse-"))
+    room = IAM_ROLE_NAME_MAX - fixed
+    for i, service in enumerate(services):
+        if len(service.name) > room:
+            p.add(
+                f"services[{i}].name",
+                service.name,
+                f"too long for deploymentId {deployment_id!r}: its IAM role name would be "
+                f"{fixed + len(service.name)} characters (AWS allows {IAM_ROLE_NAME_MAX}); use at most {room} "
+                "characters, or a shorter deploymentId",
+            )
+
+
 def _unknown_keys(raw: Mapping[str, str], p: _Problems) -> None:
     for key in sorted(raw):
         if not key.startswith(f"{NS}:"):
@@ -994,6 +1012,7 @@ def parse(
         ranges["podCidr"] = ipaddress.ip_network(pod_cidr)
     peerings = _peerings(raw, ranges, p)
     clickhouse = _clickhouse(raw, p)
+    _role_name_lengths(deployment_id, clickhouse.services, p)
 
     if p.lines:
         raise ConfigError(p.lines)

@@ -170,3 +170,15 @@ def test_every_service_problem_reported_at_once():
         "clickhouse-byoc:services[0].cpu",
         "clickhouse-byoc:services[1].replicas",
     ]
+
+
+def test_service_name_too_long_for_its_iam_role_with_a_long_deployment_id():
+    # ClickHouse-cloud-<20 chars>-clickhouse- is 49 characters: 15 are left for the name.
+    values = {"deploymentId": "a" * 20, "services": services({"name": "s" * 16}, {"name": "s" * 15})}
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config(values), "dev")
+    (line,) = err.value.problems
+    assert line.startswith(f"clickhouse-byoc:services[0].name: {'s' * 16}: too long for deploymentId")
+    assert "would be 65 characters (AWS allows 64); use at most 15 characters" in line
+    # The longest service name (30) fits with a deployment id of up to 5 characters.
+    parse(raw_config({"deploymentId": "a" * 5, "services": services({"name": "s" * 30})}), "dev")
