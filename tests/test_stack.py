@@ -204,3 +204,45 @@ def test_readme_cidr_table_matches_the_planner():
     table = readme.split("<!-- cidr-table:start -->\n")[1].split("\n<!-- cidr-table:end -->")[0]
     sizes = ["10.0.0.0/16", "10.0.0.0/20", "10.0.0.0/22", "10.0.0.0/23"]
     assert table == render_layout_table(sizes, "100.64.0.0/16")
+
+
+def test_longest_valid_names_fit_every_aws_and_kubernetes_limit():
+    # Every optional feature on, with the longest deployment id and the longest service names
+    # that config validation accepts: no name the program derives may exceed its service's limit.
+    values = {
+        "deploymentId": "a" * 20,
+        "podCidr": "100.64.0.0/16",
+        "natGateways": "single",
+        "kms": '{"customerManagedKey": true}',
+        "services": json.dumps([{"name": "s" * 15, "mysqlInterface": True}, {"name": "t" * 15}]),
+        "clickhouseCloud": json.dumps(
+            {
+                "externalId": "byoc-test-3f9a2c71",
+                "stateQueueArn": "arn:aws:sqs:us-west-2:426924874929:byoc-state",
+                "billingBucketArn": "arn:aws:s3:::vendor-billing",
+            }
+        ),
+        "troubleshootingAccess": '{"until": "2099-01-01T00:00:00Z"}',
+    }
+    result = run_offline(values, stack="long")
+    limits = {
+        "aws:iam/role:Role": ("name", 64),
+        "aws:iam/policy:Policy": ("name", 128),
+        "aws:eks/nodeGroup:NodeGroup": ("nodeGroupName", 63),
+        "aws:s3/bucket:Bucket": ("bucket", 63),
+        "aws:ec2/launchTemplate:LaunchTemplate": ("name", 128),
+        "aws:kms/alias:Alias": ("name", 256),
+    }
+    for typ, (field, limit) in limits.items():
+        found = result.by_type(typ)
+        assert found, typ
+        for r in found:
+            assert len(r["inputs"][field]) <= limit, (typ, r["inputs"][field])
+    for r in result.resources:
+        meta = r["inputs"].get("metadata") if r["type"].startswith("kubernetes:") else None
+        if isinstance(meta, dict) and "name" in meta:
+            assert len(meta["name"]) <= 63 and meta["name"] == meta["name"].lower(), meta["name"]
+    gateways = [r for r in result.by_type("kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "gateway"]
+    for g in gateways:
+        lb = g["inputs"]["values"]["service"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-name"]
+        assert len(lb) <= 32 and lb.startswith("ClickHouse-cloud-")
