@@ -739,6 +739,15 @@ def _tags(raw: Mapping[str, str], deployment_id: str, p: _Problems) -> dict[str,
     return tags
 
 
+def _claim_name(name: str, index: int, key: str, seen: dict[str, int], p: _Problems) -> None:
+    """Names of list items (peerings, services) are unique: the first holder keeps it."""
+    if name in seen:
+        what = key.rstrip("s")
+        p.add(f"{key}[{index}].name", name, f"duplicate of {key}[{seen[name]}]; give each {what} its own name")
+    else:
+        seen[name] = index
+
+
 def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: _Problems) -> tuple[Peering, ...]:
     text = raw.get(f"{NS}:peerings")
     value = DEFAULTS["peerings"] if text is None else _decode(text)
@@ -762,10 +771,8 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
                 name,
                 "missing or invalid name; give a lowercase name of 1-32 letters, digits and hyphens",
             )
-        elif name in seen:
-            p.add(f"{key}.name", name, f"duplicate of peerings[{seen[name]}]; give each peering its own name")
         else:
-            seen[name] = i
+            _claim_name(name, i, "peerings", seen, p)
         net = cidr.parse_network(block) if isinstance(block, str) else None
         if net is None:
             p.add(
@@ -841,10 +848,8 @@ def _service(item: Any, i: int, seen: dict[str, int], p: _Problems) -> ServiceCo
             name,
             "ends with -private, which would take another service's private hostname; choose another name",
         )
-    elif name in seen:
-        p.add(f"{key}.name", name, f"duplicate of services[{seen[name]}]; give each service its own name")
     else:
-        seen[name] = i
+        _claim_name(name, i, "services", seen, p)
     if isinstance(fields["shards"], int) and not 1 <= fields["shards"] <= MAX_SHARDS:
         p.add(f"{key}.shards", fields["shards"], f"out of range; use 1-{MAX_SHARDS}")
     if isinstance(fields["replicas"], int) and not 1 <= fields["replicas"] <= MAX_REPLICAS:
