@@ -25,6 +25,9 @@ from components.k8s_conventions import (
     CLICKHOUSE_NAMESPACE,
     CLICKHOUSE_NODE_LABELS,
     CLICKHOUSE_TAINT,
+    ISTIO_NAMESPACE,
+    PRIVATE_GATEWAY_NAMESPACE,
+    PUBLIC_GATEWAY_NAMESPACE,
     SYSTEM_NODE_LABELS,
     SYSTEM_TAINT,
     ZONE_TOPOLOGY_KEY,
@@ -44,7 +47,7 @@ ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPoli
 EDIT_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 # Where the vendor's control plane reconciles objects (ClickHouse installations, Istio routing).
-DATA_PLANE_NAMESPACES = (CLICKHOUSE_NAMESPACE, "istio-system", "istio-ingress", "istio-ingress-private")
+DATA_PLANE_NAMESPACES = (CLICKHOUSE_NAMESPACE, ISTIO_NAMESPACE, PUBLIC_GATEWAY_NAMESPACE, PRIVATE_GATEWAY_NAMESPACE)
 
 
 # -- pure builders ------------------------------------------------------------------------------

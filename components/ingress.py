@@ -24,9 +24,9 @@ from components.naming import Names
 
 TYPE = "clickhouse-byoc:ingress:IstioIngress"
 
-ISTIO_NAMESPACE = "istio-system"
-PUBLIC_NAMESPACE = "istio-ingress"
-PRIVATE_NAMESPACE = "istio-ingress-private"
+ISTIO_NAMESPACE = conv.ISTIO_NAMESPACE
+PUBLIC_NAMESPACE = conv.PUBLIC_GATEWAY_NAMESPACE
+PRIVATE_NAMESPACE = conv.PRIVATE_GATEWAY_NAMESPACE
 GATEWAY_NAME = "clickhouse"
 TLS_SECRET = "clickhouse-wildcard-tls"
 

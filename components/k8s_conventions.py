@@ -22,6 +22,9 @@ ISSUER_PRODUCTION = "letsencrypt-production"
 ISSUER_STAGING = "letsencrypt-staging"
 
 CLICKHOUSE_NAMESPACE = "clickhouse"
+ISTIO_NAMESPACE = "istio-system"
+PUBLIC_GATEWAY_NAMESPACE = "istio-ingress"
+PRIVATE_GATEWAY_NAMESPACE = "istio-ingress-private"
 
 # IRSA: purpose (the role name suffix) -> (namespace, service account).
 SERVICE_ACCOUNTS: dict[str, tuple[str, str]] = {
