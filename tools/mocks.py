@@ -242,6 +242,9 @@ def to_json(value: Any) -> Any:
         return {k: to_json(v) for k, v in value.items() if k != rpc._special_sig_key}
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        # Numbers cross the wire as doubles; a port or a replica count reads better as 9440.
+        return int(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, pulumi.Resource):
