@@ -39,7 +39,9 @@ ACME_SERVERS = {
 def storage_class(kms_key_arn: str | None) -> dict[str, Any]:
     """The default StorageClass: a deleted claim keeps its volume (`Retain`), volumes are created
     in the zone of the pod that first uses them, and can grow."""
-    parameters = {"type": "gp3", "encrypted": "true", "fsType": "ext4"}
+    # The EBS CSI driver ignores a bare `fsType` (deprecated; aws-ebs-csi-driver v1.64.0
+    # docs/parameters.md, pkg/driver/controller.go): the file system goes in the CSI-prefixed key.
+    parameters = {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
     if kms_key_arn:
         parameters["kmsKeyId"] = kms_key_arn
     return {

@@ -30,7 +30,7 @@ def test_default_storage_class(stack):
     assert i["metadata"]["name"] == "gp3-encrypted"
     assert i["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
     assert i["provisioner"] == "ebs.csi.aws.com"
-    assert i["parameters"] == {"type": "gp3", "encrypted": "true", "fsType": "ext4"}
+    assert i["parameters"] == {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
     assert i["reclaimPolicy"] == "Retain" and i["volumeBindingMode"] == "WaitForFirstConsumer"
     assert i["allowVolumeExpansion"] is True
 
