@@ -386,6 +386,8 @@ class ByocCluster(pulumi.ComponentResource):
                 )
                 node_groups.append(node_group)
                 self.node_group_names.append(node_group.node_group_name)
+                if minimum == 0:
+                    self._tag_auto_scaling_group(f"{name}-{group}-{zone_suffix(zone)}", node_group, labels, taint, zone)
 
         addon("coredns", node_groups, configuration_values=json.dumps(critical_addon_configuration()))
         self.ebs_csi = addon(
@@ -406,3 +408,22 @@ class ByocCluster(pulumi.ComponentResource):
                 "node_group_names": self.node_group_names,
             }
         )
+
+    def _tag_auto_scaling_group(
+        self, name: str, node_group: aws.eks.NodeGroup, labels: dict[str, str], taint: dict[str, str], zone: str
+    ) -> None:
+        """Copies the node-template tags onto the group's Auto Scaling group.
+
+        EKS does not copy node group tags to the Auto Scaling group, and the autoscaler reads the
+        group's tags to build a node when it has none to look at (scale from zero); it also asks
+        EKS for the labels and taints, but the tags do not depend on that API call succeeding.
+        """
+        asg_name = node_group.resources.apply(lambda r: r[0].autoscaling_groups[0].name)
+        template = {k: v for k, v in autoscaler_tags("", labels, taint, zone).items() if "/node-template/" in k}
+        for i, (key, value) in enumerate(sorted(template.items())):
+            aws.autoscaling.Tag(
+                f"{name}-asg-tag-{i}",
+                autoscaling_group_name=asg_name,
+                tag={"key": key, "value": value, "propagate_at_launch": False},
+                opts=pulumi.ResourceOptions(parent=self),
+            )

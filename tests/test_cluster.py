@@ -159,3 +159,20 @@ def test_autoscaler_tags_builder():
     assert tags["k8s.io/cluster-autoscaler/node-template/label/a/b"] == "x"
     assert tags["k8s.io/cluster-autoscaler/node-template/taint/k"] == "v:NoSchedule"
     assert cl.eks_taint({"key": "k", "value": "v", "effect": "NoSchedule"})["effect"] == "NO_SCHEDULE"
+
+
+def test_clickhouse_groups_auto_scaling_groups_carry_the_node_template(stack):
+    tags = stack.by_type("aws:autoscaling/tag:Tag")
+    by_group: dict[str, dict[str, str]] = {}
+    for t in tags:
+        by_group.setdefault(t["inputs"]["autoscalingGroupName"], {})[t["inputs"]["tag"]["key"]] = t["inputs"]["tag"]
+    assert len(by_group) == 3  # the three ClickHouse groups; the fixed-size system groups need none
+    zones = set()
+    for group, group_tags in by_group.items():
+        assert group.startswith("eks-ClickHouse-cloud-prod-clickhouse-")
+        prefix = "k8s.io/cluster-autoscaler/node-template"
+        assert group_tags[f"{prefix}/label/byoc/node-role"]["value"] == "clickhouse"
+        assert group_tags[f"{prefix}/taint/dedicated"]["value"] == "clickhouse:NoSchedule"
+        assert all(t["propagateAtLaunch"] is False for t in group_tags.values())
+        zones.add(group_tags[f"{prefix}/label/topology.kubernetes.io/zone"]["value"])
+    assert zones == {"us-west-2a", "us-west-2b", "us-west-2c"}
