@@ -324,8 +324,9 @@ class _Problems:
         self.lines.append(f"{full}: {shown}: {problem}")
 
 
-def _decode(raw: str | None) -> Any:
-    """Pulumi hands objects and lists over as JSON text and everything else as plain text."""
+def decode_value(raw: str | None) -> Any:
+    """Pulumi hands objects and lists over as JSON text and everything else as plain text
+    (config values, and providers' structured inputs)."""
     if raw is None:
         return None
     text = raw.strip()
@@ -364,7 +365,7 @@ def _object(raw: Mapping[str, str], key: str, p: _Problems) -> dict[str, Any]:
     fields = OBJECT_FIELDS[key]
     out: dict[str, Any] = dict(DEFAULTS.get(key, {}))
     text = raw.get(f"{NS}:{key}")
-    value = {} if text is None else _decode(text)
+    value = {} if text is None else decode_value(text)
     if not isinstance(value, dict):
         example = next(iter(fields))
         p.add(key, value, f"not a map; set its fields, e.g. `pulumi config set --path {key}.{example} ...`")
@@ -524,7 +525,7 @@ def _iam(
     before = len(p.lines)
     cloud = _object(raw, "clickhouseCloud", p)
     # A broken map is one problem; checks across its fields would only repeat it.
-    cloud_broken = len(p.lines) > before and not isinstance(_decode(raw.get(f"{NS}:clickhouseCloud")), dict)
+    cloud_broken = len(p.lines) > before and not isinstance(decode_value(raw.get(f"{NS}:clickhouseCloud")), dict)
     boot = _object(raw, "bootstrap", p)
     access = _object(raw, "troubleshootingAccess", p)
 
@@ -669,7 +670,7 @@ def _zones(raw: Mapping[str, str], region: str, p: _Problems) -> tuple[str, ...]
     text = raw.get(f"{NS}:availabilityZones")
     if text is None:
         return None
-    value = _decode(text)
+    value = decode_value(text)
     fix = f'list exactly 3 distinct zones of {region or "aws:region"}, e.g. ["{region or "us-west-2"}a", ...]'
     if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
         p.add("availabilityZones", value, f"not a list of zone names; {fix}")
@@ -710,7 +711,7 @@ def _nat(raw: Mapping[str, str], p: _Problems) -> str:
 
 def _tags(raw: Mapping[str, str], deployment_id: str, p: _Problems) -> dict[str, str]:
     text = raw.get(f"{NS}:tags")
-    value = DEFAULTS["tags"] if text is None else _decode(text)
+    value = DEFAULTS["tags"] if text is None else decode_value(text)
     if not isinstance(value, dict):
         p.add("tags", value, 'not a map; set it as a map of tag key to value, e.g. {"team": "data"}')
         return {}
@@ -750,7 +751,7 @@ def _claim_name(name: str, index: int, key: str, seen: dict[str, int], p: _Probl
 
 def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: _Problems) -> tuple[Peering, ...]:
     text = raw.get(f"{NS}:peerings")
-    value = DEFAULTS["peerings"] if text is None else _decode(text)
+    value = DEFAULTS["peerings"] if text is None else decode_value(text)
     if not isinstance(value, list):
         p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId?, accountId?, region?} maps")
         return ()
@@ -886,7 +887,7 @@ def _service(item: Any, i: int, seen: dict[str, int], p: _Problems) -> ServiceCo
 
 def _allow_list(raw: Mapping[str, str], p: _Problems) -> tuple[str, ...]:
     text = raw.get(f"{NS}:ipAllowList")
-    value = DEFAULTS["ipAllowList"] if text is None else _decode(text)
+    value = DEFAULTS["ipAllowList"] if text is None else decode_value(text)
     if not isinstance(value, list):
         p.add("ipAllowList", value, 'not a list; set a list of CIDRs, e.g. ["203.0.113.0/24"]')
         return ()
@@ -922,7 +923,7 @@ def _allow_list(raw: Mapping[str, str], p: _Problems) -> tuple[str, ...]:
 
 def _clickhouse(raw: Mapping[str, str], p: _Problems) -> ClickHouseSettings:
     text = raw.get(f"{NS}:services")
-    value = DEFAULTS["services"] if text is None else _decode(text)
+    value = DEFAULTS["services"] if text is None else decode_value(text)
     services: list[ServiceConfig] = []
     if not isinstance(value, list):
         p.add("services", value, "not a list; set a list of {name, ...} maps, one per ClickHouse service")

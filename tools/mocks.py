@@ -16,6 +16,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 
+from components.settings import decode_value
+
 SECRET = "[secret]"
 
 # EC2 resource types: id prefix and ARN resource type.
@@ -252,15 +254,6 @@ def to_json(value: Any) -> Any:
     return repr(value)
 
 
-def _maybe_json(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _provider_urn(ref: str) -> str | None:
     """A provider reference is `<urn>::<id>`; the URN itself contains `::`."""
     return ref.rsplit("::", 1)[0] if ref else None
@@ -291,7 +284,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=False)
         if request.type.startswith("pulumi:providers:"):
             # Providers receive structured settings as JSON text; decode them for readers and rules.
-            inputs = {k: _maybe_json(v) for k, v in inputs.items()}
+            inputs = {k: decode_value(v) if isinstance(v, str) else v for k, v in inputs.items()}
         self.records.append(
             {
                 "urn": response.urn,
