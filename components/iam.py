@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies as docs
+from components import storage
 from components.k8s_conventions import SERVICE_ACCOUNTS, clickhouse_service_account
 from components.naming import Names
 from components.settings import Settings
@@ -40,7 +41,7 @@ def to_json(doc: dict[str, Any]) -> str:
 
 def bucket_arn(names: Names, what: str) -> str:
     """The ARN of one of the deployment's buckets (`data`, `backup`, `monitoring`)."""
-    return f"arn:aws:s3:::{names.bucket(what)}"
+    return storage.bucket_arn(names.bucket(what))
 
 
 def _child(parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -166,33 +167,6 @@ def addon_policies(args: AddonRolesArgs) -> dict[str, tuple[pulumi.Input[dict] |
     if args.billing_bucket_arn:
         out["billing-scraper"] = (docs.billing_scraper_policy(args.billing_bucket_arn, args.billing_prefix), ())
     return out
-
-
-def addon_roles_args(
-    settings: Settings,
-    oidc_provider_arn: pulumi.Input[str],
-    oidc_issuer: pulumi.Input[str],
-    zone_arn: pulumi.Input[str],
-    kms_key_arn: pulumi.Input[str] | None = None,
-    clickhouse_services: tuple[str, ...] = (),
-) -> AddonRolesArgs:
-    """The add-on roles' args from validated settings and the cluster's OIDC provider."""
-    names = settings.names
-    return AddonRolesArgs(
-        names=names,
-        oidc_provider_arn=oidc_provider_arn,
-        oidc_issuer=oidc_issuer,
-        zone_arn=zone_arn,
-        cluster_name=names.cluster,
-        data_bucket_arn=bucket_arn(names, "data"),
-        backup_bucket_arn=bucket_arn(names, "backup"),
-        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-        kms_key_arn=kms_key_arn,
-        state_queue_arn=settings.iam.state_queue_arn,
-        billing_bucket_arn=settings.iam.billing_bucket_arn,
-        billing_prefix=settings.iam.billing_prefix,
-        clickhouse_services=clickhouse_services,
-    )
 
 
 class AddonRoles(pulumi.ComponentResource):

@@ -213,19 +213,6 @@ def test_export_rebuilds_time_boxed_trust(stack, tmp_path):
     assert cond["StringEquals"] == {"sts:ExternalId": iam_export.EXTERNAL_ID_MASK}
 
 
-def test_addon_roles_args_from_settings():
-    from components.iam import addon_roles_args
-    from components.settings import parse
-    from tests.conftest import raw_config
-
-    settings = parse(raw_config(FULL), "prod")
-    args = addon_roles_args(settings, OIDC_ARN, OIDC_HOST, ZONE)
-    assert args.cluster_name == "ClickHouse-cloud-prod"
-    assert args.data_bucket_arn == "arn:aws:s3:::clickhouse-cloud-prod-data-123456789012"
-    assert (args.state_queue_arn, args.billing_bucket_arn, args.billing_prefix) == (QUEUE, BILLING, "123456789012/prod")
-    assert args.kms_key_arn is None
-
-
 def test_every_program_role_carries_the_purpose_tag_the_guardrail_keys_on(addons, stack):
     roles = [*addons[0].by_type(ROLE), *stack.by_type(ROLE)]
     assert len(roles) > 12

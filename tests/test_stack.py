@@ -242,6 +242,19 @@ def test_longest_valid_names_fit_every_aws_and_kubernetes_limit():
         meta = r["inputs"].get("metadata") if r["type"].startswith("kubernetes:") else None
         if isinstance(meta, dict) and "name" in meta:
             assert len(meta["name"]) <= 63 and meta["name"] == meta["name"].lower(), meta["name"]
+    # Each service's role reaches exactly the buckets the storage layer created, under its own prefix.
+    buckets = {b["inputs"]["bucket"] for b in result.by_type("aws:s3/bucket:Bucket")}
+    role = f"ClickHouse-cloud-{'a' * 20}-clickhouse-{'s' * 15}"
+    (policy,) = [
+        json.loads(p["inputs"]["policy"])
+        for p in result.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p["inputs"]["role"] == role
+    ]
+    objects = next(st for st in policy["Statement"] if "s3:PutObject" in st["Action"])
+    resources = objects["Resource"] if isinstance(objects["Resource"], list) else [objects["Resource"]]
+    assert sorted(resources) == sorted(
+        f"arn:aws:s3:::{b}/{'s' * 15}/*" for b in buckets if "-data-" in b or "-backup-" in b
+    )
     gateways = [r for r in result.by_type("kubernetes:helm.sh/v3:Release") if r["inputs"]["chart"] == "gateway"]
     for g in gateways:
         lb = g["inputs"]["values"]["service"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-name"]
