@@ -84,7 +84,7 @@ ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}$")
 DNS_NAME_RE = re.compile(r"^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
-TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+TAG_CHARS_RE = re.compile(r"^[\w .:/=+\-@]*$")
 # The source: "/23 is possible but may limit the deployment to about 30 ClickHouse server pods".
 SMALL_VPC_WARNING = (
     "clickhouse-byoc:vpcCidr: {cidr}: a /23 leaves {ips} usable private IPs for nodes and pods "
@@ -321,7 +321,13 @@ class _Problems:
         else:
             shown = json.dumps(value)
         full = key if ":" in top else f"{NS}:{key}"
-        self.lines.append(f"{full}: {shown}: {problem}")
+        self.lines.append(f"{_one_line(full)}: {_one_line(shown)}: {problem}")
+
+
+def _one_line(text: str) -> str:
+    """Keys and values as typed, but a newline or other control character shown escaped, so every
+    problem stays on one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def decode_value(raw: str | None) -> Any:

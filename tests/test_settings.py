@@ -278,3 +278,10 @@ def test_opting_out_of_data_protection_and_old_versions_warn():
     assert s.cluster.data_protection is False
     assert any(w.startswith("clickhouse-byoc:dataProtection: false: pulumi destroy will delete") for w in s.warnings)
     assert any(w.startswith("clickhouse-byoc:kubernetesVersion: 1.33: past EKS standard support") for w in s.warnings)
+
+
+def test_control_characters_are_escaped_so_each_problem_stays_one_line():
+    lines = problems_for({"tags": json.dumps({"team\nx": "a\tb"})})
+    assert lines == [
+        "clickhouse-byoc:tags.team\\nx: a\\tb: invalid tag key; use 1-128 letters, digits, spaces and _.:/=+-@"
+    ]
