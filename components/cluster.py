@@ -20,6 +20,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
+from components.access import DATA_PLANE_GROUP
 from components.iam import AddonRoles, AddonRolesArgs
 from components.k8s_conventions import (
     CLICKHOUSE_NAMESPACE,
@@ -151,6 +152,8 @@ def access_entries(
         entries["data-plane-mgmt"] = eks.AccessEntryArgs(
             principal_arn=data_plane_mgmt_role_arn,
             type=eks.AccessEntryType.STANDARD,
+            # Bound to the reconciled custom resources by components.access.DataPlaneAccess.
+            kubernetes_groups=[DATA_PLANE_GROUP],
             access_policies={
                 "edit": eks.AccessPolicyAssociationArgs(
                     policy_arn=EDIT_POLICY,

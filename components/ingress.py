@@ -332,6 +332,7 @@ class IstioIngress(pulumi.ComponentResource):
 
         base = release("base", "base", "istio-base", ISTIO_NAMESPACE, base_values(), [])
         istiod = release("istiod", "istiod", "istiod", ISTIO_NAMESPACE, istiod_values(), [base])
+        self.namespaces = namespaces
         self.releases = {"base": base, "istiod": istiod}
 
         for kind in kinds:

@@ -17,6 +17,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import clickhouse, ingress
+from components.access import DataPlaneAccess, DataPlaneAccessArgs
+from components.k8s_conventions import CLICKHOUSE_NAMESPACE
 from components.settings import Settings
 
 
@@ -87,6 +89,12 @@ def build_services(
     )
     operator = clickhouse.ClickHouseOperator(
         names.aws("clickhouse"), clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after)), opts=base
+    )
+    # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
+    DataPlaneAccess(
+        names.aws("data-plane-access"),
+        DataPlaneAccessArgs(namespaces={**edge.namespaces, CLICKHOUSE_NAMESPACE: operator.namespace}),
+        opts=base,
     )
     stack = ServicesStack(ingress=edge, operator=operator)
     networks = tuple(clickhouse.client_networks(settings.vpc_cidr, settings.pod_cidr))

@@ -176,3 +176,32 @@ def test_clickhouse_groups_auto_scaling_groups_carry_the_node_template(stack):
         assert all(t["propagateAtLaunch"] is False for t in group_tags.values())
         zones.add(group_tags[f"{prefix}/label/topology.kubernetes.io/zone"]["value"])
     assert zones == {"us-west-2a", "us-west-2b", "us-west-2c"}
+
+
+def test_data_plane_mgmt_reaches_the_reconciled_custom_resources_in_its_namespaces():
+    from components import access
+
+    result = run_offline({"services": '[{"name": "analytics"}]'}, stack="prod")
+    (eks,) = result.by_type("eks:index:Cluster")
+    assert eks["inputs"]["accessEntries"]["data-plane-mgmt"]["kubernetesGroups"] == [access.DATA_PLANE_GROUP]
+    (role,) = result.by_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+    groups = {g for rule in role["inputs"]["rules"] for g in rule["apiGroups"]}
+    assert groups == {
+        "clickhouse.altinity.com",
+        "clickhouse-keeper.altinity.com",
+        "networking.istio.io",
+        "cert-manager.io",
+    }
+    assert all("*" not in rule["verbs"] and "*" not in rule["resources"] for rule in role["inputs"]["rules"])
+    bindings = {
+        b["inputs"]["metadata"]["namespace"]: b
+        for b in result.by_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+    }
+    assert sorted(bindings) == sorted(cl.DATA_PLANE_NAMESPACES)
+    namespaces = {n["inputs"]["metadata"]["name"]: n["urn"] for n in result.by_type("kubernetes:core/v1:Namespace")}
+    for ns, binding in bindings.items():
+        assert binding["inputs"]["subjects"] == [
+            {"kind": "Group", "name": access.DATA_PLANE_GROUP, "apiGroup": "rbac.authorization.k8s.io"}
+        ]
+        assert binding["inputs"]["roleRef"]["name"] == access.CLUSTER_ROLE
+        assert namespaces[ns] in binding["dependencies"]
