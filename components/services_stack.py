@@ -93,7 +93,9 @@ def build_services(
     # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
     DataPlaneAccess(
         names.aws("data-plane-access"),
-        DataPlaneAccessArgs(namespaces={**edge.namespaces, CLICKHOUSE_NAMESPACE: operator.namespace}),
+        DataPlaneAccessArgs(
+            namespaces={**edge.namespaces, CLICKHOUSE_NAMESPACE: operator.namespace}, after=tuple(after)
+        ),
         opts=base,
     )
     stack = ServicesStack(ingress=edge, operator=operator)
