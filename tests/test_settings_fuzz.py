@@ -40,7 +40,7 @@ def as_config_text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     top=st.dictionaries(st.sampled_from(sorted(config.KNOWN_KEYS)), VALUES, max_size=6),
     maps=st.lists(field_maps(), max_size=3),
