@@ -93,53 +93,30 @@ class ByocVpc(pulumi.ComponentResource):
         # Replacing a subnet in place would collide with its own CIDR: delete first, and let AWS
         # refuse while anything still runs in it.
         subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
-        public = [
-            aws.ec2.Subnet(
-                f"{name}-public-{i}",
-                vpc_id=vpc.id,
-                cidr_block=block,
-                availability_zone=zones[i],
-                map_public_ip_on_launch=False,
-                tags={
-                    "Name": names.aws(f"public-{zone_suffix(zones[i])}"),
-                    ELB_ROLE_TAG: "1",
-                    SUBNET_ROLE_TAG: "public",
-                },
-                opts=subnet_opts,
-            )
-            for i, block in enumerate(plan.public.cidrs)
-        ]
-        private = [
-            aws.ec2.Subnet(
-                f"{name}-private-{i}",
-                vpc_id=vpc.id,
-                cidr_block=block,
-                availability_zone=zones[i],
-                tags={
-                    "Name": names.aws(f"private-{zone_suffix(zones[i])}"),
-                    INTERNAL_ELB_ROLE_TAG: "1",
-                    SUBNET_ROLE_TAG: "private",
-                },
-                opts=subnet_opts,
-            )
-            for i, block in enumerate(plan.private.cidrs)
-        ]
+
+        def tier(kind: str, cidrs: tuple[str, ...], tags: dict[str, str], opts: pulumi.ResourceOptions, **extra):
+            return [
+                aws.ec2.Subnet(
+                    f"{name}-{kind}-{i}",
+                    vpc_id=vpc.id,
+                    cidr_block=block,
+                    availability_zone=zones[i],
+                    tags={"Name": names.aws(f"{kind}-{zone_suffix(zones[i])}"), **tags, SUBNET_ROLE_TAG: kind},
+                    opts=opts,
+                    **extra,
+                )
+                for i, block in enumerate(cidrs)
+            ]
+
+        public = tier("public", plan.public.cidrs, {ELB_ROLE_TAG: "1"}, subnet_opts, map_public_ip_on_launch=False)
+        private = tier("private", plan.private.cidrs, {INTERNAL_ELB_ROLE_TAG: "1"}, subnet_opts)
         pods: list[aws.ec2.Subnet] = []
         if plan.pods is not None:
             secondary = aws.ec2.VpcIpv4CidrBlockAssociation(
                 f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=child
             )
-            pods = [
-                aws.ec2.Subnet(
-                    f"{name}-pods-{i}",
-                    vpc_id=vpc.id,
-                    cidr_block=block,
-                    availability_zone=zones[i],
-                    tags={"Name": names.aws(f"pods-{zone_suffix(zones[i])}"), SUBNET_ROLE_TAG: "pods"},
-                    opts=pulumi.ResourceOptions.merge(subnet_opts, pulumi.ResourceOptions(depends_on=[secondary])),
-                )
-                for i, block in enumerate(plan.pods.cidrs)
-            ]
+            after_secondary = pulumi.ResourceOptions.merge(subnet_opts, pulumi.ResourceOptions(depends_on=[secondary]))
+            pods = tier("pods", plan.pods.cidrs, {}, after_secondary)
 
         public_rt = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=vpc.id, tags={"Name": names.aws("public")}, opts=child
