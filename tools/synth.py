@@ -116,7 +116,9 @@ def summary(resources: list[dict[str, Any]]) -> str:
 def write(result: SynthResult, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "resources.json"
-    path.write_text(json.dumps(result.resources, indent=2, sort_keys=True) + "\n")
+    # Sorted by URN: registration order depends on how outputs resolve and varies between runs.
+    records = sorted(result.resources, key=lambda r: r["urn"])
+    path.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
     return path
 
 
