@@ -987,7 +987,7 @@ def _unknown_keys(raw: Mapping[str, str], p: _Problems) -> None:
         short = key[len(NS) + 1 :]
         if short not in KNOWN_KEYS:
             close = difflib.get_close_matches(short, sorted(KNOWN_KEYS), n=1)
-            hint = f"did you mean {close[0]}?" if close else "see the configuration table in README.md"
+            hint = f"did you mean {close[0]}?" if close else "see the configuration table in docs/configuration.md"
             p.add(short, raw[key], f"unknown key; {hint} (remove it with `pulumi config rm {short}`)")
 
 

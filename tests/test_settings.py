@@ -223,7 +223,7 @@ def test_every_problem_reported_at_once():
 def test_secret_values_are_not_echoed():
     lines = problems_for({"mystery": "hunter2"}, secret=frozenset({"mystery"}))
     assert lines == [
-        "clickhouse-byoc:mystery: [secret]: unknown key; see the configuration table in README.md "
+        "clickhouse-byoc:mystery: [secret]: unknown key; see the configuration table in docs/configuration.md "
         "(remove it with `pulumi config rm mystery`)"
     ]
 
