@@ -34,13 +34,19 @@ network = ByocVpc(
         availability_zones=zones,
         nat_gateways=settings.nat_gateways,
         region=settings.region,
+        data_protection=settings.cluster.data_protection,
     ),
     opts=on_aws,
 )
 
 dns = ByocDns(
     names.aws("dns"),
-    ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
+    ByocDnsArgs(
+        names=names,
+        zone_name=settings.dns.zone_name,
+        hosted_zone_id=settings.dns.hosted_zone_id,
+        data_protection=settings.cluster.data_protection,
+    ),
     opts=on_aws,
 )
 
@@ -50,7 +56,10 @@ cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=
 keys = ByocKeys(
     names.aws("keys"),
     ByocKeysArgs(
-        names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
+        names=names,
+        account_id=settings.account_id,
+        customer_managed_key=settings.cluster.customer_managed_key,
+        data_protection=settings.cluster.data_protection,
     ),
     opts=on_aws,
 )
@@ -78,7 +87,8 @@ cluster = ByocCluster(
         volume_key_arn=keys.data_key_arn,
         data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
         troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
-        node_tags=settings.default_tags,
+        # Only the mandatory tags reach the launch templates: a `tags` edit must not roll nodes.
+        node_tags=names.tags({}),
         state_queue_arn=settings.iam.state_queue_arn,
         billing_bucket_arn=settings.iam.billing_bucket_arn,
         billing_prefix=settings.iam.billing_prefix,

@@ -45,7 +45,7 @@ KEEPER_PORT = 2181
 KEEPER_REPLICAS = 3
 KEEPER_STORAGE = "20Gi"
 # The EKS layer's default class (gp3, encrypted, reclaimPolicy Retain).
-STORAGE_CLASS = "gp3-encrypted"
+STORAGE_CLASS = conv.STORAGE_CLASS
 # Room on a server's volume besides the S3 cache: S3 disk metadata, temporary data, logs.
 VOLUME_HEADROOM = 20 * quantity.GI
 USER = "default"
@@ -172,13 +172,15 @@ def _spread_and_separate(labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _volume(name: str, size: str) -> dict[str, Any]:
+def _volume(name: str, size: str, storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
+    """A claim template. Claims already made keep their class and size: a StatefulSet's templates
+    only shape claims created later, and Kubernetes never shrinks a bound claim (docs/day-2.md)."""
     return {
         "name": name,
         "reclaimPolicy": "Retain",
         "spec": {
             "accessModes": ["ReadWriteOnce"],
-            "storageClassName": STORAGE_CLASS,
+            "storageClassName": storage_class,
             "resources": {"requests": {"storage": size}},
         },
     }
@@ -191,6 +193,7 @@ def chi_spec(
     region: str,
     networks: Sequence[str],
     service_account: str,
+    storage_class: str = STORAGE_CLASS,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
 
@@ -266,7 +269,9 @@ def chi_spec(
                     },
                 }
             ],
-            "volumeClaimTemplates": [_volume("data", quantity.gibibytes_ceil(cache_bytes + VOLUME_HEADROOM))],
+            "volumeClaimTemplates": [
+                _volume("data", quantity.gibibytes_ceil(cache_bytes + VOLUME_HEADROOM), storage_class)
+            ],
             "serviceTemplates": [
                 {
                     # Only in-cluster: clients come through the gateways, never a load balancer per service.
@@ -279,7 +284,7 @@ def chi_spec(
     }
 
 
-def keeper_spec() -> dict[str, Any]:
+def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
     """The shared Keeper: 3 replicas, one per zone, on the system nodes, volumes retained."""
     labels = {CHK_LABEL: KEEPER_NAME}
     placement = conv.system_placement()
@@ -315,7 +320,7 @@ def keeper_spec() -> dict[str, Any]:
                     },
                 }
             ],
-            "volumeClaimTemplates": [_volume("data", KEEPER_STORAGE)],
+            "volumeClaimTemplates": [_volume("data", KEEPER_STORAGE, storage_class)],
         },
     }
 
@@ -329,6 +334,8 @@ class ClickHouseOperatorArgs:
     after: tuple[pulumi.Resource, ...] = ()
     """What every object here needs first: the EKS add-ons (EBS CSI driver, the `gp3-encrypted`
     storage class). A component's own depends_on does not reach its children."""
+    storage_class: str = STORAGE_CLASS
+    """The StorageClass Keeper's claim template names (k8s_conventions.storage_class_name)."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -378,7 +385,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             api_version=CHK_API,
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
-            spec=keeper_spec(),
+            spec=keeper_spec(args.storage_class),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, self.release, self.namespace]),
         )
         self.keeper_host = keeper_host()
@@ -410,6 +417,8 @@ class ClickHouseServiceArgs:
     after: tuple[pulumi.Resource, ...] = ()
     """What every object of the service needs first and must outlive it: the operator release, the
     `clickhouse` namespace, Istio's CRDs. On removal the installation then goes before the operator."""
+    storage_class: str = STORAGE_CLASS
+    """The StorageClass the servers' claim template names (k8s_conventions.storage_class_name)."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -449,7 +458,12 @@ class ClickHouseService(pulumi.ComponentResource):
         )
         spec = pulumi.Output.from_input(args.bucket).apply(
             lambda bucket: chi_spec(
-                service, bucket=bucket, region=args.region, networks=args.networks, service_account=account
+                service,
+                bucket=bucket,
+                region=args.region,
+                networks=args.networks,
+                service_account=account,
+                storage_class=args.storage_class,
             )
         )
         self.installation = k8s.apiextensions.CustomResource(

@@ -17,6 +17,17 @@ SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSched
 CLICKHOUSE_NODE_LABELS = {NODE_ROLE_LABEL: "clickhouse"}
 CLICKHOUSE_TAINT = {"key": "dedicated", "value": "clickhouse", "effect": "NoSchedule"}
 
+# StorageClasses the EKS layer creates. Kubernetes refuses to update a class's `parameters`, so a
+# different key makes a class of its own: the AWS-managed EBS key, or the customer-managed key.
+STORAGE_CLASS = "gp3-encrypted"
+CMK_STORAGE_CLASS = "gp3-encrypted-cmk"
+
+
+def storage_class_name(customer_managed_key: bool) -> str:
+    """The class new volumes are provisioned from (ClickHouse and Keeper claim templates name it)."""
+    return CMK_STORAGE_CLASS if customer_managed_key else STORAGE_CLASS
+
+
 # cert-manager ClusterIssuers the EKS layer creates (DNS01 through Route 53).
 ISSUER_PRODUCTION = "letsencrypt-production"
 ISSUER_STAGING = "letsencrypt-staging"

@@ -4,6 +4,9 @@ Creates the VPC (DNS support and hostnames on), an internet gateway, one public 
 subnet per zone (plus one pod subnet per zone on a secondary range when a pod range is set), NAT
 gateways with Elastic IPs, route tables, an S3 gateway endpoint on every private route table, and
 takes over the VPC's default security group to strip all of its rules.
+
+Under `dataProtection` the VPC, its secondary range and the subnets are protected: a CIDR or zone
+change that would replace them stops the run instead (the plan tool refuses it first).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class ByocVpcArgs:
     """`one-per-az` (a NAT gateway in each zone) or `single` (one, in the first zone)."""
     region: str
     """The region, for the S3 endpoint's service name."""
+    data_protection: bool = True
+    """Protect the VPC, its secondary range and its subnets against replacement and deletion."""
 
 
 def nat_zone_indexes(mode: str) -> list[int]:
@@ -67,6 +72,7 @@ class ByocVpc(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         plan, names, zones = args.plan, args.names, args.availability_zones
         child = pulumi.ResourceOptions(parent=self)
+        kept = pulumi.ResourceOptions(parent=self, protect=args.data_protection)
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -74,7 +80,7 @@ class ByocVpc(pulumi.ComponentResource):
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": names.aws("vpc")},
-            opts=child,
+            opts=kept,
         )
 
         # Adopting the default security group removes every rule it has: nothing can use it by
@@ -92,7 +98,7 @@ class ByocVpc(pulumi.ComponentResource):
 
         # Replacing a subnet in place would collide with its own CIDR: delete first, and let AWS
         # refuse while anything still runs in it.
-        subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True, protect=args.data_protection)
 
         def tier(kind: str, cidrs: tuple[str, ...], tags: dict[str, str], opts: pulumi.ResourceOptions, **extra):
             return [
@@ -113,7 +119,7 @@ class ByocVpc(pulumi.ComponentResource):
         pods: list[aws.ec2.Subnet] = []
         if plan.pods is not None:
             secondary = aws.ec2.VpcIpv4CidrBlockAssociation(
-                f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=child
+                f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=kept
             )
             after_secondary = pulumi.ResourceOptions.merge(subnet_opts, pulumi.ResourceOptions(depends_on=[secondary]))
             pods = tier("pods", plan.pods.cidrs, {}, after_secondary)

@@ -20,12 +20,16 @@ from components.k8s_conventions import (
     ISSUER_PRODUCTION,
     ISSUER_STAGING,
     SERVICE_ACCOUNTS,
+    storage_class_name,
     system_placement,
+)
+from components.k8s_conventions import (
+    STORAGE_CLASS as conv_storage_class,
 )
 from components.naming import Names
 
 TYPE = "clickhouse-byoc:platform:ClusterPlatform"
-STORAGE_CLASS = "gp3-encrypted"
+STORAGE_CLASS = conv_storage_class
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ACME_SERVERS = {
     ISSUER_PRODUCTION: "https://acme-v02.api.letsencrypt.org/directory",
@@ -36,17 +40,21 @@ ACME_SERVERS = {
 # -- pure builders ------------------------------------------------------------------------------
 
 
-def storage_class(kms_key_arn: str | None) -> dict[str, Any]:
+def storage_class(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
     """The default StorageClass: a deleted claim keeps its volume (`Retain`), volumes are created
-    in the zone of the pod that first uses them, and can grow."""
+    in the zone of the pod that first uses them, and can grow.
+
+    Named after its key (`gp3-encrypted` or `gp3-encrypted-cmk`): Kubernetes refuses any update
+    of a class's `parameters`, so turning the customer-managed key on or off makes a new class
+    instead of changing this one."""
     # The EBS CSI driver ignores a bare `fsType` (deprecated; aws-ebs-csi-driver v1.64.0
     # docs/parameters.md, pkg/driver/controller.go): the file system goes in the CSI-prefixed key.
     parameters = {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
-    if kms_key_arn:
+    if kms_key_arn is not None:
         parameters["kmsKeyId"] = kms_key_arn
     return {
         "metadata": {
-            "name": STORAGE_CLASS,
+            "name": storage_class_name(kms_key_arn is not None),
             "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
         },
         "provisioner": "ebs.csi.aws.com",
@@ -198,10 +206,16 @@ class ClusterPlatform(pulumi.ComponentResource):
         cert_role = role("cert-manager")
         scaler_role = role("cluster-autoscaler")
 
-        sc = storage_class(None)
-        if args.volume_key_arn is not None:
-            sc["parameters"]["kmsKeyId"] = args.volume_key_arn
-        storage = k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
+        sc = storage_class(args.volume_key_arn)
+        # A class per key, each under its own logical name: a toggle creates the new class rather
+        # than replacing the old. The old one is retained (only forgotten): the volumes it made
+        # still name it, and growing them reads its `allowVolumeExpansion`.
+        cmk = "-cmk" if args.volume_key_arn is not None else ""
+        storage = k8s.storage.v1.StorageClass(
+            f"{name}-storage-class{cmk}",
+            **sc,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
 
         def release(key: str, chart: tuple[str, str, str], namespace: str, values: pulumi.Input[dict], **extra):
             repo, chart_name, version = chart
@@ -266,7 +280,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
             ready.append(issuer_resource)
-        self.storage_class_name = STORAGE_CLASS
+        self.storage_class_name = sc["metadata"]["name"]
         # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
         self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
-        self.register_outputs({"storage_class": STORAGE_CLASS})
+        self.register_outputs({"storage_class": self.storage_class_name})

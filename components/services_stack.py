@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 
 from components import clickhouse, ingress
 from components.access import DataPlaneAccess, DataPlaneAccessArgs
-from components.k8s_conventions import CLICKHOUSE_NAMESPACE
+from components.k8s_conventions import CLICKHOUSE_NAMESPACE, storage_class_name
 from components.settings import Settings
 
 
@@ -87,8 +87,12 @@ def build_services(
         ),
         opts=base,
     )
+    # The class of the volumes the claims create from now on; claims made earlier keep theirs.
+    volumes = storage_class_name(settings.cluster.customer_managed_key)
     operator = clickhouse.ClickHouseOperator(
-        names.aws("clickhouse"), clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after)), opts=base
+        names.aws("clickhouse"),
+        clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after), storage_class=volumes),
+        opts=base,
     )
     # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
     DataPlaneAccess(
@@ -114,6 +118,7 @@ def build_services(
                 private_gateway=edge.private_gateway_ref,
                 public_gateway=edge.public_gateway_ref,
                 after=(*after, operator.release, operator.namespace, edge.releases["base"]),
+                storage_class=volumes,
             ),
             opts=base,
         )

@@ -67,6 +67,16 @@ class ByocMocks(pulumi.runtime.Mocks):
                 "id": self.region,
                 "state": "available",
             }
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            # EKS's default version of an add-on on a minor (DescribeAddonVersions): a stand-in
+            # that names both, so a version bump visibly changes it.
+            addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
+            return {
+                "addonName": addon,
+                "kubernetesVersion": minor,
+                "version": f"v0.0.0-default-for-{minor}",
+                "id": addon,
+            }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,
