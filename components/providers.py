@@ -24,14 +24,14 @@ def aws_provider(settings: Settings) -> aws.Provider:
 
 def zone_problem(settings: Settings, region_zones: list[str]) -> str | None:
     """Why the configured or default zones cannot be used in a region with `region_zones`."""
-    if settings.availability_zones is None:
+    if settings.network.availability_zones is None:
         if len(region_zones) < 3:
             return (
                 f"aws:region: {settings.region}: offers {len(region_zones)} zones to this account "
                 f"({', '.join(region_zones) or 'none'}); the BYOC layout needs 3: choose another region"
             )
         return None
-    missing = [z for z in settings.availability_zones if z not in region_zones]
+    missing = [z for z in settings.network.availability_zones if z not in region_zones]
     if missing:
         return (
             f"clickhouse-byoc:availabilityZones: {', '.join(missing)}: not available in "
@@ -75,8 +75,8 @@ def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]
     problem = zone_problem(settings, region_zones)
     if problem:
         raise ConfigError([problem])
-    if settings.availability_zones:
-        return settings.availability_zones
+    if settings.network.availability_zones:
+        return settings.network.availability_zones
     zones = default_zones(region_zones)
     pulumi.log.warn(pin_zones_warning(zones))
     return zones

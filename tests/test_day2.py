@@ -271,6 +271,12 @@ def test_shrinking_cache_size_changes_only_the_service_and_never_a_bound_claim(b
     assert not [r for r in diff.after.values() if r["type"] == "kubernetes:core/v1:PersistentVolumeClaim"]
 
 
+def _settings(zones: tuple[str, ...] | None):
+    """Just what the zone lookup reads."""
+    network = type("Network", (), {"availability_zones": zones})()
+    return type("Settings", (), {"network": network, "region": "us-west-2"})()
+
+
 def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
     seen: dict[str, Any] = {}
 
@@ -284,7 +290,7 @@ def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
     monkeypatch.setattr(providers.aws, "get_availability_zones", lookup)
     warnings: list[str] = []
     monkeypatch.setattr(providers.pulumi.log, "warn", warnings.append)
-    settings = type("S", (), {"availability_zones": None, "region": "us-west-2"})()
+    settings = _settings(None)
     assert providers.resolve_zones(settings, provider=None) == ("us-west-2a", "us-west-2b", "us-west-2c")
     assert "state" not in seen  # an impaired zone is still a zone of the region
     assert [f.values for f in seen["filters"]] == [["opt-in-not-required"]]
@@ -296,15 +302,19 @@ def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
     )
 
 
-def test_a_configured_zone_that_is_impaired_is_still_accepted():
-    settings = type(
-        "S", (), {"availability_zones": ("us-west-2a", "us-west-2b", "us-west-2c"), "region": "us-west-2"}
-    )()
-    assert providers.zone_problem(settings, ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]) is None
-    problem = providers.zone_problem(settings, ["us-west-2a", "us-west-2b"])
-    assert problem.startswith("clickhouse-byoc:availabilityZones: us-west-2c: not available in us-west-2")
-    with pytest.raises(ConfigError):
-        raise ConfigError([problem])
+def test_configured_zones_are_checked_against_every_zone_of_the_region(monkeypatch):
+    # The lookup has no state filter, so an impaired configured zone is still in the answer.
+    monkeypatch.setattr(
+        providers.aws, "get_availability_zones", lambda **kw: type("Z", (), {"names": ["us-west-2b", "us-west-2a"]})
+    )
+    with pytest.raises(ConfigError) as err:
+        providers.resolve_zones(_settings(("us-west-2a", "us-west-2b", "us-west-2c")), provider=None)
+    assert err.value.problems == [
+        "clickhouse-byoc:availabilityZones: us-west-2c: not available in us-west-2 for this account; "
+        "choose 3 of us-west-2a, us-west-2b"
+    ]
+    configured = ("us-west-2a", "us-west-2b", "us-west-2c")
+    assert providers.zone_problem(_settings(configured), ["us-west-2a", "us-west-2b", "us-west-2c"]) is None
 
 
 def test_pinning_the_default_zones_as_the_warning_says_changes_nothing(base):
