@@ -84,10 +84,17 @@ def test_node_groups_one_per_zone_with_labels_taints_and_sizes(stack):
     assert len(zones_subnets) == 3
 
 
-def test_node_groups_ignore_desired_size_drift(stack):
-    # Recorded options do not include ignoreChanges; the builder is checked instead.
+def test_only_autoscaled_groups_ignore_desired_size_drift(stack):
     groups = stack.by_type("aws:eks/nodeGroup:NodeGroup")
     assert all(g["inputs"]["amiType"] == "AL2023_x86_64_STANDARD" for g in groups)
+    for group in groups:
+        sizes = group["inputs"]["scalingConfig"]
+        if "-system-" in group["name"]:
+            # Fixed-size: every size is the program's, so a size change can never leave
+            # desired outside [min, max].
+            assert group["ignoreChanges"] == [] and sizes["minSize"] == sizes["maxSize"]
+        else:
+            assert group["ignoreChanges"] == ["scalingConfig.desiredSize"] and sizes["minSize"] == 0
 
 
 def test_launch_templates_require_imdsv2_and_encrypt_root(stack):

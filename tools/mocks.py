@@ -306,6 +306,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "dependencies": sorted(set(request.dependencies)),
                 "protect": bool(request.protect),
                 "retainOnDelete": bool(request.retainOnDelete),
+                # Input paths the engine leaves alone on updates (drift another owner manages).
+                "ignoreChanges": sorted(request.ignoreChanges),
                 "provider": _provider_urn(request.provider),
             }
         )
