@@ -276,13 +276,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     collapsed to a URN, then every alias of the parent multiplied onto the child, the child's name
     prefix rewritten when it starts with the parent's name. The parent's list includes what it
     inherited, so a grandchild of a moved component gets its old address too. URNs are spelled
-    as this monitor spells every URN (`make_urn`), so aliases compare with recorded URNs.
+    as this monitor spells every URN (`make_urn`: the parent's last type only, and a resource at
+    the root under the Stack's type, where the engine writes the whole chain and no Stack type),
+    so aliases compare with recorded URNs. An alias spelled like the record's own URN is left out.
     """
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
         self._aliases: dict[str, list[str]] = {}
+        self._root = ""
 
     def _new_urn(self, stack: str, project: str, parent: str, typ: str, name: str) -> str:
         if parent:
@@ -296,7 +299,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if alias.urn:
                 return alias.urn
             spec = alias.spec
-            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            # No parent: the resource was at the root, which this monitor spells under the Stack.
+            parent = self._root if spec.noParent else (spec.parentUrn or request.parent)
             return self._new_urn(
                 spec.stack or stack,
                 spec.project or project,
@@ -337,6 +341,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self._root = response.urn
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=False)
         if request.type.startswith("pulumi:providers:"):
             # Providers receive structured settings as JSON text; decode them for readers and rules.
