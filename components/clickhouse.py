@@ -27,8 +27,8 @@ import pulumi_random as random
 
 from components import helm, ingress, quantity, versions
 from components import k8s_conventions as conv
-from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.cidr import InternalRanges
+from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
