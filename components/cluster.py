@@ -81,16 +81,6 @@ def vpc_cni_configuration(custom_networking: bool) -> dict:
     return {"env": env}
 
 
-def eni_config(zone: str, subnet_id: str, security_group_id: str) -> dict:
-    """The ENIConfig the CNI picks for nodes in `zone` (named after the zone, per ENI_CONFIG_LABEL_DEF)."""
-    return {
-        "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
-        "kind": "ENIConfig",
-        "metadata": {"name": zone},
-        "spec": {"subnet": subnet_id, "securityGroups": [security_group_id]},
-    }
-
-
 def critical_addon_configuration() -> dict:
     """coredns and the EBS CSI controller run on the system nodes, which only they and their
     peers tolerate."""

@@ -259,7 +259,6 @@ class ClusterPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
             ready.append(issuer_resource)
-        self.storage_class_name = STORAGE_CLASS
         # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
         self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
         self.register_outputs({"storage_class": STORAGE_CLASS})
