@@ -242,7 +242,6 @@ class ByocCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     node_group_names: list[pulumi.Output[str]]
     k8s_provider: k8s.Provider
-    addon_role_arns: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: ByocClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -313,7 +312,6 @@ class ByocCluster(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=former_parent)]),
             )
-        self.addon_role_arns = {purpose: role.role_arn for purpose, role in roles.items()}
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
             return aws.eks.Addon(
