@@ -25,7 +25,7 @@ names = settings.names
 ranges = wiring.internal_ranges(settings)
 
 aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
-zones, zone_problem = resolve_zones(settings.region, settings.availability_zones, aws)
+zones, zone_problem = resolve_zones(settings.region, settings.network.availability_zones, aws)
 if zone_problem:
     raise config.ConfigError([zone_problem])
 on_aws = pulumi.ResourceOptions(providers=[aws])
@@ -36,7 +36,7 @@ network = ByocVpc(
         names=names,
         plan=ranges.subnet_plan(),
         availability_zones=zones,
-        nat_gateways=settings.nat_gateways,
+        nat_gateways=settings.network.nat_gateways,
         region=settings.region,
     ),
     opts=on_aws,

@@ -19,10 +19,11 @@ from components.settings import ServiceConfig, Settings
 
 def internal_ranges(settings: Settings) -> InternalRanges:
     """Our internal ranges: the VPC, its pod range, the peered VPCs."""
+    network = settings.network
     return InternalRanges(
-        vpc_cidr=settings.vpc_cidr,
-        pod_cidr=settings.pod_cidr,
-        peer_cidrs=tuple(p.cidr for p in settings.peerings),
+        vpc_cidr=network.vpc_cidr,
+        pod_cidr=network.pod_cidr,
+        peer_cidrs=tuple(p.cidr for p in network.peerings),
     )
 
 
