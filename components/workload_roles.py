@@ -34,8 +34,6 @@ FORMER_SUFFIX = "irsa"
 
 # Workload sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
-# Purposes of SERVICE_ACCOUNTS whose roles the EKS layer creates for its managed add-ons.
-CLUSTER_ADDON_PURPOSES = ("vpc-cni", "ebs-csi")
 
 
 def to_json(doc: dict[str, Any]) -> str:

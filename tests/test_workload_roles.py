@@ -15,7 +15,6 @@ from components.cluster import managed_addon_policies
 from components.k8s_conventions import SERVICE_ACCOUNTS
 from components.naming import Names
 from components.workload_roles import (
-    CLUSTER_ADDON_PURPOSES,
     IrsaRole,
     IrsaRoleArgs,
     WorkloadRoles,
@@ -106,10 +105,10 @@ def test_the_cluster_keeps_only_its_managed_addons_roles(irsa):
     workload = next(r for r in result.resources if r["name"] == "ClickHouse-cloud-t-workload-roles")
     children = {r["name"] for r in result.resources if r["parent"] == workload["urn"]}
     prefix = "ClickHouse-cloud-t-workload-roles-"
-    assert {c.removeprefix(prefix) for c in children} == (set(SERVICE_ACCOUNTS) - set(CLUSTER_ADDON_PURPOSES)) | {
+    assert {c.removeprefix(prefix) for c in children} == (set(SERVICE_ACCOUNTS) - {"vpc-cni", "ebs-csi"}) | {
         "clickhouse-analytics"
     }
-    assert set(managed_addon_policies(None)) == set(CLUSTER_ADDON_PURPOSES) == {"vpc-cni", "ebs-csi"}
+    assert set(managed_addon_policies(None)) == {"vpc-cni", "ebs-csi"}
 
 
 def test_each_service_gets_the_arn_of_its_own_role(irsa):
