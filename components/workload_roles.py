@@ -15,14 +15,13 @@ stack updates them in place (IAM role names are fixed: a replacement would clash
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies as docs
+from components.iam import to_json
 from components.k8s_conventions import SERVICE_ACCOUNTS, clickhouse_service_account
 from components.naming import ROLE_PURPOSE_TAG, Names
 
@@ -34,11 +33,6 @@ FORMER_SUFFIX = "irsa"
 
 # Workload sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
-
-
-def to_json(doc: dict[str, Any]) -> str:
-    """The policy text sent to IAM (stable key order, so previews show no spurious diffs)."""
-    return json.dumps(doc, indent=2)
 
 
 def former_parent_urn(cluster: pulumi.Resource, cluster_resource_name: str) -> pulumi.Output[str]:
