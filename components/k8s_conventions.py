@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every namespace and cluster-wide object the program creates itself carries this label.
+PART_OF_LABELS = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
+# IRSA: the service account annotation naming the role its pods assume.
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# The default StorageClass the platform layer creates (gp3, encrypted, reclaimPolicy Retain), with
+# the AWS-managed EBS key; CMK_STORAGE_CLASS below with the customer-managed key.
+STORAGE_CLASS = "gp3-encrypted"
+# The Kubernetes group the vendor's data-plane-mgmt access entry maps to (bound by DataPlaneAccess).
+DATA_PLANE_GROUP = "clickhouse-byoc:data-plane-mgmt"
+
 NODE_ROLE_LABEL = "byoc/node-role"
 ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone"
 
@@ -17,9 +27,8 @@ SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSched
 CLICKHOUSE_NODE_LABELS = {NODE_ROLE_LABEL: "clickhouse"}
 CLICKHOUSE_TAINT = {"key": "dedicated", "value": "clickhouse", "effect": "NoSchedule"}
 
-# StorageClasses the EKS layer creates. Kubernetes refuses to update a class's `parameters`, so a
-# different key makes a class of its own: the AWS-managed EBS key, or the customer-managed key.
-STORAGE_CLASS = "gp3-encrypted"
+# Kubernetes refuses to update a StorageClass's `parameters`, so the customer-managed key gets a
+# class of its own next to STORAGE_CLASS (the AWS-managed EBS key).
 CMK_STORAGE_CLASS = "gp3-encrypted-cmk"
 
 

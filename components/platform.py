@@ -15,22 +15,18 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import versions
+from components import helm, versions
 from components.k8s_conventions import (
     ISSUER_PRODUCTION,
     ISSUER_STAGING,
+    ROLE_ARN_ANNOTATION,
     SERVICE_ACCOUNTS,
     storage_class_name,
     system_placement,
 )
-from components.k8s_conventions import (
-    STORAGE_CLASS as conv_storage_class,
-)
 from components.naming import Names
 
 TYPE = "clickhouse-byoc:platform:ClusterPlatform"
-STORAGE_CLASS = conv_storage_class
-ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ACME_SERVERS = {
     ISSUER_PRODUCTION: "https://acme-v02.api.letsencrypt.org/directory",
     ISSUER_STAGING: "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -66,7 +62,7 @@ def storage_class(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
 
 
 def _service_account(purpose: str, role_arn: str) -> dict[str, Any]:
-    return {"create": True, "name": SERVICE_ACCOUNTS[purpose][1], "annotations": {ROLE_ANNOTATION: role_arn}}
+    return {"create": True, "name": SERVICE_ACCOUNTS[purpose][1], "annotations": {ROLE_ARN_ANNOTATION: role_arn}}
 
 
 def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str) -> dict[str, Any]:
@@ -178,7 +174,7 @@ class ClusterPlatformArgs:
     vpc_id: pulumi.Input[str]
     """The BYOC VPC (load balancer controller)."""
     role_arns: pulumi.Input[dict[str, str]]
-    """IRSA role ARN per purpose (components.iam.AddonRoles.role_arns)."""
+    """IRSA role ARN per purpose (components.workload_roles.WorkloadRoles.role_arns)."""
     zone_name: str
     """The deployment's DNS zone."""
     zone_id: pulumi.Input[str]
@@ -217,23 +213,16 @@ class ClusterPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
 
-        def release(key: str, chart: tuple[str, str, str], namespace: str, values: pulumi.Input[dict], **extra):
-            repo, chart_name, version = chart
-            return k8s.helm.v3.Release(
+        def release(key: str, pin: versions.ChartPin, namespace: str, values: pulumi.Input[dict]):
+            return helm.release(
                 f"{name}-{key}",
-                name=chart_name,
-                chart=chart_name,
-                version=version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+                pin,
+                name=pin.chart,
                 namespace=namespace,
-                create_namespace=namespace != "kube-system",
                 values=values,
-                # A failed upgrade rolls back instead of leaving a half-applied release.
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=600,
+                opts=child,
+                create_namespace=namespace != "kube-system",
                 max_history=10,
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(**extra)),
             )
 
         region = args.region
@@ -280,7 +269,6 @@ class ClusterPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
             ready.append(issuer_resource)
-        self.storage_class_name = sc["metadata"]["name"]
         # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
         self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
-        self.register_outputs({"storage_class": self.storage_class_name})
+        self.register_outputs({"storage_class": sc["metadata"]["name"]})

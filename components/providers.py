@@ -2,40 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import ConfigError, Settings
 
-
-def aws_provider(settings: Settings) -> aws.Provider:
+def aws_provider(name: str, region: str, account_id: str, default_tags: Mapping[str, str]) -> aws.Provider:
     """A provider pinned to the customer account and region, tagging everything it creates.
 
     `allowed_account_ids` makes a run with credentials for any other account fail before it
     changes anything; `default_tags` puts the mandatory tags on every taggable resource.
     """
     return aws.Provider(
-        settings.names.aws("aws"),
-        region=settings.region,
-        allowed_account_ids=[settings.account_id],
-        default_tags=aws.ProviderDefaultTagsArgs(tags=settings.default_tags),
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(default_tags)),
     )
 
 
-def zone_problem(settings: Settings, region_zones: list[str]) -> str | None:
+def zone_problem(region: str, configured: tuple[str, ...] | None, region_zones: list[str]) -> str | None:
     """Why the configured or default zones cannot be used in a region with `region_zones`."""
-    if settings.network.availability_zones is None:
+    if configured is None:
         if len(region_zones) < 3:
             return (
-                f"aws:region: {settings.region}: offers {len(region_zones)} zones to this account "
+                f"aws:region: {region}: offers {len(region_zones)} zones to this account "
                 f"({', '.join(region_zones) or 'none'}); the BYOC layout needs 3: choose another region"
             )
         return None
-    missing = [z for z in settings.network.availability_zones if z not in region_zones]
+    missing = [z for z in configured if z not in region_zones]
     if missing:
         return (
             f"clickhouse-byoc:availabilityZones: {', '.join(missing)}: not available in "
-            f"{settings.region} for this account; choose 3 of {', '.join(region_zones)}"
+            f"{region} for this account; choose 3 of {', '.join(region_zones)}"
         )
     return None
 
@@ -58,8 +58,11 @@ def pin_zones_warning(zones: tuple[str, ...]) -> str:
     )
 
 
-def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]:
-    """The three zones to use: the configured ones (checked to exist) or the region's first three.
+def resolve_zones(
+    region: str, configured: tuple[str, ...] | None, provider: aws.Provider
+) -> tuple[tuple[str, ...], str | None]:
+    """The three zones to use (the configured ones, or the region's first three by name) and, when
+    they cannot be used, the problem as a config error line for the caller to raise.
 
     Looked up before any AWS resource is registered, so a region with too few zones, or a zone
     that does not exist, fails the run cleanly. Local and Wavelength zones are left out (their
@@ -72,11 +75,10 @@ def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]
         opts=pulumi.InvokeOptions(provider=provider),
     )
     region_zones = sorted(result.names or [])
-    problem = zone_problem(settings, region_zones)
-    if problem:
-        raise ConfigError([problem])
-    if settings.network.availability_zones:
-        return settings.network.availability_zones
+    problem = zone_problem(region, configured, region_zones)
+    if configured:
+        return configured, problem
     zones = default_zones(region_zones)
-    pulumi.log.warn(pin_zones_warning(zones))
-    return zones
+    if problem is None:
+        pulumi.log.warn(pin_zones_warning(zones))
+    return zones, problem

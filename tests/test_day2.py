@@ -18,7 +18,6 @@ import pytest
 
 from components import cluster as cl
 from components import providers, versions
-from components.settings import ConfigError
 from tests.conftest import run_offline
 from tools.stackconfig import load_stack
 
@@ -271,12 +270,6 @@ def test_shrinking_cache_size_changes_only_the_service_and_never_a_bound_claim(b
     assert not [r for r in diff.after.values() if r["type"] == "kubernetes:core/v1:PersistentVolumeClaim"]
 
 
-def _settings(zones: tuple[str, ...] | None):
-    """Just what the zone lookup reads."""
-    network = type("Network", (), {"availability_zones": zones})()
-    return type("Settings", (), {"network": network, "region": "us-west-2"})()
-
-
 def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
     seen: dict[str, Any] = {}
 
@@ -290,8 +283,8 @@ def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
     monkeypatch.setattr(providers.aws, "get_availability_zones", lookup)
     warnings: list[str] = []
     monkeypatch.setattr(providers.pulumi.log, "warn", warnings.append)
-    settings = _settings(None)
-    assert providers.resolve_zones(settings, provider=None) == ("us-west-2a", "us-west-2b", "us-west-2c")
+    zones, problem = providers.resolve_zones("us-west-2", None, provider=None)
+    assert zones == ("us-west-2a", "us-west-2b", "us-west-2c") and problem is None
     assert "state" not in seen  # an impaired zone is still a zone of the region
     assert [f.values for f in seen["filters"]] == [["opt-in-not-required"]]
     (warning,) = warnings
@@ -303,18 +296,19 @@ def test_default_zones_ignore_zone_state_and_are_sorted_by_name(monkeypatch):
 
 
 def test_configured_zones_are_checked_against_every_zone_of_the_region(monkeypatch):
-    # The lookup has no state filter, so an impaired configured zone is still in the answer.
+    # The lookup has no state filter, so an impaired configured zone is still in the answer; a
+    # zone the region lacks is a config error line.
     monkeypatch.setattr(
         providers.aws, "get_availability_zones", lambda **kw: type("Z", (), {"names": ["us-west-2b", "us-west-2a"]})
     )
-    with pytest.raises(ConfigError) as err:
-        providers.resolve_zones(_settings(("us-west-2a", "us-west-2b", "us-west-2c")), provider=None)
-    assert err.value.problems == [
+    configured = ("us-west-2a", "us-west-2b", "us-west-2c")
+    zones, problem = providers.resolve_zones("us-west-2", configured, provider=None)
+    assert zones == configured
+    assert problem == (
         "clickhouse-byoc:availabilityZones: us-west-2c: not available in us-west-2 for this account; "
         "choose 3 of us-west-2a, us-west-2b"
-    ]
-    configured = ("us-west-2a", "us-west-2b", "us-west-2c")
-    assert providers.zone_problem(_settings(configured), ["us-west-2a", "us-west-2b", "us-west-2c"]) is None
+    )
+    assert providers.zone_problem("us-west-2", configured, ["us-west-2a", "us-west-2b", "us-west-2c"]) is None
 
 
 def test_pinning_the_default_zones_as_the_warning_says_changes_nothing(base):
