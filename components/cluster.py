@@ -159,6 +159,19 @@ def node_group_sizes(group: str, nodes_per_zone_min: int, nodes_per_zone_max: in
     return {"min_size": 0, "max_size": nodes_per_zone_max, "desired_size": 0}
 
 
+def protect_control_plane(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Protects the EKS control plane inside the pulumi-eks component, and nothing else there.
+
+    Protecting the whole component would protect its other children too: the vendor's access
+    entries, which a `troubleshootingAccess` window must be able to remove.
+    """
+    if args.type_ != "aws:eks/cluster:Cluster":
+        return None
+    return pulumi.ResourceTransformResult(
+        props=args.props, opts=pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=True))
+    )
+
+
 def access_entries(
     data_plane_mgmt_role_arn: pulumi.Input[str] | None, troubleshooting_role_arn: pulumi.Input[str] | None
 ) -> dict[str, eks.AccessEntryArgs]:
@@ -310,9 +323,9 @@ class ByocCluster(pulumi.ComponentResource):
             # Same switch as the buckets: a protected deployment cannot lose its cluster by accident.
             deletion_protection=s.data_protection,
             tags={"Name": names.cluster},
-            # Protected with the rest of the state under `dataProtection` (a replaced cluster
-            # loses every volume binding, secret and identity on it).
-            opts=pulumi.ResourceOptions(parent=self, protect=s.data_protection),
+            # The control plane is protected with the rest of the state under `dataProtection` (a
+            # replaced cluster loses every volume binding, secret and identity on it).
+            opts=pulumi.ResourceOptions(parent=self, transforms=[protect_control_plane] if s.data_protection else None),
         )
         # Derived from the cluster, so everything using the name waits for the cluster.
         self.cluster_name = pulumi.Output.all(cluster.urn, names.cluster).apply(lambda a: a[1])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from components import cluster as cl
@@ -209,12 +210,39 @@ def test_keys_and_network_state_are_protected_and_keys_retained(base):
         (record,) = [r for r in base.resources if r["name"] == name]
         return record
 
-    for name in ("ClickHouse-cloud-dev-keys-secrets", "ClickHouse-cloud-dev-network-vpc", "ClickHouse-cloud-dev-cluster-eks",
+    for name in ("ClickHouse-cloud-dev-keys-secrets", "ClickHouse-cloud-dev-network-vpc",
                  "ClickHouse-cloud-dev-dns-zone", *(f"ClickHouse-cloud-dev-network-{t}-{i}"
                                                    for t in ("public", "private") for i in range(3))):  # fmt: skip
         assert one(name)["protect"] is True, name
     assert one("ClickHouse-cloud-dev-keys-secrets")["retainOnDelete"] is True
     assert one("ClickHouse-cloud-dev-keys-secrets-alias")["retainOnDelete"] is False
+
+
+def _transform(type_: str):
+    args = pulumi.ResourceTransformArgs(False, type_, "x", {"name": "x"}, pulumi.ResourceOptions())
+    return cl.protect_control_plane(args)
+
+
+def test_the_control_plane_is_protected_inside_the_eks_component_and_nothing_else_there():
+    result = _transform("aws:eks/cluster:Cluster")
+    assert result.opts.protect is True and result.props == {"name": "x"}
+    # Access entries must stay removable (the troubleshooting window closes).
+    for other in ("aws:eks/accessEntry:AccessEntry", "aws:iam/openIdConnectProvider:OpenIdConnectProvider"):
+        assert _transform(other) is None
+
+
+@pytest.mark.parametrize("protection", ["true", "false"])
+def test_the_eks_component_gets_the_protecting_transform_only_under_data_protection(monkeypatch, protection):
+    seen: list = []
+    original = cl.eks.Cluster
+
+    def spy(resource_name, *args, opts=None, **kwargs):
+        seen.append(list(opts.transforms or []))
+        return original(resource_name, *args, opts=opts, **kwargs)
+
+    monkeypatch.setattr(cl.eks, "Cluster", spy)
+    run_dev({"dataProtection": protection})
+    assert seen == ([[cl.protect_control_plane]] if protection == "true" else [[]])
 
 
 def test_without_data_protection_nothing_is_protected_but_keys_are_still_retained():
