@@ -8,7 +8,7 @@ import pytest
 
 from components.settings import parse
 from tests.conftest import raw_config
-from tests.settings_cases import assert_one_problem, problems_for
+from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
 
 # (config, key named in the problem, words of the problem)
 BAD = [
@@ -47,3 +47,47 @@ def test_control_characters_are_escaped_so_each_problem_stays_one_line():
     assert lines == [
         "clickhouse-byoc:tags.team\\nx: a\\tb: invalid tag key; use 1-128 letters, digits, spaces and _.:/=+-@"
     ]
+
+
+def test_long_stack_names_get_distinct_ids_within_20_characters():
+    one = parse(raw_config(), "acme-prod-eu-central-1", SECRET_CLOUD)
+    two = parse(raw_config(), "acme-prod-eu-central-2", SECRET_CLOUD)
+    assert (one.deployment_id, two.deployment_id) == ("acme-prod-eu-4bf4a9", "acme-prod-eu-54723f")
+    assert one.warnings == (
+        "clickhouse-byoc:deploymentId: (not set): derived as acme-prod-eu-4bf4a9 from the 22-character stack name "
+        "(a prefix and a hash of the name); pin it with `pulumi config set deploymentId acme-prod-eu-4bf4a9`, or, "
+        "for a stack deployed by a version that cut the name to 20 characters, keep its resources with "
+        "`pulumi config set deploymentId acme-prod-eu-central`",
+    )
+
+
+def test_a_stack_name_of_20_characters_is_the_id_and_a_set_id_is_not_questioned():
+    s = parse(raw_config(), "acme-prod-us-west-22", SECRET_CLOUD)
+    assert (s.deployment_id, s.warnings) == ("acme-prod-us-west-22", ())
+    pinned = parse(raw_config({"deploymentId": "acme-prod-eu-4bf4a9"}), "acme-prod-eu-central-1", SECRET_CLOUD)
+    assert (pinned.deployment_id, pinned.warnings) == ("acme-prod-eu-4bf4a9", ())
+
+
+ONLY_AWS = (
+    "in the {partition} partition, and only the aws partition is supported (every ARN the program writes is "
+    "arn:aws:...); use a region of the aws partition, such as us-west-2"
+)
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("us-gov-west-1", "aws-us-gov"),
+        ("cn-north-1", "aws-cn"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ],
+)
+def test_regions_outside_the_aws_partition_are_refused(region, partition):
+    assert problems_for({"aws:region": region}) == [f"aws:region: {region}: {ONLY_AWS.format(partition=partition)}"]
+
+
+def test_aws_partition_regions_are_accepted():
+    for region in ("us-east-1", "eu-central-1", "ap-southeast-4", "ca-west-1"):
+        assert parse(raw_config({"aws:region": region}), "dev").region == region

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
 from components.settings import deployment as _deployment
 from components.settings import dns as _dns
@@ -183,15 +184,27 @@ def parse(
     network = _network.parse(raw, region, p)
     tags = _deployment.tags(raw, deployment_id, p)
     dns = _dns.parse(raw, p)
+    before = len(p.lines)
     cluster = _cluster.parse(raw, p)
+    cluster_ok = len(p.lines) == before
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    before = len(p.lines)
     clickhouse = _services.parse(raw, p)
+    services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
+    if cluster_ok and services_ok:
+        # Only on valid node groups and services: a capacity problem would repeat a broken key's.
+        _capacity.check(cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p)
 
     if p.lines:
         raise ConfigError(p.lines)
 
-    warnings = _cluster.warnings(cluster) + _network.warnings(network) + _iam.warnings(iam, now)
+    warnings = (
+        _deployment.warnings(raw, stack, deployment_id)
+        + _cluster.warnings(cluster)
+        + _network.warnings(network)
+        + _iam.warnings(iam, now)
+    )
     return Settings(
         project=NS,
         stack=stack,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components import naming
-from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
 from components.settings.reader import NS, Problems, decode_value
 
 DEFAULTS: dict[str, Any] = {"tags": {}}
@@ -27,6 +27,8 @@ def region(raw: Mapping[str, str], p: Problems) -> str:
         p.add("aws:region", None, "required; run `pulumi config set aws:region us-west-2` (your region)")
     elif not REGION_RE.match(value):
         p.add("aws:region", value, "not an AWS region name; use a name such as us-west-2")
+    elif problem := partition_problem(value):
+        p.add("aws:region", value, problem)
     return value or ""
 
 
@@ -50,6 +52,22 @@ def deployment_id(raw: Mapping[str, str], stack: str, p: Problems) -> str:
     if not naming.DEPLOYMENT_ID_RE.match(value):
         p.add("deploymentId", value, f"invalid deployment id; {fix}")
     return value
+
+
+def warnings(raw: Mapping[str, str], stack: str, deployment_id: str) -> list[str]:
+    """A deployment id derived from a long stack name: say how to pin it, and what older versions derived."""
+    if raw.get(f"{NS}:deploymentId") is not None:
+        return []
+    full = naming.normalized_stack_name(stack)
+    if len(full) <= naming.DEPLOYMENT_ID_MAX:
+        return []
+    legacy = full[: naming.DEPLOYMENT_ID_MAX].rstrip("-")
+    return [
+        f"clickhouse-byoc:deploymentId: (not set): derived as {deployment_id} from the {len(full)}-character stack "
+        f"name (a prefix and a hash of the name); pin it with `pulumi config set deploymentId {deployment_id}`, or, "
+        f"for a stack deployed by a version that cut the name to 20 characters, keep its resources with "
+        f"`pulumi config set deploymentId {legacy}`"
+    ]
 
 
 def tags(raw: Mapping[str, str], deployment_id: str, p: Problems) -> dict[str, str]:
