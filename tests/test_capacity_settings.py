@@ -164,3 +164,20 @@ def test_system_workload_table_matches_the_programs_own_values():
     assert table["clickhouse-operator"].requests == _requests(clickhouse.operator_values()["operator"]["resources"])
     lbc = platform.load_balancer_controller_values("c", "us-west-2", "vpc-1", "arn:aws:iam::1:role/x")
     assert table["aws-load-balancer-controller"].replicas == lbc["replicaCount"]
+
+
+def test_the_capacity_table_in_the_docs_matches_the_model():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    rows = re.findall(
+        r"^\| `([a-z0-9.]+)`[^|]* \| (\d+) \| (\d+) GiB \| (\d+)m CPU, (\d+)Mi, (\d+) pods \|$", text, re.M
+    )
+    assert len(rows) == 3
+    # The example error lines are the real ones.
+    assert TOO_FEW in text and SYSTEM_TOO_SMALL in text
+    for name, vcpu, gib, cpu_m, memory_mib, pods in rows:
+        instance = instances.instance_types()[name]
+        assert (instance.vcpu, instance.memory_mib) == (int(vcpu), int(gib) * 1024)
+        assert capacity.per_node_room(instance, False) == instances.Resources(int(cpu_m), int(memory_mib), int(pods))
