@@ -18,6 +18,10 @@ LOWER_PREFIX = PREFIX.lower()
 BYOC_TAG = "clickhouse-byoc"
 DEPLOYMENT_TAG = "clickhouse-byoc/deployment"
 MANAGED_BY_TAG = "managed-by"
+# What a program-managed IAM role is for (its name suffix); the vendor boundary keys on its presence.
+ROLE_PURPOSE_TAG = "clickhouse-byoc/purpose"
+# What a bucket holds (`data`, `backup`, `monitoring`); the policy pack's bucket rules key on it.
+BUCKET_PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
 
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]$")
 DEPLOYMENT_ID_MAX = 20
@@ -40,6 +44,11 @@ def deployment_id_from_stack(stack: str) -> str:
     digest = hashlib.sha256(stack.encode()).hexdigest()[:STACK_HASH_CHARS]
     prefix = derived[: DEPLOYMENT_ID_MAX - STACK_HASH_CHARS - 1].rstrip("-")
     return f"{prefix}-{digest}"
+
+
+def zone_suffix(zone: str) -> str:
+    """`a` for us-west-2a: short enough for names, stable for a given zone."""
+    return zone[-1]
 
 
 def mandatory_tags(deployment_id: str) -> dict[str, str]:
