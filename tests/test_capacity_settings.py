@@ -181,3 +181,27 @@ def test_the_capacity_table_in_the_docs_matches_the_model():
         instance = instances.instance_types()[name]
         assert (instance.vcpu, instance.memory_mib) == (int(vcpu), int(gib) * 1024)
         assert capacity.per_node_room(instance, False) == instances.Resources(int(cpu_m), int(memory_mib), int(pods))
+
+
+def test_the_vendoring_tool_joins_both_sources_and_keeps_only_the_offered_x86_families():
+    from tools.vendor_instance_types import build
+
+    def section(name, cpu, memory, arch="amd64", hypervisor="nitro"):
+        return (
+            f"### `{name}`\n#### Labels\n | Label | Value |\n |--|--|\n"
+            f" |karpenter.k8s.aws/instance-cpu|{cpu}|\n |karpenter.k8s.aws/instance-hypervisor|{hypervisor}|\n"
+            f" |karpenter.k8s.aws/instance-memory|{memory}|\n |kubernetes.io/arch|{arch}|\n"
+            " #### Resources\n | Resource | Quantity |\n |--|--|\n |cpu|15890m|\n"
+        )
+
+    md = (
+        section("r6i.4xlarge", 16, 131072) + section("r7g.4xlarge", 16, 131072, "arm64") + section("c5.xlarge", 4, 8192)
+    )
+    md += section("m5.large", 2, 8192)  # not in the ENI file: dropped
+    jsonl = "\n".join(
+        json.dumps({"instanceType": t, "defaultMaxENIs": 8, "ipv4AddressesPerInterface": 30})
+        for t in ("r6i.4xlarge", "r7g.4xlarge", "c5.xlarge")
+    )
+    assert build(md, jsonl) == {
+        "r6i.4xlarge": {"vcpu": 16, "memoryMiB": 131072, "hypervisor": "nitro", "maxEnis": 8, "ipv4PerEni": 30}
+    }
