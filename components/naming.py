@@ -35,7 +35,7 @@ def normalized_stack_name(stack: str) -> str:
 
 
 def deployment_id_from_stack(stack: str) -> str:
-    """The default deployment id: the normalized stack name when it fits 20 characters; else a
+    """The deployment id a stack name suggests: the normalized name when it fits 20 characters; else a
     readable prefix and a hash of the whole stack name, so stacks whose names share their first 20
     characters (`acme-prod-eu-central-1`, `-2`) still get distinct ids."""
     derived = normalized_stack_name(stack)

@@ -49,16 +49,17 @@ def test_control_characters_are_escaped_so_each_problem_stays_one_line():
     ]
 
 
-def test_long_stack_names_get_distinct_ids_within_20_characters():
-    one = parse(raw_config(), "acme-prod-eu-central-1", SECRET_CLOUD)
-    two = parse(raw_config(), "acme-prod-eu-central-2", SECRET_CLOUD)
-    assert (one.deployment_id, two.deployment_id) == ("acme-prod-eu-4bf4a9", "acme-prod-eu-54723f")
-    assert one.warnings == (
-        "clickhouse-byoc:deploymentId: (not set): derived as acme-prod-eu-4bf4a9 from the 22-character stack name "
-        "(a prefix and a hash of the name); pin it with `pulumi config set deploymentId acme-prod-eu-4bf4a9`, or, "
-        "for a stack deployed by a version that cut the name to 20 characters, keep its resources with "
-        "`pulumi config set deploymentId acme-prod-eu-central`",
-    )
+def test_a_long_stack_name_needs_an_explicit_id_naming_a_unique_one_and_the_legacy_one():
+    # acme-prod-eu-central-1 and -2 would share the first 20 characters; a deployed stack must not
+    # be renamed by a derivation rule either, so the id is asked for, with both choices spelled out.
+    assert problems_for({}, stack="acme-prod-eu-central-1") == [
+        "clickhouse-byoc:deploymentId: (not set): required for stack name 'acme-prod-eu-central-1' (22 characters, "
+        "longer than a deployment id); a new stack: `pulumi config set deploymentId acme-prod-eu-4bf4a9` (unique to "
+        "this stack name); a stack deployed by an earlier version, which used the first 20 characters: "
+        "`pulumi config set deploymentId acme-prod-eu-central` keeps its resources"
+    ]
+    two = problems_for({}, stack="acme-prod-eu-central-2")
+    assert "deploymentId acme-prod-eu-54723f" in two[0]
 
 
 def test_a_stack_name_of_20_characters_is_the_id_and_a_set_id_is_not_questioned():

@@ -199,12 +199,7 @@ def parse(
     if p.lines:
         raise ConfigError(p.lines)
 
-    warnings = (
-        _deployment.warnings(raw, stack, deployment_id)
-        + _cluster.warnings(cluster)
-        + _network.warnings(network)
-        + _iam.warnings(iam, now)
-    )
+    warnings = _cluster.warnings(cluster) + _network.warnings(network) + _iam.warnings(iam, now)
     return Settings(
         project=NS,
         stack=stack,

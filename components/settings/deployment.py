@@ -45,29 +45,26 @@ def deployment_id(raw: Mapping[str, str], stack: str, p: Problems) -> str:
     value = raw.get(f"{NS}:deploymentId")
     fix = "use 3-20 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
     if value is None:
+        full = naming.normalized_stack_name(stack)
         derived = naming.deployment_id_from_stack(stack)
-        if not naming.DEPLOYMENT_ID_RE.match(derived):
+        if len(full) > naming.DEPLOYMENT_ID_MAX:
+            # Never derived silently: earlier versions cut such names to 20 characters (two stacks
+            # could collide), and a deployed stack whose id changed would rename every resource.
+            legacy = full[: naming.DEPLOYMENT_ID_MAX].rstrip("-")
+            p.add(
+                "deploymentId",
+                None,
+                f"required for stack name {stack!r} ({len(full)} characters, longer than a deployment id); "
+                f"a new stack: `pulumi config set deploymentId {derived}` (unique to this stack name); a stack "
+                f"deployed by an earlier version, which used the first 20 characters: "
+                f"`pulumi config set deploymentId {legacy}` keeps its resources",
+            )
+        elif not naming.DEPLOYMENT_ID_RE.match(derived):
             p.add("deploymentId", None, f"cannot be derived from stack name {stack!r}; set it: {fix}")
         return derived
     if not naming.DEPLOYMENT_ID_RE.match(value):
         p.add("deploymentId", value, f"invalid deployment id; {fix}")
     return value
-
-
-def warnings(raw: Mapping[str, str], stack: str, deployment_id: str) -> list[str]:
-    """A deployment id derived from a long stack name: say how to pin it, and what older versions derived."""
-    if raw.get(f"{NS}:deploymentId") is not None:
-        return []
-    full = naming.normalized_stack_name(stack)
-    if len(full) <= naming.DEPLOYMENT_ID_MAX:
-        return []
-    legacy = full[: naming.DEPLOYMENT_ID_MAX].rstrip("-")
-    return [
-        f"clickhouse-byoc:deploymentId: (not set): derived as {deployment_id} from the {len(full)}-character stack "
-        f"name (a prefix and a hash of the name); pin it with `pulumi config set deploymentId {deployment_id}`, or, "
-        f"for a stack deployed by a version that cut the name to 20 characters, keep its resources with "
-        f"`pulumi config set deploymentId {legacy}`"
-    ]
 
 
 def tags(raw: Mapping[str, str], deployment_id: str, p: Problems) -> dict[str, str]:
