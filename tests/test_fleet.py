@@ -217,14 +217,25 @@ def test_a_bad_maintenance_window_is_a_config_error_of_that_stack(repo):
 def test_up_runs_what_may_run_defers_the_rest_and_writes_one_log_per_stack(repo):
     ws = FakeWorkspace(changes={"beta-prod": {"update": 1}, "gamma": {"update": 1, "create": 2}})
     code, out, err = run(repo, ["up", "--now", OUTSIDE, "--parallel", "2"], planner=planner(PLANS), workspace=ws)
-    assert code == 0
+    assert code == 5  # disruptive changes wait: not everything is deployed
     assert sorted(ws.calls) == [("beta-prod", "up", False, (TAGS,)), ("gamma", "up", False, ())]
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[2:]}
-    assert rows == {"acme-prod": "deferred", "beta-prod": "ok", "gamma": "ok"}
+    assert rows == {"acme-prod": "deferred", "beta-prod": "partial", "gamma": "ok"}
     assert "2 create, 1 update" in out
     assert "up gamma: Resources: 3 unchanged" in (repo / "logs" / "gamma.log").read_text()
     assert not (repo / "logs" / "acme-prod.log").exists()
     assert "gamma: up started" in err  # the progress display
+
+
+def test_up_with_everything_applied_exits_0(repo):
+    ws = FakeWorkspace()
+    code, out, _ = run(
+        repo, ["up", "--now", INSIDE, "--stacks", "acme-prod", "gamma"], planner=planner(PLANS), workspace=ws
+    )
+    assert code == 0 and sorted(c[0] for c in ws.calls) == ["acme-prod", "gamma"]
+    no_changes = {s: fleet.Plan(()) for s in PLANS}
+    code, out, _ = run(repo, ["up", "--now", OUTSIDE], planner=planner(no_changes), workspace=FakeWorkspace())
+    assert code == 0 and "unchanged" in out
 
 
 def test_security_fix_runs_every_stack_and_is_loud(repo):

@@ -17,9 +17,10 @@ no window takes every change at any time. `--security-fix` applies disruptive ch
 window and says so loudly. A stack whose plan would replace or delete a stateful resource is
 blocked: the fleet never deploys it (deploy it by hand with the plan's explicit opt-in).
 
-Exit status: 0 all stacks succeeded (deferred and unchanged stacks count as success); 1 a stack
-failed or was blocked, or (dry run) could not be planned; 2 usage or configuration error;
-4 `refresh --preview-only` found drift and nothing failed.
+Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed or was blocked,
+or (dry run) could not be planned; 2 usage or configuration error; 4 `refresh --preview-only` found
+drift and nothing failed; 5 `up` left disruptive changes for a later window and nothing failed
+(the deploy workflow then does not record the commit as deployed, so its next run tries again).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from tools import stackconfig
 
 ROOT = stackconfig.ROOT
 NS = "clickhouse-byoc"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT = 0, 1, 2, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_DEFERRED = 0, 1, 2, 4, 5
 PLAN_BLOCKED = 3  # tools.plan: a stateful resource would be replaced or deleted
 COMMANDS = ("preview", "up", "refresh")
 
@@ -352,7 +353,8 @@ class StackResult:
 
     stack: str
     result: str
-    """ok, drift, failed, blocked, deferred, unchanged, or error (could not be planned)."""
+    """ok, partial (the non-disruptive part ran, the rest waits for the window), drift, failed,
+    blocked, deferred, unchanged, or error (could not be planned)."""
     changes: str = ""
     duration: float | None = None
     log: Path | None = None
@@ -459,9 +461,8 @@ def run_jobs(
                 result = StackResult(job.stack, "failed", "", clock() - started, log, str(exc).strip()[-500:])
             else:
                 drifted = job.preview_only and bool(outcome.changes)
-                result = StackResult(
-                    job.stack, "drift" if drifted else "ok", describe_changes(outcome.changes), clock() - started, log
-                )
+                status = "drift" if drifted else ("partial" if job.targets else "ok")
+                result = StackResult(job.stack, status, describe_changes(outcome.changes), clock() - started, log)
         progress.finished(result)
         return result
 
@@ -610,6 +611,8 @@ def main(
         return EXIT_FAILED
     if any(r.result == "drift" for r in results):
         return EXIT_DRIFT
+    if any(r.result in ("deferred", "partial") for r in results):
+        return EXIT_DEFERRED
     return EXIT_OK
 
 
