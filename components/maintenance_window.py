@@ -76,11 +76,13 @@ def _hours(value: Any) -> Decimal | None:
 
 def _timezone(value: Any) -> zoneinfo.ZoneInfo | None:
     # ZoneInfo accepts file-system paths too; an IANA name is Area/Location or a bare name like UTC.
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}", value):
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}", value):
         return None
     try:
         return zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as America
         return None
 
 

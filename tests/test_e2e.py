@@ -56,9 +56,9 @@ def _program():
         names.aws("network"),
         ByocVpcArgs(
             names=names,
-            plan=plan_subnets(settings.vpc_cidr, settings.pod_cidr),
+            plan=plan_subnets(settings.network.vpc_cidr, settings.network.pod_cidr),
             availability_zones=zones,
-            nat_gateways=settings.nat_gateways,
+            nat_gateways=settings.network.nat_gateways,
             region=settings.region,
         ),
         opts=on_aws,

@@ -211,7 +211,7 @@ def test_a_bad_maintenance_window_is_a_config_error_of_that_stack(repo):
     )
     code, _, err = run(repo, ["up", "--dry-run", "--now", OUTSIDE], planner=planner(PLANS))
     assert code == 1
-    assert 'clickhouse-byoc:maintenanceWindow.timezone: "PDT": not an IANA time zone name' in err
+    assert "clickhouse-byoc:maintenanceWindow.timezone: PDT: not an IANA time zone name" in err
 
 
 def test_up_runs_what_may_run_defers_the_rest_and_writes_one_log_per_stack(repo):

@@ -41,6 +41,8 @@ from typing import Any, Protocol, TextIO
 import yaml
 
 from components import maintenance_window as mw
+from components.settings import maintenance
+from components.settings.reader import Problems
 from tools import stackconfig
 
 ROOT = stackconfig.ROOT
@@ -78,20 +80,10 @@ def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
         cfg = stackconfig.load(path, project_file=root / "Pulumi.yaml", stack=stack)
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
         raise StackConfigError(f"{path.name}: cannot read it: {exc}") from exc
-    text = cfg.raw.get(f"{NS}:{mw.KEY}")
-    value: Any = None
-    if text is not None:
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text
-    window, problems = mw.parse(value)
-    if problems:
-        raise StackConfigError(
-            "\n".join(
-                f"{NS}:{key}: {json.dumps(val) if val is not None else '(not set)'}: {p}" for key, val, p in problems
-            )
-        )
+    problems = Problems(frozenset())
+    window = maintenance.parse(cfg.raw, problems)
+    if problems.lines:
+        raise StackConfigError("\n".join(problems.lines))
     return StackInfo(stack, cfg.raw.get(f"{NS}:accountId", "?"), cfg.raw.get("aws:region", "?"), window)
 
 

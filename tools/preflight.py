@@ -116,8 +116,8 @@ def family(instance_type: str) -> str:
 
 def zones_of(settings: Settings, ec2: Any) -> list[str]:
     """The stack's zones: configured, or the region's first three (what the program picks)."""
-    if settings.availability_zones:
-        return list(settings.availability_zones)
+    if settings.network.availability_zones:
+        return list(settings.network.availability_zones)
     found = ec2.describe_availability_zones(
         Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}, {"Name": "state", "Values": ["available"]}]
     )["AvailabilityZones"]
@@ -142,7 +142,7 @@ def check_quotas(settings: Settings, c: Clients, zones: Sequence[str]) -> list[C
     vpcs = len(c.ec2.describe_vpcs()["Vpcs"])
     checks.append(_room("quota vpcs", QUOTA_VPCS, quota_value(c.quotas, *QUOTA_VPCS[:2]), vpcs, 1))
 
-    nats = 3 if settings.nat_gateways == "one-per-az" else 1
+    nats = 3 if settings.network.nat_gateways == "one-per-az" else 1
     eips = len(c.ec2.describe_addresses()["Addresses"])
     checks.append(_room("quota elastic-ips", QUOTA_EIPS, quota_value(c.quotas, *QUOTA_EIPS[:2]), eips, nats))
 
