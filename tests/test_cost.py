@@ -110,6 +110,8 @@ def test_delta_is_after_minus_before(dev):
     assert cost.delta(before, after) == pytest.approx(-2 * HOURS * (0.045 + 0.005), abs=0.01)
 
 
-def test_docs_quote_the_dev_figure():
-    text = (ROOT / "docs" / "cost.md").read_text()
-    assert "2,163.96" in text and "665.08" in text
+def test_docs_quote_the_dev_figure(dev):
+    est = cost.estimate(dev, TABLE)
+    for path in (ROOT / "docs" / "cost.md", ROOT / "README.md"):
+        text = path.read_text()
+        assert f"{est.monthly_total:,.2f}" in text and f"{est.idle_baseline:,.2f}" in text, path
