@@ -53,29 +53,28 @@ def test_dev_stack_figure_is_the_price_tables_arithmetic(dev):
     assert est.idle_baseline == pytest.approx(est.monthly_total - est.by_layer()["service:analytics"], abs=0.01)
 
 
-def test_more_shards_and_replicas_cost_one_node_each(dev):
-    def service_total(shards: int, replicas: int) -> float:
-        result = run_offline({"services": json.dumps([{"name": "big", "shards": shards, "replicas": replicas}])})
-        return cost.estimate(result.resources, TABLE).by_layer()["service:big"]
-
-    one = service_total(1, 1)
-    assert service_total(2, 3) == pytest.approx(6 * one, abs=0.01)
-
-
-def test_a_stopped_service_keeps_its_volumes_and_no_nodes():
-    result = run_offline({"services": json.dumps([{"name": "idle", "stopped": True}])})
-    items = [i for i in cost.estimate(result.resources, TABLE).items if i.layer == "service:idle"]
-    assert not any("r6i" in i.what for i in items)
-    assert sum(i.monthly for i in items) > 0  # volumes are kept, and billed
+def test_each_server_pod_costs_one_node_and_a_stopped_service_only_its_volumes():
+    services = [{"name": "one", "shards": 1, "replicas": 1}, {"name": "six", "shards": 2, "replicas": 3},
+                {"name": "idle", "stopped": True}]  # fmt: skip
+    est = cost.estimate(run_offline({"services": json.dumps(services)}).resources, TABLE)
+    layers = est.by_layer()
+    assert layers["service:six"] == pytest.approx(6 * layers["service:one"], abs=0.01)
+    idle = [i for i in est.items if i.layer == "service:idle"]
+    assert not any("r6i" in i.what for i in idle)
+    # Kept volumes are billed: two 70 GiB data volumes (the default 2 replicas).
+    assert sum(i.monthly for i in idle) == pytest.approx(2 * 70 * 0.08, abs=0.01)
 
 
-def test_single_nat_gateway_and_no_public_endpoint_are_cheaper(dev):
-    base = cost.estimate(dev, TABLE).by_layer()
-    result = run_offline({"natGateways": "single", "publicEndpoint": '{"enabled": false}'})
-    layers = cost.estimate(result.resources, TABLE).by_layer()
+def test_single_nat_gateway_and_no_public_endpoint_cost_less_by_the_tables_prices(dev):
+    cfg = stackconfig.load_stack("dev")
+    raw = {**cfg.raw, "clickhouse-byoc:natGateways": "single", "clickhouse-byoc:publicEndpoint": '{"enabled": false}'}
+    after = cost.estimate(synth.synthesize(dataclasses.replace(cfg, raw=raw)).resources, TABLE)
+    layers = after.by_layer()
     assert layers["network"] == pytest.approx(HOURS * (0.045 + 0.005), abs=0.01)
     assert layers["ingress"] == pytest.approx(HOURS * 0.0225, abs=0.01)
-    assert layers["network"] < base["network"]
+    # Two NAT gateways with their addresses, one NLB with its three addresses fewer.
+    saved = 2 * HOURS * (0.045 + 0.005) + HOURS * (0.0225 + 3 * 0.005)
+    assert cost.delta(cost.estimate(dev, TABLE), after) == pytest.approx(-saved, abs=0.01)
 
 
 def test_extended_support_versions_cost_six_times_the_control_plane(dev):
@@ -100,14 +99,6 @@ def test_json_output_and_unpriced_region(dev, tmp_path, capsys):
     assert sum(i["monthly"] for i in doc["items"]) == pytest.approx(doc["monthly_total"], abs=0.05)
     assert cost.main(["--resources", str(path), "--region", "ap-south-2"]) == 2
     assert "ap-south-2 is not in the price table" in capsys.readouterr().err
-
-
-def test_delta_is_after_minus_before(dev):
-    before = cost.estimate(dev, TABLE)
-    cfg = stackconfig.load_stack("dev")
-    single = dataclasses.replace(cfg, raw={**cfg.raw, "clickhouse-byoc:natGateways": "single"})
-    after = cost.estimate(synth.synthesize(single).resources, TABLE)
-    assert cost.delta(before, after) == pytest.approx(-2 * HOURS * (0.045 + 0.005), abs=0.01)
 
 
 def test_docs_quote_the_dev_figure(dev):

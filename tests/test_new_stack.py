@@ -107,8 +107,9 @@ def test_deployment_id_that_is_a_prefix_of_another_is_refused():
 
 
 def test_the_same_id_in_another_account_is_fine(repo):
-    code, out = wizard(repo, [*FLAGS, "--deployment-id", "globex"])
-    assert code == 0, out
+    stacks = new_stack.existing_stacks(repo)
+    assert new_stack.deployment_id_problem("globex", ACCOUNT, stacks) is None
+    assert new_stack.deployment_id_problem("globex", "210987654321", stacks).startswith("is the id of stack globex")
 
 
 @pytest.mark.parametrize(
