@@ -326,3 +326,18 @@ def test_subprocess_planner_calls_tools_plan_and_reads_exit_3_as_blocked(tmp_pat
 def test_stack_names_are_the_stack_files():
     assert "dev" in fleet.stack_names(ROOT)
     assert fleet.read_stack("dev").account == "123456789012"
+
+
+def test_progress_on_a_terminal_redraws_one_status_line(repo):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    code = fleet.main(
+        ["preview", "--stacks", "gamma", "--log-dir", str(repo / "logs")], workspace=FakeWorkspace(), root=repo,
+        out=io.StringIO(), err=err,
+    )  # fmt: skip
+    assert code == 0
+    text = err.getvalue()
+    assert "\r\x1b[2K[0/1 done] running: gamma" in text and "gamma: ok" in text
