@@ -25,6 +25,7 @@ import dataclasses
 import ipaddress
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -380,24 +381,21 @@ def from_flags(args: argparse.Namespace, stacks: Sequence[Existing], root: Path)
 
 
 def check(answers: Answers, root: Path, out: TextIO) -> int:
-    """The program's own validation, the offline synth and the policy pack over the would-be file."""
+    """The program's own validation, the offline synth and the policy pack over the file's text,
+    read back through the same loader the synth uses, before it is written."""
     from tools import policy_check, synth
 
-    config = answers.config()
     path = root / f"Pulumi.{answers.stack}.yaml"
-    project, defaults = stackconfig.project_defaults(root / "Pulumi.yaml")
-    merged = {**defaults, **config}
+    with tempfile.TemporaryDirectory() as tmp:
+        pending = Path(tmp) / path.name
+        pending.write_text(render(answers))
+        cfg = stackconfig.load(pending, project_file=root / "Pulumi.yaml", stack=answers.stack)
     # The external id is set later with --secret; validate with synth's placeholder in its place.
-    merged[f"{NS}:clickhouseCloud"] = {**(merged.get(f"{NS}:clickhouseCloud") or {}), "externalId": SECRET_PLACEHOLDER}
-    raw = {k: stackconfig._as_text(v) for k, v in merged.items()}
-    secret = frozenset({"clickhouseCloud"})
+    key = f"{NS}:clickhouseCloud"
+    vendor = {**json.loads(cfg.raw.get(key, "{}")), "externalId": SECRET_PLACEHOLDER}
+    cfg = dataclasses.replace(cfg, raw={**cfg.raw, key: json.dumps(vendor)}, secret_keys=cfg.secret_keys | {key})
     try:
-        settings = parse(raw, answers.stack, secret)
-    except ConfigError as exc:
-        out.write("\n".join(exc.problems) + "\n")
-        return EXIT_INVALID
-    cfg = stackconfig.StackConfig(project, answers.stack, raw, frozenset({f"{NS}:clickhouseCloud"}), ())
-    try:
+        settings = parse(cfg.raw, answers.stack, frozenset({"clickhouseCloud"}))
         result = synth.synthesize(cfg)
     except ConfigError as exc:
         out.write("\n".join(exc.problems) + "\n")
