@@ -74,9 +74,34 @@ class Diff:
         return {urn.rsplit("::", 1)[-1]: paths for urn, paths in self.updated.items()}
 
 
+def _run_watching_the_eks_component(changes: dict[str, str] | None = None):
+    """A dev synth, and the transforms each pulumi-eks Cluster was given (the mocks see the
+    component as one resource, so its children's options cannot be read from the records)."""
+    seen: list[list] = []
+    original = cl.eks.Cluster
+
+    def spy(resource_name, *args, opts=None, **kwargs):
+        seen.append(list(opts.transforms or []))
+        return original(resource_name, *args, opts=opts, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cl.eks, "Cluster", spy)
+        return run_dev(changes), seen
+
+
 @pytest.fixture(scope="module")
-def base():
-    return run_dev()
+def base_run():
+    return _run_watching_the_eks_component()
+
+
+@pytest.fixture(scope="module")
+def base(base_run):
+    return base_run[0]
+
+
+@pytest.fixture(scope="module")
+def unprotected_run():
+    return _run_watching_the_eks_component({"dataProtection": "false"})
 
 
 @pytest.fixture(scope="module")
@@ -231,22 +256,13 @@ def test_the_control_plane_is_protected_inside_the_eks_component_and_nothing_els
         assert _transform(other) is None
 
 
-@pytest.mark.parametrize("protection", ["true", "false"])
-def test_the_eks_component_gets_the_protecting_transform_only_under_data_protection(monkeypatch, protection):
-    seen: list = []
-    original = cl.eks.Cluster
-
-    def spy(resource_name, *args, opts=None, **kwargs):
-        seen.append(list(opts.transforms or []))
-        return original(resource_name, *args, opts=opts, **kwargs)
-
-    monkeypatch.setattr(cl.eks, "Cluster", spy)
-    run_dev({"dataProtection": protection})
-    assert seen == ([[cl.protect_control_plane]] if protection == "true" else [[]])
+def test_the_eks_component_gets_the_protecting_transform_only_under_data_protection(base_run, unprotected_run):
+    assert base_run[1] == [[cl.protect_control_plane]]
+    assert unprotected_run[1] == [[]]
 
 
-def test_without_data_protection_nothing_is_protected_but_keys_are_still_retained():
-    result = run_dev({"dataProtection": "false"})
+def test_without_data_protection_nothing_is_protected_but_keys_are_still_retained(unprotected_run):
+    result = unprotected_run[0]
     kept = {r["name"]: r for r in result.resources if r["protect"]}
     assert not kept
     (key,) = [r for r in result.by_type("aws:kms/key:Key")]
