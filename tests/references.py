@@ -284,6 +284,9 @@ class CrdIndex:
         crd = self.crds.get((group, kind))
         return crd is not None and any(v["name"] == version for v in crd["spec"]["versions"])
 
+    def namespaced(self, api_version: str, kind: str) -> bool:
+        return self.crds[(api_version.rpartition("/")[0], kind)]["spec"]["scope"] == "Namespaced"
+
     def errors(self, obj: dict[str, Any]) -> list[str]:
         """Every error of a custom resource: its CRD version's structural schema (unknown fields
         rejected, served version only), and its metadata as ObjectMeta."""

@@ -66,6 +66,8 @@ class Stack:
     created: list[dict[str, Any]] = field(default_factory=list)
     """Kubernetes objects the program registers itself (secret values left out)."""
     secret_fields: list[str] = field(default_factory=list)
+    crds: ref.CrdIndex = field(default_factory=lambda: ref.CrdIndex([]))
+    """The CRDs the releases and add-ons install."""
 
     @property
     def releases(self) -> list[dict[str, Any]]:
@@ -91,15 +93,7 @@ def _without_secrets(node: Any, path: str, found: list[str]) -> Any:
     return node
 
 
-def _namespaced(obj: dict[str, Any], namespace: str) -> dict[str, Any]:
-    if ref.has_builtin_schema(obj["apiVersion"], obj["kind"]) and obj["kind"] in CLUSTER_SCOPED:
-        return obj
-    if obj["kind"] == "CustomResourceDefinition":
-        return obj
-    obj.setdefault("metadata", {}).setdefault("namespace", namespace)
-    return obj
-
-
+# Built-in kinds without a namespace (the rest of the built-in kinds used here are namespaced).
 CLUSTER_SCOPED = {
     "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass",
     "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
@@ -107,16 +101,26 @@ CLUSTER_SCOPED = {
 }  # fmt: skip
 
 
+def _namespaced(stack: Stack, obj: dict[str, Any]) -> bool:
+    if stack.crds.knows(obj["apiVersion"], obj["kind"]):
+        return stack.crds.namespaced(obj["apiVersion"], obj["kind"])
+    return obj["kind"] not in CLUSTER_SCOPED
+
+
 def _build(changes: dict[str, Any]) -> Stack:
     stack = Stack(synthesize(_variant(changes)))
     for release in stack.releases:
-        inputs = release["inputs"]
-        objs = ref.render_release(inputs)
-        stack.rendered[release["name"]] = [_namespaced(o, inputs["namespace"]) for o in objs]
+        stack.rendered[release["name"]] = ref.render_release(release["inputs"])
+    # The CRDs the releases install, and those of the EKS add-ons (vpc-cni's ENIConfig).
+    crds = [o for objs in stack.rendered.values() for o in objs if o["kind"] == "CustomResourceDefinition"]
+    stack.crds = ref.CrdIndex(crds + ref.addon_crds())
+    for release in stack.releases:
+        # Helm puts a namespaced object without a namespace into the release's namespace.
+        for obj in stack.rendered[release["name"]]:
+            if _namespaced(stack, obj):
+                obj.setdefault("metadata", {}).setdefault("namespace", release["inputs"]["namespace"])
     for record in stack.synth.resources:
         if record["type"].startswith("kubernetes:") and record["type"] != RELEASE and record["custom"]:
-            if record["type"].startswith("pulumi:providers:"):
-                continue
             stack.created.append(_without_secrets(record["inputs"], record["name"], stack.secret_fields))
     return stack
 
@@ -139,12 +143,6 @@ def stack(request) -> Stack:
 @pytest.fixture(scope="module")
 def dev() -> Stack:
     return _stack("dev")
-
-
-def _crds(stack: Stack) -> ref.CrdIndex:
-    """The CRDs the releases install, and those of the EKS add-ons (vpc-cni's ENIConfig)."""
-    crds = [o for objs in stack.rendered.values() for o in objs if o["kind"] == "CustomResourceDefinition"]
-    return ref.CrdIndex(crds + ref.addon_crds())
 
 
 # --- the releases and their charts ------------------------------------------------------------
@@ -219,7 +217,7 @@ def _embedded_errors(obj: dict[str, Any]) -> list[str]:
 
 
 def _errors(stack: Stack) -> tuple[list[str], dict[str, int]]:
-    crds = _crds(stack)
+    crds = stack.crds
     errors: list[str] = []
     counted: dict[str, int] = {}
     for origin, obj in stack.all_objects():
@@ -244,7 +242,7 @@ def test_every_object_validates_strictly(stack):
 
 
 def test_the_program_objects_are_all_covered(stack):
-    crds = _crds(stack)
+    crds = stack.crds
     kinds = {o["kind"] for o in stack.created}
     custom = {o["kind"] for o in stack.created if crds.knows(o["apiVersion"], o["kind"])}
     assert {"StorageClass", "Namespace", "Secret", "ServiceAccount", "ClusterRole", "RoleBinding"} <= kinds
@@ -258,15 +256,21 @@ def test_pod_range_creates_eniconfigs_that_validate():
     stack = _stack("private-pods")
     eni = [o for o in stack.created if o["kind"] == "ENIConfig"]
     assert len(eni) == 3
-    crds = _crds(stack)
+    crds = stack.crds
     for obj in eni:
         assert crds.errors(obj) == []
     bad = {**eni[0], "spec": {**eni[0]["spec"], "securityGroup": ["sg-1"]}}
     assert any("'securityGroup' was unexpected" in e for e in crds.errors(bad))
 
 
+def test_the_program_sets_a_namespace_exactly_on_namespaced_objects(stack):
+    for obj in stack.created:
+        has = "namespace" in obj["metadata"]
+        assert has == _namespaced(stack, obj), f"{obj['kind']} {obj['metadata']['name']}: namespace {has}"
+
+
 def test_strict_validation_rejects_unknown_and_mistyped_fields(dev):
-    crds = _crds(dev)
+    crds = dev.crds
     (chi,) = [o for o in dev.created if o["kind"] == "ClickHouseInstallation"]
     bad = json.loads(json.dumps(chi))
     bad["spec"]["configuration"]["clusters"][0]["layout"]["replicas"] = 2
@@ -388,7 +392,8 @@ def test_every_pod_lands_on_a_node_group(stack):
     for what, kind, _, spec in pods:
         fits = [g for g in groups if not _fits(spec, g)]
         if not fits:
-            problems.append(f"{what}: no node group fits ({_fits(spec, groups[0])} on {groups[0].name})")
+            why = {g.labels["byoc/node-role"]: _fits(spec, g) for g in groups}
+            problems.append(f"{what}: no node group fits: {why}")
         elif kind != "DaemonSet":
             roles = {g.labels["byoc/node-role"] for g in fits}
             assert len(roles) == 1, f"{what} may land on {roles}: pin it to one node role"
