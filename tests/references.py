@@ -61,7 +61,11 @@ def load_json(path: Path) -> Any:
 
 
 def load_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(), Loader=_LOADER)
+    return load_yaml_text(path.read_text())
+
+
+def load_yaml_text(text: str) -> Any:
+    return yaml.load(text, Loader=_LOADER)
 
 
 def split_manifests(text: str) -> list[dict[str, Any]]:

@@ -491,3 +491,18 @@ def test_every_addon_role_trusts_the_addon_account(stack):
             continue
         role = roles[arn.split(":role/", 1)[1]]
         assert _trusted_subjects(role) == {f"system:serviceaccount:{accounts[addon['inputs']['addonName']]}"}
+
+
+def test_the_operator_reads_the_secret_the_program_creates(stack):
+    (release,) = [r for r in stack.releases if r["inputs"]["chart"] == "altinity-clickhouse-operator"]
+    (files,) = [
+        o
+        for o in stack.rendered[release["name"]]
+        if o["kind"] == "ConfigMap" and "config.yaml" in (o.get("data") or {})
+    ]
+    access = ref.load_yaml_text(files["data"]["config.yaml"])["clickhouse"]["access"]
+    # An empty namespace means the operator's own.
+    namespace = access["secret"]["namespace"] or release["inputs"]["namespace"]
+    assert not access["username"] and not access["password"], "credentials belong in the Secret"
+    secrets = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in stack.created if o["kind"] == "Secret"}
+    assert (namespace, access["secret"]["name"]) in secrets
