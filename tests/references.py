@@ -2,8 +2,8 @@
 every Helm release, the CRDs they install, and the strict validators built from them.
 
 - `chart_dir(chart, version)`: a release's vendored chart; a release without one is an error, never a skip.
-- `render_release(inputs)`: a `kubernetes:helm.sh/v3:Release` record's inputs rendered offline by the
-  Helm engine (`helm-python-sdk`) with Kubernetes 1.35 capabilities, as `helm install` would.
+- `render_release(inputs, api_versions)`: a `kubernetes:helm.sh/v3:Release` record's inputs rendered
+  offline by the Helm engine (`helm-python-sdk`) with Kubernetes 1.35 capabilities, as `helm install` would.
 - `validate_builtin(obj)`: a built-in kind against the Kubernetes 1.35 OpenAPI schema
   (`kubernetes-validate`, strict: unknown fields are errors).
 - `structural_to_jsonschema` / `crd_schema`: a CRD's `openAPIV3Schema` as the API server applies it.
@@ -84,41 +84,35 @@ def _chart(path: Path) -> helm_python.Chart:
     return helm_python.Chart.load(path)
 
 
-def _crd_api_versions(docs: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for doc in docs:
-        if doc and doc.get("kind") == "CustomResourceDefinition":
-            for v in doc["spec"]["versions"]:
-                gv = f"{doc['spec']['group']}/{v['name']}"
-                out += [gv, f"{gv}/{doc['spec']['names']['kind']}"]
-    return out
+def crd_api_versions(crds: list[dict[str, Any]]) -> tuple[str, ...]:
+    """`group/version` and `group/version/Kind` of CRDs, as Helm's `.Capabilities.APIVersions` lists them."""
+    out = set()
+    for crd in crds:
+        for v in crd["spec"]["versions"]:
+            group_version = f"{crd['spec']['group']}/{v['name']}"
+            out |= {group_version, f"{group_version}/{crd['spec']['names']['kind']}"}
+    return tuple(sorted(out))
 
 
-@functools.cache
-def api_versions() -> tuple[str, ...]:
-    """The API versions of every CRD the vendored releases and add-ons install, for Helm's
-    `.Capabilities.APIVersions` (on top of its built-in set): a redeploy sees them all.
-
-    Read from the CRD files as they ship (chart `crds/`, Istio's `files/crd-all.gen.yaml`,
-    cert-manager's `templates/crd-*.yaml` without their template lines)."""
-    docs: list[dict[str, Any]] = []
-    files = [*CHARTS.glob("*/crds/*.yaml"), *CHARTS.glob("*/files/crd-*.yaml"), *CHARTS.glob("*/templates/crd-*.yaml")]
-    for path in sorted(files):
-        text = "\n".join(line for line in path.read_text().splitlines() if "{{" not in line)
-        docs += [d for d in yaml.load_all(text, Loader=_LOADER) if isinstance(d, dict)]
-    return tuple(sorted(set(_crd_api_versions(docs))))
+def uses_api_versions(chart: str, version: str) -> bool:
+    """Whether a chart's templates consult `.Capabilities.APIVersions` (only then do the installed
+    CRDs change what it renders)."""
+    return any("APIVersions" in t["data"] for t in _chart(chart_dir(chart, version)).templates)
 
 
-def _render_key(inputs: dict[str, Any]) -> str:
+def _render_key(inputs: dict[str, Any], api_versions: tuple[str, ...]) -> str:
     keep = ("chart", "version", "name", "namespace", "values")
-    return json.dumps({k: inputs.get(k) for k in keep}, sort_keys=True)
+    return json.dumps({**{k: inputs.get(k) for k in keep}, "api_versions": api_versions}, sort_keys=True)
 
 
-def render_release(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+def render_release(inputs: dict[str, Any], api_versions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The objects a Helm release installs: its chart's `crds/` and its rendered templates, with the
-    release's own values, name and namespace and Kubernetes 1.35 capabilities. Values are checked
-    against the chart's `values.schema.json` as Helm does. Renders are cached by their inputs."""
-    return copy.deepcopy(_render(_render_key(inputs)))
+    release's own values, name and namespace, Kubernetes 1.35 capabilities, and `api_versions` on
+    top of Helm's built-in API versions (the CRDs installed in the cluster). Values are checked
+    against the chart's `values.schema.json` as Helm does. Renders are cached by their inputs: each
+    object and its `metadata` are fresh copies, anything deeper is shared (copy before changing it)."""
+    objects = _render(_render_key(inputs, tuple(api_versions)))
+    return [{**obj, "metadata": dict(obj.get("metadata") or {})} for obj in objects]
 
 
 @functools.cache
@@ -134,7 +128,7 @@ def _render(key: str) -> list[dict[str, Any]]:
         "namespace": inputs["namespace"],
         "is_install": True,
         "kube_version": KUBE_VERSION,
-        "api_versions": list(api_versions()),
+        "api_versions": inputs["api_versions"],
     }
     rendered = json.loads(_native.call_string("helm_render", chart._raw(), json.dumps(values), json.dumps(opts)))
     objects = [obj for crd in chart.crds for obj in split_manifests(crd["data"])]
@@ -159,6 +153,7 @@ def schema_version() -> str:
     return found[-1]
 
 
+@functools.cache
 def _schema_file(name: str) -> Any:
     return kv_utils.schema_contents(f"kubernetes-json-schema/v{schema_version()}-local-strict/{name}", schema_version())
 

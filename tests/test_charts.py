@@ -113,7 +113,13 @@ def _build(changes: dict[str, Any]) -> Stack:
         stack.rendered[release["name"]] = ref.render_release(release["inputs"])
     # The CRDs the releases install, and those of the EKS add-ons (vpc-cni's ENIConfig).
     crds = [o for objs in stack.rendered.values() for o in objs if o["kind"] == "CustomResourceDefinition"]
-    stack.crds = ref.CrdIndex(crds + ref.addon_crds())
+    crds += ref.addon_crds()
+    stack.crds = ref.CrdIndex(crds)
+    # On a redeploy every CRD is installed: a chart that asks for an API version sees them all.
+    for release in stack.releases:
+        inputs = release["inputs"]
+        if ref.uses_api_versions(inputs["chart"], inputs["version"]):
+            stack.rendered[release["name"]] = ref.render_release(inputs, ref.crd_api_versions(crds))
     for release in stack.releases:
         # Helm puts a namespaced object without a namespace into the release's namespace.
         for obj in stack.rendered[release["name"]]:
@@ -133,6 +139,14 @@ def _stack(variant: str) -> Stack:
     if variant not in _BUILT:
         _BUILT[variant] = _build(VARIANTS[variant])
     return _BUILT[variant]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_caches():
+    # The rendered CRDs are large: let them go once this module is done.
+    yield
+    _BUILT.clear()
+    _VALIDATED.clear()
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -178,6 +192,38 @@ def test_values_the_chart_does_not_know_are_rejected_by_the_render(dev):
     inputs = {**gateway["inputs"], "values": {**gateway["inputs"]["values"], "replicas": 3}}
     with pytest.raises(helm_python.HelmValuesError, match="replicas"):
         ref.render_release(inputs)
+
+
+def test_the_render_sees_the_installed_crds_as_api_versions(dev):
+    # No vendored chart asks today; the render must still honour them when one does.
+    (gateway,) = [r for r in dev.releases if r["name"].endswith("gateway-private")]
+    crd_versions = ref.crd_api_versions(
+        [o for objs in dev.rendered.values() for o in objs if o["kind"] == "CustomResourceDefinition"]
+    )
+    assert {"networking.istio.io/v1", "cert-manager.io/v1/Certificate", "clickhouse.altinity.com/v1"} <= set(
+        crd_versions
+    )
+    assert ref.render_release(gateway["inputs"], crd_versions) == ref.render_release(gateway["inputs"])
+    assert not any(ref.uses_api_versions(r["inputs"]["chart"], r["inputs"]["version"]) for r in dev.releases)
+
+
+def test_the_render_passes_kubernetes_135_and_the_api_versions_to_helm(tmp_path, monkeypatch):
+    chart = tmp_path / "probe-0.1.0"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: probe\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n"
+        "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
+        '  istio: {{ .Capabilities.APIVersions.Has "networking.istio.io/v1" | quote }}\n'
+        '  policy: {{ .Capabilities.APIVersions.Has "policy/v1" | quote }}\n'
+    )
+    monkeypatch.setattr(ref, "CHARTS", tmp_path)
+    inputs = {"chart": "probe", "version": "0.1.0", "name": "p", "namespace": "ns", "values": {}}
+    assert ref.uses_api_versions("probe", "0.1.0")
+    (without,) = ref.render_release(inputs)
+    (with_crds,) = ref.render_release(inputs, ("networking.istio.io/v1",))
+    assert without["data"] == {"kube": "v1.35.0", "istio": "false", "policy": "true"}
+    assert with_crds["data"]["istio"] == "true"
 
 
 def test_the_render_uses_kubernetes_135_and_the_release_namespace(dev):
