@@ -552,3 +552,20 @@ def test_the_operator_reads_the_secret_the_program_creates(stack):
     assert not access["username"] and not access["password"], "credentials belong in the Secret"
     secrets = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in stack.created if o["kind"] == "Secret"}
     assert (namespace, access["secret"]["name"]) in secrets
+
+
+def _gateway_ports(stack: Stack) -> dict[str, set[int]]:
+    return {
+        o["metadata"]["namespace"]: {p["port"] for p in o["spec"]["ports"]}
+        for _, o in stack.all_objects()
+        if o["kind"] == "Service" and o["spec"].get("type") == "LoadBalancer"
+    }
+
+
+def test_the_variants_change_what_the_charts_render(dev):
+    private, mysql = _stack("private-pods"), _stack("mysql")
+    assert set(_gateway_ports(dev)) == {"istio-ingress", "istio-ingress-private"}
+    assert set(_gateway_ports(private)) == {"istio-ingress-private"}
+    assert not [o for o in dev.created if o["kind"] == "ENIConfig"]
+    assert all(3306 not in ports for ports in _gateway_ports(dev).values())
+    assert all(3306 in ports for ports in _gateway_ports(mysql).values())
