@@ -33,7 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import ConfigError
-from tools import iam_export, stackconfig
+from tools import iam_export, projectconfig, stackconfig
 from tools.mocks import ByocMocks, RecordingMonitor
 
 PROGRAM = stackconfig.ROOT / "__main__.py"
@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
+    except projectconfig.ProjectConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
         print(f"synth: cannot read the stack configuration: {exc}", file=sys.stderr)
         return EXIT_FAILURE
