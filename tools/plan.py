@@ -206,6 +206,7 @@ def _matches(path: str, listed: Iterable[str]) -> str | None:
 
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+    text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
 
 
