@@ -116,10 +116,12 @@ def test_stack_values_must_match_declared_types():
         "zones": {"type": "array", "items": {"type": "string"}, "default": []},
     }
     check_stack(P, "dev", declarations(P, decls), {f"{P}:size": 6, f"{P}:on": False, f"{P}:zones": ["a"]}, PH)
-    assert _stack_error(decls, {f"{P}:size": "six"}) .startswith(
+    assert _stack_error(decls, {f"{P}:size": "six"}).startswith(
         "Stack 'dev' with configuration key 'size' must be of type 'integer'"
     )
-    assert _stack_error(decls, {f"{P}:on": "yes"}).startswith("Stack 'dev' with configuration key 'on' must be of type 'boolean'")
+    assert _stack_error(decls, {f"{P}:on": "yes"}).startswith(
+        "Stack 'dev' with configuration key 'on' must be of type 'boolean'"
+    )
     assert _stack_error(decls, {f"{P}:zones": "us-west-2a"}).startswith(
         "Stack 'dev' with configuration key 'zones' must be of type 'array<string>'"
     )

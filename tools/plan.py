@@ -210,7 +210,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_UNITS = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+}
 
 
 def quantity_bytes(text: Any) -> float | None:
@@ -401,7 +411,8 @@ def diff(
             hit = _matches(path, entry.get("replaceOnChange", []))
             if hit:
                 replace_reasons.append(
-                    f"{path}: {_short(was)} -> {_short(new)} (replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit})"
+                    f"{path}: {_short(was)} -> {_short(new)} "
+                    f"(replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit})"
                 )
             elif _matches(path, entry.get("rejectedOnUpdate", [])):
                 rejected.append(
@@ -443,7 +454,8 @@ def diff(
                 continue
             entry = table.get(r["type"], {})
             hits = [
-                p for p in _leaf_paths_containing(r.get("inputs") or {}, markers)
+                p
+                for p in _leaf_paths_containing(r.get("inputs") or {}, markers)
                 if _matches(p, entry.get("replaceOnChange", []))
             ]
             if r.get("provider") == urn:
@@ -501,7 +513,9 @@ def _classify(
             notes.append("stateful: its data or identity is lost")
         if change.stateful:
             change.blocked = True
-            change.reasons.append("stateful resource would be " + ("replaced" if change.action == "replace" else "deleted"))
+            change.reasons.append(
+                "stateful resource would be " + ("replaced" if change.action == "replace" else "deleted")
+            )
         record = now_by_urn.get(change.urn) or base_by_urn.get(change.urn) or {}
         if record.get("protect") and change.action == "replace":
             change.reasons.append("protected: pulumi up stops until it is unprotected (pulumi state unprotect)")
@@ -541,9 +555,7 @@ def _duration(record: Mapping[str, Any], action: str, change: Change | None = No
     return table.get(action, DEFAULT_SECONDS.get(action, 2))
 
 
-def critical_path(
-    records: list[dict[str, Any]], seconds: Mapping[str, int]
-) -> tuple[int, list[tuple[str, int]]]:
+def critical_path(records: list[dict[str, Any]], seconds: Mapping[str, int]) -> tuple[int, list[tuple[str, int]]]:
     """The longest chain of waits (dependencies, providers and parents) and its total seconds.
 
     A resource starts when its parent has started and everything it depends on has finished; a
@@ -678,8 +690,7 @@ def summary_line(plan: Plan) -> str:
     parts = [f"{n} {a}" for a, n in counts.items() if n]
     disruptive = sum(1 for c in plan.changes if c.disruptive)
     return (
-        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
-        f"modeled {_minutes(plan.modeled_seconds)}"
+        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; modeled {_minutes(plan.modeled_seconds)}"
     )
 
 

@@ -90,7 +90,10 @@ def check_project(project: str, decls: Mapping[str, Any]) -> None:
         for attr in decl:
             if attr not in DECLARATION_ATTRIBUTES:
                 raise ProjectConfigError(
-                    [f"{where}: additionalProperties '{attr}' not allowed; use one of {', '.join(DECLARATION_ATTRIBUTES)}"]
+                    [
+                        f"{where}: additionalProperties '{attr}' not allowed; "
+                        f"use one of {', '.join(DECLARATION_ATTRIBUTES)}"
+                    ]
                 )
         if "type" in decl and decl["type"] not in TYPES:
             raise ProjectConfigError(
@@ -129,7 +132,9 @@ def check_project(project: str, decls: Mapping[str, Any]) -> None:
                     ]
                 )
             if value is None:
-                raise ProjectConfigError([f"Configuration key '{key}' is namespaced and must provide an attribute 'value'"])
+                raise ProjectConfigError(
+                    [f"Configuration key '{key}' is namespaced and must provide an attribute 'value'"]
+                )
 
 
 def _missing_message(stack: str, keys: list[str]) -> str:
@@ -208,6 +213,9 @@ def check_stack(
         if not value_matches(decl["type"], decl.get("items"), content):
             expected = type_name(decl["type"], decl.get("items"))
             raise ProjectConfigError(
-                [f"Stack '{stack}' with configuration key '{key}' must be of type '{expected}'; give a {expected} value"]
+                [
+                    f"Stack '{stack}' with configuration key '{key}' must be of type '{expected}'; "
+                    f"give a {expected} value"
+                ]
             )
     return merged
