@@ -280,3 +280,16 @@ def test_the_table_names_its_sources():
     assert all(entry["source"] in providers | {"pulumi"} for entry in doc["types"].values())
     assert all(s["repository"].startswith("https://github.com/") and s["ref"] and s["license"] for s in doc["SOURCES"])
     assert "instanceTypes" in doc["types"][NG]["replaceOnChange"]
+
+
+def test_base_ref_is_synthesized_by_its_own_synth_in_a_temporary_copy():
+    # HEAD's own tools.synth runs in a git-archive copy, with HEAD's Pulumi.dev.yaml.
+    records = plan.synth_at_ref("HEAD", "dev", None)
+    (vpc,) = [r for r in records if r["type"] == VPC]
+    assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/22" and vpc["urn"].startswith("urn:pulumi:dev::")
+    assert plan.uncovered_types(records, plan.load_table()) == set()
+
+
+def test_an_unknown_base_ref_exits_1(capsys):
+    assert plan.main(["--stack", "dev", "--base", "no-such-ref-xyz"]) == 1
+    assert "cannot read git ref 'no-such-ref-xyz'" in capsys.readouterr().err

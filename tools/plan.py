@@ -78,7 +78,8 @@ SECONDS: dict[str, dict[str, int]] = {
     # Managed node group: an EC2 launch, bootstrap and Ready in 2-4 min; a roll replaces nodes one
     # at a time (maxUnavailable 1), about 5 min per node including drain.
     NODE_GROUP: {"create": 180, "update": 30, "roll": 300, "delete": 300},
-    # Managed add-ons: ACTIVE once their pods run (needs nodes); an update rolls a DaemonSet.
+    # Managed add-ons whose pods need nodes (CoreDNS, EBS CSI controller) reach ACTIVE once those
+    # run; DaemonSet-only add-ons (ADDON_SECONDS) are ACTIVE without nodes. An update rolls them.
     "aws:eks/addon:Addon": {"create": 90, "update": 60, "delete": 30},
     # A NAT gateway takes 1-2 min to become available and about 1 min to delete.
     "aws:ec2/natGateway:NatGateway": {"create": 120, "update": 5, "delete": 60},
@@ -93,13 +94,14 @@ SECONDS: dict[str, dict[str, int]] = {
     "aws:s3/bucket:Bucket": {"create": 3, "update": 3, "delete": 3},
     # Helm releases wait for their workloads to become ready (chart-specific, below).
     "kubernetes:helm.sh/v3:Release": {"create": 60, "update": 60, "delete": 20},
-    # The operator creates StatefulSets; the autoscaler adds a ClickHouse node from zero (3-4 min)
-    # before the pods pull and start. Pulumi does not await custom resources, but the plan models
-    # when the service answers.
-    CHI: {"create": 300, "update": 120, "delete": 60},
-    CHK: {"create": 120, "update": 120, "delete": 30},
+    # Pulumi does not await custom resources: applying a ClickHouseInstallation takes seconds. The
+    # operator then creates StatefulSets and the autoscaler adds a node from zero (3-4 min) before
+    # the service answers; that happens after `pulumi up` returns and is not part of the model.
+    CHI: {"create": 5, "update": 5, "delete": 30},
+    CHK: {"create": 5, "update": 5, "delete": 30},
     "random:index/randomPassword:RandomPassword": {"create": 0, "update": 0, "delete": 0},
 }
+ADDON_SECONDS = {"vpc-cni": 45, "kube-proxy": 45, "eks-pod-identity-agent": 45}
 # Helm charts whose readiness takes notably longer or shorter than the default minute.
 CHART_SECONDS = {
     "base": 10,
@@ -485,7 +487,7 @@ def diff(
         changes[b["urn"]] = Change(b["urn"], b["type"], action, b["type"] in STATEFUL_TYPES, False, reasons)
 
     for change in changes.values():
-        _classify(change, changed_paths.get(change.urn, []), now_by_urn, base_by_urn)
+        _classify(change, changed_paths.get(change.urn, []), base_by_urn, pairs)
 
     blocked = sorted(c.urn for c in changes.values() if c.blocked and c.urn not in allowed)
     ordered = sorted(changes.values(), key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
@@ -496,8 +498,8 @@ def diff(
 def _classify(
     change: Change,
     paths: list[tuple[str, Any, Any]],
-    now_by_urn: Mapping[str, Mapping[str, Any]],
     base_by_urn: Mapping[str, Mapping[str, Any]],
+    pairs: Mapping[str, str],
 ) -> None:
     """Marks a change disruptive or blocked and adds why."""
     typ = change.type
@@ -516,12 +518,14 @@ def _classify(
             change.reasons.append(
                 "stateful resource would be " + ("replaced" if change.action == "replace" else "deleted")
             )
-        record = now_by_urn.get(change.urn) or base_by_urn.get(change.urn) or {}
-        if record.get("protect") and change.action == "replace":
-            change.reasons.append("protected: pulumi up stops until it is unprotected (pulumi state unprotect)")
+        # Protection and retention are state: what counts is the deployed (base) record.
+        base_record = base_by_urn.get(pairs.get(change.urn, change.urn)) or {}
+        if base_record.get("protect"):
+            if change.action == "replace":
+                change.reasons.append("protected: pulumi up stops until it is unprotected (pulumi state unprotect)")
             change.blocked = True
-        if change.action == "delete" and base_by_urn.get(change.urn, {}).get("protect"):
-            change.blocked = True
+        if change.action == "replace" and base_record.get("retainOnDelete"):
+            change.reasons.append("retainOnDelete: the old one is kept (forgotten) and a new, empty one is created")
     elif change.action == "update":
         if typ in (CHI, CHK):
             notes += _chi_disruptive(paths)
@@ -542,6 +546,8 @@ def _duration(record: Mapping[str, Any], action: str, change: Change | None = No
     if record.get("custom") is False and typ != EKS_CLUSTER:
         return 0
     table = SECONDS.get(typ, DEFAULT_SECONDS)
+    if typ == "aws:eks/addon:Addon" and action == "create":
+        return ADDON_SECONDS.get(record.get("inputs", {}).get("addonName", ""), table[action])
     if typ == "kubernetes:helm.sh/v3:Release" and action in ("create", "update"):
         return CHART_SECONDS.get(record.get("inputs", {}).get("chart", ""), table[action])
     if action == "replace":
@@ -720,7 +726,8 @@ def render_first_deploy(total: int, chain: list[tuple[str, int]]) -> str:
     elapsed = 0
     for urn, secs in chain:
         elapsed += secs
-        lines.append(f"  {_minutes(elapsed):>8}  +{secs:>4} s  {_name(urn)}")
+        typ = urn.rsplit("::", 2)[-2].rsplit("$", 1)[-1]
+        lines.append(f"  {_minutes(elapsed):>8}  +{secs:>4} s  {typ}  {_name(urn)}")
     return "\n".join(lines)
 
 
