@@ -112,6 +112,19 @@ def test_retain_on_delete_only_forgets():
     assert p.changes[0].action == "delete" and p.blocked == [kept["urn"]]
 
 
+def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manages():
+    cluster = rec("eks:index:Cluster", "eks", {"name": "c", "serviceRole": "r1"}, custom=False)
+    provider = rec("pulumi:providers:kubernetes", "k8s", {"kubeconfig": "[secret]"}, dependencies=[cluster["urn"]])
+    chi = rec(CHI, "chi", {"metadata": {"name": "a"}}, provider=provider["urn"])
+    ns = rec("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "n"}}, provider=provider["urn"])
+    base = [cluster, provider, chi, ns]
+    now = [dict(cluster, inputs={"name": "c", "serviceRole": "r2"}), provider, chi, ns]
+    p = plan.diff(base, now)
+    assert actions(p) == {"eks": "replace", "k8s": "replace", "chi": "replace", "ns": "replace"}
+    assert set(p.blocked) == {cluster["urn"], chi["urn"]}
+    assert plan.diff(base, base).changes == []
+
+
 def test_protected_delete_is_blocked_even_when_not_stateful():
     role = rec("aws:iam/role:Role", "r", protect=True)
     p = plan.diff([role], [])
@@ -228,6 +241,9 @@ def test_vpc_cidr_change_replaces_vpc_and_subnets_and_blocks():
     assert vpc.stateful and vpc.urn in p.blocked and "cidrBlock: 10.0.0.0/22 -> 10.1.0.0/22" in vpc.reasons[0]
     subnets = [c for c in p.changes if c.type == "aws:ec2/subnet:Subnet"]
     assert len(subnets) == 6 and all(c.urn in p.blocked for c in subnets)
+    # Route tables do not change their own inputs: the new VPC's id is unknown, and vpcId forces a new one.
+    tables = [c for c in p.changes if c.type == "aws:ec2/routeTable:RouteTable"]
+    assert tables and all(c.action == "replace" and "vpcId: unknown until" in c.reasons[0] for c in tables)
 
 
 def test_adding_a_service_only_creates_and_disrupts_nothing():

@@ -40,6 +40,7 @@ EXIT_CONFIG = 2
 EXIT_BLOCKED = 3
 EXIT_FAILURE = 1
 ACTIONS = ("create", "update", "replace", "delete", "forget")
+SECRET = "[secret]"  # how the synth records a secret input (tools/mocks.py)
 
 # Resources whose loss loses data or identity: the network the cluster and its load balancers live
 # in, the cluster (its etcd holds every Kubernetes object), buckets, keys (data encrypted with a
@@ -351,7 +352,8 @@ def _leaf_paths_containing(inputs: Any, markers: list[str], path: str = "") -> l
         for v in inputs:
             out += _leaf_paths_containing(v, markers, path)
         return out
-    if isinstance(inputs, str) and any(m in inputs for m in markers):
+    if isinstance(inputs, str) and (inputs == SECRET or any(m in inputs for m in markers)):
+        # A secret input cannot be read offline: assume it carries the dependency's outputs.
         return [path]
     return []
 
@@ -745,8 +747,11 @@ def _git(*args: str) -> str:
 
 
 def default_base() -> str:
-    """The merge base of HEAD with main."""
-    return _git("merge-base", "HEAD", "main")
+    """The merge base of HEAD with main (or origin/main, as in a CI checkout)."""
+    for branch in ("main", "origin/main"):
+        with contextlib.suppress(subprocess.CalledProcessError):
+            return _git("merge-base", "HEAD", branch)
+    raise BaseError("no merge base of HEAD with main or origin/main: fetch main, or pass --base REF")
 
 
 def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[dict[str, Any]]:
@@ -777,13 +782,11 @@ def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[
         else:
             source = ["--config-file", str((stackconfig.ROOT / f"Pulumi.{stack}.yaml").resolve())]
         out = Path(tmp) / "out"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tools.synth", *source, "--out", str(out), "--no-policy-check"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        command = [sys.executable, "-m", "tools.synth", *source, "--out", str(out), "--no-policy-check"]
+        proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
+        if proc.returncode == EXIT_CONFIG and "unrecognized arguments: --no-policy-check" in proc.stderr:
+            # A revision older than the policy check: its synth has no such flag.
+            proc = subprocess.run(command[:-1], cwd=root, capture_output=True, text=True, timeout=600)
         if proc.returncode == EXIT_CONFIG:
             raise ConfigError([f"base {ref}: {line}" for line in proc.stderr.strip().splitlines()])
         if proc.returncode != 0:
@@ -806,6 +809,9 @@ def main(argv: list[str] | None = None) -> int:
     base = parser.add_mutually_exclusive_group()
     base.add_argument("--base", help="git ref to compare with (default: the merge base of HEAD and main)")
     base.add_argument("--base-resources", type=Path, help="a resources.json to compare with instead of a git ref")
+    parser.add_argument(
+        "--base-config-file", type=Path, help="the stack config file for the base synth (default: as for now)"
+    )
     parser.add_argument("--resources", type=Path, help="a resources.json for now instead of synthesizing")
     parser.add_argument("--allow", action="append", default=[], metavar="URN", help="accept this blocked URN")
     output = parser.add_mutually_exclusive_group()
@@ -842,7 +848,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ref = args.base or default_base()
             label = ref
-            base_records = synth_at_ref(ref, None if args.config_file else args.stack, args.config_file)
+            base_config = args.base_config_file or args.config_file
+            base_records = synth_at_ref(ref, None if base_config else args.stack, base_config)
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
