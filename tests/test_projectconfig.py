@@ -157,16 +157,17 @@ def _synth(tmp_path, stack_file):
     )
 
 
-@pytest.mark.parametrize("content", ["- a\n- b\n", "just text\n", "config:\n  - a\n"])
+@pytest.mark.parametrize("content", ["- a\n- b\n", "just text\n", "config:\n  - a\n", "config: [unclosed\n"])
 def test_a_stack_file_that_is_not_a_map_is_one_clean_line(tmp_path, content):
     stack = tmp_path / "Pulumi.bad.yaml"
     stack.write_text(content)
-    with pytest.raises(ProjectConfigError):
+    with pytest.raises((ProjectConfigError, yaml.YAMLError)):
         stackconfig.load(stack)
     proc = _synth(tmp_path, stack)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and "must be a map" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "must be a map" in proc.stderr or "cannot read the stack configuration" in proc.stderr
 
 
 def test_synth_stops_where_the_cli_would(tmp_path):

@@ -830,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
-        print(f"plan: cannot read the stack configuration: {exc}", file=sys.stderr)
+        print(f"plan: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG
 
     if args.first_deploy:

@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
-        print(f"synth: cannot read the stack configuration: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        # A missing or malformed stack file is the user's configuration: one line, exit 2.
+        print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_CONFIG
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
