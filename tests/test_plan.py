@@ -92,9 +92,12 @@ def test_aliases_pair_a_renamed_resource_with_its_base_urn():
     old = rec(VPC, "old-name", {"cidrBlock": "10.0.0.0/22"})
     new = rec(VPC, "new-name", {"cidrBlock": "10.0.0.0/22"}, aliases=[old["urn"]])
     p = plan.diff([old], [new])
-    (c,) = p.changes
+    # Renamed with no other change: Pulumi shows it unchanged, so the plan omits it and counts it.
+    assert p.changes == [] and p.blocked == [] and p.renamed == [(old["urn"], new["urn"])]
+    assert "1 renamed through aliases" in plan.summary_line(p)
+    changed = dict(new, inputs={"cidrBlock": "10.0.0.0/22", "enableDnsHostnames": True})
+    (c,) = plan.diff([old], [changed]).changes
     assert c.action == "update" and c.urn == new["urn"] and "aliased" in c.reasons[0]
-    assert p.blocked == []
     # Without the alias the same rename is a create plus a blocked delete of the VPC.
     p = plan.diff([old], [dict(new, aliases=[])])
     assert sorted(c.action for c in p.changes) == ["create", "delete"] and p.blocked == [old["urn"]]

@@ -181,7 +181,10 @@ def test_project_file_declares_every_key_with_the_same_defaults():
         default = decl.get("default", decl.get("value"))
         if key == "podCidr":
             # Declared with "" so the CLI accepts its absence; the program reads "" as "no pod range".
-            assert default == "" and settings.parse(raw_config({"podCidr": ""}), "test", frozenset()).pod_cidr is None
+            assert (
+                default == ""
+                and settings.parse(raw_config({"podCidr": ""}), "test", frozenset()).network.pod_cidr is None
+            )
             continue
         if key == "accountId":
             assert default is None  # required: the CLI itself asks for it

@@ -147,6 +147,9 @@ class Plan:
     changes: list[Change]
     blocked: list[str]
     modeled_seconds: int
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    """(base URN, new URN) of resources renamed through `aliases` with no other change: Pulumi
+    shows them as unchanged, so they are not in `changes`."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -386,6 +389,7 @@ def diff(
     base_to_now = {b: n for n, b in pairs.items()}
 
     changes: dict[str, Change] = {}
+    renamed: list[tuple[str, str]] = []
     changed_paths: dict[str, list[tuple[str, Any, Any]]] = {}
     for r in now:
         typ = r["type"]
@@ -399,7 +403,7 @@ def diff(
             reasons.append(f"renamed from {pairs[r['urn']]} (aliased: same resource)")
         if is_component(r):
             if reasons:
-                changes[r["urn"]] = Change(r["urn"], typ, "update", False, False, reasons)
+                renamed.append((pairs[r["urn"]], r["urn"]))
             continue
         entry = table.get(typ, {})
         paths = _changed_paths(old.get("inputs") or {}, r.get("inputs") or {})
@@ -430,9 +434,9 @@ def diff(
         elif paths or rejected:
             action = "update"
             reasons += [f"{p}: {_short(o)} -> {_short(n)}" for p, o, n in paths][:20]
-        elif reasons:
-            action = "update"
         else:
+            if reasons:
+                renamed.append((pairs[r["urn"]], r["urn"]))
             continue
         change = Change(r["urn"], typ, action, stateful, False, reasons)
         if rejected:
@@ -494,7 +498,7 @@ def diff(
     blocked = sorted(c.urn for c in changes.values() if c.blocked and c.urn not in allowed)
     ordered = sorted(changes.values(), key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
     seconds = modeled_seconds(now, base, {c.urn: c for c in ordered})
-    return Plan(ordered, blocked, seconds)
+    return Plan(ordered, blocked, seconds, sorted(renamed))
 
 
 def _classify(
@@ -697,8 +701,10 @@ def summary_line(plan: Plan) -> str:
     counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ACTIONS}
     parts = [f"{n} {a}" for a, n in counts.items() if n]
     disruptive = sum(1 for c in plan.changes if c.disruptive)
+    renamed = f"; {len(plan.renamed)} renamed through aliases (unchanged)" if plan.renamed else ""
     return (
-        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; modeled {_minutes(plan.modeled_seconds)}"
+        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
+        f"modeled {_minutes(plan.modeled_seconds)}{renamed}"
     )
 
 
