@@ -180,6 +180,16 @@ def test_storage_class_immutable_fields():
     assert p.changes[0].action == "update" and p.blocked and "API server rejects" in p.changes[0].reasons[0]
 
 
+def test_operator_upgrade_is_disruptive_other_chart_upgrades_are_not():
+    release = "kubernetes:helm.sh/v3:Release"
+    op = rec(release, "op", {"chart": "altinity-clickhouse-operator", "version": "0.25.6"})
+    (c,) = plan.diff([op], [dict(op, inputs={"chart": "altinity-clickhouse-operator", "version": "0.26.0"})]).changes
+    assert c.action == "update" and c.disruptive and "may roll ClickHouse" in c.reasons[-1]
+    dns = rec(release, "dns", {"chart": "external-dns", "version": "1.21.1"})
+    (c,) = plan.diff([dns], [dict(dns, inputs={"chart": "external-dns", "version": "1.22.0"})]).changes
+    assert c.action == "update" and not c.disruptive
+
+
 def test_quantities():
     assert plan.quantity_bytes("50Gi") == 50 * 2**30
     assert plan.quantity_bytes("1G") == 10**9

@@ -69,6 +69,8 @@ CHI = "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation"
 CHK = "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+OPERATOR_CHART = "altinity-clickhouse-operator"
 
 # Modeled seconds per type and action, from AWS and Kubernetes behaviour (see docs/change-plan.md
 # for the reasoning). Types not listed take DEFAULT_SECONDS; a replace takes create + delete.
@@ -509,6 +511,7 @@ def _classify(
 ) -> None:
     """Marks a change disruptive or blocked and adds why."""
     typ = change.type
+    chart = (base_by_urn.get(pairs.get(change.urn, change.urn)) or {}).get("inputs", {}).get("chart")
     notes: list[str] = []
     if change.action in ("replace", "delete"):
         if typ in (CHI, CHK):
@@ -539,6 +542,13 @@ def _classify(
             notes += _node_group_disruptive(paths)
         elif typ == EKS_CLUSTER:
             notes += _cluster_disruptive(paths)
+        elif typ == HELM_RELEASE and paths and chart == OPERATOR_CHART:
+            for path, old, new in paths:
+                if path == "version":
+                    notes.append(
+                        f"operator {old} -> {new}: the new operator reconciles every installation and may "
+                        "roll ClickHouse and Keeper pods"
+                    )
     if notes:
         change.disruptive = True
         change.reasons += notes
