@@ -155,6 +155,8 @@ def test_pvc_and_chi_shrink_is_blocked_with_a_reason_and_growth_is_not():
     (c,) = p.changes
     assert c.action == "update" and p.blocked == [c.urn]
     assert "100Gi -> 50Gi: Kubernetes cannot shrink a volume" in c.reasons[0]
+    # --allow cannot make Kubernetes accept it.
+    assert plan.diff([chi("100Gi")], [chi("50Gi")], allow=[c.urn]).blocked == [c.urn]
     p = plan.diff([chi("50Gi")], [chi("100Gi")])
     assert p.blocked == []
     # Adding replicas restarts nothing; removing them does.
@@ -222,6 +224,16 @@ def test_cli_exit_codes_json_and_markdown(tmp_path, capsys):
     assert plan.main([*args, "--markdown"]) == 3
     md = capsys.readouterr().out
     assert md.startswith("### Change plan") and "| replace (blocked) | `aws:ec2/vpc:Vpc` |" in md
+
+
+def test_cli_refuses_to_compare_two_different_stacks(tmp_path, capsys):
+    base = [rec(VPC, "vpc")]
+    now = [dict(rec(VPC, "vpc"), urn=rec(VPC, "vpc")["urn"].replace(":dev::", ":prod::"))]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    args = ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json")]
+    assert plan.main(args) == 1
+    assert "the base is stack dev and now is stack prod" in capsys.readouterr().err
 
 
 def test_cli_config_error_exits_2(tmp_path, capsys):

@@ -129,6 +129,8 @@ class Change:
     disruptive: bool = False
     reasons: list[str] = field(default_factory=list)
     blocked: bool = False
+    allowable: bool = True
+    """False for a change Kubernetes rejects: --allow cannot make it work."""
     seconds: int = 0
 
     def as_json(self) -> dict[str, Any]:
@@ -444,6 +446,7 @@ def diff(
         if rejected:
             change.reasons = rejected + change.reasons
             change.blocked = True
+            change.allowable = False
         changes[r["urn"]] = change
 
     # A replaced resource's outputs are unknown until it exists again: a dependent that consumes
@@ -497,7 +500,7 @@ def diff(
     for change in changes.values():
         _classify(change, changed_paths.get(change.urn, []), base_by_urn, pairs)
 
-    blocked = sorted(c.urn for c in changes.values() if c.blocked and c.urn not in allowed)
+    blocked = sorted(c.urn for c in changes.values() if c.blocked and (c.urn not in allowed or not c.allowable))
     ordered = sorted(changes.values(), key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
     seconds = modeled_seconds(now, base, {c.urn: c for c in ordered})
     return Plan(ordered, blocked, seconds, sorted(renamed))
@@ -690,7 +693,7 @@ def _flags(c: Change, allowed: set[str]) -> str:
     if c.disruptive:
         flags.append("disruptive")
     if c.blocked:
-        flags.append("allowed" if c.urn in allowed else "BLOCKED")
+        flags.append("allowed" if c.urn in allowed and c.allowable else "BLOCKED")
     return f" [{', '.join(flags)}]" if flags else ""
 
 
@@ -702,7 +705,10 @@ def render_text(plan: Plan, allowed: Iterable[str] = ()) -> str:
         lines += [f"      {reason}" for reason in c.reasons]
     lines.append(summary_line(plan))
     if plan.blocked:
-        lines.append(f"blocked ({len(plan.blocked)}): allow each with --allow URN once you accept the loss:")
+        lines.append(
+            f"blocked ({len(plan.blocked)}): allow a stateful replace or delete with --allow URN once you "
+            "accept the loss; a change Kubernetes rejects must be changed instead:"
+        )
         lines += [f"  {urn}" for urn in plan.blocked]
     return "\n".join(lines)
 
@@ -731,7 +737,7 @@ def render_markdown(plan: Plan, title: str, allowed: Iterable[str] = ()) -> str:
         out += ["| action | type | name | stateful | disruptive | why |", "|---|---|---|---|---|---|"]
         for c in plan.changes:
             why = "<br>".join(r.replace("|", "\\|") for r in c.reasons[:6])
-            status = " (blocked)" if c.blocked and c.urn not in allowed else ""
+            status = " (blocked)" if c.urn in plan.blocked else ""
             out.append(
                 f"| {c.action}{status} | `{c.type}` | `{_name(c.urn)}` | {'yes' if c.stateful else ''} | "
                 f"{'yes' if c.disruptive else ''} | {why} |"
@@ -810,6 +816,11 @@ def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[
         return json.loads((out / "resources.json").read_text())
 
 
+def _stacks(records: list[dict[str, Any]]) -> set[str]:
+    """The stack names in a set of records' URNs (`urn:pulumi:<stack>::<project>::...`)."""
+    return {r["urn"].split("::", 1)[0].removeprefix("urn:pulumi:") for r in records}
+
+
 def synth_now(cfg: stackconfig.StackConfig) -> list[dict[str, Any]]:
     from tools import synth
 
@@ -873,6 +884,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plan: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
+    stacks = {label: _stacks(base_records), "now": _stacks(now)}
+    if stacks[label] and stacks["now"] and stacks[label] != stacks["now"]:
+        print(
+            f"plan: the base is stack {', '.join(sorted(stacks[label]))} and now is stack "
+            f"{', '.join(sorted(stacks['now']))}: every URN would differ; compare the same stack "
+            "(the stack name comes from the file name Pulumi.<stack>.yaml)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     plan = diff(base_records, now, allow=args.allow)
     if args.json:
         print(json.dumps(plan.as_json(), indent=2))
