@@ -334,3 +334,19 @@ def test_base_ref_is_synthesized_by_its_own_synth_in_a_temporary_copy():
 def test_an_unknown_base_ref_exits_1(capsys):
     assert plan.main(["--stack", "dev", "--base", "no-such-ref-xyz"]) == 1
     assert "cannot read git ref 'no-such-ref-xyz'" in capsys.readouterr().err
+
+
+def test_the_json_is_what_the_fleet_runner_reads(tmp_path, capsys):
+    from tools import fleet
+
+    base = [rec(NG, "ng", {"launchTemplate": {"id": "lt-1", "version": "1"}})]
+    now = [rec(NG, "ng", {"launchTemplate": {"id": "lt-1", "version": "2"}})]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    code = plan.main(
+        ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json"), "--json"]
+    )
+    parsed = fleet.parse_plan(json.loads(capsys.readouterr().out))
+    assert code == 0 and parsed.blocked == ()
+    (change,) = parsed.disruptive
+    assert change.action == "update" and change.type == NG and parsed.modeled_seconds == 300
