@@ -327,15 +327,15 @@ def _aliases(record: Mapping[str, Any]) -> list[str]:
     return [a for a in record.get("aliases") or [] if isinstance(a, str)]
 
 
-def _output_markers(record: Mapping[str, Any]) -> list[str]:
-    """Strings a replaced resource's outputs contribute to its dependents' inputs (id, ARNs, names)."""
+def _output_markers(record: Mapping[str, Any], aws_provider: Mapping[str, Any]) -> list[str]:
+    """Strings a replaced resource's outputs contribute to its dependents' inputs (id, ARNs, names),
+    fabricated by the synth's own mocks for the account and region of the stack's AWS provider."""
     import pulumi
 
     from tools.mocks import ByocMocks
 
-    provider = record.get("_aws_provider") or {}
-    accounts = provider.get("allowedAccountIds") or ["123456789012"]
-    mocks = ByocMocks(account_id=str(accounts[0]), region=provider.get("region") or "us-west-2")
+    accounts = aws_provider.get("allowedAccountIds") or ["123456789012"]
+    mocks = ByocMocks(account_id=str(accounts[0]), region=aws_provider.get("region") or "us-west-2")
     try:
         args = pulumi.runtime.MockResourceArgs(record["type"], record["name"], record["inputs"], "", "", True)
         rid, outputs = mocks.new_resource(args)
@@ -451,12 +451,12 @@ def diff(
 
     # A replaced resource's outputs are unknown until it exists again: a dependent that consumes
     # them in a replace-on-change input is replaced too (what `pulumi preview` shows).
-    now_by_urn = {r["urn"]: dict(r, _aws_provider=aws_provider) for r in now}
+    now_by_urn = {r["urn"]: r for r in now}
     queue = [u for u, c in changes.items() if c.action == "replace"]
     while queue:
         urn = queue.pop()
         replaced = now_by_urn[urn]
-        markers = _output_markers(replaced)
+        markers = _output_markers(replaced, aws_provider)
         for r in now:
             if urn not in (r.get("dependencies") or []) and r.get("provider") != urn:
                 continue
