@@ -121,28 +121,28 @@ def _assert_no_node_group_replaced(diff: Diff) -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "template"),
+    ("key", "value", "group"),
     [
-        (
-            "clickhouseNodes",
-            {"instanceType": "r6i.8xlarge", "maxSize": 5},
-            "ClickHouse-cloud-dev-cluster-clickhouse-lt",
-        ),
-        ("systemNodeGroup", {"instanceType": "m5.2xlarge", "size": 3}, "ClickHouse-cloud-dev-cluster-system-lt"),
+        ("clickhouseNodes", {"instanceType": "r6i.8xlarge", "maxSize": 5}, "clickhouse"),
+        ("systemNodeGroup", {"instanceType": "m5.2xlarge", "size": 3}, "system"),
     ],
 )
-def test_an_instance_type_change_is_a_new_launch_template_version_only(base, key, value, template):
+def test_an_instance_type_change_is_a_new_launch_template_version_only(base, key, value, group):
     diff = Diff(base, run_dev({key: json.dumps(value)}))
     assert diff.created == [] and diff.deleted == []
-    assert diff.updated_names() == {template: ["instanceType"]}
+    template = f"ClickHouse-cloud-dev-cluster-{group}-lt"
+    # The template gets a new version; the zone's groups follow it (an in-place
+    # UpdateNodegroupVersion, which EKS rolls one node per zone at a time). Nothing else moves.
+    assert diff.updated_names() == {
+        template: ["instanceType"],
+        **{f"ClickHouse-cloud-dev-cluster-{group}-{z}": ["launchTemplate.version"] for z in "abc"},
+    }
     (lt,) = [r for r in diff.after.values() if r["name"] == template]
     assert lt["inputs"]["instanceType"] == value["instanceType"]
     assert lt["inputs"]["updateDefaultVersion"] is True
     _assert_no_node_group_replaced(diff)
-    # The groups follow the template's newest version (an in-place UpdateNodegroupVersion), and
-    # roll one node per zone at a time.
-    for group in _groups(base).values():
-        assert group["inputs"]["launchTemplate"]["version"] and group["inputs"]["updateConfig"] == {"maxUnavailable": 1}
+    for record in _groups(base).values():
+        assert record["inputs"]["updateConfig"] == {"maxUnavailable": 1}
 
 
 def test_a_kubernetes_bump_moves_control_plane_nodes_and_addons_and_nothing_else(base):

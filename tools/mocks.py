@@ -42,6 +42,13 @@ _EC2: dict[str, tuple[str, str]] = {
 }
 
 
+# Launch template inputs that are not template data: changing them makes no new version
+# (terraform-provider-aws internal/service/ec2/ec2_launch_template.go, the update's version keys).
+_LAUNCH_TEMPLATE_NOT_DATA = frozenset(
+    {"name", "namePrefix", "tags", "tagsAll", "defaultVersion", "updateDefaultVersion"}
+)
+
+
 def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
 
@@ -113,7 +120,12 @@ class ByocMocks(pulumi.runtime.Mocks):
             if typ == "aws:ec2/securityGroup:SecurityGroup":
                 state.setdefault("name", name)
             if typ == "aws:ec2/launchTemplate:LaunchTemplate":
-                state.update(latestVersion=1, defaultVersion=1)
+                # AWS makes a new version whenever the template data changes (not for the
+                # template's own tags): a stand-in number that changes exactly then, so the node
+                # groups that follow the newest version show the roll a real run would make.
+                data = {k: v for k, v in inputs.items() if k not in _LAUNCH_TEMPLATE_NOT_DATA}
+                version = 1 + int(_hex(json.dumps(data, sort_keys=True, default=str), 6), 16) % 9999
+                state.update(latestVersion=version, defaultVersion=version)
             return rid, state
 
         if typ == "eks:index:Cluster":
