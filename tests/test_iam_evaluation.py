@@ -6,7 +6,7 @@ import pytest
 
 from components import iam_policies as docs
 from tests.iam_eval import ALLOW, DENY, IMPLICIT, decide
-from tests.test_iam_policies import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
+from tests.iam_fixtures import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
 
 ACCOUNT = "123456789012"
 TAGGED = {"aws:RequestTag/clickhouse-byoc": "true"}

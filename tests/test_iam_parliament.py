@@ -12,13 +12,14 @@ import itertools
 import json
 import re
 import time
+import typing
 
 import pytest
 from parliament import analyze_policy_string, enhance_finding
 
 from components import iam_policies as docs
+from tests.iam_fixtures import SCOPE
 from tests.test_iam_components import FULL, run_addons
-from tests.test_iam_policies import SCOPE
 
 HIGH = ("MEDIUM", "HIGH", "CRITICAL")
 
@@ -49,7 +50,7 @@ DATABASE_GAPS = [
 # LOW findings we accept, with the reason. Every entry must still occur (no stale exceptions).
 ACCEPTED_LOW = {
     "RESOURCE_STAR": "Describe/List actions and creates that take no resource ARN; every mutating one carries a "
-    "tag, service or time condition (asserted in test_iam_policies)",
+    "tag, service or time condition (asserted in test_iam_policies_*)",
     "MISMATCHED_TYPE_BUT_USABLE": "iam:PermissionsBoundary is a String key compared with the boundary policy ARN, "
     "as in AWS's own examples",
 }
@@ -78,7 +79,7 @@ def documents() -> dict[str, dict]:
 
     found = _from_records(run_offline(FULL, stack="prod"))
     found.update(_from_records(run_addons()[0]))
-    for mode, vpc, iam, kms in itertools.product(docs.MODES, *[(True, False)] * 3):
+    for mode, vpc, iam, kms in itertools.product(typing.get_args(docs.Mode), *[(True, False)] * 3):
         access = docs.BootstrapAccess(mode=mode, vpc_write=vpc, iam_write=iam, kms=kms)
         for suffix, doc in docs.bootstrap_policies(SCOPE, access).items():
             found[f"bootstrap-{mode}-vpc{vpc}-iam{iam}-kms{kms}-{suffix}"] = doc

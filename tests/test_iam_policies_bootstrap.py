@@ -1,183 +1,22 @@
-"""The IAM documents themselves: trust conditions, scoping, modes, the boundary, the time-box."""
+"""The bootstrap role by mode and toggle, and the boundary (components/iam_policies/bootstrap.py)."""
 
 from __future__ import annotations
 
 import json
 import re
+import typing
 
 import pytest
 
 from components import iam_policies as docs
-from components.iam import BootstrapRoleArgs, bootstrap_scope
-from components.naming import Names
-
-NAMES = Names("dev", "123456789012")
-ZONE = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
-BUCKETS = tuple(f"arn:aws:s3:::{NAMES.bucket(w)}" for w in ("data", "backup", "monitoring"))
-OIDC_HOST = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
-OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_HOST}"
-VENDOR = "426924874929"
-PATTERN = f"arn:aws:iam::{VENDOR}:role/*-CrossplaneWorkloadRole"
-
-
-def args(**access) -> BootstrapRoleArgs:
-    return BootstrapRoleArgs(
-        names=NAMES,
-        region="us-west-2",
-        account_id="123456789012",
-        cluster_name=NAMES.cluster,
-        zone_arn=ZONE,
-        data_bucket_arn=BUCKETS[0],
-        backup_bucket_arn=BUCKETS[1],
-        monitoring_bucket_arn=BUCKETS[2],
-        vendor_account_id=VENDOR,
-        external_id="ext-1234",
-        principal_arn_pattern=PATTERN,
-        role_name=NAMES.aws("management"),
-        access=docs.BootstrapAccess(**access),
-    )
-
-
-SCOPE = bootstrap_scope(args(), ZONE)
-
-
-def policies(**access) -> dict[str, dict]:
-    return docs.bootstrap_policies(SCOPE, docs.BootstrapAccess(**access))
-
-
-def allowed_actions(*documents: dict) -> set[str]:
-    return {a for d in documents for s in d["Statement"] if s["Effect"] == "Allow" for a in _list(s["Action"])}
-
-
-def _list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def statements(doc: dict) -> dict[str, dict]:
-    return {s["Sid"]: s for s in doc["Statement"]}
-
-
-# -- trust -------------------------------------------------------------------------------------
-
-
-def test_irsa_trust_is_exact():
-    doc = docs.irsa_trust(OIDC_ARN, OIDC_HOST, "kube-system", "ebs-csi-controller-sa")
-    (st,) = doc["Statement"]
-    assert st["Principal"] == {"Federated": OIDC_ARN}
-    assert st["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert st["Condition"] == {
-        "StringEquals": {
-            f"{OIDC_HOST}:sub": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
-            f"{OIDC_HOST}:aud": "sts.amazonaws.com",
-        }
-    }
-
-
-def test_irsa_trust_strips_a_scheme_given_by_mistake():
-    assert docs.irsa_trust(OIDC_ARN, f"https://{OIDC_HOST}", "a", "b") == docs.irsa_trust(OIDC_ARN, OIDC_HOST, "a", "b")
-
-
-def test_vendor_trust_is_exact():
-    (st,) = docs.vendor_trust(VENDOR, "ext-1234", PATTERN)["Statement"]
-    assert st["Principal"] == {"AWS": f"arn:aws:iam::{VENDOR}:root"}
-    assert st["Action"] == "sts:AssumeRole"
-    assert st["Condition"] == {
-        "StringEquals": {"sts:ExternalId": "ext-1234"},
-        "StringLike": {"aws:PrincipalArn": PATTERN},
-    }
-
-
-def test_time_box_is_date_less_than_current_time():
-    (st,) = docs.vendor_trust(VENDOR, "x1", PATTERN, until="2030-01-01T00:00:00Z")["Statement"]
-    assert st["Condition"]["DateLessThan"] == {"aws:CurrentTime": "2030-01-01T00:00:00Z"}
-    assert st["Condition"]["StringEquals"] == {"sts:ExternalId": "x1"}
-    # Sessions opened before expiry stop working at expiry too: every statement carries the condition.
-    ts = docs.troubleshooting_policy("123456789012", "us-west-2", NAMES.cluster, "2030-01-01T00:00:00Z")
-    for st in ts["Statement"]:
-        assert st["Condition"] == {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}
-
-
-def test_troubleshooting_is_read_only():
-    ts = docs.troubleshooting_policy("123456789012", "us-west-2", NAMES.cluster, "2030-01-01T00:00:00Z")
-    verbs = {a.split(":")[1] for a in allowed_actions(ts)}
-    assert all(re.match(r"^(Describe|List|Get|Filter|StartQuery|StopQuery)", v) for v in verbs), verbs
-
-
-def test_service_trusts():
-    (st,) = docs.service_trust("eks.amazonaws.com")["Statement"]
-    assert st["Principal"] == {"Service": "eks.amazonaws.com"} and st["Action"] == "sts:AssumeRole"
-
-
-# -- add-on policies ---------------------------------------------------------------------------
-
-
-def test_route53_writes_only_on_the_zone():
-    for doc in (docs.external_dns_policy(ZONE), docs.cert_manager_policy(ZONE)):
-        for st in doc["Statement"]:
-            if "route53:ChangeResourceRecordSets" in st["Action"]:
-                assert st["Resource"] == [ZONE]
-    cm = statements(docs.cert_manager_policy(ZONE))
-    assert cm["ReadChangeStatus"]["Resource"] == ["arn:aws:route53:::change/*"]
-    assert cm["FindZoneByName"]["Action"] == ["route53:ListHostedZonesByName"]
-
-
-def test_ebs_csi_creates_and_deletes_only_tagged_volumes():
-    doc = docs.ebs_csi_policy(None)
-    for st in doc["Statement"]:
-        if {"ec2:CreateVolume", "ec2:DeleteVolume", "ec2:DeleteSnapshot"} & set(st["Action"]):
-            (cond,) = st["Condition"].values()
-            (key,) = cond
-            assert key.split("/", 1)[1] in ("ebs.csi.aws.com/cluster", "CSIVolumeName", "CSIVolumeSnapshotName")
-    assert not any(a.startswith("kms:") for a in allowed_actions(doc))
-    key = "arn:aws:kms:us-west-2:123456789012:key/0000"
-    grants = statements(docs.ebs_csi_policy(key))["GrantsForEbsOnly"]
-    assert grants["Resource"] == [key] and grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
-
-
-def test_autoscaler_scales_only_this_clusters_groups():
-    st = statements(docs.cluster_autoscaler_policy("ClickHouse-cloud-dev"))["ScaleOnlyThisClustersGroups"]
-    assert st["Condition"] == {
-        "StringEquals": {"autoscaling:ResourceTag/k8s.io/cluster-autoscaler/ClickHouse-cloud-dev": "owned"}
-    }
-
-
-def test_load_balancer_controller_tag_conditions_name_the_cluster():
-    doc = statements(docs.load_balancer_controller_policy("ClickHouse-cloud-dev"))
-    tag = "elbv2.k8s.aws/cluster"
-    assert doc["CreateTaggedLoadBalancers"]["Condition"] == {
-        "StringEquals": {f"aws:RequestTag/{tag}": "ClickHouse-cloud-dev"}
-    }
-    for sid in ("ManageOwnedSecurityGroups", "ManageOwnedLoadBalancers"):
-        assert doc[sid]["Condition"] == {"StringEquals": {f"aws:ResourceTag/{tag}": "ClickHouse-cloud-dev"}}
-    for sid in ("RetagOwnedSecurityGroups", "RetagOwnedLoadBalancers"):
-        assert doc[sid]["Condition"]["Null"] == {f"aws:RequestTag/{tag}": "true"}
-    assert doc["TagOnCreate"]["Condition"]["StringEquals"]["elasticloadbalancing:CreateAction"] == [
-        "CreateTargetGroup",
-        "CreateLoadBalancer",
-    ]
-
-
-def test_state_exporter_and_billing_are_single_resource():
-    q = "arn:aws:sqs:us-west-2:426924874929:byoc-state"
-    assert docs.state_exporter_policy(q)["Statement"] == [
-        {"Sid": "SendStateToVendorQueue", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [q]}
-    ]
-    (st,) = docs.billing_scraper_policy("arn:aws:s3:::vendor-billing", "/123456789012/dev/")["Statement"]
-    assert st["Action"] == ["s3:PutObject"] and st["Resource"] == ["arn:aws:s3:::vendor-billing/123456789012/dev/*"]
-    (whole,) = docs.billing_scraper_policy("arn:aws:s3:::vendor-billing", "")["Statement"]
-    assert whole["Resource"] == ["arn:aws:s3:::vendor-billing/*"]
-
-
-def test_clickhouse_objects_under_prefix_and_buckets_only():
-    doc = statements(docs.clickhouse_server_policy(BUCKETS[0], BUCKETS[1], "svc-a"))
-    assert doc["ClickHouseReadWriteObjects"]["Resource"] == [f"{BUCKETS[0]}/svc-a/*", f"{BUCKETS[1]}/svc-a/*"]
-    assert doc["ClickHouseListBuckets"]["Condition"] == {"StringLike": {"s3:prefix": ["svc-a/*", "svc-a"]}}
-    whole = statements(docs.clickhouse_server_policy(BUCKETS[0], BUCKETS[1], None))
-    assert whole["ClickHouseReadWriteObjects"]["Resource"] == [f"{BUCKETS[0]}/*", f"{BUCKETS[1]}/*"]
-    assert "Condition" not in whole["ClickHouseListBuckets"]
-    thanos = statements(docs.thanos_policy(BUCKETS[2]))
-    assert thanos["ThanosReadWriteObjects"]["Resource"] == [f"{BUCKETS[2]}/*"]
-
+from tests.iam_fixtures import (
+    BUCKETS,
+    SCOPE,
+    ZONE,
+    allowed_actions,
+    policies,
+    statements,
+)
 
 # -- bootstrap role ----------------------------------------------------------------------------
 
@@ -316,7 +155,7 @@ def test_route53_and_s3_scoped_to_the_deployment():
     assert "s3:PutLifecycleConfiguration" not in allowed_actions(*policies(kms=True).values())
 
 
-@pytest.mark.parametrize("mode", docs.MODES)
+@pytest.mark.parametrize("mode", typing.get_args(docs.Mode))
 @pytest.mark.parametrize("kms", [False, True])
 def test_documents_fit_managed_policy_limits(mode, kms):
     for name, doc in policies(mode=mode, kms=kms).items():
