@@ -34,7 +34,7 @@ from components.k8s_conventions import (
     ZONE_TOPOLOGY_KEY,
     clickhouse_service_account,
 )
-from components.naming import Names
+from components.naming import Names, mandatory_tags
 from components.network import zone_suffix
 from components.settings import ClusterSettings
 
@@ -99,18 +99,30 @@ def critical_addon_configuration() -> dict:
     return {"tolerations": [toleration], "nodeSelector": dict(SYSTEM_NODE_LABELS)}
 
 
-def ebs_csi_configuration() -> dict:
+def ebs_csi_configuration(volume_tags: dict[str, str] | None = None) -> dict:
     """The controller on system nodes; the node daemonset everywhere (it must run where volumes
-    attach, ClickHouse nodes included)."""
-    return {
-        "controller": critical_addon_configuration(),
-        "node": {"tolerateAllTaints": True},
-    }
+    attach, ClickHouse nodes included). `volume_tags` go on every volume and snapshot the driver
+    creates (`extraVolumeTags`): the deployment tag its IAM role's changes are scoped to."""
+    controller = critical_addon_configuration()
+    if volume_tags:
+        controller["extraVolumeTags"] = dict(volume_tags)
+    return {"controller": controller, "node": {"tolerateAllTaints": True}}
 
 
-def launch_template_args(names: Names, group: str, root_gib: int, tags: dict[str, str]) -> dict:
+def launch_template_args(
+    names: Names, group: str, root_gib: int, tags: dict[str, str], kms_key_arn: pulumi.Input[str] | None = None
+) -> dict:
     """IMDSv2 only with a hop limit of 1 (pods cannot reach the node's credentials), an encrypted
-    gp3 root volume, and the mandatory tags on the instances and volumes the group launches."""
+    gp3 root volume (with the data key when `kms_key_arn` is given: CMEK), and the mandatory tags on
+    the instances and volumes the group launches."""
+    ebs: dict = {
+        "volume_size": root_gib,
+        "volume_type": "gp3",
+        "encrypted": "true",
+        "delete_on_termination": "true",
+    }
+    if kms_key_arn is not None:
+        ebs["kms_key_id"] = kms_key_arn
     return {
         "name": names.aws(group),
         "description": f"{names.aws(group)} nodes: IMDSv2 only, encrypted gp3 root volume",
@@ -124,12 +136,7 @@ def launch_template_args(names: Names, group: str, root_gib: int, tags: dict[str
         "block_device_mappings": [
             {
                 "device_name": ROOT_DEVICE,
-                "ebs": {
-                    "volume_size": root_gib,
-                    "volume_type": "gp3",
-                    "encrypted": "true",
-                    "delete_on_termination": "true",
-                },
+                "ebs": ebs,
             }
         ],
         "tag_specifications": [
@@ -290,6 +297,9 @@ class ByocCluster(pulumi.ComponentResource):
                 oidc_issuer=cluster.oidc_issuer,
                 zone_arn=args.zone_arn,
                 cluster_name=names.cluster,
+                vpc_arn=pulumi.Output.from_input(args.vpc_id).apply(
+                    lambda vpc: f"arn:aws:ec2:{args.region}:{names.account_id}:vpc/{vpc}"
+                ),
                 data_bucket_arn=args.bucket_arns["data"],
                 backup_bucket_arn=args.bucket_arns["backup"],
                 monitoring_bucket_arn=args.bucket_arns["monitoring"],
@@ -357,7 +367,7 @@ class ByocCluster(pulumi.ComponentResource):
         ):  # fmt: skip
             template = aws.ec2.LaunchTemplate(
                 f"{name}-{group}-lt",
-                **launch_template_args(names, group, root_gib, node_tags),
+                **launch_template_args(names, group, root_gib, node_tags, args.volume_key_arn),
                 opts=child,
             )
             # One group per zone: a group bound to one subnet can only place nodes in that zone,
@@ -397,7 +407,7 @@ class ByocCluster(pulumi.ComponentResource):
             "aws-ebs-csi-driver",
             node_groups,
             service_account_role_arn=roles.roles["ebs-csi"].role_arn,
-            configuration_values=json.dumps(ebs_csi_configuration()),
+            configuration_values=json.dumps(ebs_csi_configuration(mandatory_tags(names.deployment_id))),
         )
         self.cluster_security_group_id = cluster.cluster_security_group_id
 

@@ -32,6 +32,8 @@ ADDON_ROLES_TYPE = "clickhouse-byoc:iam:AddonRoles"
 # Workload and vendor sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
 PURPOSE_TAG = docs.PURPOSE_TAG
+# The bootstrap role's profile, on the role and its policies: the policy pack reads it.
+PROFILE_TAG = "clickhouse-byoc/bootstrap-profile"
 
 
 def to_json(doc: dict[str, Any]) -> str:
@@ -127,6 +129,8 @@ class AddonRolesArgs:
     """The deployment's hosted zone (external-dns, cert-manager)."""
     cluster_name: str
     """The EKS cluster name (autoscaler and load balancer controller tag conditions)."""
+    vpc_arn: pulumi.Input[str]
+    """The deployment's VPC (`ec2:Vpc` of the load balancer controller's security-group rules)."""
     data_bucket_arn: str
     """ClickHouse data bucket."""
     backup_bucket_arn: str
@@ -134,7 +138,7 @@ class AddonRolesArgs:
     monitoring_bucket_arn: str
     """Thanos bucket."""
     kms_key_arn: pulumi.Input[str] | None = None
-    """EBS volume key, when volumes use a customer managed key."""
+    """The data key (CMEK) of the buckets and volumes, when `kms.customerManagedKey` is on."""
     state_queue_arn: str | None = None
     """The vendor's state queue; None: no state-exporter role."""
     billing_bucket_arn: str | None = None
@@ -148,19 +152,21 @@ class AddonRolesArgs:
 def addon_policies(args: AddonRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
     """purpose -> (inline policy, managed policy ARNs) for every add-on role this deployment needs."""
     zone = pulumi.Output.from_input(args.zone_arn)
+    key = pulumi.Output.from_input(args.kms_key_arn)
+    deployment = args.names.deployment_id
+    # The gateways' NLB names (components.ingress PUBLIC/PRIVATE): the controller's listener scope.
+    load_balancers = (args.names.load_balancer("public"), args.names.load_balancer("private"))
+    lbc = pulumi.Output.from_input(args.vpc_arn).apply(
+        lambda vpc: docs.load_balancer_controller_policy(args.cluster_name, vpc, load_balancers)
+    )
     out: dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]] = {
         "vpc-cni": (None, (docs.EKS_CNI_POLICY,)),
-        "ebs-csi": (
-            pulumi.Output.from_input(args.kms_key_arn).apply(docs.ebs_csi_policy)
-            if args.kms_key_arn is not None
-            else docs.ebs_csi_policy(None),
-            (),
-        ),
-        "load-balancer-controller": (docs.load_balancer_controller_policy(args.cluster_name), ()),
+        "ebs-csi": (key.apply(lambda k: docs.ebs_csi_policy(k, deployment)), ()),
+        "load-balancer-controller": (lbc, ()),
         "external-dns": (zone.apply(docs.external_dns_policy), ()),
         "cert-manager": (zone.apply(docs.cert_manager_policy), ()),
         "cluster-autoscaler": (docs.cluster_autoscaler_policy(args.cluster_name), ()),
-        "thanos": (docs.thanos_policy(args.monitoring_bucket_arn), ()),
+        "thanos": (key.apply(lambda k: docs.thanos_policy(args.monitoring_bucket_arn, k)), ()),
     }
     if args.state_queue_arn:
         out["state-exporter"] = (docs.state_exporter_policy(args.state_queue_arn), ())
@@ -183,7 +189,9 @@ class AddonRoles(pulumi.ComponentResource):
         ]
         for service in args.clickhouse_services:
             namespace, account = clickhouse_service_account(service)
-            policy = docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, service)
+            policy = pulumi.Output.from_input(args.kms_key_arn).apply(
+                lambda k, s=service: docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, s, k)
+            )
             specs.append((account, namespace, account, policy, ()))
         for purpose, namespace, account, policy, managed in specs:
             self.roles[purpose] = IrsaRole(
@@ -333,6 +341,7 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
         bucket_arns=(args.data_bucket_arn, args.backup_bucket_arn, args.monitoring_bucket_arn),
         role_arn=arn + args.role_name,
         protected_role_arns=tuple(arn + n for n in vendor_role_names(args.names)),
+        deployment_id=args.names.deployment_id,
     )
 
 
@@ -366,13 +375,14 @@ def bootstrap_role_args(
 
 
 class BootstrapRole(pulumi.ComponentResource):
-    """The vendor controller's role, its permissions boundary, and the vendor's other two roles."""
+    """The vendor controller's role, its permissions boundary (profile `scoped`), and the vendor's
+    other two roles (not in mode `revoked`)."""
 
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
-    boundary_policy_arn: pulumi.Output[str]
+    boundary_policy_arn: pulumi.Output[str] | None
     policy_arns: dict[str, pulumi.Output[str]]
-    data_plane_mgmt_role_arn: pulumi.Output[str]
+    data_plane_mgmt_role_arn: pulumi.Output[str] | None
     troubleshooting_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BootstrapRoleArgs, opts: pulumi.ResourceOptions | None = None):
@@ -386,20 +396,25 @@ class BootstrapRole(pulumi.ComponentResource):
                 lambda ext: to_json(docs.vendor_trust(args.vendor_account_id, ext, args.principal_arn_pattern, until))
             )
 
-        boundary = aws.iam.Policy(
-            f"{name}-boundary",
-            name=names.aws("boundary"),
-            description="Permissions boundary of every role the ClickHouse BYOC controller creates",
-            policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
-            opts=_child(self),
-        )
+        scoped = args.access.profile == "scoped"
+        # The clickhouse-cloud profile mirrors the vendor's onboarding, which sets no boundary.
+        boundary = None
+        if scoped:
+            boundary = aws.iam.Policy(
+                f"{name}-boundary",
+                name=names.aws("boundary"),
+                description="Permissions boundary of every role the ClickHouse BYOC controller creates",
+                policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
+                tags={PURPOSE_TAG: "boundary"},
+                opts=_child(self),
+            )
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
-            description=f"ClickHouse BYOC controller ({args.access.mode})",
+            description=f"ClickHouse BYOC controller ({args.access.mode}, {args.access.profile})",
             assume_role_policy=vendor_trust(),
             max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: "management"},
+            tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
             opts=_child(self),
         )
         self.policy_arns = {}
@@ -409,6 +424,7 @@ class BootstrapRole(pulumi.ComponentResource):
                 name=names.aws(f"management-{suffix}"),
                 description=f"ClickHouse BYOC controller: {suffix}",
                 policy=scope.apply(lambda s, k=suffix: to_json(docs.bootstrap_policies(s, args.access)[k])),
+                tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
                 opts=_child(self),
             )
             aws.iam.RolePolicyAttachment(
@@ -416,25 +432,30 @@ class BootstrapRole(pulumi.ComponentResource):
             )
             self.policy_arns[suffix] = policy.arn
 
-        cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
-        data_plane = aws.iam.Role(
-            f"{name}-data-plane-mgmt",
-            name=names.aws("data-plane-mgmt"),
-            description="ClickHouse BYOC control plane: Kubernetes objects through an EKS access entry",
-            assume_role_policy=vendor_trust(),
-            max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: "data-plane-mgmt"},
-            opts=_child(self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-data-plane-mgmt-policy",
-            name="data-plane-mgmt",
-            role=data_plane.name,
-            policy=to_json(docs.data_plane_mgmt_policy(cluster_arn)),
-            opts=_child(self),
-        )
+        # `revoked` leaves the vendor nothing: no Kubernetes access (the access entry follows this
+        # role), no troubleshooting, only the bootstrap role's trust and its deny-all policy.
+        self.data_plane_mgmt_role_arn = None
         self.troubleshooting_role_arn = None
-        if args.troubleshooting_until:
+        if args.access.mode != "revoked":
+            cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
+            data_plane = aws.iam.Role(
+                f"{name}-data-plane-mgmt",
+                name=names.aws("data-plane-mgmt"),
+                description="ClickHouse BYOC control plane: Kubernetes objects through an EKS access entry",
+                assume_role_policy=vendor_trust(),
+                max_session_duration=SESSION_SECONDS,
+                tags={PURPOSE_TAG: "data-plane-mgmt"},
+                opts=_child(self),
+            )
+            aws.iam.RolePolicy(
+                f"{name}-data-plane-mgmt-policy",
+                name="data-plane-mgmt",
+                role=data_plane.name,
+                policy=to_json(docs.data_plane_mgmt_policy(cluster_arn)),
+                opts=_child(self),
+            )
+            self.data_plane_mgmt_role_arn = data_plane.arn
+        if args.troubleshooting_until and args.access.mode != "revoked":
             until = args.troubleshooting_until
             troubleshooting = aws.iam.Role(
                 f"{name}-troubleshooting",
@@ -455,8 +476,7 @@ class BootstrapRole(pulumi.ComponentResource):
             self.troubleshooting_role_arn = troubleshooting.arn
 
         self.role_arn, self.role_name = role.arn, role.name
-        self.boundary_policy_arn = boundary.arn
-        self.data_plane_mgmt_role_arn = data_plane.arn
+        self.boundary_policy_arn = boundary.arn if boundary is not None else None
         self.register_outputs(
             {
                 "role_arn": self.role_arn,

@@ -39,6 +39,7 @@ def addon_args(**over) -> AddonRolesArgs:
         "oidc_issuer": OIDC_HOST,
         "zone_arn": ZONE,
         "cluster_name": NAMES.cluster,
+        "vpc_arn": "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0123456789abcdef0",
         "data_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('data')}",
         "backup_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('backup')}",
         "monitoring_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('monitoring')}",

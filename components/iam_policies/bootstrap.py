@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from components.iam_policies.common import (
-    BYOC_REQUEST_TAG,
+    DEPLOYMENT_REQUEST_TAG,
+    LBC_TAG,
     PURPOSE_TAG,
     Doc,
     document,
@@ -17,6 +18,8 @@ from components.iam_policies.common import (
 
 Mode = Literal["full", "operate", "revoked"]
 """`bootstrap.mode`: set-up, day 2, or nothing."""
+Profile = Literal["scoped", "clickhouse-cloud"]
+"""`bootstrap.profile`: this program's scoping, or the vendor's published one."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,30 @@ class BootstrapScope:
     """The bootstrap role itself (never modifiable by itself)."""
     protected_role_arns: tuple[str, ...]
     """Roles the program manages that the vendor must not change (vendor roles)."""
+    deployment_id: str
+    """The deployment id: the value of the `clickhouse-byoc/deployment` tag of its resources."""
+
+    @property
+    def iam_path(self) -> str:
+        """`/clickhouse-byoc/<id>/`: the IAM path of every role and policy the vendor creates.
+
+        A path ends with `/`, so `role/clickhouse-byoc/acme/*` never matches deployment
+        `acme-prod`'s roles, which a name prefix (`ClickHouse-cloud-acme-*`) would.
+        """
+        return f"/clickhouse-byoc/{self.deployment_id}/"
+
+    def vendor_role(self, name: str = "*") -> str:
+        """A role the vendor creates, under the deployment's path."""
+        return f"arn:aws:iam::{self.account_id}:role{self.iam_path}{name}"
+
+    def vendor_policy(self, name: str = "*") -> str:
+        """A policy the vendor creates, under the deployment's path."""
+        return f"arn:aws:iam::{self.account_id}:policy{self.iam_path}{name}"
+
+    def ec2(self, kind: str) -> str:
+        # Snapshot ARNs carry no account (`arn:aws:ec2:<region>::snapshot/snap-...`).
+        account = "" if kind == "snapshot" else self.account_id
+        return f"arn:aws:ec2:{self.region}:{account}:{kind}/*"
 
     def role(self, suffix: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{self.prefix}-{suffix}"
@@ -67,24 +94,33 @@ class BootstrapAccess:
     """IAM roles and policies, always under the permissions boundary."""
     kms: bool = False
     """KMS keys tagged for the deployment."""
+    profile: Profile = "scoped"
+    """`scoped` (this program's least privilege, under the boundary) or `clickhouse-cloud` (what
+    ClickHouse's published AWS onboarding grants, for infrastructure the vendor's controller builds)."""
 
     def __post_init__(self) -> None:
-        # Settings validate the configured mode; this guards direct callers (tools, tests).
+        # Settings validate the configured values; this guards direct callers (tools, tests).
         if self.mode not in get_args(Mode):
             raise ValueError(f"unknown bootstrap mode {self.mode!r}; use one of {', '.join(get_args(Mode))}")
+        if self.profile not in get_args(Profile):
+            raise ValueError(f"unknown bootstrap profile {self.profile!r}; use one of {', '.join(get_args(Profile))}")
 
 
-EC2_CREATE = [
-    "ec2:AllocateAddress",
-    "ec2:CreateInternetGateway",
-    "ec2:CreateLaunchTemplate",
-    "ec2:CreateNatGateway",
-    "ec2:CreateRouteTable",
-    "ec2:CreateSecurityGroup",
-    "ec2:CreateSubnet",
-    "ec2:CreateVpc",
-    "ec2:CreateVpcEndpoint",
-]
+# Create action -> (the resource types it creates, the existing parents it is also authorized on).
+# AWS authorizes a create against every resource it touches; the request's tags exist only on the
+# new resource, so the parents need their own (resource tag) statement.
+EC2_CREATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ec2:AllocateAddress": (("elastic-ip",), ()),
+    "ec2:CreateInternetGateway": (("internet-gateway",), ()),
+    "ec2:CreateLaunchTemplate": (("launch-template",), ()),
+    "ec2:CreateNatGateway": (("natgateway",), ("subnet", "elastic-ip")),
+    "ec2:CreateRouteTable": (("route-table",), ("vpc",)),
+    "ec2:CreateSecurityGroup": (("security-group",), ("vpc",)),
+    "ec2:CreateSubnet": (("subnet",), ("vpc",)),
+    "ec2:CreateVpc": (("vpc",), ()),
+    "ec2:CreateVpcEndpoint": (("vpc-endpoint",), ("vpc", "subnet", "security-group", "route-table")),
+}
+EC2_CREATE = sorted(EC2_CREATES)
 EC2_MODIFY = [
     "ec2:AssociateRouteTable",
     "ec2:AssociateVpcCidrBlock",
@@ -142,6 +178,16 @@ IAM_BOUNDED = [
     "iam:PutRolePermissionsBoundary",
     "iam:PutRolePolicy",
 ]
+IAM_READ = [
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListPolicyVersions",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+]
 # IAM writes denied on the program-managed vendor roles and on the boundary and bootstrap policies.
 IAM_GUARDED_ROLE_ACTIONS = [
     "iam:AttachRolePolicy",
@@ -173,25 +219,40 @@ SERVICE_LINKED = [
     "eks.amazonaws.com",
     "elasticloadbalancing.amazonaws.com",
 ]
+SCOPED_POLICIES = ("network", "eks", "iam", "storage", "guardrails")
 
 
-def _network_statements(access: BootstrapAccess) -> list[Doc]:
+def _network_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]:
+    deployment = scope.deployment_id
     out = [statement("Ec2Describe", ["ec2:Describe*"], "*")]
     if not access.vpc_write:
         return out
     if access.mode == "full":
+        created = sorted({kind for kinds, _ in EC2_CREATES.values() for kind in kinds})
+        parents = sorted({kind for _, kinds in EC2_CREATES.values() for kind in kinds})
         out += [
-            statement("Ec2CreateOnlyTagged", EC2_CREATE, "*", tagged_request()),
+            statement("Ec2CreateOnlyTagged", EC2_CREATE, [scope.ec2(k) for k in created], tagged_request(deployment)),
+            statement(
+                "Ec2CreateInDeploymentParents",
+                [a for a, (_, p) in EC2_CREATES.items() if p],
+                [scope.ec2(k) for k in parents],
+                tagged_resource(deployment),
+            ),
             statement(
                 "Ec2TagOnCreate",
                 ["ec2:CreateTags"],
                 "*",
-                {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE], BYOC_REQUEST_TAG: "true"}},
+                {
+                    "StringEquals": {
+                        "ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE],
+                        **tagged_request(deployment)["StringEquals"],
+                    }
+                },
             ),
         ]
-    out.append(statement("Ec2ModifyOnlyTagged", EC2_MODIFY, "*", tagged_resource()))
+    out.append(statement("Ec2ModifyDeploymentResources", EC2_MODIFY, "*", tagged_resource(deployment)))
     if access.mode == "full":
-        out.append(statement("Ec2DeleteOnlyTagged", EC2_DELETE, "*", tagged_resource()))
+        out.append(statement("Ec2DeleteDeploymentResources", EC2_DELETE, "*", tagged_resource(deployment)))
     return out
 
 
@@ -210,7 +271,7 @@ def _eks_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]
         out += [
             statement("EksSetUpDeploymentCluster", EKS_SETUP, [scope.cluster_arn, *children]),
             # CreateCluster takes no resource ARN: the request tag is what scopes it.
-            statement("EksCreateOnlyTaggedClusters", ["eks:CreateCluster"], "*", tagged_request()),
+            statement("EksCreateOnlyTaggedClusters", ["eks:CreateCluster"], "*", tagged_request(scope.deployment_id)),
             statement("EksDeleteDeploymentCluster", ["eks:DeleteCluster"], [scope.cluster_arn]),
             statement(
                 "PassControlPlaneRoleToEks",
@@ -229,24 +290,16 @@ def _eks_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]
 
 
 def _iam_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]:
-    roles, policies = [scope.role("*")], [scope.policy("*")]
+    roles, policies = [scope.vendor_role()], [scope.vendor_policy()]
     bounded = {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}}
-    out = [
-        statement(
-            "IamReadDeploymentRolesAndPolicies",
-            [
-                "iam:GetPolicy",
-                "iam:GetPolicyVersion",
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListAttachedRolePolicies",
-                "iam:ListPolicyVersions",
-                "iam:ListRolePolicies",
-                "iam:ListRoleTags",
-            ],
-            [*roles, *policies],
-        ),
+    deployment = scope.deployment_id
+    own = [
+        scope.role_arn,
+        *scope.protected_role_arns,
+        scope.boundary_arn,
+        *(scope.policy(f"management-{p}") for p in SCOPED_POLICIES),
     ]
+    out = [statement("IamReadDeploymentRolesAndPolicies", IAM_READ, [*roles, *policies, *sorted(set(own))])]
     if not access.iam_write:
         return out
     if access.mode == "full":
@@ -255,11 +308,18 @@ def _iam_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]
                 "CreateRolesOnlyWithBoundaryAndTag",
                 ["iam:CreateRole"],
                 roles,
-                {"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn, BYOC_REQUEST_TAG: "true"}},
+                {
+                    "StringEquals": {
+                        "iam:PermissionsBoundary": scope.boundary_arn,
+                        **tagged_request(deployment)["StringEquals"],
+                    }
+                },
             ),
-            statement("TagRolesWithByocTag", ["iam:TagRole"], roles, tagged_request()),
-            statement("DeleteTaggedRoles", ["iam:DeleteRole"], roles, tagged_resource()),
-            statement("CreatePoliciesOnlyTagged", ["iam:CreatePolicy", "iam:TagPolicy"], policies, tagged_request()),
+            statement("TagRolesWithByocTag", ["iam:TagRole"], roles, tagged_request(deployment)),
+            statement("DeleteTaggedRoles", ["iam:DeleteRole"], roles, tagged_resource(deployment)),
+            statement(
+                "CreatePoliciesOnlyTagged", ["iam:CreatePolicy", "iam:TagPolicy"], policies, tagged_request(deployment)
+            ),
             statement(
                 "ServiceLinkedRolesForEksAndElb",
                 ["iam:CreateServiceLinkedRole"],
@@ -281,6 +341,7 @@ def _iam_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]
 
 def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[Doc]:
     buckets = list(scope.bucket_arns)
+    deployment = scope.deployment_id
     out = [
         statement(
             "S3ReadDeploymentBucketSettings",
@@ -326,11 +387,11 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
     if access.kms:
         keys = [f"arn:aws:kms:{scope.region}:{scope.account_id}:key/*"]
         if access.mode == "full":
-            tagged = tagged_request()
+            tagged = tagged_request(deployment)
             out.append(statement("KmsCreateOnlyTaggedKeys", ["kms:CreateKey", "kms:TagResource"], "*", tagged))
         out += [
             statement(
-                "KmsManageTaggedKeys",
+                "KmsManageDeploymentKeys",
                 [
                     "kms:DescribeKey",
                     "kms:EnableKeyRotation",
@@ -340,19 +401,30 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
                 ]
                 + (["kms:ScheduleKeyDeletion"] if access.mode == "full" else []),
                 keys,
-                tagged_resource(),
+                tagged_resource(deployment),
             ),
-            # Alias actions authorize on both the alias and the key it points to.
+            # Alias actions authorize on both the alias and the key it points to: the program's
+            # aliases by exact name and the vendor's under `alias/<prefix>/`, keys by deployment tag.
             statement(
                 "KmsAliasesOfDeployment",
                 ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-                [f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}-*", *keys],
+                [
+                    f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}-data",
+                    f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}-secrets",
+                    f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}/*",
+                ],
+            ),
+            statement(
+                "KmsAliasTargetsOfDeployment",
+                ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+                keys,
+                tagged_resource(deployment),
             ),
             statement(
                 "KmsGrantsForAwsServicesOnly",
                 ["kms:CreateGrant"],
                 keys,
-                {"Bool": {"kms:GrantIsForAWSResource": "true"}, **tagged_resource()},
+                {"Bool": {"kms:GrantIsForAWSResource": "true"}, **tagged_resource(deployment)},
             ),
         ]
     return out
@@ -388,7 +460,7 @@ def _guardrail_statements(scope: BootstrapScope) -> list[Doc]:
         statement(
             "DenyChangingProgramManagedRoles",
             [a for a in IAM_GUARDED_ROLE_ACTIONS if a != "iam:CreateRole"],
-            [scope.role("*")],
+            "*",
             {"Null": {f"aws:ResourceTag/{PURPOSE_TAG}": "false"}},
             effect="Deny",
         ),
@@ -397,7 +469,13 @@ def _guardrail_statements(scope: BootstrapScope) -> list[Doc]:
 
 def bootstrap_policy_names(access: BootstrapAccess) -> tuple[str, ...]:
     """The suffixes `bootstrap_policies` returns for this access (they do not depend on the scope)."""
-    return ("revoked",) if access.mode == "revoked" else ("network", "eks", "iam", "storage", "guardrails")
+    if access.mode == "revoked":
+        return ("revoked",)
+    if access.profile == "clickhouse-cloud":
+        from components.iam_policies.vendor_profile import vendor_policy_names
+
+        return vendor_policy_names(access)
+    return SCOPED_POLICIES
 
 
 def bootstrap_policies(scope: BootstrapScope, access: BootstrapAccess) -> dict[str, Doc]:
@@ -406,10 +484,14 @@ def bootstrap_policies(scope: BootstrapScope, access: BootstrapAccess) -> dict[s
     Split by area so each stays well under the 6,144-character managed policy limit. `revoked`
     returns one explicit deny of everything: the role keeps its trust and can do nothing.
     """
-    if bootstrap_policy_names(access) == ("revoked",):
+    if access.mode == "revoked":
         return {"revoked": document(statement("DenyEverything", ["*"], "*", effect="Deny"))}
+    if access.profile == "clickhouse-cloud":
+        from components.iam_policies.vendor_profile import vendor_policies
+
+        return vendor_policies(access)
     return {
-        "network": document(*_network_statements(access)),
+        "network": document(*_network_statements(scope, access)),
         "eks": document(*_eks_statements(scope, access)),
         "iam": document(*_iam_statements(scope, access)),
         "storage": document(*_storage_statements(scope, access)),
@@ -417,64 +499,105 @@ def bootstrap_policies(scope: BootstrapScope, access: BootstrapAccess) -> dict[s
     }
 
 
-def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -> Doc:
-    """The ceiling of every role the bootstrap role creates: the add-ons' and EKS's needs, no IAM.
+# Wildcards are fine here: a boundary grants nothing by itself, and the tag condition scopes them.
+ELB_CHANGE = [
+    "elasticloadbalancing:AddTags",
+    "elasticloadbalancing:Delete*",
+    "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:Modify*",
+    "elasticloadbalancing:RegisterTargets",
+    "elasticloadbalancing:RemoveTags",
+    "elasticloadbalancing:Set*",
+]
+# Changes to existing EC2 resources (volumes, snapshots, security groups), and the existing parents
+# of the creates below. No network interfaces: pod networking is the program's own vpc-cni role.
+EC2_BOUNDED_CHANGE = [
+    "ec2:AttachVolume",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSnapshot",
+    "ec2:CreateTags",
+    "ec2:CreateVolume",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSnapshot",
+    "ec2:DeleteTags",
+    "ec2:DeleteVolume",
+    "ec2:DetachVolume",
+    "ec2:ModifyVolume",
+    "ec2:RevokeSecurityGroupIngress",
+]
+EC2_BOUNDED_CREATE = ["ec2:CreateSecurityGroup", "ec2:CreateSnapshot", "ec2:CreateVolume"]
 
-    A role under this boundary can never create or change IAM principals or policies, so the
-    controller cannot mint a role stronger than itself.
+
+def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -> Doc:
+    """The ceiling of every role the bootstrap role creates: the add-ons' and EKS's needs on this
+    deployment's resources only, no IAM.
+
+    Every change is conditioned on this deployment: EC2 on its deployment tag (or, for the EKS
+    cluster security group, its cluster name tag), load balancers and target groups on the
+    controller's cluster tag (no listeners: the program's own controller role manages those),
+    scaling on the autoscaler's cluster tag, records on its zone, objects on its buckets. A role
+    under this boundary can never create or change IAM principals or policies, so the controller
+    cannot mint a role stronger than itself.
     """
     buckets = list(scope.bucket_arns)
+    deployment, cluster = scope.deployment_id, scope.cluster_name
+    lb_cluster = LBC_TAG
     statements = [
         statement(
-            "Ec2ForEksNodesCniAndVolumes",
-            [
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:AttachNetworkInterface",
-                "ec2:AttachVolume",
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:CreateNetworkInterface",
-                "ec2:CreateNetworkInterfacePermission",
-                "ec2:CreateSecurityGroup",
-                "ec2:CreateSnapshot",
-                "ec2:CreateTags",
-                "ec2:CreateVolume",
-                "ec2:DeleteNetworkInterface",
-                "ec2:DeleteSecurityGroup",
-                "ec2:DeleteSnapshot",
-                "ec2:DeleteTags",
-                "ec2:DeleteVolume",
-                "ec2:Describe*",
-                "ec2:DetachNetworkInterface",
-                "ec2:DetachVolume",
-                "ec2:GetInstanceTypesFromInstanceRequirements",
-                "ec2:ModifyNetworkInterfaceAttribute",
-                "ec2:ModifyVolume",
-                "ec2:RevokeSecurityGroupIngress",
-                "ec2:UnassignPrivateIpAddresses",
-            ],
-            "*",
-        ),
-        statement(
-            "LoadBalancersAndScaling",
+            "ReadAndLookups",
             [
                 "autoscaling:Describe*",
-                "autoscaling:SetDesiredCapacity",
-                "autoscaling:TerminateInstanceInAutoScalingGroup",
-                "elasticloadbalancing:*",
-            ],
-            "*",
-        ),
-        statement(
-            "ClusterAndImagesRead",
-            [
+                "ec2:Describe*",
+                "ec2:GetInstanceTypesFromInstanceRequirements",
+                "ec2:GetSecurityGroupsForVpc",
                 "ecr:BatchCheckLayerAvailability",
                 "ecr:BatchGetImage",
                 "ecr:GetAuthorizationToken",
                 "ecr:GetDownloadUrlForLayer",
                 "eks:Describe*",
                 "eks:List*",
+                "elasticloadbalancing:Describe*",
+                "route53:GetChange",
+                "route53:ListHostedZones",
+                "route53:ListHostedZonesByName",
             ],
             "*",
+        ),
+        statement("Ec2ChangeDeploymentResources", EC2_BOUNDED_CHANGE, "*", tagged_resource(deployment)),
+        statement(
+            "Ec2CreateForDeployment",
+            EC2_BOUNDED_CREATE,
+            [scope.ec2(k) for k in ("security-group", "snapshot", "volume")],
+            {"StringEquals": {DEPLOYMENT_REQUEST_TAG: deployment}},
+        ),
+        statement(
+            "ClusterSecurityGroupRules",
+            ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+            [scope.ec2("security-group")],
+            {"StringEquals": {"aws:ResourceTag/aws:eks:cluster-name": cluster}},
+        ),
+        statement(
+            "LoadBalancersOfCluster",
+            [
+                "elasticloadbalancing:AddTags",
+                "elasticloadbalancing:CreateLoadBalancer",
+                "elasticloadbalancing:CreateTargetGroup",
+            ],
+            "*",
+            {"StringEquals": {f"aws:RequestTag/{lb_cluster}": cluster}},
+        ),
+        statement(
+            "ChangeLoadBalancersOfCluster",
+            ELB_CHANGE,
+            "*",
+            {"StringEquals": {f"aws:ResourceTag/{lb_cluster}": cluster}},
+        ),
+        statement(
+            "ScaleClusterGroups",
+            ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            "*",
+            {"StringEquals": {f"autoscaling:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}},
         ),
         statement(
             "ServiceLinkedRolesOnly",
@@ -486,11 +609,6 @@ def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -
             "DeploymentZoneRecords",
             ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
             [scope.zone_arn],
-        ),
-        statement(
-            "Route53Lookups",
-            ["route53:GetChange", "route53:ListHostedZones", "route53:ListHostedZonesByName"],
-            "*",
         ),
         statement(
             "DeploymentBucketsOnly",
@@ -506,15 +624,15 @@ def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -
             [*buckets, *(f"{b}/*" for b in buckets)],
         ),
         statement(
-            "TaggedKeysForAwsServicesOnly",
+            "DeploymentKeysForAwsServicesOnly",
             ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*"],
             [f"arn:aws:kms:{scope.region}:{scope.account_id}:key/*"],
-            tagged_resource(),
+            tagged_resource(deployment),
         ),
         statement(
             "ClusterLogs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy"],
-            [f"arn:aws:logs:{scope.region}:{scope.account_id}:log-group:/aws/eks/{scope.cluster_name}/*"],
+            [f"arn:aws:logs:{scope.region}:{scope.account_id}:log-group:/aws/eks/{cluster}/*"],
         ),
     ]
     if state_queue_arn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.naming import BYOC_TAG
+from components.naming import BYOC_TAG, DEPLOYMENT_TAG
 
 VERSION = "2012-10-17"
 Doc = dict[str, Any]
@@ -18,6 +18,10 @@ EKS_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 
 BYOC_REQUEST_TAG = f"aws:RequestTag/{BYOC_TAG}"
 BYOC_RESOURCE_TAG = f"aws:ResourceTag/{BYOC_TAG}"
+# Every resource of one deployment carries `clickhouse-byoc/deployment=<id>` (provider default tags,
+# node launch templates, the EBS CSI driver's extra tags): the tag that tells two deployments apart.
+DEPLOYMENT_REQUEST_TAG = f"aws:RequestTag/{DEPLOYMENT_TAG}"
+DEPLOYMENT_RESOURCE_TAG = f"aws:ResourceTag/{DEPLOYMENT_TAG}"
 LBC_TAG = "elbv2.k8s.aws/cluster"
 # Every role this program creates carries it; the bootstrap role may not change roles that do.
 PURPOSE_TAG = "clickhouse-byoc/purpose"
@@ -41,9 +45,11 @@ def document(*statements: Doc) -> Doc:
 # -- trust documents ---------------------------------------------------------------------------
 
 
-def tagged_request() -> Doc:
-    return {"StringEquals": {BYOC_REQUEST_TAG: "true"}}
+def tagged_request(deployment_id: str) -> Doc:
+    """A create request tagged for this deployment (the `clickhouse-byoc` and deployment tags)."""
+    return {"StringEquals": {BYOC_REQUEST_TAG: "true", DEPLOYMENT_REQUEST_TAG: deployment_id}}
 
 
-def tagged_resource() -> Doc:
-    return {"StringEquals": {BYOC_RESOURCE_TAG: "true"}}
+def tagged_resource(deployment_id: str) -> Doc:
+    """An existing resource of this deployment: `clickhouse-byoc=true` alone is every deployment's."""
+    return {"StringEquals": {DEPLOYMENT_RESOURCE_TAG: deployment_id}}
