@@ -23,120 +23,129 @@ for warning in settings.warnings:
 names = settings.names
 
 aws = aws_provider(settings)
-zones = resolve_zones(settings, aws)
 on_aws = pulumi.ResourceOptions(providers=[aws])
 
-network = ByocVpc(
-    names.aws("network"),
-    ByocVpcArgs(
-        names=names,
-        plan=plan_subnets(settings.network.vpc_cidr, settings.network.pod_cidr),
-        availability_zones=zones,
-        nat_gateways=settings.network.nat_gateways,
-        region=settings.region,
-    ),
-    opts=on_aws,
-)
+if settings.iam.only:
+    # bootstrap.only: the bootstrap role and its boundary, nothing else; the vendor's controller
+    # builds the infrastructure (docs/iam.md, "A bootstrap-only stack").
+    bootstrap = BootstrapRole(names.aws("bootstrap"), bootstrap_role_args(settings, zone_arn=None), opts=on_aws)
+    pulumi.export("deployment_id", settings.deployment_id)
+    pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
+    pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
+else:
+    zones = resolve_zones(settings, aws)
 
-dns = ByocDns(
-    names.aws("dns"),
-    ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
-    opts=on_aws,
-)
+    network = ByocVpc(
+        names.aws("network"),
+        ByocVpcArgs(
+            names=names,
+            plan=plan_subnets(settings.network.vpc_cidr, settings.network.pod_cidr),
+            availability_zones=zones,
+            nat_gateways=settings.network.nat_gateways,
+            region=settings.region,
+        ),
+        opts=on_aws,
+    )
 
-bootstrap = BootstrapRole(names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
-cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
+    dns = ByocDns(
+        names.aws("dns"),
+        ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
+        opts=on_aws,
+    )
 
-keys = ByocKeys(
-    names.aws("keys"),
-    ByocKeysArgs(
-        names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
-    ),
-    opts=on_aws,
-)
-buckets = ByocBuckets(
-    names.aws("storage"),
-    ByocBucketsArgs(names=names, data_protection=settings.cluster.data_protection, kms_key_arn=keys.data_key_arn),
-    opts=on_aws,
-)
+    bootstrap = BootstrapRole(names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
+    cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
 
-cluster = ByocCluster(
-    names.aws("cluster"),
-    ByocClusterArgs(
-        names=names,
-        settings=settings.cluster,
-        region=settings.region,
-        availability_zones=zones,
-        vpc_id=network.vpc_id,
-        private_subnet_ids=network.private_subnet_ids,
-        pod_subnet_ids=network.pod_subnet_ids if settings.network.pod_cidr else None,
-        cluster_role=cluster_roles.cluster_role,
-        node_role_arn=cluster_roles.node_role_arn,
-        secrets_key_arn=keys.secrets_key_arn,
-        zone_arn=dns.zone_arn,
-        bucket_arns=buckets.bucket_arns,
-        volume_key_arn=keys.data_key_arn,
-        data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
-        troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
-        node_tags=settings.default_tags,
-        state_queue_arn=settings.iam.state_queue_arn,
-        billing_bucket_arn=settings.iam.billing_bucket_arn,
-        billing_prefix=settings.iam.billing_prefix,
-        clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
-    ),
-    opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
-)
-on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
+    keys = ByocKeys(
+        names.aws("keys"),
+        ByocKeysArgs(
+            names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
+        ),
+        opts=on_aws,
+    )
+    buckets = ByocBuckets(
+        names.aws("storage"),
+        ByocBucketsArgs(names=names, data_protection=settings.cluster.data_protection, kms_key_arn=keys.data_key_arn),
+        opts=on_aws,
+    )
 
-platform = ClusterPlatform(
-    names.aws("platform"),
-    ClusterPlatformArgs(
-        names=names,
-        region=settings.region,
-        kubernetes_version=settings.cluster.kubernetes_version,
-        cluster_name=cluster.cluster_name,
-        vpc_id=network.vpc_id,
-        role_arns=cluster.addon_role_arns,
-        zone_name=settings.dns.zone_name,
-        zone_id=dns.zone_id,
-        volume_key_arn=keys.data_key_arn,
-    ),
-    opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
-)
+    cluster = ByocCluster(
+        names.aws("cluster"),
+        ByocClusterArgs(
+            names=names,
+            settings=settings.cluster,
+            region=settings.region,
+            availability_zones=zones,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            pod_subnet_ids=network.pod_subnet_ids if settings.network.pod_cidr else None,
+            cluster_role=cluster_roles.cluster_role,
+            node_role_arn=cluster_roles.node_role_arn,
+            secrets_key_arn=keys.secrets_key_arn,
+            zone_arn=dns.zone_arn,
+            bucket_arns=buckets.bucket_arns,
+            volume_key_arn=keys.data_key_arn,
+            data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
+            troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
+            node_tags=settings.default_tags,
+            state_queue_arn=settings.iam.state_queue_arn,
+            billing_bucket_arn=settings.iam.billing_bucket_arn,
+            billing_prefix=settings.iam.billing_prefix,
+            clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
+        ),
+        opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
+    )
+    on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
 
-services = build_services(
-    settings,
-    cluster.k8s_provider,
-    buckets.bucket_names["data"],
-    cluster.service_role_arns,
-    after=[cluster.ebs_csi, *platform.ready],
-)
+    platform = ClusterPlatform(
+        names.aws("platform"),
+        ClusterPlatformArgs(
+            names=names,
+            region=settings.region,
+            kubernetes_version=settings.cluster.kubernetes_version,
+            cluster_name=cluster.cluster_name,
+            vpc_id=network.vpc_id,
+            role_arns=cluster.addon_role_arns,
+            zone_name=settings.dns.zone_name,
+            zone_id=dns.zone_id,
+            volume_key_arn=keys.data_key_arn,
+        ),
+        opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
+    )
 
-pulumi.export("deployment_id", settings.deployment_id)
-pulumi.export("availability_zones", list(zones))
-pulumi.export("vpc_id", network.vpc_id)
-pulumi.export("vpc_cidr", network.cidr_block)
-pulumi.export("public_subnet_ids", network.public_subnet_ids)
-pulumi.export("private_subnet_ids", network.private_subnet_ids)
-pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
-pulumi.export("private_route_table_ids", network.private_route_table_ids)
-pulumi.export("dns_zone_id", dns.zone_id)
-pulumi.export("dns_zone_name", dns.zone_name)
-# Delegate the zone to these from its parent when the program created it.
-pulumi.export("dns_name_servers", dns.name_servers)
-# Give the vendor the bootstrap role ARN; the EKS layer maps the data-plane-mgmt role to an access entry.
-pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
-pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
-pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
-pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
-pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
-pulumi.export("node_role_arn", cluster_roles.node_role_arn)
-pulumi.export("cluster_name", cluster.cluster_name)
-pulumi.export("cluster_endpoint", cluster.endpoint)
-pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
-pulumi.export("oidc_issuer", cluster.oidc_issuer)
-pulumi.export("kubeconfig", cluster.kubeconfig)
-pulumi.export("node_group_names", cluster.node_group_names)
-pulumi.export("bucket_names", buckets.bucket_names)
-# Per service: public and private hostnames, ports, user, password (secret).
-pulumi.export("services", services.outputs)
+    services = build_services(
+        settings,
+        cluster.k8s_provider,
+        buckets.bucket_names["data"],
+        cluster.service_role_arns,
+        after=[cluster.ebs_csi, *platform.ready],
+    )
+
+    pulumi.export("deployment_id", settings.deployment_id)
+    pulumi.export("availability_zones", list(zones))
+    pulumi.export("vpc_id", network.vpc_id)
+    pulumi.export("vpc_cidr", network.cidr_block)
+    pulumi.export("public_subnet_ids", network.public_subnet_ids)
+    pulumi.export("private_subnet_ids", network.private_subnet_ids)
+    pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
+    pulumi.export("private_route_table_ids", network.private_route_table_ids)
+    pulumi.export("dns_zone_id", dns.zone_id)
+    pulumi.export("dns_zone_name", dns.zone_name)
+    # Delegate the zone to these from its parent when the program created it.
+    pulumi.export("dns_name_servers", dns.name_servers)
+    # Give the vendor the bootstrap role ARN; the EKS layer maps the data-plane-mgmt role to an access entry.
+    pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
+    pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
+    pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
+    pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
+    pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
+    pulumi.export("node_role_arn", cluster_roles.node_role_arn)
+    pulumi.export("cluster_name", cluster.cluster_name)
+    pulumi.export("cluster_endpoint", cluster.endpoint)
+    pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
+    pulumi.export("oidc_issuer", cluster.oidc_issuer)
+    pulumi.export("kubeconfig", cluster.kubeconfig)
+    pulumi.export("node_group_names", cluster.node_group_names)
+    pulumi.export("bucket_names", buckets.bucket_names)
+    # Per service: public and private hostnames, ports, user, password (secret).
+    pulumi.export("services", services.outputs)

@@ -20,7 +20,61 @@ from tests.policy_records import (
     vendor_trust,
 )
 
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/ClickHouse-cloud-t-boundary"
+VENDOR_PROFILE = {"clickhouse-byoc/purpose": "management", "clickhouse-byoc/bootstrap-profile": "clickhouse-cloud"}
+
+
+def managed(name: str, *statements: dict[str, Any], tags: dict[str, str] | None = None) -> dict[str, Any]:
+    return record("aws:iam/policy:Policy", name, {"name": name, "policy": doc(*statements), "tags": tags or {}})
+
+
+def attachment(policy: str) -> dict[str, Any]:
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/{policy}"
+    return record("aws:iam/rolePolicyAttachment:RolePolicyAttachment", f"{policy}-att", {"role": "r", "policyArn": arn})
+
+
 CASES: list[tuple[str, str, list[dict[str, Any]], list[dict[str, Any]], str]] = [
+    # The boundary is recognized by what it is (mode revoked references it from nowhere), unless attached.
+    (
+        "iam-no-admin-wildcards",
+        "declared-boundary",
+        [
+            managed(
+                "ClickHouse-cloud-t-boundary",
+                allow("elasticloadbalancing:*"),
+                tags={"clickhouse-byoc/purpose": "boundary"},
+            )
+        ],
+        [
+            managed(
+                "ClickHouse-cloud-t-boundary",
+                allow("elasticloadbalancing:*"),
+                tags={"clickhouse-byoc/purpose": "boundary"},
+            ),
+            attachment("ClickHouse-cloud-t-boundary"),
+        ],
+        "allows elasticloadbalancing:* on '*'",
+    ),
+    # The clickhouse-cloud profile opts the bootstrap role's policies out of the boundary requirement, and only them.
+    (
+        "iam-permissions-boundary",
+        "vendor-profile",
+        [
+            managed(
+                "ClickHouse-cloud-t-management-iam-write",
+                allow("iam:CreateRole", "arn:aws:iam::*:role/*"),
+                tags=VENDOR_PROFILE,
+            )
+        ],
+        [
+            managed(
+                "ClickHouse-cloud-t-management-iam-write",
+                allow("iam:CreateRole", "arn:aws:iam::*:role/*"),
+                tags={**VENDOR_PROFILE, "clickhouse-byoc/purpose": "thanos"},
+            )
+        ],
+        "without an iam:PermissionsBoundary condition",
+    ),
     (
         "iam-no-admin-wildcards",
         "star",

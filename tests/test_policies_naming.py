@@ -20,9 +20,33 @@ from tests.policy_records import (
     record,
     role,
     service,
+    vendor_trust,
 )
 
+MANAGEMENT = {"clickhouse-byoc/purpose": "management"}
+
 CASES: list[tuple[str, str, list[dict[str, Any]], list[dict[str, Any]], str]] = [
+    # Any valid bootstrap.roleName passes, through the one exemption: an IAM role tagged as the bootstrap role.
+    (
+        "clickhouse-cloud-name-prefix",
+        "bootstrap-role-name",
+        [role(name="ClickHouseManagementRole", trust=vendor_trust(), tags=MANAGEMENT)],
+        [role(name="ClickHouseManagementRole", trust=vendor_trust(), tags={"clickhouse-byoc/purpose": "thanos"})],
+        "IAM role name 'ClickHouseManagementRole'",
+    ),
+    (
+        "clickhouse-cloud-name-prefix",
+        "exemption-is-for-roles-only",
+        [role(name="ClickHouseManagementRole", trust=vendor_trust(), tags=MANAGEMENT)],
+        [
+            record(
+                "aws:iam/policy:Policy",
+                "p",
+                {"name": "ClickHouseManagementPolicy", "policy": doc(), "tags": MANAGEMENT},
+            )
+        ],
+        "IAM policy name 'ClickHouseManagementPolicy'",
+    ),
     (
         "clickhouse-cloud-name-prefix",
         "eks-component",

@@ -185,6 +185,7 @@ def parse(
     dns = _dns.parse(raw, p)
     cluster = _cluster.parse(raw, p)
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    _iam.check_bootstrap_only(iam, dns.hosted_zone_id, p)
     clickhouse = _services.parse(raw, p)
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
 

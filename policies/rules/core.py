@@ -28,6 +28,11 @@ PREFIX = "ClickHouse-cloud"
 BYOC_TAG = "clickhouse-byoc"
 DEPLOYMENT_TAG = "clickhouse-byoc/deployment"
 PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
+# What an IAM role or policy is for (`management`: the vendor's bootstrap role and its policies;
+# `boundary`: the permissions boundary), and the bootstrap role's profile (components/iam.py).
+ROLE_PURPOSE_TAG = "clickhouse-byoc/purpose"
+BOOTSTRAP_PROFILE_TAG = "clickhouse-byoc/bootstrap-profile"
+VENDOR_PROFILE = "clickhouse-cloud"
 DATA_PROTECTION_TAG = "clickhouse-byoc/data-protection"
 ALLOW_ANY_SOURCE = "clickhouse-byoc/allow-any-source"
 LB_NAME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-name"

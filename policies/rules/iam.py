@@ -9,6 +9,9 @@ from typing import Any
 from pulumi_policy.proxy import UnknownValueError
 
 from .core import (
+    BOOTSTRAP_PROFILE_TAG,
+    ROLE_PURPOSE_TAG,
+    VENDOR_PROFILE,
     CannotRead,
     Finding,
     action_matches,
@@ -21,6 +24,7 @@ from .core import (
     provider_props,
     rule,
     statements,
+    tags_of,
 )
 
 # -- IAM -------------------------------------------------------------------------------------------
@@ -62,9 +66,22 @@ def wide_resource(st: Mapping[str, Any]) -> bool:
 
 
 def boundary_policy_names(resources: list[Any]) -> set[str]:
-    """Names of the managed policies the stack uses as permissions boundaries: a role's
-    `permissionsBoundary`, or the value of an `iam:PermissionsBoundary` condition."""
+    """Names of the managed policies that are permissions boundaries: a role's `permissionsBoundary`,
+    the value of an `iam:PermissionsBoundary` condition, or a policy that says it is one (tag
+    `clickhouse-byoc/purpose=boundary`) and that no principal of the stack has attached: whether a
+    role references it (mode `revoked` references none) does not change what it is."""
     arns: list[Any] = []
+    attached: set[str] = set()
+    declared: set[str] = set()
+    for r in resources:
+        try:
+            if r.resource_type in _ATTACHMENTS:
+                arn = get(r.props, "policyArn", default="")
+                attached.add(arn.rsplit("/", 1)[-1] if isinstance(arn, str) else "")
+            if r.resource_type == "aws:iam/policy:Policy" and get(tags_of(r), ROLE_PURPOSE_TAG) == "boundary":
+                declared.add(get(r.props, "name"))
+        except (UnknownValueError, CannotRead):
+            attached.add("")  # an attachment we cannot read might be any policy
     for r in resources:
         try:
             if r.resource_type == _ROLE:
@@ -76,7 +93,9 @@ def boundary_policy_names(resources: list[Any]) -> set[str]:
                     arns += condition_values(st, "StringNotEquals", "iam:PermissionsBoundary") or []
         except (UnknownValueError, CannotRead):
             continue
-    return {a.rsplit("/", 1)[-1] for a in arns if isinstance(a, str) and ":policy/" in a}
+    referenced = {a.rsplit("/", 1)[-1] for a in arns if isinstance(a, str) and ":policy/" in a}
+    unreadable = "" in attached
+    return referenced | {n for n in declared if isinstance(n, str) and n not in attached and not unreadable}
 
 
 @rule(
@@ -249,6 +268,11 @@ def boundary_condition(st: Mapping[str, Any]) -> bool:
     "allowing iam:CreateRole or iam:PutRolePermissionsBoundary; never allow iam:DeleteRolePermissionsBoundary.",
 )
 def iam_permissions_boundary(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
+    # The clickhouse-cloud bootstrap profile mirrors the vendor's published onboarding, whose
+    # controller sets no boundary: an explicit opt-out on the bootstrap role's policies only.
+    tags = tags_of(r)
+    if get(tags, ROLE_PURPOSE_TAG) == "management" and get(tags, BOOTSTRAP_PROFILE_TAG) == VENDOR_PROFILE:
+        return
     for where, doc in permission_documents(r):
         for label, st in statements(doc):
             granted = [a for a in BOUNDARY_ACTIONS if grants(st, a)]

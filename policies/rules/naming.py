@@ -13,6 +13,7 @@ from .core import (
     ELB_NAME_MAX,
     LB_NAME_ANNOTATION,
     PREFIX,
+    ROLE_PURPOSE_TAG,
     decoded,
     gateway_service,
     get,
@@ -47,6 +48,13 @@ def prefixed(name: str, prefix: str, lowercase_allowed: bool) -> bool:
     return name.lower().startswith(want.lower()) if lowercase_allowed else name.startswith(want)
 
 
+def bootstrap_role(r: Any) -> bool:
+    """The vendor's bootstrap role, whose name the customer chooses (`bootstrap.roleName`, e.g. the
+    vendor's `ClickHouseManagementRole`): the one exemption from the prefix, by what it is (an IAM
+    role tagged `clickhouse-byoc/purpose=management`), never by name."""
+    return r.resource_type == "aws:iam/role:Role" and get(tags_of(r), ROLE_PURPOSE_TAG) == "management"
+
+
 @rule(
     "clickhouse-cloud-name-prefix",
     description=(
@@ -62,7 +70,7 @@ def prefixed(name: str, prefix: str, lowercase_allowed: bool) -> bool:
 def clickhouse_cloud_name_prefix(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
     prefix = config.get("prefix") or PREFIX
     typ = r.resource_type
-    if typ in _NAMED:
+    if typ in _NAMED and not bootstrap_role(r):
         what, fields, lowercase = _NAMED[typ]
         name = next((get(r.props, f) for f in fields if get(r.props, f)), None) or r.name
         shown = name
