@@ -59,21 +59,31 @@ def test_toggles_remove_their_writes():
 
 def test_every_create_needs_the_request_tag_and_every_modify_the_resource_tag():
     net = statements(policies()["network"])
-    assert net["Ec2CreateOnlyTagged"]["Condition"] == {"StringEquals": {"aws:RequestTag/clickhouse-byoc": "true"}}
-    for sid in ("Ec2ModifyOnlyTagged", "Ec2DeleteOnlyTagged"):
-        assert net[sid]["Condition"] == {"StringEquals": {"aws:ResourceTag/clickhouse-byoc": "true"}}
-    assert net["Ec2TagOnCreate"]["Condition"]["StringEquals"]["aws:RequestTag/clickhouse-byoc"] == "true"
+    assert net["Ec2CreateOnlyTagged"]["Condition"] == {
+        "StringEquals": {"aws:RequestTag/clickhouse-byoc": "true", "aws:RequestTag/clickhouse-byoc/deployment": "dev"}
+    }
+    # The parents a create is also authorized on carry no request tag: their own deployment tag.
+    parents = net["Ec2CreateInDeploymentParents"]
+    assert parents["Condition"] == {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "dev"}}
+    assert {"ec2:CreateSubnet", "ec2:CreateNatGateway", "ec2:CreateVpcEndpoint"} <= set(parents["Action"])
+    assert "arn:aws:ec2:us-west-2:123456789012:vpc/*" in parents["Resource"]
+    # `clickhouse-byoc=true` is every deployment's tag; the deployment tag is this one's.
+    for sid in ("Ec2ModifyDeploymentResources", "Ec2DeleteDeploymentResources"):
+        assert net[sid]["Condition"] == {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "dev"}}
+    assert net["Ec2TagOnCreate"]["Condition"]["StringEquals"]["aws:RequestTag/clickhouse-byoc/deployment"] == "dev"
 
 
 def test_creating_a_role_requires_the_boundary_and_the_tag():
     iam = statements(policies()["iam"])
     create = iam["CreateRolesOnlyWithBoundaryAndTag"]
     assert create["Action"] == ["iam:CreateRole"]
-    assert create["Resource"] == ["arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-*"]
+    # A path ends with `/`: `role/clickhouse-byoc/dev/*` never matches deployment `dev-prod`'s roles.
+    assert create["Resource"] == ["arn:aws:iam::123456789012:role/clickhouse-byoc/dev/*"]
     assert create["Condition"] == {
         "StringEquals": {
             "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/ClickHouse-cloud-dev-boundary",
             "aws:RequestTag/clickhouse-byoc": "true",
+            "aws:RequestTag/clickhouse-byoc/deployment": "dev",
         }
     }
     # Attaching or writing policies works only on roles that carry the boundary.
@@ -108,7 +118,7 @@ def test_boundary_removal_and_changes_are_denied():
     assert "arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-data-plane-mgmt" in roles["Resource"]
     assert {"iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"} <= set(roles["Action"])
     tagged = guard["DenyChangingProgramManagedRoles"]
-    assert tagged["Resource"] == ["arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-*"]
+    assert tagged["Resource"] == "*"
     assert tagged["Condition"] == {"Null": {"aws:ResourceTag/clickhouse-byoc/purpose": "false"}}
     assert {"iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"} <= set(tagged["Action"])
     assert guard == statements(policies(mode="operate")["guardrails"])
@@ -141,7 +151,7 @@ def test_eks_mutations_only_on_the_deployment_cluster():
         for arn in eks[sid]["Resource"]:
             assert arn.startswith(prefix) and arn.split(":", 5)[5].split("/")[1] == "ClickHouse-cloud-dev", arn
     assert eks["EksCreateOnlyTaggedClusters"]["Condition"] == {
-        "StringEquals": {"aws:RequestTag/clickhouse-byoc": "true"}
+        "StringEquals": {"aws:RequestTag/clickhouse-byoc": "true", "aws:RequestTag/clickhouse-byoc/deployment": "dev"}
     }
     assert eks["EksListDescribe"]["Action"] == ["eks:Describe*", "eks:List*"]
 

@@ -7,6 +7,7 @@ from typing import Literal, get_args
 
 from components.iam_policies.common import (
     DEPLOYMENT_REQUEST_TAG,
+    DEPLOYMENT_RESOURCE_TAG,
     LBC_TAG,
     PURPOSE_TAG,
     Doc,
@@ -228,14 +229,15 @@ def _network_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
     if not access.vpc_write:
         return out
     if access.mode == "full":
-        created = sorted({kind for kinds, _ in EC2_CREATES.values() for kind in kinds})
-        parents = sorted({kind for _, kinds in EC2_CREATES.values() for kind in kinds})
+        # Both statements list every resource type of the creates: request tags exist only on the
+        # new resource and resource tags only on existing ones, so each statement admits one side.
+        kinds = [scope.ec2(k) for k in sorted({k for c, p in EC2_CREATES.values() for k in (*c, *p)})]
         out += [
-            statement("Ec2CreateOnlyTagged", EC2_CREATE, [scope.ec2(k) for k in created], tagged_request(deployment)),
+            statement("Ec2CreateOnlyTagged", EC2_CREATE, kinds, tagged_request(deployment)),
             statement(
                 "Ec2CreateInDeploymentParents",
                 [a for a, (_, p) in EC2_CREATES.items() if p],
-                [scope.ec2(k) for k in parents],
+                kinds,
                 tagged_resource(deployment),
             ),
             statement(
@@ -404,7 +406,8 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
                 tagged_resource(deployment),
             ),
             # Alias actions authorize on both the alias and the key it points to: the program's
-            # aliases by exact name and the vendor's under `alias/<prefix>/`, keys by deployment tag.
+            # aliases by exact name and the vendor's under `alias/<prefix>/`; keys of this deployment
+            # (aliases carry no tags, hence IfExists; a key tagged for another deployment is denied).
             statement(
                 "KmsAliasesOfDeployment",
                 ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
@@ -412,13 +415,9 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
                     f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}-data",
                     f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}-secrets",
                     f"arn:aws:kms:{scope.region}:{scope.account_id}:alias/{scope.prefix}/*",
+                    *keys,
                 ],
-            ),
-            statement(
-                "KmsAliasTargetsOfDeployment",
-                ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
-                keys,
-                tagged_resource(deployment),
+                {"StringEqualsIfExists": {DEPLOYMENT_RESOURCE_TAG: deployment}},
             ),
             statement(
                 "KmsGrantsForAwsServicesOnly",

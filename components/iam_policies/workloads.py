@@ -86,9 +86,11 @@ def ebs_csi_policy(kms_key_arn: str | None, deployment_id: str) -> Doc:
         ),
         statement(
             "ChangeVolumesFromBeforeTheDeploymentTag",
-            ["ec2:AttachVolume", "ec2:CopyVolumes", "ec2:CreateSnapshot", "ec2:DetachVolume", "ec2:ModifyVolume"],
-            [volumes],
-            untagged,
+            # Volumes only (`ec2:VolumeType` exists on volumes, never on instances); no CopyVolumes
+            # or snapshots: their new resource has no tags yet and would pass a Null test.
+            ["ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume"],
+            [volumes, instances],
+            {"Null": {DEPLOYMENT_RESOURCE_TAG: "true", "ec2:VolumeType": "false"}},
         ),
         statement(
             "RestoreDeploymentSnapshots",
