@@ -390,7 +390,20 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
         keys = [f"arn:aws:kms:{scope.region}:{scope.account_id}:key/*"]
         if access.mode == "full":
             tagged = tagged_request(deployment)
-            out.append(statement("KmsCreateOnlyTaggedKeys", ["kms:CreateKey", "kms:TagResource"], "*", tagged))
+            out.append(statement("KmsCreateOnlyTaggedKeys", ["kms:CreateKey"], "*", tagged))
+            # CreateKey with tags also needs TagResource; on an existing key only if it is this
+            # deployment's (retagging another deployment's key would hand it over).
+            out.append(
+                statement(
+                    "KmsTagKeysOnCreate",
+                    ["kms:TagResource"],
+                    keys,
+                    {
+                        "StringEquals": tagged["StringEquals"],
+                        "StringEqualsIfExists": {DEPLOYMENT_RESOURCE_TAG: deployment},
+                    },
+                )
+            )
         out += [
             statement(
                 "KmsManageDeploymentKeys",
@@ -571,6 +584,17 @@ def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -
             {"StringEquals": {DEPLOYMENT_REQUEST_TAG: deployment}},
         ),
         statement(
+            "Ec2TagOnCreate",
+            ["ec2:CreateTags"],
+            "*",
+            {
+                "StringEquals": {
+                    "ec2:CreateAction": [a.split(":")[1] for a in EC2_BOUNDED_CREATE],
+                    DEPLOYMENT_REQUEST_TAG: deployment,
+                }
+            },
+        ),
+        statement(
             "ClusterSecurityGroupRules",
             ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
             [scope.ec2("security-group")],
@@ -578,13 +602,20 @@ def boundary_policy(scope: BootstrapScope, state_queue_arn: str | None = None) -
         ),
         statement(
             "LoadBalancersOfCluster",
-            [
-                "elasticloadbalancing:AddTags",
-                "elasticloadbalancing:CreateLoadBalancer",
-                "elasticloadbalancing:CreateTargetGroup",
-            ],
+            ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
             "*",
             {"StringEquals": {f"aws:RequestTag/{lb_cluster}": cluster}},
+        ),
+        statement(
+            "TagLoadBalancersOnCreate",
+            ["elasticloadbalancing:AddTags"],
+            "*",
+            {
+                "StringEquals": {
+                    f"aws:RequestTag/{lb_cluster}": cluster,
+                    "elasticloadbalancing:CreateAction": ["CreateLoadBalancer", "CreateTargetGroup"],
+                }
+            },
         ),
         statement(
             "ChangeLoadBalancersOfCluster",
