@@ -17,6 +17,7 @@ every resource is.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,14 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+@functools.cache
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    return _compiled(pattern, ignore_case).fullmatch(value) is not None
 
 
 def _instant(text: str) -> datetime.datetime:
@@ -147,11 +153,13 @@ class Resource:
     """Other keys of this resource (`ec2:Vpc`, `iam:PermissionsBoundary`, ...)."""
 
     def context(self) -> dict[str, Any]:
-        service = self.arn.split(":")[2]
+        parts = self.arn.split(":")
+        service = parts[2] if len(parts) > 2 else ""
         out: dict[str, Any] = {}
         for k, v in self.tags.items():
             out[f"aws:ResourceTag/{k}"] = v
-            out[f"{service}:ResourceTag/{k}"] = v
+            if service:
+                out[f"{service}:ResourceTag/{k}"] = v
         return {**out, **self.keys}
 
 

@@ -158,7 +158,11 @@ class World:
         add("security-group", self.ec2("security-group", "sg-eks-cluster"), eks_tags, **vpc)
         add("security-group", self.ec2("security-group", "sg-lbc"), {LBC_TAG: cluster}, **vpc)
         add("instance", self.ec2("instance", "i"), {**base, **eks_tags}, **vpc)
-        driver = {"ebs.csi.aws.com/cluster": "true", "CSIVolumeName": "pvc-1"}
+        driver = {
+            "ebs.csi.aws.com/cluster": "true",
+            "CSIVolumeName": "pvc-1",
+            "kubernetes.io/created-for/pvc/name": "data-clickhouse-0",
+        }
         add("volume", self.ec2("volume", "vol"), {**base, **driver}, **{"ec2:VolumeType": "gp3"})
         snap = {"ebs.csi.aws.com/cluster": "true", "CSIVolumeSnapshotName": "snapshot-1"}
         add("snapshot", self.ec2("snapshot", "snap"), {**base, **snap})
