@@ -321,6 +321,8 @@ class BootstrapRoleArgs:
     """ISO-8601 UTC expiry of the troubleshooting role; None: no such role."""
     state_queue_arn: str | None = None
     """The vendor's state queue, allowed under the boundary when set."""
+    only: bool = False
+    """`bootstrap.only`: the bootstrap role and its boundary, not the vendor's other roles."""
 
 
 def vendor_role_names(names: Names) -> tuple[str, ...]:
@@ -377,6 +379,7 @@ def bootstrap_role_args(
         ),
         troubleshooting_until=iam.troubleshooting_until,
         state_queue_arn=iam.state_queue_arn,
+        only=iam.only,
     )
 
 
@@ -439,10 +442,12 @@ class BootstrapRole(pulumi.ComponentResource):
             self.policy_arns[suffix] = policy.arn
 
         # `revoked` leaves the vendor nothing: no Kubernetes access (the access entry follows this
-        # role), no troubleshooting, only the bootstrap role's trust and its deny-all policy.
+        # role), no troubleshooting, only the bootstrap role's trust and its deny-all policy. A
+        # bootstrap-only stack has no cluster for those roles to reach.
         self.data_plane_mgmt_role_arn = None
         self.troubleshooting_role_arn = None
-        if args.access.mode != "revoked":
+        others = args.access.mode != "revoked" and not args.only
+        if others:
             cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
             data_plane = aws.iam.Role(
                 f"{name}-data-plane-mgmt",
@@ -461,7 +466,7 @@ class BootstrapRole(pulumi.ComponentResource):
                 opts=_child(self),
             )
             self.data_plane_mgmt_role_arn = data_plane.arn
-        if args.troubleshooting_until and args.access.mode != "revoked":
+        if args.troubleshooting_until and others:
             until = args.troubleshooting_until
             troubleshooting = aws.iam.Role(
                 f"{name}-troubleshooting",

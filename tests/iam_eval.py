@@ -115,7 +115,7 @@ def statement_applies(
     if principal is not None and "Principal" in st:
         allowed = _list(st["Principal"].get("AWS", [])) + _list(st["Principal"].get("Federated", []))
         account = principal.split(":")[4] if principal.startswith("arn:") else None
-        if not any(p == principal or (p.endswith(":root") and p.split(":")[4] == account) for p in allowed):
+        if not any(p in ("*", principal) or (p.endswith(":root") and p.split(":")[4] == account) for p in allowed):
             return False
     for operator, pairs in (st.get("Condition") or {}).items():
         for key, expected in pairs.items():
