@@ -227,10 +227,10 @@ def test_parity_catches_what_the_audit_found():
 def test_upstream_references_are_the_pinned_versions():
     from components import versions
 
-    assert versions.AWS_LOAD_BALANCER_CONTROLLER_CHART[2] == "1.14.0"  # controller v2.14.0
-    assert versions.EXTERNAL_DNS_CHART[2] == "1.21.1"  # external-dns 0.21.0
-    assert versions.CERT_MANAGER_CHART[2].startswith("v1.19.")
-    assert versions.CLUSTER_AUTOSCALER_CHART[2] == "9.59.0"  # cluster-autoscaler 1.35.0
+    assert versions.AWS_LOAD_BALANCER_CONTROLLER_CHART.version == "1.14.0"  # controller v2.14.0
+    assert versions.EXTERNAL_DNS_CHART.version == "1.21.1"  # external-dns 0.21.0
+    assert versions.CERT_MANAGER_CHART.version.startswith("v1.19.")
+    assert versions.CLUSTER_AUTOSCALER_CHART.version == "9.59.0"  # cluster-autoscaler 1.35.0
     sources = (UPSTREAM / "SOURCES.md").read_text()
     for name in REFERENCES.values():
         assert f"`{name}`" in sources

@@ -19,7 +19,8 @@ from parliament import analyze_policy_string, enhance_finding
 
 from components import iam_policies as docs
 from tests.iam_fixtures import SCOPE
-from tests.test_iam_components import FULL, run_addons
+from tests.test_iam_components import FULL
+from tests.test_workload_roles import run_irsa_roles
 
 HIGH = ("MEDIUM", "HIGH", "CRITICAL")
 
@@ -101,7 +102,7 @@ def documents() -> dict[str, dict]:
     from tests.conftest import run_offline
 
     found = _from_records(run_offline(FULL, stack="prod"))
-    found.update(_from_records(run_addons()[0]))
+    found.update(_from_records(run_irsa_roles()[0]))
     for profile, mode, vpc, iam, kms in itertools.product(
         typing.get_args(docs.Profile), typing.get_args(docs.Mode), *[(True, False)] * 3
     ):
