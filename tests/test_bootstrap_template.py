@@ -104,5 +104,6 @@ def test_clickhouse_cloud_profile_template_is_the_vendors_documents_and_lints(mo
         assert {"ManagementPolicyIamWrite", "ManagementPolicyVpcWrite", "ManagementPolicyEc2"} <= set(resources)
     tags = {t["Key"]: t["Value"] for t in resources["ManagementRole"]["Properties"]["Tags"]}
     assert tags["clickhouse-byoc/bootstrap-profile"] == "clickhouse-cloud"
-    matches = lint(bootstrap_template.render(tpl), regions=["us-west-2"])
-    assert [str(m) for m in matches if m.rule.id[0] in "EW"] == []
+    if mode == "full":  # cfn-lint takes seconds; the other modes differ only in the policy list
+        matches = lint(bootstrap_template.render(tpl), regions=["us-west-2"])
+        assert [str(m) for m in matches if m.rule.id[0] in "EW"] == []

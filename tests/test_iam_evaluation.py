@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import iam_policies as docs
-from tests.iam_eval import ALLOW, DENY, IMPLICIT, decide
+from tests.iam_eval import ALLOW, DENY, IMPLICIT, Resource, decide, decide_request
 from tests.iam_fixtures import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
 
 ACCOUNT = "123456789012"
@@ -177,3 +177,29 @@ def test_irsa_trust_only_the_service_account():
     assert decide(trust, act, None, {**good, sub: "system:serviceaccount:default:ebs-csi-controller-sa"}) == IMPLICIT
     assert decide(trust, act, None, {**good, aud: "other"}) == IMPLICIT
     assert decide(trust, "sts:AssumeRole", None, good) == IMPLICIT
+
+
+@pytest.mark.parametrize(
+    ("action", "new", "parents"),
+    [
+        ("ec2:CreateSubnet", "subnet", ("vpc",)),
+        ("ec2:CreateRouteTable", "route-table", ("vpc",)),
+        ("ec2:CreateSecurityGroup", "security-group", ("vpc",)),
+        ("ec2:CreateVpcEndpoint", "vpc-endpoint", ("vpc", "subnet", "security-group", "route-table")),
+        ("ec2:CreateNatGateway", "natgateway", ("subnet", "elastic-ip")),
+    ],
+)
+def test_creates_are_authorized_on_the_new_resource_and_on_its_parents(full, action, new, parents):
+    """Finding 2: AWS also authorizes these creates on the existing parents, which carry no request
+    tag; with every create only under `aws:RequestTag` they were all denied."""
+    created = Resource(f"{EC2}{new}/{new}-new")
+    ours = {"clickhouse-byoc": "true", "clickhouse-byoc/deployment": "dev"}
+    existing = [Resource(f"{EC2}{p}/{p}-0123", ours) for p in parents]
+    request = {f"aws:RequestTag/{k}": v for k, v in ours.items()}
+    assert decide_request(full, action, [created, *existing], request, created=(created.arn,)) == ALLOW
+    # A parent of another deployment (or untagged) is refused, whatever the request's tags.
+    theirs = [Resource(r.arn, {**ours, "clickhouse-byoc/deployment": "dev-prod"}) for r in existing]
+    assert decide_request(full, action, [created, *theirs], request, created=(created.arn,)) == IMPLICIT
+    # The statement before the split: every create under the request tag only.
+    before = [docs.document(docs.statement("Ec2CreateOnlyTagged", [action], "*", {"StringEquals": TAGGED}))]
+    assert decide_request(before, action, [created, *existing], request, created=(created.arn,)) == IMPLICIT
