@@ -183,12 +183,12 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
 
 
 class BootstrapRole(pulumi.ComponentResource):
-    """The vendor controller's role, its permissions boundary (profile `scoped`), and the vendor's
-    other two roles (not in mode `revoked`)."""
+    """The vendor controller's role, its permissions boundary, and the vendor's other two roles (not
+    in mode `revoked`, not in a bootstrap-only stack)."""
 
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
-    boundary_policy_arn: pulumi.Output[str] | None
+    boundary_policy_arn: pulumi.Output[str]
     policy_arns: dict[str, pulumi.Output[str]]
     data_plane_mgmt_role_arn: pulumi.Output[str] | None
     troubleshooting_role_arn: pulumi.Output[str] | None
@@ -204,18 +204,17 @@ class BootstrapRole(pulumi.ComponentResource):
                 lambda ext: to_json(docs.vendor_trust(args.vendor_account_id, ext, args.principal_arn_pattern, until))
             )
 
-        scoped = args.access.profile == "scoped"
-        # The clickhouse-cloud profile mirrors the vendor's onboarding, which sets no boundary.
-        boundary = None
-        if scoped:
-            boundary = aws.iam.Policy(
-                f"{name}-boundary",
-                name=names.aws("boundary"),
-                description="Permissions boundary of every role the ClickHouse BYOC controller creates",
-                policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
-                tags={PURPOSE_TAG: "boundary"},
-                opts=_child(self),
-            )
+        # Created in both profiles: the clickhouse-cloud profile requires no boundary (the vendor's
+        # controller sets none), but roles created under the scoped profile may carry it, and IAM
+        # refuses to delete a policy in use as a boundary; so switching profiles never deletes it.
+        boundary = aws.iam.Policy(
+            f"{name}-boundary",
+            name=names.aws("boundary"),
+            description="Permissions boundary of every role the ClickHouse BYOC controller creates",
+            policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
+            tags={PURPOSE_TAG: "boundary"},
+            opts=_child(self),
+        )
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
@@ -286,7 +285,7 @@ class BootstrapRole(pulumi.ComponentResource):
             self.troubleshooting_role_arn = troubleshooting.arn
 
         self.role_arn, self.role_name = role.arn, role.name
-        self.boundary_policy_arn = boundary.arn if boundary is not None else None
+        self.boundary_policy_arn = boundary.arn
         self.register_outputs(
             {
                 "role_arn": self.role_arn,

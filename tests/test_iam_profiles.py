@@ -95,6 +95,6 @@ def test_iam_export_follows_the_profile():
     values = {"bootstrap": '{"profile": "clickhouse-cloud"}'}
     files = iam_export.documents(run_offline(values).resources, parse(raw_config(values), "test"))
     assert "ClickHouse-cloud-test-management-vpc-write.json" in files
-    assert "ClickHouse-cloud-test-boundary.json" not in files
+    assert "ClickHouse-cloud-test-management-iam.json" not in files  # the scoped profile's
     attached = files["ClickHouse-cloud-test-management.attached.json"]
     assert len(attached) == len(docs.bootstrap_policy_names(access()))
