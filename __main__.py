@@ -14,6 +14,7 @@ from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
+from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
@@ -129,8 +130,16 @@ else:
             zone_name=settings.dns.zone_name,
             zone_id=dns.zone_id,
             volume_key_arn=keys.data_key_arn,
+            system_nodes=tuple(cluster.system_node_groups),
         ),
-        opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
+        opts=on_cluster,
+    )
+    # What objects on the cluster wait for, by capability: each waits only for what it needs.
+    ready = ClusterReadiness(
+        system_nodes=tuple(cluster.system_node_groups),
+        load_balancing=tuple(platform.load_balancing),
+        certificates=tuple(platform.certificates),
+        storage=(cluster.ebs_csi, *platform.storage),
     )
 
     ch = settings.clickhouse
@@ -148,7 +157,7 @@ else:
             services=tuple(
                 ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
             ),
-            after=(cluster.ebs_csi, *platform.ready),
+            ready=ready,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
     )
