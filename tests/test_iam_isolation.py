@@ -37,7 +37,7 @@ def attacker_keys(world: World) -> dict[str, object]:
     return {
         "aws:RequestTag/clickhouse-byoc": "true",
         "aws:RequestTag/clickhouse-byoc/deployment": world.deployment_id,
-        f"aws:RequestTag/{'elbv2.k8s.aws/cluster'}": world.cluster,
+        "aws:RequestTag/elbv2.k8s.aws/cluster": world.cluster,
         "aws:TagKeys": ["clickhouse-byoc", "clickhouse-byoc/deployment", "elbv2.k8s.aws/cluster"],
         "iam:PassedToService": "eks.amazonaws.com",
         "kms:ViaService": "s3.us-west-2.amazonaws.com",

@@ -95,6 +95,9 @@ def test_policies_are_sdk_policies_with_kebab_names_descriptions_and_levels():
 
 def test_pack_constants_match_the_program():
     assert rules.PREFIX == naming.PREFIX
+    from components import iam
+
+    assert rules.core.ROLE_PURPOSE_TAG == iam.PURPOSE_TAG and rules.core.BOOTSTRAP_PROFILE_TAG == iam.PROFILE_TAG
     assert rules.BYOC_TAG == naming.BYOC_TAG and rules.DEPLOYMENT_TAG == naming.DEPLOYMENT_TAG
     from tools.mocks import SECRET
 

@@ -16,6 +16,7 @@ from components.iam_policies.common import (
     tagged_request,
     tagged_resource,
 )
+from components.iam_policies.vendor_profile import vendor_policies, vendor_policy_names
 
 Mode = Literal["full", "operate", "revoked"]
 """`bootstrap.mode`: set-up, day 2, or nothing."""
@@ -484,8 +485,6 @@ def bootstrap_policy_names(access: BootstrapAccess) -> tuple[str, ...]:
     if access.mode == "revoked":
         return ("revoked",)
     if access.profile == "clickhouse-cloud":
-        from components.iam_policies.vendor_profile import vendor_policy_names
-
         return vendor_policy_names(access)
     return SCOPED_POLICIES
 
@@ -499,8 +498,6 @@ def bootstrap_policies(scope: BootstrapScope, access: BootstrapAccess) -> dict[s
     if access.mode == "revoked":
         return {"revoked": document(statement("DenyEverything", ["*"], "*", effect="Deny"))}
     if access.profile == "clickhouse-cloud":
-        from components.iam_policies.vendor_profile import vendor_policies
-
         return vendor_policies(access)
     return {
         "network": document(*_network_statements(scope, access)),
