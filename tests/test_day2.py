@@ -291,6 +291,11 @@ def test_turning_the_customer_key_on_creates_a_new_storage_class(base, cmk_on):
         (cr,) = [r for r in after.resources if r["inputs"].get("kind") == kind]
         (template,) = cr["inputs"]["spec"]["templates"]["volumeClaimTemplates"]
         assert template["spec"]["storageClassName"] == "gp3-encrypted-cmk"
+    # The root volumes take the key too: a new launch template version, so every group rolls in place.
+    updated = diff.updated_names()
+    for group in _groups(base):
+        assert updated[group] == ["launchTemplate.version"], group
+    _assert_no_node_group_replaced(diff)
     key = next(r for r in after.by_type("aws:kms/key:Key") if r["name"].endswith("-data"))
     assert key["protect"] is True and key["retainOnDelete"] is True
 
