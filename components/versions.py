@@ -37,3 +37,19 @@ ALTINITY_OPERATOR_VERSION = "0.25.6"
 # line, so a redeploy never picks up a new patch release by itself.
 CLICKHOUSE_VERSION = "25.8.29.51"
 KEEPER_VERSION = "25.8.29.51"
+
+# metrics-server (platform layer): the resource metrics API the HPAs of istiod and the gateways read.
+METRICS_SERVER_CHART = ("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1")
+
+# The observability layer. kube-prometheus-stack pins the Prometheus operator (v0.93.1), Prometheus,
+# AlertManager (v0.34.0), node-exporter, kube-state-metrics and Grafana together.
+KUBE_PROMETHEUS_STACK_CHART = (
+    "https://prometheus-community.github.io/helm-charts",
+    "kube-prometheus-stack",
+    "88.5.3",
+)
+# Thanos query, store gateway and compactor: the sidecar's image (kube-prometheus-stack's default).
+THANOS_IMAGE = "quay.io/thanos/thanos:v0.42.4"
+FALCO_CHART = ("https://falcosecurity.github.io/charts", "falco", "9.1.0")
+FLUENT_BIT_CHART = ("https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1")
+TAILSCALE_OPERATOR_CHART = ("https://pkgs.tailscale.com/helmcharts", "tailscale-operator", "1.102.3")
