@@ -26,7 +26,8 @@ NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 CLICKHOUSE_CLIENT_PORTS = (8123, 9000, 9004)
 CLICKHOUSE_INTERSERVER_PORT = 9009
 KEEPER_CLIENT_PORT = 2181
-KEEPER_RAFT_PORT = 9234
+# The operator's default Raft port (KpDefaultRaftPortNumber).
+KEEPER_RAFT_PORT = 9444
 OPERATOR_NAMESPACE = "clickhouse-operator"
 FALCO_NAMESPACE = "falco"
 

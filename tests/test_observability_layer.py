@@ -1,0 +1,109 @@
+"""The observability component under the mocks: what it registers, and what the values carry."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from components import versions
+from components.naming import Names
+from components.observability import alerts, layer, metrics
+from tests.conftest import run_offline
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def _program(**overrides):
+    def program():
+        args = dict(
+            names=Names("dev-1a2b3c", "123456789012"),
+            region="us-west-2",
+            monitoring_bucket="clickhouse-cloud-dev-1a2b3c-monitoring",
+            thanos_role_arn="arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-1a2b3c-thanos",
+            vendor_webhook="https://alerts.vendor.example/hook/abc",
+            retention_raw_days=30,
+            retention_downsampled_days=365,
+            grafana=True,
+        )
+        args.update(overrides)
+        layer.Observability("ClickHouse-cloud-dev-obs", layer.ObservabilityArgs(**args))
+
+    return program
+
+
+@pytest.fixture(scope="module")
+def default():
+    return run_offline(program=_program())
+
+
+def _releases(result):
+    return {r["inputs"]["chart"]: r for r in result.by_type(RELEASE)}
+
+
+def test_releases_are_the_pinned_charts(default):
+    releases = _releases(default)
+    assert set(releases) == {"kube-prometheus-stack", "falco"}
+    for pin in (versions.KUBE_PROMETHEUS_STACK_CHART, versions.FALCO_CHART):
+        repo, chart, version = pin
+        assert releases[chart]["inputs"]["version"] == version
+        assert releases[chart]["inputs"]["repositoryOpts"]["repo"] == repo
+
+
+def test_values_are_readable_and_secrets_stay_in_secrets(default):
+    kps = _releases(default)["kube-prometheus-stack"]["inputs"]["values"]
+    text = yaml.safe_dump(kps)
+    assert "alerts.vendor.example" not in text
+    assert kps["alertmanager"]["config"]["route"]["routes"][2]["receiver"] == "vendor"
+    assert kps["prometheus"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(
+        ":role/ClickHouse-cloud-dev-1a2b3c-thanos"
+    )
+    secrets = {s["inputs"]["metadata"]["name"]: s for s in default.by_type("kubernetes:core/v1:Secret")}
+    assert set(secrets) == {"thanos-objstore", "alertmanager-vendor-webhook", "grafana-admin"}
+    # The recorder shows secret inputs masked: the URL never reaches state in clear.
+    assert secrets["alertmanager-vendor-webhook"]["inputs"]["stringData"] == "[secret]"
+
+
+def test_thanos_monitors_rules_and_policies_are_registered(default):
+    names = {r["inputs"]["metadata"]["name"] for r in default.by_type("kubernetes:apps/v1:StatefulSet")}
+    assert names == {"thanos-store", "thanos-compact"}
+    (rule,) = default.by_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    assert [g["name"] for g in rule["inputs"]["spec"]["groups"]] == [g["name"] for g in alerts.rule_groups()]
+    policies = {
+        p["inputs"]["metadata"]["name"] for p in default.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    }
+    assert "default-deny" in policies
+    monitors = default.by_type("kubernetes:monitoring.coreos.com/v1:PodMonitor")
+    assert {m["inputs"]["metadata"]["name"] for m in monitors} >= {"clickhouse", "clickhouse-keeper"}
+
+
+def test_without_grafana_there_is_no_password_and_no_dashboard():
+    result = run_offline(program=_program(grafana=False))
+    kps = _releases(result)["kube-prometheus-stack"]["inputs"]["values"]
+    assert kps["grafana"] == {"enabled": False}
+    assert not [
+        s for s in result.by_type("kubernetes:core/v1:Secret") if s["inputs"]["metadata"]["name"] == "grafana-admin"
+    ]
+    assert not [
+        c for c in result.by_type("kubernetes:core/v1:ConfigMap") if "dashboard" in c["inputs"]["metadata"]["name"]
+    ]
+
+
+def test_log_house_and_tailscale_add_their_releases():
+    result = run_offline(
+        program=_program(
+            log_house=layer.LogHouseTarget("clickhouse-logs.clickhouse.svc.cluster.local", "pw"),
+            tailscale=layer.TailscaleAccess("client-id", "client-secret"),
+            receivers=(alerts.Receiver("ops", "slack", channel="#ops"),),
+            receiver_secrets={"ops": "https://hooks.slack.example/T000/B000/xyz"},
+        )
+    )
+    assert set(_releases(result)) == {"kube-prometheus-stack", "falco", "fluent-bit", "tailscale-operator"}
+    secrets = {s["inputs"]["metadata"]["name"] for s in result.by_type("kubernetes:core/v1:Secret")}
+    assert {"operator-oauth", "loghouse-writer", "alertmanager-receivers"} <= secrets
+    kps = _releases(result)["kube-prometheus-stack"]["inputs"]["values"]
+    assert "hooks.slack.example" not in yaml.safe_dump(kps)
+    assert kps["alertmanager"]["alertmanagerSpec"]["secrets"] == [
+        "alertmanager-vendor-webhook",
+        "alertmanager-receivers",
+    ]
+    assert metrics.NAMESPACE == "monitoring"
