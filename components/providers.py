@@ -24,14 +24,14 @@ def aws_provider(settings: Settings) -> aws.Provider:
 
 def zone_problem(settings: Settings, available: list[str]) -> str | None:
     """Why the configured or default zones cannot be used in a region offering `available`."""
-    if settings.availability_zones is None:
+    if settings.network.availability_zones is None:
         if len(available) < 3:
             return (
                 f"aws:region: {settings.region}: offers {len(available)} zones to this account "
                 f"({', '.join(available) or 'none'}); the BYOC layout needs 3: choose another region"
             )
         return None
-    missing = [z for z in settings.availability_zones if z not in available]
+    missing = [z for z in settings.network.availability_zones if z not in available]
     if missing:
         return (
             f"clickhouse-byoc:availabilityZones: {', '.join(missing)}: not available in "
@@ -55,4 +55,4 @@ def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]
     problem = zone_problem(settings, available)
     if problem:
         raise ConfigError([problem])
-    return settings.availability_zones or tuple(available[:3])
+    return settings.network.availability_zones or tuple(available[:3])

@@ -38,10 +38,10 @@ class ServicesStack:
 
 def private_source_ranges(settings: Settings) -> tuple[str, ...]:
     """Who may reach the private NLB: the VPC, its pod range and the peered VPCs."""
-    ranges = [settings.vpc_cidr]
-    if settings.pod_cidr:
-        ranges.append(settings.pod_cidr)
-    ranges += [p.cidr for p in settings.peerings]
+    ranges = [settings.network.vpc_cidr]
+    if settings.network.pod_cidr:
+        ranges.append(settings.network.pod_cidr)
+    ranges += [p.cidr for p in settings.network.peerings]
     return tuple(ranges)
 
 
@@ -99,7 +99,7 @@ def build_services(
         opts=base,
     )
     stack = ServicesStack(ingress=edge, operator=operator)
-    networks = tuple(clickhouse.client_networks(settings.vpc_cidr, settings.pod_cidr))
+    networks = tuple(clickhouse.client_networks(settings.network.vpc_cidr, settings.network.pod_cidr))
     for service in ch.services:
         stack.services[service.name] = clickhouse.ClickHouseService(
             names.aws(f"ch-{service.name}"),

@@ -1,0 +1,229 @@
+"""Validated settings: the only package that reads Pulumi configuration.
+
+`parse` is pure: it takes the raw configuration map (what the Pulumi CLI hands the program: every
+value a string, objects and lists as JSON) and either returns a frozen `Settings` or raises
+`ConfigError` listing every problem, one line each:
+`clickhouse-byoc:<key>: <value>: <problem>; <fix>`. `load` feeds it the running stack's config.
+
+One module per layer owns its keys: their dataclass, defaults, patterns and validator
+(`deployment`, `network`, `dns`, `cluster`, `iam`, `services`); `reader` holds what they share
+(problem collection, coercion, maps, unknown keys). A new layer adds its module to `LAYERS`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components import naming
+from components.settings import cluster as _cluster
+from components.settings import deployment as _deployment
+from components.settings import dns as _dns
+from components.settings import iam as _iam
+from components.settings import network as _network
+from components.settings import services as _services
+from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
+from components.settings.deployment import TAG_CHARS_RE
+from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
+from components.settings.iam import (
+    BOOTSTRAP_MODES,
+    EXTERNAL_ID_RE,
+    IAM_ROLE_NAME_RE,
+    LONG_TROUBLESHOOTING_DAYS,
+    PRINCIPAL_PATTERN_RE,
+    S3_BUCKET_ARN_RE,
+    S3_PREFIX_RE,
+    SQS_ARN_RE,
+    Iam,
+)
+from components.settings.network import (
+    NAT_MODES,
+    PEERING_KEYS,
+    PEERING_NAME_RE,
+    SMALL_VPC_WARNING,
+    VPC_ID_RE,
+    NetworkSettings,
+    Peering,
+)
+from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
+from components.settings.services import (
+    CLICKHOUSE_VERSION_RE,
+    IAM_ROLE_NAME_MAX,
+    MAX_ALLOW_LIST,
+    MAX_REPLICAS,
+    MAX_SHARDS,
+    SERVICE_DEFAULTS,
+    SERVICE_FIELDS,
+    SERVICE_NAME_RE,
+    ClickHouseSettings,
+    ServiceConfig,
+)
+
+# The layers' own tables, assembled: every default, every map's fields, every key the program reads.
+# Pulumi.yaml declares the same defaults (a test keeps them equal).
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services)
+DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
+OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
+# Keys with no default: required ones, and ones whose absence means something.
+REQUIRED: tuple[str, ...] = tuple(k for layer in LAYERS for k in layer.REQUIRED)
+OPTIONAL: tuple[str, ...] = tuple(k for layer in LAYERS for k in layer.OPTIONAL)
+KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL) | frozenset(OBJECT_FIELDS)
+
+__all__ = [
+    "ACCOUNT_RE",
+    "BOOTSTRAP_MODES",
+    "CLICKHOUSE_VERSION_RE",
+    "DEFAULTS",
+    "DNS_NAME_RE",
+    "EXTERNAL_ID_RE",
+    "IAM_ROLE_NAME_MAX",
+    "IAM_ROLE_NAME_RE",
+    "INSTANCE_TYPE_RE",
+    "KNOWN_KEYS",
+    "LONG_TROUBLESHOOTING_DAYS",
+    "MAX_ALLOW_LIST",
+    "MAX_REPLICAS",
+    "MAX_SHARDS",
+    "NAT_MODES",
+    "NS",
+    "OBJECT_FIELDS",
+    "OPTIONAL",
+    "PEERING_KEYS",
+    "PEERING_NAME_RE",
+    "PRINCIPAL_PATTERN_RE",
+    "REGION_RE",
+    "REQUIRED",
+    "S3_BUCKET_ARN_RE",
+    "S3_PREFIX_RE",
+    "SECRET_PLACEHOLDER",
+    "SERVICE_DEFAULTS",
+    "SERVICE_FIELDS",
+    "SERVICE_NAME_RE",
+    "SMALL_VPC_WARNING",
+    "SQS_ARN_RE",
+    "TAG_CHARS_RE",
+    "VPC_ID_RE",
+    "ZONE_ID_RE",
+    "ClickHouseSettings",
+    "ClusterSettings",
+    "ConfigError",
+    "Dns",
+    "Iam",
+    "NetworkSettings",
+    "Peering",
+    "ServiceConfig",
+    "Settings",
+    "decode_value",
+    "load",
+    "parse",
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program reads from configuration, validated, with defaults applied."""
+
+    project: str
+    """The Pulumi project name."""
+    stack: str
+    """The Pulumi stack name."""
+    region: str
+    """`aws:region`: where everything is deployed."""
+    account_id: str
+    """The customer account; the AWS provider refuses credentials for any other."""
+    deployment_id: str
+    """Lowercase id in every name (3-20 chars)."""
+    tags: Mapping[str, str]
+    """The user's extra tags (the mandatory ones are added by `names.tags`)."""
+    network: NetworkSettings
+    """The VPC's ranges, zones, NAT gateways and peers."""
+    dns: Dns
+    """The deployment's hosted zone."""
+    cluster: ClusterSettings
+    """The EKS layer's settings."""
+    iam: Iam = field(kw_only=True)
+    """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
+    clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
+    """ClickHouse services, the IP allow list and the public endpoint."""
+    warnings: tuple[str, ...] = ()
+    """Accepted but questionable choices, logged as warnings."""
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+    """Keys (without namespace) whose values are secrets."""
+
+    @property
+    def names(self) -> naming.Names:
+        return naming.Names(self.deployment_id, self.account_id)
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return self.names.tags(dict(self.tags))
+
+
+def parse(
+    raw: Mapping[str, str],
+    stack: str,
+    secret_keys: frozenset[str] = frozenset(),
+    now: datetime.datetime | None = None,
+) -> Settings:
+    """Validates the raw configuration map; raises ConfigError listing every problem.
+
+    `now` (default: the current UTC time) is what `troubleshootingAccess.until` must be after.
+    """
+    now = now or datetime.datetime.now(datetime.UTC)
+    p = Problems(secret_keys)
+    unknown_keys(raw, KNOWN_KEYS, p)
+    region = _deployment.region(raw, p)
+    account_id = _deployment.account(raw, p)
+    deployment_id = _deployment.deployment_id(raw, stack, p)
+    network = _network.parse(raw, region, p)
+    tags = _deployment.tags(raw, deployment_id, p)
+    dns = _dns.parse(raw, p)
+    cluster = _cluster.parse(raw, p)
+    iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    clickhouse = _services.parse(raw, p)
+    _services.role_name_lengths(deployment_id, clickhouse.services, p)
+
+    if p.lines:
+        raise ConfigError(p.lines)
+
+    warnings = _cluster.warnings(cluster) + _network.warnings(network) + _iam.warnings(iam, now)
+    return Settings(
+        project=NS,
+        stack=stack,
+        region=region,
+        account_id=account_id,
+        deployment_id=deployment_id,
+        tags=tags,
+        network=network,
+        dns=dns,
+        cluster=cluster,
+        iam=iam,
+        clickhouse=clickhouse,
+        warnings=tuple(warnings),
+        secret_keys=secret_keys,
+    )
+
+
+def _runtime_config() -> tuple[dict[str, str], frozenset[str]]:
+    """The running stack's whole configuration map and its secret keys."""
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    env_secret = set(runtime_config.get_config_secret_keys_env())
+    secret = frozenset(
+        k.split(":", 1)[1]
+        for k in raw
+        if k.startswith(f"{NS}:") and (k in env_secret or runtime_config.is_config_secret(k))
+    )
+    return {k: str(v) for k, v in raw.items()}, secret
+
+
+def load() -> Settings:
+    """Reads and validates the running stack's configuration (raises ConfigError)."""
+    raw, secret = _runtime_config()
+    return parse(raw, pulumi.get_stack(), secret)

@@ -1,0 +1,208 @@
+"""The IAM layer's settings: the vendor's access (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from components import naming
+from components.settings.patterns import ACCOUNT, ACCOUNT_RE, REGION
+from components.settings.reader import NS, Problems, decode_value, read_object
+
+DEFAULTS: dict[str, Any] = {
+    # The vendor's production control-plane account (its published onboarding module).
+    "clickhouseCloud": {"accountId": "426924874929"},
+    "bootstrap": {"vpcWrite": True, "iamWrite": True, "kms": False, "mode": "full"},
+    "troubleshootingAccess": {},
+}
+OBJECT_FIELDS: dict[str, dict[str, type]] = {
+    "clickhouseCloud": {
+        "accountId": str,
+        "externalId": str,
+        "principalArnPattern": str,
+        "stateQueueArn": str,
+        "billingBucketArn": str,
+        "billingPrefix": str,
+    },
+    "bootstrap": {"vpcWrite": bool, "iamWrite": bool, "kms": bool, "mode": str, "roleName": str},
+    "troubleshootingAccess": {"until": str},
+}
+REQUIRED: tuple[str, ...] = ()
+OPTIONAL: tuple[str, ...] = ()
+
+EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=,.@/*-]+$")
+SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?$")
+S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+BOOTSTRAP_MODES = ("full", "operate", "revoked")
+LONG_TROUBLESHOOTING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Iam:
+    """The vendor's access to the account (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`)."""
+
+    vendor_account_id: str
+    """The vendor control-plane account the trust policies name."""
+    external_id: str
+    """`sts:ExternalId` the vendor must present (a secret when `clickhouseCloud` is)."""
+    external_id_secret: bool
+    """Whether the external id was configured as a secret (it then reaches resources as one)."""
+    principal_arn_pattern: str
+    """`aws:PrincipalArn` StringLike pattern: the vendor roles allowed to assume."""
+    state_queue_arn: str | None
+    """The vendor's SQS queue the state exporter writes to, or None (no state exporter role)."""
+    billing_bucket_arn: str | None
+    """The vendor's S3 bucket the billing scraper writes to, or None (no billing scraper role)."""
+    billing_prefix: str
+    """Key prefix under the billing bucket (`<accountId>/<deploymentId>` by default)."""
+    role_name: str
+    """The bootstrap role's name."""
+    mode: str
+    """`full`, `operate` or `revoked`."""
+    vpc_write: bool
+    """Bootstrap role may create/modify/delete tagged EC2/VPC resources."""
+    iam_write: bool
+    """Bootstrap role may manage roles and policies under the permissions boundary."""
+    kms: bool
+    """Bootstrap role may manage tagged KMS keys."""
+    troubleshooting_until: str | None
+    """ISO-8601 UTC instant (`YYYY-MM-DDTHH:MM:SSZ`) the troubleshooting role expires, or None."""
+
+
+def utc_instant(value: str) -> datetime.datetime | None:
+    """An ISO-8601 instant with an explicit UTC offset (`Z` or `+00:00`), or None."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() != datetime.timedelta(0):
+        return None
+    return parsed
+
+
+def _object(raw: Mapping[str, str], key: str, p: Problems) -> dict[str, Any]:
+    return read_object(raw, key, OBJECT_FIELDS[key], DEFAULTS[key], p)
+
+
+def parse(
+    raw: Mapping[str, str],
+    account_id: str,
+    deployment_id: str,
+    secret_keys: frozenset[str],
+    now: datetime.datetime,
+    p: Problems,
+) -> Iam:
+    before = len(p.lines)
+    cloud = _object(raw, "clickhouseCloud", p)
+    # A broken map is one problem; checks across its fields would only repeat it.
+    cloud_broken = len(p.lines) > before and not isinstance(decode_value(raw.get(f"{NS}:clickhouseCloud")), dict)
+    boot = _object(raw, "bootstrap", p)
+    access = _object(raw, "troubleshootingAccess", p)
+
+    vendor = cloud.get("accountId", "")
+    vendor_ok = bool(ACCOUNT_RE.match(vendor))
+    if not vendor_ok:
+        p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
+    external_id = cloud.get("externalId") or ""
+    if not external_id and not cloud_broken:
+        p.add(
+            "clickhouseCloud.externalId",
+            None,
+            "required; set the external id ClickHouse Cloud gave you, e.g. "
+            "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
+        )
+    elif external_id and not EXTERNAL_ID_RE.match(external_id):
+        p.add(
+            "clickhouseCloud.externalId",
+            external_id,
+            "not a valid external id; use 2-1224 letters, digits and +=,.@:/-_",
+        )
+    pattern = cloud.get("principalArnPattern") or f"arn:aws:iam::{vendor}:role/*-CrossplaneWorkloadRole"
+    match = PRINCIPAL_PATTERN_RE.match(pattern)
+    derived_from_bad_account = not vendor_ok and not cloud.get("principalArnPattern")
+    if derived_from_bad_account:
+        pass  # the account id's problem is already reported
+    elif not match:
+        p.add(
+            "clickhouseCloud.principalArnPattern",
+            pattern,
+            "not an IAM role or user ARN pattern; use e.g. arn:aws:iam::<vendor account>:role/*-CrossplaneWorkloadRole",
+        )
+    elif vendor_ok and match.group(1) != vendor:
+        p.add(
+            "clickhouseCloud.principalArnPattern",
+            pattern,
+            f"names account {match.group(1)}, not clickhouseCloud.accountId {vendor}; use the vendor account",
+        )
+    queue = cloud.get("stateQueueArn") or None
+    if queue and not SQS_ARN_RE.match(queue):
+        p.add("clickhouseCloud.stateQueueArn", queue, "not an SQS queue ARN; use arn:aws:sqs:<region>:<account>:<name>")
+    bucket = cloud.get("billingBucketArn") or None
+    if bucket and not S3_BUCKET_ARN_RE.match(bucket):
+        p.add("clickhouseCloud.billingBucketArn", bucket, "not an S3 bucket ARN; use arn:aws:s3:::<bucket name>")
+    prefix = (cloud.get("billingPrefix") or f"{account_id}/{deployment_id}").strip("/")
+    if not S3_PREFIX_RE.match(prefix) or "*" in prefix:
+        p.add(
+            "clickhouseCloud.billingPrefix",
+            cloud.get("billingPrefix"),
+            "not a plain S3 key prefix; use letters, digits and !_.'()/- (no wildcards)",
+        )
+
+    mode = boot.get("mode", "full")
+    if mode not in BOOTSTRAP_MODES:
+        p.add("bootstrap.mode", mode, "unknown mode; use full (set-up), operate (day 2) or revoked (no permissions)")
+    role_name = boot.get("roleName") or naming.Names(deployment_id, account_id).aws("management")
+    if not IAM_ROLE_NAME_RE.match(role_name):
+        p.add("bootstrap.roleName", role_name, "not a valid IAM role name; use 1-64 letters, digits and +=,.@_-")
+
+    until = access.get("until") or None
+    if until is not None:
+        instant = utc_instant(until)
+        if instant is None:
+            p.add(
+                "troubleshootingAccess.until",
+                until,
+                "not an ISO-8601 UTC time; use e.g. 2026-05-01T18:00:00Z (remove the key to end access)",
+            )
+            until = None
+        elif instant <= now:
+            p.add(
+                "troubleshootingAccess.until",
+                until,
+                f"is in the past (now {now:%Y-%m-%dT%H:%M:%SZ}); set a future time, or remove the key to end access",
+            )
+            until = None
+        else:
+            until = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return Iam(
+        vendor_account_id=vendor,
+        external_id=external_id,
+        external_id_secret="clickhouseCloud" in secret_keys,
+        principal_arn_pattern=pattern,
+        state_queue_arn=queue,
+        billing_bucket_arn=bucket,
+        billing_prefix=prefix,
+        role_name=role_name,
+        mode=mode,
+        vpc_write=boot.get("vpcWrite", True),
+        iam_write=boot.get("iamWrite", True),
+        kms=boot.get("kms", False),
+        troubleshooting_until=until,
+    )
+
+
+def warnings(iam: Iam, now: datetime.datetime) -> list[str]:
+    until = iam.troubleshooting_until
+    if until and utc_instant(until) - now > datetime.timedelta(days=LONG_TROUBLESHOOTING_DAYS):
+        return [
+            f"clickhouse-byoc:troubleshootingAccess.until: {until}: more than {LONG_TROUBLESHOOTING_DAYS} days "
+            "away; time-boxed access is meant to be short: grant days, and renew when needed"
+        ]
+    return []

@@ -1,0 +1,167 @@
+"""The network layer's settings: VPC range, pod range, zones, NAT gateways, peerings."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from components import cidr
+from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.reader import NS, Problems, claim_name, decode_value, read_list
+
+NAT_MODES = ("one-per-az", "single")
+DEFAULTS: dict[str, Any] = {"vpcCidr": "10.0.0.0/22", "natGateways": "one-per-az", "peerings": []}
+OBJECT_FIELDS: dict[str, dict[str, type]] = {}
+REQUIRED: tuple[str, ...] = ()
+# No default: without zones the region's first three are used; without a pod range pods use the VPC's.
+OPTIONAL = ("availabilityZones", "podCidr")
+PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region")
+
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
+PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+# The source: "/23 is possible but may limit the deployment to about 30 ClickHouse server pods".
+SMALL_VPC_WARNING = (
+    "clickhouse-byoc:vpcCidr: {cidr}: a /23 leaves {ips} usable private IPs for nodes and pods "
+    "(about 30 ClickHouse server pods); set podCidr (a range in 100.64.0.0/10) or use a /22 or larger"
+)
+
+
+@dataclass(frozen=True)
+class Peering:
+    """A VPC the BYOC VPC will be peered with (validated now, created by a later layer)."""
+
+    name: str
+    """Unique lowercase name of the peering."""
+    cidr: str
+    """The peer VPC's range; must not overlap the BYOC ranges or other peers."""
+    vpc_id: str | None = None
+    """The peer VPC id, when known."""
+    account_id: str | None = None
+    """The peer's AWS account, when it is not the customer account."""
+    region: str | None = None
+    """The peer's region, when it is not `aws:region`."""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """The VPC: its ranges, zones, egress and peers (keys `vpcCidr`, `podCidr`, `availabilityZones`,
+    `natGateways`, `peerings`)."""
+
+    vpc_cidr: str
+    """Primary VPC range (RFC 1918, /16-/23)."""
+    pod_cidr: str | None = None
+    """Optional secondary range in 100.64.0.0/10 for pod IPs."""
+    availability_zones: tuple[str, ...] | None = None
+    """Three zones of the region, or None to use the region's first three."""
+    nat_gateways: str = DEFAULTS["natGateways"]
+    """`one-per-az` or `single`."""
+    peerings: tuple[Peering, ...] = ()
+    """Peer VPCs to plan for."""
+
+
+def parse(raw: Mapping[str, str], region: str, p: Problems) -> NetworkSettings:
+    zones = _zones(raw, region, p)
+    vpc_cidr = raw.get(f"{NS}:vpcCidr", DEFAULTS["vpcCidr"])
+    vpc_problem = cidr.vpc_cidr_problem(vpc_cidr)
+    if vpc_problem:
+        p.add("vpcCidr", vpc_cidr, vpc_problem)
+    pod_cidr = raw.get(f"{NS}:podCidr") or None
+    pod_problem = cidr.pod_cidr_problem(pod_cidr) if pod_cidr else None
+    if pod_problem:
+        p.add("podCidr", pod_cidr, pod_problem)
+    nat = raw.get(f"{NS}:natGateways", DEFAULTS["natGateways"])
+    if nat not in NAT_MODES:
+        p.add("natGateways", nat, "unknown mode; use one-per-az (zone-resilient egress) or single (cheaper)")
+    ranges: dict[str, ipaddress.IPv4Network] = {}
+    if not vpc_problem:
+        ranges["vpcCidr"] = cidr.parse_network(vpc_cidr)
+    if pod_cidr and not pod_problem:
+        ranges["podCidr"] = cidr.parse_network(pod_cidr)
+    return NetworkSettings(
+        vpc_cidr=str(ranges.get("vpcCidr", vpc_cidr)),
+        pod_cidr=str(ranges.get("podCidr", pod_cidr)) if pod_cidr else None,
+        availability_zones=zones,
+        nat_gateways=nat,
+        peerings=_peerings(raw, ranges, p),
+    )
+
+
+def warnings(network: NetworkSettings) -> list[str]:
+    if ipaddress.ip_network(network.vpc_cidr).prefixlen == 23 and network.pod_cidr is None:
+        ips = cidr.plan_subnets(network.vpc_cidr).private.usable_total
+        return [SMALL_VPC_WARNING.format(cidr=network.vpc_cidr, ips=ips)]
+    return []
+
+
+def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] | None:
+    text = raw.get(f"{NS}:availabilityZones")
+    if text is None:
+        return None
+    value = decode_value(text)
+    fix = f'list exactly 3 distinct zones of {region or "aws:region"}, e.g. ["{region or "us-west-2"}a", ...]'
+    if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
+        p.add("availabilityZones", value, f"not a list of zone names; {fix}")
+        return None
+    zone_re = re.compile(rf"^{re.escape(region)}[a-z]$")
+    bad = [z for z in value if not zone_re.match(z)]
+    if bad:
+        p.add("availabilityZones", value, f"{', '.join(bad)} not a zone of {region}; {fix}")
+    elif len(value) != 3 or len(set(value)) != 3:
+        p.add("availabilityZones", value, f"{len(set(value))} distinct zones given; {fix}")
+    return tuple(value)
+
+
+def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: Problems) -> tuple[Peering, ...]:
+    value = read_list(raw, "peerings", DEFAULTS["peerings"])
+    if not isinstance(value, list):
+        p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId?, accountId?, region?} maps")
+        return ()
+    peerings: list[Peering] = []
+    seen: dict[str, int] = {}
+    taken = dict(ranges)
+    for i, item in enumerate(value):
+        key = f"peerings[{i}]"
+        if not isinstance(item, dict):
+            p.add(key, item, "not a map; use {name, cidr, vpcId?, accountId?, region?}")
+            continue
+        for extra in sorted(set(item) - set(PEERING_KEYS)):
+            p.add(f"{key}.{extra}", item[extra], f"unknown key; use only {', '.join(PEERING_KEYS)}")
+        name, block = item.get("name"), item.get("cidr")
+        if not isinstance(name, str) or not PEERING_NAME_RE.match(name):
+            p.add(
+                f"{key}.name",
+                name,
+                "missing or invalid name; give a lowercase name of 1-32 letters, digits and hyphens",
+            )
+        else:
+            claim_name(name, i, "peerings", seen, p)
+        net = cidr.parse_network(block) if isinstance(block, str) else None
+        if net is None:
+            p.add(
+                f"{key}.cidr",
+                block,
+                "missing or not an IPv4 CIDR without host bits; give the peer VPC's range, e.g. 10.1.0.0/16",
+            )
+        else:
+            clash = next((what for what, other in taken.items() if net.overlaps(other)), None)
+            if clash:
+                p.add(
+                    f"{key}.cidr",
+                    block,
+                    f"overlaps {clash} ({taken[clash]}); peered ranges must not overlap: pick a disjoint range",
+                )
+            else:
+                taken[f"peerings[{i}]"] = net
+        vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")
+        if vpc_id is not None and not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
+            p.add(f"{key}.vpcId", vpc_id, "not a VPC id; use the peer's id, e.g. vpc-0a1b2c3d4e5f67890")
+        if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
+            p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
+        if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
+            p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
+        if isinstance(name, str) and isinstance(block, str):
+            peerings.append(Peering(name, block, vpc_id, account, peer_region or None))
+    return tuple(peerings)

@@ -1,0 +1,261 @@
+"""The services layer's settings: ClickHouse services and how clients reach them
+(keys `services`, `ipAllowList`, `publicEndpoint`)."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from components import naming, quantity, versions
+from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_list, read_object
+
+DEFAULTS: dict[str, Any] = {
+    "services": [],
+    "ipAllowList": [],
+    "publicEndpoint": {"enabled": True, "allowAnySource": False},
+}
+OBJECT_FIELDS: dict[str, dict[str, type]] = {"publicEndpoint": {"enabled": bool, "allowAnySource": bool}}
+REQUIRED: tuple[str, ...] = ()
+OPTIONAL: tuple[str, ...] = ()
+
+# The fields a `services` entry accepts, with their defaults and types.
+SERVICE_DEFAULTS: dict[str, Any] = {
+    "shards": 1,
+    "replicas": 2,
+    "clickhouseVersion": versions.CLICKHOUSE_VERSION,
+    "cpu": "2",
+    "memory": "8Gi",
+    "cacheSize": "50Gi",
+    "stopped": False,
+    "mysqlInterface": False,
+}
+SERVICE_FIELDS: dict[str, type] = {"name": str, **{k: type(v) for k, v in SERVICE_DEFAULTS.items()}}
+# A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
+# `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
+SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
+CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?$")
+MAX_SHARDS, MAX_REPLICAS = 32, 5
+# The AWS Load Balancer Controller opens one security group rule per CIDR and listener port
+# (3 ports with MySQL), within the default quota of 60 inbound rules per security group.
+MAX_ALLOW_LIST = 20
+IAM_ROLE_NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """One ClickHouse service (a ClickHouseInstallation) as configured under `services`."""
+
+    name: str
+    """Lowercase DNS label, at most 30 chars: `<name>.<zone>` and `<name>-private.<zone>`."""
+    shards: int = SERVICE_DEFAULTS["shards"]
+    """Number of shards (horizontal scaling)."""
+    replicas: int = SERVICE_DEFAULTS["replicas"]
+    """Replicas per shard, spread across zones."""
+    clickhouse_version: str = SERVICE_DEFAULTS["clickhouseVersion"]
+    """The `clickhouse/clickhouse-server` image tag."""
+    cpu: str = SERVICE_DEFAULTS["cpu"]
+    """CPU request per server (a Kubernetes quantity)."""
+    memory: str = SERVICE_DEFAULTS["memory"]
+    """Memory request and limit per server (a Kubernetes quantity)."""
+    cache_size: str = SERVICE_DEFAULTS["cacheSize"]
+    """Local cache of S3 data per server (a Kubernetes quantity)."""
+    stopped: bool = SERVICE_DEFAULTS["stopped"]
+    """True stops the servers (pods gone; volumes and S3 data kept)."""
+    mysql_interface: bool = SERVICE_DEFAULTS["mysqlInterface"]
+    """Also expose ClickHouse's MySQL protocol."""
+
+
+@dataclass(frozen=True)
+class ClickHouseSettings:
+    """ClickHouse services and how clients reach them."""
+
+    services: tuple[ServiceConfig, ...] = ()
+    """The services, in configuration order."""
+    ip_allow_list: tuple[str, ...] = ()
+    """CIDRs allowed to reach the public endpoint."""
+    public_endpoint: bool = True
+    """False: no public gateway at all; services only on `<name>-private.<zone>`."""
+    allow_any_source: bool = False
+    """The user's explicit opt-out of IP filtering on the public endpoint."""
+
+    @property
+    def public_gateway(self) -> bool:
+        """Whether the public gateway exists: enabled, and filtered by a list or opted out of it."""
+        return self.public_endpoint and (bool(self.ip_allow_list) or self.allow_any_source)
+
+    @property
+    def mysql_interface(self) -> bool:
+        """Whether any service exposes the MySQL protocol (the gateways then open its port)."""
+        return any(s.mysql_interface for s in self.services)
+
+
+def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
+    value = read_list(raw, "services", DEFAULTS["services"])
+    services: list[ServiceConfig] = []
+    if not isinstance(value, list):
+        p.add("services", value, "not a list; set a list of {name, ...} maps, one per ClickHouse service")
+    else:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(value):
+            service = _service(item, i, seen, p)
+            if service is not None:
+                services.append(service)
+    before = len(p.lines)
+    allow = _allow_list(raw, p)
+    allow_list_broken = len(p.lines) > before
+    # `publicEndpoint: false` is accepted as shorthand for `publicEndpoint.enabled: false`.
+    shorthand = raw.get(f"{NS}:publicEndpoint")
+    if shorthand is not None and shorthand.strip().lower() in ("true", "false"):
+        endpoint = {**DEFAULTS["publicEndpoint"], "enabled": shorthand.strip().lower() == "true"}
+    else:
+        endpoint = read_object(raw, "publicEndpoint", OBJECT_FIELDS["publicEndpoint"], DEFAULTS["publicEndpoint"], p)
+    enabled, any_source = bool(endpoint.get("enabled")), bool(endpoint.get("allowAnySource"))
+    # Checked whatever the services: a public gateway is never left open by omission.
+    if enabled and not allow and not any_source and not allow_list_broken:
+        p.add(
+            "ipAllowList",
+            None,
+            "empty while the public endpoint is enabled; list the CIDRs your clients connect from "
+            '(`pulumi config set --path "ipAllowList[0]" 203.0.113.0/24`), or turn the public endpoint off '
+            "(`--path publicEndpoint.enabled false`), or accept any source explicitly "
+            "(`--path publicEndpoint.allowAnySource true`)",
+        )
+    return ClickHouseSettings(tuple(services), allow, enabled, any_source)
+
+
+def role_name_lengths(deployment_id: str, services: tuple[ServiceConfig, ...], p: Problems) -> None:
+    """Each service gets the IAM role `ClickHouse-cloud-<id>-clickhouse-<name>` (64 chars at most)."""
+    fixed = len(naming.Names(deployment_id, "").aws("clickhouse-"))
+    room = IAM_ROLE_NAME_MAX - fixed
+    for i, service in enumerate(services):
+        if len(service.name) > room:
+            p.add(
+                f"services[{i}].name",
+                service.name,
+                f"too long for deploymentId {deployment_id!r}: its IAM role name would be "
+                f"{fixed + len(service.name)} characters (AWS allows {IAM_ROLE_NAME_MAX}); use at most {room} "
+                "characters, or a shorter deploymentId",
+            )
+
+
+def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str) -> str | None:
+    amount = quantity.parse(value) if isinstance(value, str) else None
+    if amount is None:
+        return f"not a Kubernetes quantity; use e.g. {example}"
+    if amount < minimum:
+        return f"too small; use at least {smallest}"
+    return None
+
+
+def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceConfig | None:
+    key = f"services[{i}]"
+    if not isinstance(item, dict):
+        p.add(key, item, "not a map; use {name, shards?, replicas?, clickhouseVersion?, cpu?, memory?, ...}")
+        return None
+    before = len(p.lines)
+    fields = dict(SERVICE_DEFAULTS)
+    for name, value in item.items():
+        if name not in SERVICE_FIELDS:
+            close = difflib.get_close_matches(name, list(SERVICE_FIELDS), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"use {', '.join(SERVICE_FIELDS)}"
+            p.add(f"{key}.{name}", value, f"unknown field; {hint}")
+            continue
+        kind = SERVICE_FIELDS[name]
+        if name == "clickhouseVersion" and isinstance(value, float):
+            # YAML reads an unquoted 25.10 as the number 25.1: a different, real version.
+            p.add(f"{key}.{name}", value, 'a number, not a version; quote it, e.g. "25.10"')
+            continue
+        ok, coerced = coerce(str(value) if kind is str and isinstance(value, (int, float)) else value, kind)
+        if not ok:
+            p.add(f"{key}.{name}", value, f"not {kind_words(kind)}; set it as one")
+        else:
+            fields[name] = coerced
+    name = item.get("name")
+    if not isinstance(name, str) or not SERVICE_NAME_RE.match(name):
+        p.add(
+            f"{key}.name",
+            name,
+            "missing or invalid service name; use a lowercase DNS label of at most 30 letters, digits and "
+            "hyphens, starting with a letter",
+        )
+    elif name.endswith("-private"):
+        p.add(
+            f"{key}.name",
+            name,
+            "ends with -private, which would take another service's private hostname; choose another name",
+        )
+    else:
+        claim_name(name, i, "services", seen, p)
+    if isinstance(fields["shards"], int) and not 1 <= fields["shards"] <= MAX_SHARDS:
+        p.add(f"{key}.shards", fields["shards"], f"out of range; use 1-{MAX_SHARDS}")
+    if isinstance(fields["replicas"], int) and not 1 <= fields["replicas"] <= MAX_REPLICAS:
+        p.add(f"{key}.replicas", fields["replicas"], f"out of range; use 1-{MAX_REPLICAS} (2 or 3 spread the zones)")
+    if isinstance(fields["clickhouseVersion"], str) and not CLICKHOUSE_VERSION_RE.match(fields["clickhouseVersion"]):
+        p.add(
+            f"{key}.clickhouseVersion",
+            fields["clickhouseVersion"],
+            f"not a clickhouse-server image tag; use a version such as {versions.CLICKHOUSE_VERSION}",
+        )
+    for field_name, minimum, smallest, example in (
+        ("cpu", Decimal("0.5"), "500m", "2 or 1500m"),
+        ("memory", Decimal(2**30), "1Gi", "8Gi"),
+        ("cacheSize", Decimal(2**30), "1Gi", "50Gi"),
+    ):
+        if isinstance(fields[field_name], str):
+            problem = _quantity_problem(fields[field_name], minimum, smallest, example)
+            if problem:
+                p.add(f"{key}.{field_name}", fields[field_name], problem)
+    if len(p.lines) > before:
+        return None
+    return ServiceConfig(
+        name=name,
+        shards=fields["shards"],
+        replicas=fields["replicas"],
+        clickhouse_version=fields["clickhouseVersion"],
+        cpu=fields["cpu"],
+        memory=fields["memory"],
+        cache_size=fields["cacheSize"],
+        stopped=fields["stopped"],
+        mysql_interface=fields["mysqlInterface"],
+    )
+
+
+def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
+    value = read_list(raw, "ipAllowList", DEFAULTS["ipAllowList"])
+    if not isinstance(value, list):
+        p.add("ipAllowList", value, 'not a list; set a list of CIDRs, e.g. ["203.0.113.0/24"]')
+        return ()
+    out: list[str] = []
+    for i, item in enumerate(value):
+        try:
+            # IPv4 and IPv6 alike, so an IPv6 range gets its own message.
+            net = ipaddress.ip_network(item, strict=True) if isinstance(item, str) else None
+        except ValueError:
+            net = None
+        if net is None:
+            p.add(f"ipAllowList[{i}]", item, "not a CIDR without host bits; use e.g. 203.0.113.0/24 or 198.51.100.7/32")
+        elif net.version == 6 and net.prefixlen > 0:
+            p.add(f"ipAllowList[{i}]", item, "an IPv6 range; the load balancers are IPv4-only: list IPv4 ranges")
+        elif net.prefixlen == 0:
+            p.add(
+                f"ipAllowList[{i}]",
+                item,
+                "allows every address; list your clients' ranges, or opt out of filtering explicitly "
+                "with `pulumi config set --path publicEndpoint.allowAnySource true`",
+            )
+        elif str(net) in out:
+            p.add(f"ipAllowList[{i}]", item, "listed twice; remove the duplicate")
+        else:
+            out.append(str(net))
+    if len(value) > MAX_ALLOW_LIST:
+        p.add(
+            "ipAllowList",
+            f"{len(value)} CIDRs",
+            f"too many; the load balancer's security group takes at most {MAX_ALLOW_LIST}: merge ranges",
+        )
+    return tuple(out)

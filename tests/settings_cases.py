@@ -1,0 +1,32 @@
+"""The shared shape of a settings rejection case: one problem, naming its key, its value and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import ConfigError, parse
+from tests.conftest import raw_config
+
+
+def problems_for(values: dict[str, str], stack: str = "dev", base: bool = True, secret=frozenset()) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config(values, base=base), stack, secret)
+    return err.value.problems
+
+
+def assert_one_problem(values: dict[str, str | None], key: str, words: str) -> None:
+    """`values` (None removes a key) gives exactly one problem, on `key`, containing `words`, with a fix."""
+    base = {k: v for k, v in values.items() if v is not None}
+    raw = raw_config(base)
+    for k, v in values.items():
+        if v is None:
+            raw.pop(k if ":" in k else f"clickhouse-byoc:{k}", None)
+    with pytest.raises(ConfigError) as err:
+        parse(raw, "dev")
+    lines = err.value.problems
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith(f"{key}: "), line
+    assert words in line, line
+    # problem; fix
+    assert ";" in line

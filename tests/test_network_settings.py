@@ -1,0 +1,76 @@
+"""Network settings: vpcCidr, podCidr, availabilityZones, natGateways, peerings."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import parse
+from tests.conftest import raw_config
+from tests.settings_cases import assert_one_problem
+
+# (config, key named in the problem, words of the problem)
+BAD = [
+    ({"availabilityZones": '["us-west-2a","us-west-2b"]'}, "clickhouse-byoc:availabilityZones", "exactly 3"),
+    (
+        {"availabilityZones": '["us-west-2a","us-west-2a","us-west-2b"]'},
+        "clickhouse-byoc:availabilityZones",
+        "distinct",
+    ),
+    (
+        {"availabilityZones": '["us-east-1a","us-west-2a","us-west-2b"]'},
+        "clickhouse-byoc:availabilityZones",
+        "not a zone of us-west-2",
+    ),
+    ({"availabilityZones": "us-west-2a"}, "clickhouse-byoc:availabilityZones", "not a list"),
+    ({"vpcCidr": "10.0.0.0/25"}, "clickhouse-byoc:vpcCidr", "smaller than /23"),
+    ({"vpcCidr": "10.0.0.0/12"}, "clickhouse-byoc:vpcCidr", "larger than /16"),
+    ({"vpcCidr": "8.8.0.0/16"}, "clickhouse-byoc:vpcCidr", "RFC 1918"),
+    ({"vpcCidr": "10.0.0.1/22"}, "clickhouse-byoc:vpcCidr", "host bits"),
+    ({"vpcCidr": "ten"}, "clickhouse-byoc:vpcCidr", "not an IPv4 CIDR"),
+    ({"podCidr": "10.1.0.0/16"}, "clickhouse-byoc:podCidr", "100.64.0.0/10"),
+    ({"podCidr": "100.64.0.0/22"}, "clickhouse-byoc:podCidr", "/16-/20"),
+    ({"natGateways": "two"}, "clickhouse-byoc:natGateways", "one-per-az"),
+    ({"peerings": '{"name": "x"}'}, "clickhouse-byoc:peerings", "not a list"),
+    ({"peerings": '[{"name": "a", "cidr": "10.0.1.0/24"}]'}, "clickhouse-byoc:peerings[0].cidr", "overlaps vpcCidr"),
+    (
+        {"podCidr": "100.64.0.0/16", "peerings": '[{"name": "a", "cidr": "100.64.0.0/20"}]'},
+        "clickhouse-byoc:peerings[0].cidr",
+        "overlaps podCidr",
+    ),
+    (
+        {"peerings": '[{"name": "a", "cidr": "10.1.0.0/16"}, {"name": "b", "cidr": "10.1.128.0/17"}]'},
+        "clickhouse-byoc:peerings[1].cidr",
+        "overlaps peerings[0]",
+    ),
+    (
+        {"peerings": '[{"name": "a", "cidr": "10.1.0.0/16"}, {"name": "a", "cidr": "10.2.0.0/16"}]'},
+        "clickhouse-byoc:peerings[1].name",
+        "duplicate",
+    ),
+    ({"peerings": '[{"cidr": "10.1.0.0/16"}]'}, "clickhouse-byoc:peerings[0].name", "missing or invalid"),
+    ({"peerings": '[{"name": "a", "cidr": "10.1.0.0/33"}]'}, "clickhouse-byoc:peerings[0].cidr", "not an IPv4 CIDR"),
+    (
+        {"peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "vpcId": "vpc-1"}]'},
+        "clickhouse-byoc:peerings[0].vpcId",
+        "VPC id",
+    ),
+    (
+        {"peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "owner": "x"}]'},
+        "clickhouse-byoc:peerings[0].owner",
+        "unknown key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "words"), BAD, ids=[f"{b[1]}-{i}" for i, b in enumerate(BAD)])
+def test_rejections_name_key_value_and_fix(values, key, words):
+    assert_one_problem(values, key, words)
+
+
+def test_small_vpc_warns_unless_pod_cidr():
+    s = parse(raw_config({"vpcCidr": "10.0.0.0/23"}), "dev")
+    assert len(s.warnings) == 1
+    assert s.warnings[0].startswith("clickhouse-byoc:vpcCidr: 10.0.0.0/23: a /23 leaves 369 usable private IPs")
+    assert "about 30 ClickHouse server pods" in s.warnings[0]
+    assert parse(raw_config({"vpcCidr": "10.0.0.0/23", "podCidr": "100.64.0.0/16"}), "dev").warnings == ()
+    assert parse(raw_config({"vpcCidr": "10.0.0.0/22"}), "dev").warnings == ()
