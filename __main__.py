@@ -5,6 +5,7 @@ Reads the settings once, then wires each layer's outputs into the next layer's a
 
 import pulumi
 
+from components import clickhouse
 from components import settings as config
 from components.cidr import plan_subnets
 from components.cluster import ByocCluster, ByocClusterArgs
@@ -12,6 +13,14 @@ from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bootstrap_role_args
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
+from components.observability.layer import (
+    LogHouseTarget,
+    Observability,
+    ObservabilityArgs,
+    TailscaleAccess,
+    TroubleshootingTailscale,
+    TroubleshootingTailscaleArgs,
+)
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
 from components.services_stack import build_services
@@ -112,6 +121,44 @@ services = build_services(
     after=[cluster.ebs_csi, *platform.ready],
 )
 
+obs = settings.observability
+if obs.enabled:
+    log_house = None
+    if obs.log_house_service:
+        loghouse = services.services[obs.log_house_service]
+        log_house = LogHouseTarget(
+            host=clickhouse.service_backend(obs.log_house_service), password=loghouse.log_writer_password
+        )
+    observability = Observability(
+        names.aws("observability"),
+        ObservabilityArgs(
+            names=names,
+            region=settings.region,
+            monitoring_bucket=buckets.bucket_names["monitoring"],
+            thanos_role_arn=cluster.addon_role_arns.apply(lambda arns: arns["thanos"]),
+            vendor_webhook=obs.vendor_webhook,
+            retention_raw_days=obs.retention_days,
+            retention_downsampled_days=obs.downsampled_retention_days,
+            grafana=obs.grafana,
+            receivers=obs.receivers,
+            receiver_secrets=obs.receiver_secrets,
+            log_house=log_house,
+            # The NetworkPolicies live in the ClickHouse namespace.
+            after=(*platform.ready, services.operator.namespace),
+        ),
+        opts=on_cluster,
+    )
+if obs.tailscale is not None:
+    TroubleshootingTailscale(
+        names.aws("troubleshooting-tailscale"),
+        TroubleshootingTailscaleArgs(
+            names=names,
+            access=TailscaleAccess(obs.tailscale.client_id, obs.tailscale.client_secret),
+            after=tuple(platform.ready),
+        ),
+        opts=on_cluster,
+    )
+
 pulumi.export("deployment_id", settings.deployment_id)
 pulumi.export("availability_zones", list(zones))
 pulumi.export("vpc_id", network.vpc_id)
@@ -138,5 +185,9 @@ pulumi.export("oidc_issuer", cluster.oidc_issuer)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("node_group_names", cluster.node_group_names)
 pulumi.export("bucket_names", buckets.bucket_names)
-# Per service: public and private hostnames, ports, user, password (secret).
+# Per service: public and private hostnames, ports, user, password (secret), and the /metrics_all
+# endpoint with its scraping user and password (secret).
 pulumi.export("services", services.outputs)
+if obs.enabled and obs.grafana:
+    # Grafana's `admin` password (reach Grafana with kubectl port-forward: docs/observability.md).
+    pulumi.export("grafana_admin_password", observability.grafana_password)

@@ -99,6 +99,8 @@ def build_services(
         opts=base,
     )
     stack = ServicesStack(ingress=edge, operator=operator)
+    obs = settings.observability
+    log_house_service = obs.log_house_service if obs.enabled and obs.log_house else None
     networks = tuple(clickhouse.client_networks(settings.network.vpc_cidr, settings.network.pod_cidr))
     for service in ch.services:
         stack.services[service.name] = clickhouse.ClickHouseService(
@@ -114,6 +116,7 @@ def build_services(
                 private_gateway=edge.private_gateway_ref,
                 public_gateway=edge.public_gateway_ref,
                 after=(*after, operator.release, operator.namespace, edge.releases["base"]),
+                log_house=service.name == log_house_service,
             ),
             opts=base,
         )

@@ -88,18 +88,17 @@ def test_without_grafana_there_is_no_password_and_no_dashboard():
     ]
 
 
-def test_log_house_and_tailscale_add_their_releases():
+def test_log_house_and_receivers_add_their_release_and_secrets():
     result = run_offline(
         program=_program(
             log_house=layer.LogHouseTarget("clickhouse-logs.clickhouse.svc.cluster.local", "pw"),
-            tailscale=layer.TailscaleAccess("client-id", "client-secret"),
             receivers=(alerts.Receiver("ops", "slack", channel="#ops"),),
             receiver_secrets={"ops": "https://hooks.slack.example/T000/B000/xyz"},
         )
     )
-    assert set(_releases(result)) == {"kube-prometheus-stack", "falco", "fluent-bit", "tailscale-operator"}
+    assert set(_releases(result)) == {"kube-prometheus-stack", "falco", "fluent-bit"}
     secrets = {s["inputs"]["metadata"]["name"] for s in result.by_type("kubernetes:core/v1:Secret")}
-    assert {"operator-oauth", "loghouse-writer", "alertmanager-receivers"} <= secrets
+    assert {"loghouse-writer", "alertmanager-receivers"} <= secrets
     kps = _releases(result)["kube-prometheus-stack"]["inputs"]["values"]
     assert "hooks.slack.example" not in yaml.safe_dump(kps)
     assert kps["alertmanager"]["alertmanagerSpec"]["secrets"] == [

@@ -79,10 +79,16 @@ def _severity_matcher(severities: Sequence[str]) -> str:
     return f'severity=~"{"|".join(severities)}"'
 
 
-def alertmanager_config(receivers: Sequence[Receiver]) -> dict[str, Any]:
+def alertmanager_config(receivers: Sequence[Receiver], vendor_webhook: bool = True) -> dict[str, Any]:
     """AlertManager's configuration: every critical and warning alert to the vendor, then to each
     customer receiver for the severities it asked for; the Watchdog heartbeat to the vendor only,
-    so silence there means alerting is broken; everything else nowhere."""
+    so silence there means alerting is broken; everything else nowhere. Without a vendor webhook
+    (`vendor_webhook` false) the vendor receiver has no destination: its alerts are dropped."""
+    vendor: dict[str, Any] = {"name": VENDOR_RECEIVER}
+    if vendor_webhook:
+        vendor["webhook_configs"] = [
+            {"url_file": _file(VENDOR_SECRET, VENDOR_KEY), "send_resolved": True, "max_alerts": 50}
+        ]
     routes: list[dict[str, Any]] = [
         # kube-prometheus-stack's always-firing alert: the vendor's dead man's switch.
         {"receiver": VENDOR_RECEIVER, "matchers": ['alertname="Watchdog"'], "repeat_interval": "1h"},
@@ -119,21 +125,16 @@ def alertmanager_config(receivers: Sequence[Receiver]) -> dict[str, Any]:
         ],
         "receivers": [
             {"name": NULL_RECEIVER},
-            {
-                "name": VENDOR_RECEIVER,
-                "webhook_configs": [
-                    {"url_file": _file(VENDOR_SECRET, VENDOR_KEY), "send_resolved": True, "max_alerts": 50}
-                ],
-            },
+            vendor,
             *(_customer_receiver(r) for r in receivers),
         ],
         "templates": ["/etc/alertmanager/config/*.tmpl"],
     }
 
 
-def alertmanager_secrets(receivers: Sequence[Receiver]) -> list[str]:
+def alertmanager_secrets(receivers: Sequence[Receiver], vendor_webhook: bool = True) -> list[str]:
     """Secrets AlertManager mounts (the receivers' files live there)."""
-    return [VENDOR_SECRET, *([RECEIVERS_SECRET] if receivers else [])]
+    return [*([VENDOR_SECRET] if vendor_webhook else []), *([RECEIVERS_SECRET] if receivers else [])]
 
 
 # -- rule groups ----------------------------------------------------------------------------------

@@ -7,9 +7,12 @@
   the vendor's webhook URL and the customer receivers' URLs/keys in Secrets;
 - namespace `falco`: Falco (modern eBPF) and Falcosidekick;
 - the ClickHouse namespace's NetworkPolicies;
-- with LogHouse, namespace `logging`: Fluent Bit and the writer's password;
-- while troubleshooting access is granted with Tailscale, namespace `tailscale`: the operator, its
-  OAuth client Secret and the read-only binding of the vendor's tailnet group.
+- with LogHouse, namespace `logging`: Fluent Bit and the writer's password.
+
+`TroubleshootingTailscale` (its own component: troubleshooting access does not depend on the
+layer being on) creates, while troubleshooting access is granted with Tailscale, namespace
+`tailscale`: the operator, its OAuth client Secret and the read-only binding of the vendor's
+tailnet group.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from components.naming import Names
 from components.observability import alerts, dashboards, logs, metrics, security, tailscale
 
 TYPE = "clickhouse-byoc:observability:Observability"
+TAILSCALE_TYPE = "clickhouse-byoc:observability:TroubleshootingTailscale"
 PART_OF = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
 
 
@@ -62,8 +66,8 @@ class ObservabilityArgs:
     """The bucket Thanos writes to."""
     thanos_role_arn: pulumi.Input[str]
     """The Thanos IRSA role (bound to `monitoring/thanos`)."""
-    vendor_webhook: pulumi.Input[str]
-    """The vendor's AlertManager webhook URL (secret)."""
+    vendor_webhook: pulumi.Input[str] | None
+    """The vendor's AlertManager webhook URL (secret); None: alerts reach no vendor."""
     retention_raw_days: int
     """Days of raw samples in the bucket."""
     retention_downsampled_days: int
@@ -76,8 +80,6 @@ class ObservabilityArgs:
     """Receiver name -> its URL or routing key (secret)."""
     log_house: LogHouseTarget | None = None
     """Ship container logs into LogHouse; None keeps them on the nodes."""
-    tailscale: TailscaleAccess | None = None
-    """The Tailscale operator (only while troubleshooting access is granted)."""
     after: tuple[pulumi.Resource, ...] = ()
     """What every object here needs first: the platform (storage class, cert-manager) and the
     ClickHouse namespace the NetworkPolicies live in."""
@@ -154,13 +156,17 @@ class Observability(pulumi.ComponentResource):
             },
             opts=on(monitoring),
         )
-        vendor = k8s.core.v1.Secret(
-            f"{name}-vendor-webhook",
-            metadata={"name": alerts.VENDOR_SECRET, "namespace": ns},
-            string_data={alerts.VENDOR_KEY: pulumi.Output.secret(args.vendor_webhook)},
-            opts=on(monitoring),
-        )
-        secrets: list[pulumi.Resource] = [objstore, vendor]
+        secrets: list[pulumi.Resource] = [objstore]
+        has_vendor = args.vendor_webhook is not None
+        if args.vendor_webhook is not None:
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-vendor-webhook",
+                    metadata={"name": alerts.VENDOR_SECRET, "namespace": ns},
+                    string_data={alerts.VENDOR_KEY: pulumi.Output.secret(args.vendor_webhook)},
+                    opts=on(monitoring),
+                )
+            )
         if args.receivers:
             secrets.append(
                 k8s.core.v1.Secret(
@@ -187,8 +193,8 @@ class Observability(pulumi.ComponentResource):
             lambda role: metrics.kube_prometheus_stack_values(
                 deployment_id=args.names.deployment_id,
                 thanos_role_arn=role,
-                alertmanager_config=alerts.alertmanager_config(receivers),
-                alertmanager_secrets=alerts.alertmanager_secrets(receivers),
+                alertmanager_config=alerts.alertmanager_config(receivers, has_vendor),
+                alertmanager_secrets=alerts.alertmanager_secrets(receivers, has_vendor),
                 grafana=args.grafana,
             )
         )
@@ -243,27 +249,6 @@ class Observability(pulumi.ComponentResource):
                 kps,
             )
 
-        if args.tailscale is not None:
-            ts_ns = namespace(tailscale.NAMESPACE)
-            oauth = k8s.core.v1.Secret(
-                f"{name}-tailscale-oauth",
-                metadata={"name": tailscale.OAUTH_SECRET, "namespace": tailscale.NAMESPACE},
-                string_data={
-                    "client_id": pulumi.Output.secret(args.tailscale.client_id),
-                    "client_secret": pulumi.Output.secret(args.tailscale.client_secret),
-                },
-                opts=on(ts_ns),
-            )
-            self.releases["tailscale-operator"] = release(
-                "tailscale-operator",
-                versions.TAILSCALE_OPERATOR_CHART,
-                tailscale.NAMESPACE,
-                tailscale.operator_values(args.names.deployment_id),
-                ts_ns,
-                oauth,
-            )
-            _object(f"{name}-tailscale-view", tailscale.view_binding(), on())
-
         self.register_outputs(
             {
                 "namespace": ns,
@@ -271,3 +256,55 @@ class Observability(pulumi.ComponentResource):
                 "releases": {k: r.status for k, r in self.releases.items()},
             }
         )
+
+
+@dataclass(frozen=True)
+class TroubleshootingTailscaleArgs:
+    """Inputs of the Tailscale troubleshooting path."""
+
+    names: Names
+    """Naming for the deployment (the operator's tailnet hostname)."""
+    access: TailscaleAccess
+    """The customer's OAuth client for the operator."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What the operator needs first (the platform)."""
+
+
+class TroubleshootingTailscale(pulumi.ComponentResource):
+    """The Tailscale operator with its API server proxy, and the vendor group's read-only binding."""
+
+    def __init__(self, name: str, args: TroubleshootingTailscaleArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TAILSCALE_TYPE, name, None, opts)
+        after = list(args.after)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": tailscale.NAMESPACE, "labels": PART_OF},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        )
+        oauth = k8s.core.v1.Secret(
+            f"{name}-oauth",
+            metadata={"name": tailscale.OAUTH_SECRET, "namespace": tailscale.NAMESPACE},
+            string_data={
+                "client_id": pulumi.Output.secret(args.access.client_id),
+                "client_secret": pulumi.Output.secret(args.access.client_secret),
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns]),
+        )
+        repo, chart, version = versions.TAILSCALE_OPERATOR_CHART
+        self.release = k8s.helm.v3.Release(
+            f"{name}-operator",
+            name=chart,
+            chart=chart,
+            version=version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+            namespace=tailscale.NAMESPACE,
+            create_namespace=False,
+            values=tailscale.operator_values(args.names.deployment_id),
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=600,
+            max_history=10,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns, oauth]),
+        )
+        _object(f"{name}-view", tailscale.view_binding(), pulumi.ResourceOptions(parent=self, depends_on=after))
+        self.register_outputs({"status": self.release.status})

@@ -32,7 +32,10 @@ def statements() -> list[str]:
         "date DateTime64(3), k8s_namespace_name LowCardinality(String), k8s_pod_name String,"
         " k8s_container_name LowCardinality(String), k8s_host LowCardinality(String),"
         " stream LowCardinality(String), log String"
-        ") ENGINE = ReplicatedMergeTree PARTITION BY toDate(date)"
+        # An explicit Keeper path: every replica runs this statement on its own, and a path derived
+        # from the table's UUID would differ per replica (no replication).
+        ") ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/loghouse/container_logs', '{replica}')"
+        " PARTITION BY toDate(date)"
         " ORDER BY (k8s_namespace_name, k8s_pod_name, date)"
         f" TTL toDateTime(date) + INTERVAL {LOGHOUSE_TTL_DAYS} DAY",
     ]

@@ -104,11 +104,16 @@ def endpoint_query(cluster: str) -> str:
     )
 
 
-def config_xml(cluster: str) -> str:
-    """`config.d/metrics_all.xml` of a service."""
+CONFIG_FILE = "config.d/byoc_observability.xml"
+
+
+def config_xml(cluster: str, extra_statements: Sequence[str] = ()) -> str:
+    """`config.d/byoc_observability.xml` of a service: the startup scripts (this endpoint's, then
+    `extra_statements`, e.g. LogHouse's schema: one file, as config files do not merge lists) and
+    the handler."""
     scripts = "\n".join(
         f"      <scripts>\n        <query>{escape(q)}</query>\n        <user>{DEFINER}</user>\n      </scripts>"
-        for q in statements()
+        for q in [*statements(), *extra_statements]
     )
     return f"""<clickhouse>
   <startup_scripts>

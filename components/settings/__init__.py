@@ -25,6 +25,7 @@ from components.settings import deployment as _deployment
 from components.settings import dns as _dns
 from components.settings import iam as _iam
 from components.settings import network as _network
+from components.settings import observability as _observability
 from components.settings import services as _services
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
@@ -49,6 +50,7 @@ from components.settings.network import (
     NetworkSettings,
     Peering,
 )
+from components.settings.observability import ObservabilitySettings, TailscaleSettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
 from components.settings.services import (
@@ -66,7 +68,7 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services)
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _observability)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -115,9 +117,11 @@ __all__ = [
     "Dns",
     "Iam",
     "NetworkSettings",
+    "ObservabilitySettings",
     "Peering",
     "ServiceConfig",
     "Settings",
+    "TailscaleSettings",
     "decode_value",
     "load",
     "parse",
@@ -150,6 +154,8 @@ class Settings:
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
     """ClickHouse services, the IP allow list and the public endpoint."""
+    observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
+    """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -187,11 +193,17 @@ def parse(
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
     clickhouse = _services.parse(raw, p)
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
+    observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
 
     if p.lines:
         raise ConfigError(p.lines)
 
-    warnings = _cluster.warnings(cluster) + _network.warnings(network) + _iam.warnings(iam, now)
+    warnings = (
+        _cluster.warnings(cluster)
+        + _network.warnings(network)
+        + _iam.warnings(iam, now)
+        + _observability.warnings(observability)
+    )
     return Settings(
         project=NS,
         stack=stack,
@@ -204,6 +216,7 @@ def parse(
         cluster=cluster,
         iam=iam,
         clickhouse=clickhouse,
+        observability=observability,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

@@ -28,7 +28,8 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
         "billingPrefix": str,
     },
     "bootstrap": {"vpcWrite": bool, "iamWrite": bool, "kms": bool, "mode": str, "roleName": str},
-    "troubleshootingAccess": {"until": str},
+    # `tailscale` is read by the observability settings (components/settings/observability.py).
+    "troubleshootingAccess": {"until": str, "tailscale": dict},
 }
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()
