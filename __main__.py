@@ -5,12 +5,11 @@ Reads the settings once, then wires each layer's outputs into the next layer's a
 
 import pulumi
 
-from components import clickhouse
+from components import clickhouse, wiring
 from components import settings as config
-from components.cidr import plan_subnets
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
-from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bootstrap_role_args
+from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.observability.layer import (
@@ -23,23 +22,27 @@ from components.observability.layer import (
 )
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
-from components.services_stack import build_services
+from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
+from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
 
 settings = config.load()
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 names = settings.names
+ranges = wiring.internal_ranges(settings)
 
-aws = aws_provider(settings)
-zones = resolve_zones(settings, aws)
+aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
+zones, zone_problem = resolve_zones(settings.region, settings.network.availability_zones, aws)
+if zone_problem:
+    raise config.ConfigError([zone_problem])
 on_aws = pulumi.ResourceOptions(providers=[aws])
 
 network = ByocVpc(
     names.aws("network"),
     ByocVpcArgs(
         names=names,
-        plan=plan_subnets(settings.network.vpc_cidr, settings.network.pod_cidr),
+        plan=ranges.subnet_plan(),
         availability_zones=zones,
         nat_gateways=settings.network.nat_gateways,
         region=settings.region,
@@ -53,7 +56,7 @@ dns = ByocDns(
     opts=on_aws,
 )
 
-bootstrap = BootstrapRole(names.aws("bootstrap"), bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
+bootstrap = BootstrapRole(names.aws("bootstrap"), wiring.bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
 cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
 
 keys = ByocKeys(
@@ -69,33 +72,47 @@ buckets = ByocBuckets(
     opts=on_aws,
 )
 
+cluster_name = names.aws("cluster")
 cluster = ByocCluster(
-    names.aws("cluster"),
+    cluster_name,
     ByocClusterArgs(
         names=names,
-        settings=settings.cluster,
+        spec=wiring.cluster_spec(settings),
         region=settings.region,
         availability_zones=zones,
         vpc_id=network.vpc_id,
         private_subnet_ids=network.private_subnet_ids,
-        pod_subnet_ids=network.pod_subnet_ids if settings.network.pod_cidr else None,
+        pod_subnet_ids=network.pod_subnet_ids if ranges.has_pod_range else None,
         cluster_role=cluster_roles.cluster_role,
         node_role_arn=cluster_roles.node_role_arn,
         secrets_key_arn=keys.secrets_key_arn,
-        zone_arn=dns.zone_arn,
-        bucket_arns=buckets.bucket_arns,
         volume_key_arn=keys.data_key_arn,
         data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
         troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
         node_tags=settings.default_tags,
+    ),
+    opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
+)
+on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
+
+workload_roles = WorkloadRoles(
+    names.aws("workload-roles"),
+    WorkloadRolesArgs(
+        names=names,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer=cluster.oidc_issuer,
+        zone_arn=dns.zone_arn,
+        cluster_name=names.cluster,
+        data_bucket_arn=bucket_arn(names, "data"),
+        backup_bucket_arn=bucket_arn(names, "backup"),
+        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
         state_queue_arn=settings.iam.state_queue_arn,
         billing_bucket_arn=settings.iam.billing_bucket_arn,
         billing_prefix=settings.iam.billing_prefix,
         clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
     ),
-    opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
+    opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
 )
-on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
 
 platform = ClusterPlatform(
     names.aws("platform"),
@@ -105,7 +122,7 @@ platform = ClusterPlatform(
         kubernetes_version=settings.cluster.kubernetes_version,
         cluster_name=cluster.cluster_name,
         vpc_id=network.vpc_id,
-        role_arns=cluster.addon_role_arns,
+        role_arns=workload_roles.role_arns,
         zone_name=settings.dns.zone_name,
         zone_id=dns.zone_id,
         volume_key_arn=keys.data_key_arn,
@@ -113,12 +130,25 @@ platform = ClusterPlatform(
     opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
 )
 
-services = build_services(
-    settings,
-    cluster.k8s_provider,
-    buckets.bucket_names["data"],
-    cluster.service_role_arns,
-    after=[cluster.ebs_csi, *platform.ready],
+ch = settings.clickhouse
+services = ByocServices(
+    names.aws("services"),
+    ByocServicesArgs(
+        names=names,
+        region=settings.region,
+        zone_name=settings.dns.zone_name,
+        ranges=ranges,
+        public_gateway=ch.public_gateway,
+        ip_allow_list=ch.ip_allow_list,
+        allow_any_source=ch.allow_any_source,
+        data_bucket=buckets.bucket_names["data"],
+        services=tuple(
+            ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
+        ),
+        after=(cluster.ebs_csi, *platform.ready),
+        log_house_service=settings.observability.log_house_service if settings.observability.enabled else None,
+    ),
+    opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
 )
 
 obs = settings.observability
@@ -135,7 +165,7 @@ if obs.enabled:
             names=names,
             region=settings.region,
             monitoring_bucket=buckets.bucket_names["monitoring"],
-            thanos_role_arn=cluster.addon_role_arns.apply(lambda arns: arns["thanos"]),
+            thanos_role_arn=workload_roles.role_arns.apply(lambda arns: arns["thanos"]),
             vendor_webhook=obs.vendor_webhook,
             retention_raw_days=obs.retention_days,
             retention_downsampled_days=obs.downsampled_retention_days,

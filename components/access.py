@@ -15,8 +15,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.k8s_conventions import DATA_PLANE_GROUP, PART_OF_LABELS
+
 TYPE = "clickhouse-byoc:access:DataPlaneAccess"
-DATA_PLANE_GROUP = "clickhouse-byoc:data-plane-mgmt"
 CLUSTER_ROLE = "clickhouse-byoc-data-plane-mgmt"
 VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 
@@ -61,7 +62,7 @@ class DataPlaneAccess(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         role = k8s.rbac.v1.ClusterRole(
             f"{name}-role",
-            metadata={"name": CLUSTER_ROLE, "labels": {"app.kubernetes.io/part-of": "clickhouse-byoc"}},
+            metadata={"name": CLUSTER_ROLE, "labels": dict(PART_OF_LABELS)},
             rules=data_plane_rules(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
         )

@@ -75,6 +75,38 @@ class SubnetPlan:
         }
 
 
+@dataclass(frozen=True)
+class InternalRanges:
+    """Our internal ranges: the VPC, its pod range and the peered VPCs. The one definition every
+    layer uses (subnets, the private NLB's sources, who may log in to ClickHouse)."""
+
+    vpc_cidr: str
+    """The VPC's primary range."""
+    pod_cidr: str | None = None
+    """The secondary range pods get their IPs from, or None: pods live in the private subnets."""
+    peer_cidrs: tuple[str, ...] = ()
+    """The ranges of peered VPCs."""
+
+    @property
+    def has_pod_range(self) -> bool:
+        """Whether pods get their own subnets (vpc-cni custom networking)."""
+        return self.pod_cidr is not None
+
+    @property
+    def cluster(self) -> tuple[str, ...]:
+        """Where the cluster's nodes and pods have addresses: the VPC and its pod range."""
+        return (self.vpc_cidr, self.pod_cidr) if self.pod_cidr is not None else (self.vpc_cidr,)
+
+    @property
+    def private_sources(self) -> tuple[str, ...]:
+        """Who may reach the private NLB: the cluster's ranges and the peered VPCs."""
+        return (*self.cluster, *self.peer_cidrs)
+
+    def subnet_plan(self) -> SubnetPlan:
+        """The VPC's subnets for these ranges."""
+        return plan_subnets(self.vpc_cidr, self.pod_cidr)
+
+
 def _split(cidr: str, extra_bits: int) -> list[str]:
     return [str(n) for n in ipaddress.ip_network(cidr).subnets(prefixlen_diff=extra_bits)]
 

@@ -25,11 +25,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import ingress, quantity, versions
+from components import helm, ingress, quantity, versions
 from components import k8s_conventions as conv
+from components.cidr import InternalRanges
+from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
 from components.observability import logs, metrics_endpoint
-from components.settings import ServiceConfig
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
 SERVICE_TYPE = "clickhouse-byoc:clickhouse:ClickHouseService"
@@ -45,13 +46,10 @@ KEEPER_NAME = "shared"
 KEEPER_PORT = 2181
 KEEPER_REPLICAS = 3
 KEEPER_STORAGE = "20Gi"
-# The EKS layer's default class (gp3, encrypted, reclaimPolicy Retain).
-STORAGE_CLASS = "gp3-encrypted"
 # Room on a server's volume besides the S3 cache: S3 disk metadata, temporary data, logs.
 VOLUME_HEADROOM = 20 * quantity.GI
 USER = "default"
 PASSWORD_KEY = "password_sha256_hex"
-ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 CHI_LABEL = "clickhouse.altinity.com/chi"
 CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
 
@@ -81,16 +79,38 @@ def s3_endpoint(bucket: str, region: str, service: str) -> str:
     return f"https://{bucket}.s3.{region}.amazonaws.com/{service}/"
 
 
-def client_networks(vpc_cidr: str, pod_cidr: str | None) -> list[str]:
+def client_networks(ranges: InternalRanges) -> list[str]:
     """Where the `default` user may connect from.
 
     Clients reach the servers through the gateways, whose pods (and the servers' own replicas)
     have addresses in the VPC or the pod range; the client IP filter itself is the NLB's allow list.
     """
-    nets = ["127.0.0.1/32", "::1/128", vpc_cidr]
-    if pod_cidr:
-        nets.append(pod_cidr)
-    return nets
+    return ["127.0.0.1/32", "::1/128", *ranges.cluster]
+
+
+@dataclass(frozen=True)
+class ClickHouseServiceSpec:
+    """What one ClickHouse service is: its name, size, version and interfaces (validated and
+    defaulted by the settings; `__main__.py` fills it in)."""
+
+    name: str
+    """The service name: hostnames, the installation, its bucket prefix and IRSA role."""
+    shards: int
+    """Shards."""
+    replicas: int
+    """Replicas per shard, spread over the zones."""
+    clickhouse_version: str
+    """Full `clickhouse/clickhouse-server` tag."""
+    cpu: str
+    """CPU request per server."""
+    memory: str
+    """Memory request and limit per server."""
+    cache_size: str
+    """Local cache of the S3 disk per server."""
+    stopped: bool
+    """Stop the servers (volumes and data stay)."""
+    mysql_interface: bool
+    """Expose the MySQL protocol through the gateways."""
 
 
 def operator_values() -> dict[str, Any]:
@@ -186,7 +206,7 @@ def _volume(name: str, size: str) -> dict[str, Any]:
 
 
 def chi_spec(
-    service: ServiceConfig,
+    service: ClickHouseServiceSpec,
     *,
     bucket: str,
     region: str,
@@ -357,7 +377,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
         super().__init__(OPERATOR_TYPE, name, None, opts)
         after = list(args.after)
         child = pulumi.ResourceOptions(parent=self, depends_on=after)
-        labels = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
+        labels = dict(conv.PART_OF_LABELS)
         operator_ns = k8s.core.v1.Namespace(
             f"{name}-ns-operator", metadata={"name": OPERATOR_NAMESPACE, "labels": labels}, opts=child
         )
@@ -373,19 +393,14 @@ class ClickHouseOperator(pulumi.ComponentResource):
             string_data={"username": OPERATOR_USER, "password": pulumi.Output.secret(password.result)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
         )
-        self.release = k8s.helm.v3.Release(
+        self.release = helm.release(
             f"{name}-operator",
+            versions.ALTINITY_OPERATOR_CHART,
             name="clickhouse-operator",
-            chart="altinity-clickhouse-operator",
-            version=versions.ALTINITY_OPERATOR_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.ALTINITY_CHART_REPO),
             namespace=OPERATOR_NAMESPACE,
-            create_namespace=False,
             values=operator_values(),
-            atomic=True,
-            cleanup_on_fail=True,
-            timeout=600,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns, credentials]),
+            create_namespace=False,
         )
         self.keeper = k8s.apiextensions.CustomResource(
             f"{name}-keeper",
@@ -405,8 +420,8 @@ class ClickHouseServiceArgs:
 
     names: Names
     """Naming for the deployment."""
-    service: ServiceConfig
-    """The validated service configuration."""
+    service: ClickHouseServiceSpec
+    """The service's validated spec."""
     zone_name: str
     """The DNS zone: `<name>.<zone>` and `<name>-private.<zone>`."""
     bucket: pulumi.Input[str]

@@ -20,23 +20,22 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.access import DATA_PLANE_GROUP
-from components.iam import AddonRoles, AddonRolesArgs
+from components import iam_policies as docs
 from components.k8s_conventions import (
     CLICKHOUSE_NAMESPACE,
     CLICKHOUSE_NODE_LABELS,
     CLICKHOUSE_TAINT,
+    DATA_PLANE_GROUP,
     ISTIO_NAMESPACE,
     PRIVATE_GATEWAY_NAMESPACE,
     PUBLIC_GATEWAY_NAMESPACE,
+    SERVICE_ACCOUNTS,
     SYSTEM_NODE_LABELS,
     SYSTEM_TAINT,
     ZONE_TOPOLOGY_KEY,
-    clickhouse_service_account,
 )
-from components.naming import Names
-from components.network import zone_suffix
-from components.settings import ClusterSettings
+from components.naming import Names, zone_suffix
+from components.workload_roles import IrsaRole, IrsaRoleArgs, former_parent_urn
 
 TYPE = "clickhouse-byoc:cluster:ByocCluster"
 LOG_TYPES = ("api", "audit", "authenticator")
@@ -80,16 +79,6 @@ def vpc_cni_configuration(custom_networking: bool) -> dict:
     if custom_networking:
         env.update({"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true", "ENI_CONFIG_LABEL_DEF": ZONE_TOPOLOGY_KEY})
     return {"env": env}
-
-
-def eni_config(zone: str, subnet_id: str, security_group_id: str) -> dict:
-    """The ENIConfig the CNI picks for nodes in `zone` (named after the zone, per ENI_CONFIG_LABEL_DEF)."""
-    return {
-        "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
-        "kind": "ENIConfig",
-        "metadata": {"name": zone},
-        "spec": {"subnet": subnet_id, "securityGroups": [security_group_id]},
-    }
 
 
 def critical_addon_configuration() -> dict:
@@ -172,7 +161,41 @@ def access_entries(
     return entries
 
 
+def managed_addon_policies(
+    volume_key_arn: pulumi.Input[str] | None,
+) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
+    """purpose -> (inline policy, managed policy ARNs) of the managed add-ons' IRSA roles."""
+    ebs_csi = (
+        pulumi.Output.from_input(volume_key_arn).apply(docs.ebs_csi_policy)
+        if volume_key_arn is not None
+        else docs.ebs_csi_policy(None)
+    )
+    return {"vpc-cni": (None, (docs.EKS_CNI_POLICY,)), "ebs-csi": (ebs_csi, ())}
+
+
 # -- the component ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What the user chooses about the cluster: version, API endpoint, node groups, protection."""
+
+    kubernetes_version: str
+    """The Kubernetes minor, e.g. `1.35`."""
+    endpoint_public: bool
+    """Whether the API endpoint is also public (it is always private)."""
+    public_cidrs: tuple[str, ...]
+    """CIDRs allowed to reach the public endpoint."""
+    system_instance_type: str
+    """Instance type of the system node groups."""
+    system_nodes_per_zone: int
+    """System nodes in each zone (fixed size)."""
+    clickhouse_instance_type: str
+    """Instance type of the ClickHouse node groups."""
+    clickhouse_max_per_zone: int
+    """Most ClickHouse nodes per zone (the groups scale from zero)."""
+    data_protection: bool
+    """Deletion protection on the cluster."""
 
 
 @dataclass(frozen=True)
@@ -181,8 +204,8 @@ class ByocClusterArgs:
 
     names: Names
     """Naming for the deployment."""
-    settings: ClusterSettings
-    """Version, endpoint and node group settings."""
+    spec: ClusterSpec
+    """Version, endpoint and node group choices."""
     region: str
     """The region (kubeconfig, add-on configuration)."""
     availability_zones: tuple[str, ...]
@@ -199,20 +222,8 @@ class ByocClusterArgs:
     """The `...-k8s-worker` role of every node group."""
     secrets_key_arn: pulumi.Input[str]
     """KMS key for Kubernetes secrets envelope encryption."""
-    zone_arn: pulumi.Input[str]
-    """The deployment's hosted zone (external-dns and cert-manager roles)."""
-    bucket_arns: dict[str, str]
-    """Bucket purpose (data, backup, monitoring) -> ARN, for the workloads' roles."""
     volume_key_arn: pulumi.Input[str] | None = None
     """Customer-managed key the EBS CSI driver may use (CMEK), if any."""
-    state_queue_arn: str | None = None
-    """The vendor's state queue (state exporter role), if any."""
-    billing_bucket_arn: str | None = None
-    """The vendor's billing bucket (billing scraper role), if any."""
-    billing_prefix: str = ""
-    """Key prefix in the billing bucket."""
-    clickhouse_services: tuple[str, ...] = ()
-    """ClickHouse services whose servers get a role of their own."""
     data_plane_mgmt_role_arn: pulumi.Input[str] | None = None
     """The vendor's data-plane-mgmt role: namespaced edit."""
     troubleshooting_role_arn: pulumi.Input[str] | None = None
@@ -231,11 +242,10 @@ class ByocCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     node_group_names: list[pulumi.Output[str]]
     k8s_provider: k8s.Provider
-    addon_role_arns: pulumi.Output[dict[str, str]]
 
     def __init__(self, name: str, args: ByocClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        names, s = args.names, args.settings
+        names, s = args.names, args.spec
         child = pulumi.ResourceOptions(parent=self)
 
         cluster = eks.Cluster(
@@ -281,31 +291,27 @@ class ByocCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
 
-        # Every workload identity on this cluster, from one component, once the OIDC provider exists.
-        roles = AddonRoles(
-            f"{name}-irsa",
-            AddonRolesArgs(
-                names=names,
-                oidc_provider_arn=cluster.oidc_provider_arn,
-                oidc_issuer=cluster.oidc_issuer,
-                zone_arn=args.zone_arn,
-                cluster_name=names.cluster,
-                data_bucket_arn=args.bucket_arns["data"],
-                backup_bucket_arn=args.bucket_arns["backup"],
-                monitoring_bucket_arn=args.bucket_arns["monitoring"],
-                kms_key_arn=args.volume_key_arn,
-                state_queue_arn=args.state_queue_arn,
-                billing_bucket_arn=args.billing_bucket_arn,
-                billing_prefix=args.billing_prefix,
-                clickhouse_services=args.clickhouse_services,
-            ),
-            opts=child,
-        )
-        self.addon_role_arns = roles.role_arns
-        # service name -> the role its servers' service account is annotated with.
-        self.service_role_arns = {
-            svc: roles.roles[clickhouse_service_account(svc)[1]].role_arn for svc in args.clickhouse_services
-        }
+        # The roles of this layer's own managed add-ons (every other workload role is the
+        # workload_roles layer's). They were children of an `<name>-irsa` component that now is
+        # that layer: the alias keeps their addresses.
+        former_parent = former_parent_urn(self, name)
+        roles: dict[str, IrsaRole] = {}
+        for purpose, (policy, managed) in managed_addon_policies(args.volume_key_arn).items():
+            namespace, account = SERVICE_ACCOUNTS[purpose]
+            roles[purpose] = IrsaRole(
+                f"{name}-irsa-{purpose}",
+                IrsaRoleArgs(
+                    names=names,
+                    purpose=purpose,
+                    oidc_provider_arn=cluster.oidc_provider_arn,
+                    oidc_issuer=cluster.oidc_issuer,
+                    namespace=namespace,
+                    service_account=account,
+                    policy=policy,
+                    managed_policy_arns=managed,
+                ),
+                opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=former_parent)]),
+            )
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
             return aws.eks.Addon(
@@ -323,7 +329,7 @@ class ByocCluster(pulumi.ComponentResource):
         vpc_cni = addon(
             "vpc-cni",
             [cluster],
-            service_account_role_arn=roles.roles["vpc-cni"].role_arn,
+            service_account_role_arn=roles["vpc-cni"].role_arn,
             configuration_values=json.dumps(vpc_cni_configuration(custom_networking)),
         )
         kube_proxy = addon("kube-proxy", [cluster])
@@ -396,7 +402,7 @@ class ByocCluster(pulumi.ComponentResource):
         self.ebs_csi = addon(
             "aws-ebs-csi-driver",
             node_groups,
-            service_account_role_arn=roles.roles["ebs-csi"].role_arn,
+            service_account_role_arn=roles["ebs-csi"].role_arn,
             configuration_values=json.dumps(ebs_csi_configuration()),
         )
         self.cluster_security_group_id = cluster.cluster_security_group_id

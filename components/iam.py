@@ -5,8 +5,8 @@
   through an EKS access entry) and, while `troubleshootingAccess.until` is in the future,
   `troubleshooting` (read-only).
 - `ClusterRoles`: the EKS control-plane and worker-node roles, passed to the cluster explicitly.
-- `IrsaRole` / `AddonRoles`: one role per Kubernetes service account of
-  `components.k8s_conventions.SERVICE_ACCOUNTS`, trusted through the cluster's OIDC provider.
+
+Workload roles (IRSA) live in `components.workload_roles`.
 """
 
 from __future__ import annotations
@@ -20,16 +20,13 @@ import pulumi_aws as aws
 
 from components import iam_policies as docs
 from components import storage
-from components.k8s_conventions import SERVICE_ACCOUNTS, clickhouse_service_account
+from components.k8s_conventions import SERVICE_ACCOUNTS
 from components.naming import Names
-from components.settings import Settings
 
-IRSA_TYPE = "clickhouse-byoc:iam:IrsaRole"
 CLUSTER_ROLES_TYPE = "clickhouse-byoc:iam:ClusterRoles"
 BOOTSTRAP_TYPE = "clickhouse-byoc:iam:BootstrapRole"
-ADDON_ROLES_TYPE = "clickhouse-byoc:iam:AddonRoles"
 
-# Workload and vendor sessions last one hour: short-lived credentials, re-assumed as needed.
+# Vendor sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
 PURPOSE_TAG = docs.PURPOSE_TAG
 
@@ -46,162 +43,6 @@ def bucket_arn(names: Names, what: str) -> str:
 
 def _child(parent: pulumi.Resource) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent)
-
-
-# -- IRSA ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IrsaRoleArgs:
-    """Inputs of one IAM role for one Kubernetes service account."""
-
-    names: Names
-    """Naming for the deployment."""
-    purpose: str
-    """The role name suffix: the role is `ClickHouse-cloud-<id>-<purpose>`."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider."""
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer URL without `https://` (the condition key prefix)."""
-    namespace: str
-    """The service account's namespace."""
-    service_account: str
-    """The service account's name."""
-    policy: pulumi.Input[dict] | None
-    """The role's one inline policy document, or None."""
-    managed_policy_arns: tuple[str, ...] = ()
-    """AWS managed policies to attach (e.g. AmazonEKS_CNI_Policy for aws-node)."""
-
-
-class IrsaRole(pulumi.ComponentResource):
-    """A role only one service account of one cluster can assume, for STS only."""
-
-    role_arn: pulumi.Output[str]
-    role_name: pulumi.Output[str]
-
-    def __init__(self, name: str, args: IrsaRoleArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(IRSA_TYPE, name, None, opts)
-        role_name = args.names.aws(args.purpose)
-        if len(role_name) > 64:
-            raise ValueError(f"IAM role name {role_name!r} is longer than 64 characters; shorten the purpose")
-        trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-            lambda v: to_json(docs.irsa_trust(v[0], v[1], args.namespace, args.service_account))
-        )
-        role = aws.iam.Role(
-            f"{name}-role",
-            name=role_name,
-            description=f"IRSA: {args.namespace}/{args.service_account}",
-            assume_role_policy=trust,
-            max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: args.purpose},
-            opts=_child(self),
-        )
-        if args.policy is not None:
-            aws.iam.RolePolicy(
-                f"{name}-policy",
-                name=args.purpose,
-                role=role.name,
-                policy=pulumi.Output.from_input(args.policy).apply(to_json),
-                opts=_child(self),
-            )
-        for arn in args.managed_policy_arns:
-            aws.iam.RolePolicyAttachment(
-                f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=_child(self)
-            )
-        self.role_arn = role.arn
-        self.role_name = role.name
-        self.register_outputs({"role_arn": self.role_arn, "role_name": self.role_name})
-
-
-@dataclass(frozen=True)
-class AddonRolesArgs:
-    """Inputs of the add-on IRSA roles: the cluster's OIDC provider and what the add-ons touch."""
-
-    names: Names
-    """Naming for the deployment."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider."""
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer URL without `https://`."""
-    zone_arn: pulumi.Input[str]
-    """The deployment's hosted zone (external-dns, cert-manager)."""
-    cluster_name: str
-    """The EKS cluster name (autoscaler and load balancer controller tag conditions)."""
-    data_bucket_arn: str
-    """ClickHouse data bucket."""
-    backup_bucket_arn: str
-    """ClickHouse backup bucket."""
-    monitoring_bucket_arn: str
-    """Thanos bucket."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """EBS volume key, when volumes use a customer managed key."""
-    state_queue_arn: str | None = None
-    """The vendor's state queue; None: no state-exporter role."""
-    billing_bucket_arn: str | None = None
-    """The vendor's billing bucket; None: no billing-scraper role."""
-    billing_prefix: str = ""
-    """Key prefix in the billing bucket."""
-    clickhouse_services: tuple[str, ...] = ()
-    """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
-
-
-def addon_policies(args: AddonRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
-    """purpose -> (inline policy, managed policy ARNs) for every add-on role this deployment needs."""
-    zone = pulumi.Output.from_input(args.zone_arn)
-    out: dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]] = {
-        "vpc-cni": (None, (docs.EKS_CNI_POLICY,)),
-        "ebs-csi": (
-            pulumi.Output.from_input(args.kms_key_arn).apply(docs.ebs_csi_policy)
-            if args.kms_key_arn is not None
-            else docs.ebs_csi_policy(None),
-            (),
-        ),
-        "load-balancer-controller": (docs.load_balancer_controller_policy(args.cluster_name), ()),
-        "external-dns": (zone.apply(docs.external_dns_policy), ()),
-        "cert-manager": (zone.apply(docs.cert_manager_policy), ()),
-        "cluster-autoscaler": (docs.cluster_autoscaler_policy(args.cluster_name), ()),
-        "thanos": (docs.thanos_policy(args.monitoring_bucket_arn), ()),
-    }
-    if args.state_queue_arn:
-        out["state-exporter"] = (docs.state_exporter_policy(args.state_queue_arn), ())
-    if args.billing_bucket_arn:
-        out["billing-scraper"] = (docs.billing_scraper_policy(args.billing_bucket_arn, args.billing_prefix), ())
-    return out
-
-
-class AddonRoles(pulumi.ComponentResource):
-    """Every add-on's IRSA role; `role_arns` maps purpose -> role ARN for the Helm values."""
-
-    role_arns: pulumi.Output[dict[str, str]]
-
-    def __init__(self, name: str, args: AddonRolesArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(ADDON_ROLES_TYPE, name, None, opts)
-        self.roles: dict[str, IrsaRole] = {}
-        specs = [
-            (purpose, *SERVICE_ACCOUNTS[purpose], policy, managed)
-            for purpose, (policy, managed) in addon_policies(args).items()
-        ]
-        for service in args.clickhouse_services:
-            namespace, account = clickhouse_service_account(service)
-            policy = docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, service)
-            specs.append((account, namespace, account, policy, ()))
-        for purpose, namespace, account, policy, managed in specs:
-            self.roles[purpose] = IrsaRole(
-                f"{name}-{purpose}",
-                IrsaRoleArgs(
-                    names=args.names,
-                    purpose=purpose,
-                    oidc_provider_arn=args.oidc_provider_arn,
-                    oidc_issuer=args.oidc_issuer,
-                    namespace=namespace,
-                    service_account=account,
-                    policy=policy,
-                    managed_policy_arns=managed,
-                ),
-                opts=_child(self),
-            )
-        self.role_arns = pulumi.Output.all(**{p: r.role_arn for p, r in self.roles.items()})
-        self.register_outputs({"role_arns": self.role_arns})
 
 
 # -- EKS service roles -----------------------------------------------------------------------
@@ -333,35 +174,6 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
         bucket_arns=(args.data_bucket_arn, args.backup_bucket_arn, args.monitoring_bucket_arn),
         role_arn=arn + args.role_name,
         protected_role_arns=tuple(arn + n for n in vendor_role_names(args.names)),
-    )
-
-
-def bootstrap_role_args(
-    settings: Settings, zone_arn: pulumi.Input[str], external_id: str | None = None
-) -> BootstrapRoleArgs:
-    """The bootstrap role's args from validated settings; a secret external id stays secret.
-
-    `external_id` replaces the configured one (the CloudFormation template passes a parameter).
-    """
-    iam, names = settings.iam, settings.names
-    if external_id is None:
-        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
-    return BootstrapRoleArgs(
-        names=names,
-        region=settings.region,
-        account_id=settings.account_id,
-        cluster_name=names.cluster,
-        zone_arn=zone_arn,
-        data_bucket_arn=bucket_arn(names, "data"),
-        backup_bucket_arn=bucket_arn(names, "backup"),
-        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-        vendor_account_id=iam.vendor_account_id,
-        external_id=external_id,
-        principal_arn_pattern=iam.principal_arn_pattern,
-        role_name=iam.role_name,
-        access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
-        troubleshooting_until=iam.troubleshooting_until,
-        state_queue_arn=iam.state_queue_arn,
     )
 
 

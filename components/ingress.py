@@ -18,8 +18,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components import helm, versions
 from components import k8s_conventions as conv
-from components import versions
 from components.naming import Names
 
 TYPE = "clickhouse-byoc:ingress:IstioIngress"
@@ -308,37 +308,36 @@ class IstioIngress(pulumi.ComponentResource):
         namespaces = {
             ns: k8s.core.v1.Namespace(
                 f"{name}-ns-{ns}",
-                metadata={"name": ns, "labels": {"app.kubernetes.io/part-of": "clickhouse-byoc"}},
+                metadata={"name": ns, "labels": dict(conv.PART_OF_LABELS)},
                 opts=child,
             )
             for ns in [ISTIO_NAMESPACE, *(k.namespace for k in kinds)]
         }
 
-        def release(suffix: str, chart: str, release_name: str, ns: str, values: Any, previous: list) -> Any:
-            return k8s.helm.v3.Release(
+        def release(
+            suffix: str, pin: versions.ChartPin, release_name: str, ns: str, values: Any, previous: list
+        ) -> k8s.helm.v3.Release:
+            return helm.release(
                 f"{name}-{suffix}",
+                pin,
                 name=release_name,
-                chart=chart,
-                version=versions.ISTIO_VERSION,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=versions.ISTIO_CHART_REPO),
                 namespace=ns,
-                create_namespace=False,
                 values=values,
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=600,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[ns], *previous]),
+                create_namespace=False,
             )
 
-        base = release("base", "base", "istio-base", ISTIO_NAMESPACE, base_values(), [])
-        istiod = release("istiod", "istiod", "istiod", ISTIO_NAMESPACE, istiod_values(), [base])
+        base = release("base", versions.ISTIO_BASE_CHART, "istio-base", ISTIO_NAMESPACE, base_values(), [])
+        istiod = release("istiod", versions.ISTIOD_CHART, "istiod", ISTIO_NAMESPACE, istiod_values(), [base])
         self.namespaces = namespaces
         self.releases = {"base": base, "istiod": istiod}
 
         for kind in kinds:
             ranges = args.ip_allow_list if kind is PUBLIC else args.private_source_ranges
             values = gateway_values(kind, args.names, ranges, args.allow_any_source and kind is PUBLIC, mysql)
-            gw_release = release(f"gateway-{kind.key}", "gateway", kind.release, kind.namespace, values, [istiod])
+            gw_release = release(
+                f"gateway-{kind.key}", versions.ISTIO_GATEWAY_CHART, kind.release, kind.namespace, values, [istiod]
+            )
             self.releases[f"gateway-{kind.key}"] = gw_release
             cert = k8s.apiextensions.CustomResource(
                 f"{name}-cert-{kind.key}",

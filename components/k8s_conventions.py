@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every namespace and cluster-wide object the program creates itself carries this label.
+PART_OF_LABELS = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
+# IRSA: the service account annotation naming the role its pods assume.
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+# The default StorageClass the platform layer creates (gp3, encrypted, reclaimPolicy Retain).
+STORAGE_CLASS = "gp3-encrypted"
+# The Kubernetes group the vendor's data-plane-mgmt access entry maps to (bound by DataPlaneAccess).
+DATA_PLANE_GROUP = "clickhouse-byoc:data-plane-mgmt"
+
 NODE_ROLE_LABEL = "byoc/node-role"
 ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone"
 

@@ -18,6 +18,10 @@ LOWER_PREFIX = PREFIX.lower()
 BYOC_TAG = "clickhouse-byoc"
 DEPLOYMENT_TAG = "clickhouse-byoc/deployment"
 MANAGED_BY_TAG = "managed-by"
+# What a program-managed IAM role is for (its name suffix); the vendor boundary keys on its presence.
+ROLE_PURPOSE_TAG = "clickhouse-byoc/purpose"
+# What a bucket holds (`data`, `backup`, `monitoring`); the policy pack's bucket rules key on it.
+BUCKET_PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
 
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]$")
 
@@ -26,6 +30,11 @@ def deployment_id_from_stack(stack: str) -> str:
     """The default deployment id: the stack name lowercased, other characters turned into hyphens."""
     derived = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
     return re.sub(r"-{2,}", "-", derived)[:20].rstrip("-")
+
+
+def zone_suffix(zone: str) -> str:
+    """`a` for us-west-2a: short enough for names, stable for a given zone."""
+    return zone[-1]
 
 
 def mandatory_tags(deployment_id: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.cidr import SubnetPlan
-from components.naming import Names
+from components.naming import Names, zone_suffix
 
 TYPE = "clickhouse-byoc:network:ByocVpc"
 ELB_ROLE_TAG = "kubernetes.io/role/elb"
@@ -46,11 +46,6 @@ def nat_zone_indexes(mode: str) -> list[int]:
 def nat_for_zone(mode: str, zone: int) -> int:
     """Index (into `nat_zone_indexes`) of the NAT gateway a zone's private subnets route through."""
     return zone if mode == "one-per-az" else 0
-
-
-def zone_suffix(zone: str) -> str:
-    """`a` for us-west-2a: short enough for names, stable for a given zone."""
-    return zone[-1]
 
 
 class ByocVpc(pulumi.ComponentResource):

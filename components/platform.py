@@ -3,8 +3,9 @@
 On the EKS cluster, through its Kubernetes provider: the default StorageClass `gp3-encrypted`
 (encrypted, `WaitForFirstConsumer`, expandable, `Retain`), and Helm releases of the AWS Load
 Balancer Controller, external-dns, cert-manager (with Let's Encrypt production and staging
-ClusterIssuers solving DNS01 through Route 53) and the cluster autoscaler. Every release runs on
-the system nodes and uses its own IRSA role through its service account's annotation.
+ClusterIssuers solving DNS01 through Route 53), the cluster autoscaler and metrics-server (the
+resource metrics API the HPAs of istiod and the gateways scale on). Every release runs on the
+system nodes; those that call AWS use their own IRSA role through their service account's annotation.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import versions
+from components import helm, versions
 from components.k8s_conventions import (
     ISSUER_PRODUCTION,
     ISSUER_STAGING,
+    ROLE_ARN_ANNOTATION,
     SERVICE_ACCOUNTS,
+    STORAGE_CLASS,
     system_placement,
 )
+from components.metrics_server import metrics_server_values
 from components.naming import Names
 
 TYPE = "clickhouse-byoc:platform:ClusterPlatform"
-STORAGE_CLASS = "gp3-encrypted"
-ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 ACME_SERVERS = {
     ISSUER_PRODUCTION: "https://acme-v02.api.letsencrypt.org/directory",
     ISSUER_STAGING: "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -58,7 +60,7 @@ def storage_class(kms_key_arn: str | None) -> dict[str, Any]:
 
 
 def _service_account(purpose: str, role_arn: str) -> dict[str, Any]:
-    return {"create": True, "name": SERVICE_ACCOUNTS[purpose][1], "annotations": {ROLE_ANNOTATION: role_arn}}
+    return {"create": True, "name": SERVICE_ACCOUNTS[purpose][1], "annotations": {ROLE_ARN_ANNOTATION: role_arn}}
 
 
 def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str, role_arn: str) -> dict[str, Any]:
@@ -170,7 +172,7 @@ class ClusterPlatformArgs:
     vpc_id: pulumi.Input[str]
     """The BYOC VPC (load balancer controller)."""
     role_arns: pulumi.Input[dict[str, str]]
-    """IRSA role ARN per purpose (components.iam.AddonRoles.role_arns)."""
+    """IRSA role ARN per purpose (components.workload_roles.WorkloadRoles.role_arns)."""
     zone_name: str
     """The deployment's DNS zone."""
     zone_id: pulumi.Input[str]
@@ -203,23 +205,16 @@ class ClusterPlatform(pulumi.ComponentResource):
             sc["parameters"]["kmsKeyId"] = args.volume_key_arn
         storage = k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
 
-        def release(key: str, chart: tuple[str, str, str], namespace: str, values: pulumi.Input[dict], **extra):
-            repo, chart_name, version = chart
-            return k8s.helm.v3.Release(
+        def release(key: str, pin: versions.ChartPin, namespace: str, values: pulumi.Input[dict]):
+            return helm.release(
                 f"{name}-{key}",
-                name=chart_name,
-                chart=chart_name,
-                version=version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+                pin,
+                name=pin.chart,
                 namespace=namespace,
-                create_namespace=namespace != "kube-system",
                 values=values,
-                # A failed upgrade rolls back instead of leaving a half-applied release.
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=600,
+                opts=child,
+                create_namespace=namespace != "kube-system",
                 max_history=10,
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(**extra)),
             )
 
         region = args.region
@@ -254,6 +249,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: cluster_autoscaler_values(a[0], region, args.kubernetes_version, a[1])
             ),
         )
+        metrics_api = release("metrics-server", versions.METRICS_SERVER_CHART, "kube-system", metrics_server_values())
         zone_id = pulumi.Output.from_input(args.zone_id)
         for issuer in (ISSUER_PRODUCTION, ISSUER_STAGING):
             spec = zone_id.apply(lambda z, issuer=issuer: cluster_issuer(issuer, region, args.zone_name, z)["spec"])
@@ -266,7 +262,6 @@ class ClusterPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
             ready.append(issuer_resource)
-        self.storage_class_name = STORAGE_CLASS
         # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
-        self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
+        self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, metrics_api, *ready]
         self.register_outputs({"storage_class": STORAGE_CLASS})

@@ -2,46 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import ConfigError, Settings
 
-
-def aws_provider(settings: Settings) -> aws.Provider:
+def aws_provider(name: str, region: str, account_id: str, default_tags: Mapping[str, str]) -> aws.Provider:
     """A provider pinned to the customer account and region, tagging everything it creates.
 
     `allowed_account_ids` makes a run with credentials for any other account fail before it
     changes anything; `default_tags` puts the mandatory tags on every taggable resource.
     """
     return aws.Provider(
-        settings.names.aws("aws"),
-        region=settings.region,
-        allowed_account_ids=[settings.account_id],
-        default_tags=aws.ProviderDefaultTagsArgs(tags=settings.default_tags),
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(default_tags)),
     )
 
 
-def zone_problem(settings: Settings, available: list[str]) -> str | None:
+def zone_problem(region: str, configured: tuple[str, ...] | None, available: list[str]) -> str | None:
     """Why the configured or default zones cannot be used in a region offering `available`."""
-    if settings.network.availability_zones is None:
+    if configured is None:
         if len(available) < 3:
             return (
-                f"aws:region: {settings.region}: offers {len(available)} zones to this account "
+                f"aws:region: {region}: offers {len(available)} zones to this account "
                 f"({', '.join(available) or 'none'}); the BYOC layout needs 3: choose another region"
             )
         return None
-    missing = [z for z in settings.network.availability_zones if z not in available]
+    missing = [z for z in configured if z not in available]
     if missing:
         return (
             f"clickhouse-byoc:availabilityZones: {', '.join(missing)}: not available in "
-            f"{settings.region} for this account; choose 3 of {', '.join(available)}"
+            f"{region} for this account; choose 3 of {', '.join(available)}"
         )
     return None
 
 
-def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]:
-    """The three zones to use: the configured ones (checked to exist) or the region's first three.
+def resolve_zones(
+    region: str, configured: tuple[str, ...] | None, provider: aws.Provider
+) -> tuple[tuple[str, ...], str | None]:
+    """The three zones to use (the configured ones, or the region's first three) and, when they
+    cannot be used, the problem as a config error line for the caller to raise.
 
     Looked up before any AWS resource is registered, so a region with too few zones, or a zone
     that does not exist, fails the run cleanly. Local and Wavelength zones are left out.
@@ -52,7 +55,4 @@ def resolve_zones(settings: Settings, provider: aws.Provider) -> tuple[str, ...]
         opts=pulumi.InvokeOptions(provider=provider),
     )
     available = sorted(result.names or [])
-    problem = zone_problem(settings, available)
-    if problem:
-        raise ConfigError([problem])
-    return settings.network.availability_zones or tuple(available[:3])
+    return configured or tuple(available[:3]), zone_problem(region, configured, available)

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import Names
+from components.naming import BUCKET_PURPOSE_TAG, Names
 
 TYPE = "clickhouse-byoc:storage:ByocBuckets"
 PURPOSES = ("data", "backup", "monitoring")
 VERSIONED = ("data", "backup")
 NONCURRENT_VERSION_DAYS = 30
 ABORT_MULTIPART_DAYS = 7
-PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
 DATA_PROTECTION_TAG = "clickhouse-byoc/data-protection"
 
 
@@ -103,7 +102,7 @@ class ByocBuckets(pulumi.ComponentResource):
         self.bucket_arns = {p: bucket_arn(b) for p, b in self.bucket_names.items()}
         keep = args.data_protection
         for purpose, bucket_name in self.bucket_names.items():
-            tags = {"Name": bucket_name, PURPOSE_TAG: purpose}
+            tags = {"Name": bucket_name, BUCKET_PURPOSE_TAG: purpose}
             if not keep:
                 tags[DATA_PROTECTION_TAG] = "disabled"
             bucket = aws.s3.Bucket(

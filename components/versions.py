@@ -5,6 +5,21 @@ Bump a pin deliberately, in its own change, after reading the upstream release n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChartPin:
+    """One Helm chart at one version."""
+
+    repo: str
+    """The chart repository URL."""
+    chart: str
+    """The chart's name in the repository."""
+    version: str
+    """The chart version (Istio: the Istio version)."""
+
+
 # Newest Kubernetes minor in EKS standard support at the time of pinning: 1.35 was released on
 # EKS on 2026-01-28, standard support until 2027-03-27. Minors the program accepts:
 KUBERNETES_VERSION = "1.35"
@@ -12,11 +27,13 @@ KUBERNETES_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
 # Minors already past EKS standard support (extra hourly cost): accepted with a warning.
 KUBERNETES_EXTENDED_SUPPORT = ("1.33",)
 
-# Helm charts of the cluster add-ons: (repository, chart, version).
-AWS_LOAD_BALANCER_CONTROLLER_CHART = ("https://aws.github.io/eks-charts", "aws-load-balancer-controller", "1.14.0")
-EXTERNAL_DNS_CHART = ("https://kubernetes-sigs.github.io/external-dns/", "external-dns", "1.21.1")
-CERT_MANAGER_CHART = ("https://charts.jetstack.io", "cert-manager", "v1.19.1")
-CLUSTER_AUTOSCALER_CHART = ("https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0")
+# Helm charts of the cluster add-ons.
+AWS_LOAD_BALANCER_CONTROLLER_CHART = ChartPin(
+    "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "1.14.0"
+)
+EXTERNAL_DNS_CHART = ChartPin("https://kubernetes-sigs.github.io/external-dns/", "external-dns", "1.21.1")
+CERT_MANAGER_CHART = ChartPin("https://charts.jetstack.io", "cert-manager", "v1.19.1")
+CLUSTER_AUTOSCALER_CHART = ChartPin("https://kubernetes.github.io/autoscaler", "cluster-autoscaler", "9.59.0")
 
 
 def cluster_autoscaler_image_tag(kubernetes_version: str) -> str:
@@ -27,10 +44,13 @@ def cluster_autoscaler_image_tag(kubernetes_version: str) -> str:
 # Istio: the charts `base`, `istiod` and `gateway`; chart version = Istio version.
 ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_VERSION = "1.30.3"
+ISTIO_BASE_CHART = ChartPin(ISTIO_CHART_REPO, "base", ISTIO_VERSION)
+ISTIOD_CHART = ChartPin(ISTIO_CHART_REPO, "istiod", ISTIO_VERSION)
+ISTIO_GATEWAY_CHART = ChartPin(ISTIO_CHART_REPO, "gateway", ISTIO_VERSION)
 
-# Altinity Kubernetes operator for ClickHouse (chart `altinity-clickhouse-operator`).
-ALTINITY_CHART_REPO = "https://helm.altinity.com"
-ALTINITY_OPERATOR_VERSION = "0.25.6"
+# Altinity Kubernetes operator for ClickHouse.
+ALTINITY_OPERATOR_CHART = ChartPin("https://helm.altinity.com", "altinity-clickhouse-operator", "0.25.6")
+
 
 # ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
 # the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
@@ -39,17 +59,32 @@ CLICKHOUSE_VERSION = "25.8.29.51"
 KEEPER_VERSION = "25.8.29.51"
 
 # metrics-server (platform layer): the resource metrics API the HPAs of istiod and the gateways read.
-METRICS_SERVER_CHART = ("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1")
+METRICS_SERVER_CHART = ChartPin("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1")
 
 # The observability layer. kube-prometheus-stack pins the Prometheus operator (v0.93.1), Prometheus,
 # AlertManager (v0.34.0), node-exporter, kube-state-metrics and Grafana together.
-KUBE_PROMETHEUS_STACK_CHART = (
-    "https://prometheus-community.github.io/helm-charts",
-    "kube-prometheus-stack",
-    "88.5.3",
+KUBE_PROMETHEUS_STACK_CHART = ChartPin(
+    "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3"
 )
 # Thanos query, store gateway and compactor: the sidecar's image (kube-prometheus-stack's default).
 THANOS_IMAGE = "quay.io/thanos/thanos:v0.42.4"
-FALCO_CHART = ("https://falcosecurity.github.io/charts", "falco", "9.1.0")
-FLUENT_BIT_CHART = ("https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1")
-TAILSCALE_OPERATOR_CHART = ("https://pkgs.tailscale.com/helmcharts", "tailscale-operator", "1.102.3")
+FALCO_CHART = ChartPin("https://falcosecurity.github.io/charts", "falco", "9.1.0")
+FLUENT_BIT_CHART = ChartPin("https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1")
+TAILSCALE_OPERATOR_CHART = ChartPin("https://pkgs.tailscale.com/helmcharts", "tailscale-operator", "1.102.3")
+
+# Every chart the program installs.
+CHARTS = (
+    AWS_LOAD_BALANCER_CONTROLLER_CHART,
+    EXTERNAL_DNS_CHART,
+    CERT_MANAGER_CHART,
+    CLUSTER_AUTOSCALER_CHART,
+    ISTIO_BASE_CHART,
+    ISTIOD_CHART,
+    ISTIO_GATEWAY_CHART,
+    ALTINITY_OPERATOR_CHART,
+    METRICS_SERVER_CHART,
+    KUBE_PROMETHEUS_STACK_CHART,
+    FALCO_CHART,
+    FLUENT_BIT_CHART,
+    TAILSCALE_OPERATOR_CHART,
+)

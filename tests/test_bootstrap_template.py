@@ -11,8 +11,9 @@ import yaml
 from cfnlint.api import lint
 
 from components import iam_policies as docs
-from components.iam import bootstrap_role_args, bootstrap_scope
+from components.iam import bootstrap_scope
 from components.settings import parse
+from components.wiring import bootstrap_role_args
 from tests.conftest import ROOT, raw_config
 from tools import bootstrap_template
 

@@ -7,7 +7,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.cidr import plan_subnets, pod_cidr_problem, render_layout_table, vpc_cidr_problem
+from components.cidr import InternalRanges, plan_subnets, pod_cidr_problem, render_layout_table, vpc_cidr_problem
 
 
 def test_default_22_layout():
@@ -94,3 +94,19 @@ def test_readme_table_lists_each_size():
     lines = table.splitlines()
     assert len(lines) == 2 + 4
     assert "| `10.0.0.0/23` | none | 3 x /25 (123 usable each) | 3 x /27 (27 usable each) | - | 369 |" in lines
+
+
+def test_internal_ranges_with_a_pod_range_and_peers():
+    ranges = InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16", "172.16.0.0/20"))
+    assert ranges.has_pod_range
+    assert ranges.cluster == ("10.0.0.0/22", "100.64.0.0/16")
+    assert ranges.private_sources == ("10.0.0.0/22", "100.64.0.0/16", "10.20.0.0/16", "172.16.0.0/20")
+    assert ranges.subnet_plan().pods is not None
+    assert ranges.subnet_plan().pods.cidrs[0] == "100.64.0.0/18"
+
+
+def test_internal_ranges_without_a_pod_range():
+    ranges = InternalRanges("10.0.0.0/22")
+    assert not ranges.has_pod_range
+    assert ranges.cluster == ranges.private_sources == ("10.0.0.0/22",)
+    assert ranges.subnet_plan().pods is None

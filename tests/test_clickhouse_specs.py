@@ -11,20 +11,23 @@ import pytest
 
 from components import clickhouse, quantity, versions
 from components import k8s_conventions as conv
+from components.cidr import InternalRanges
 from components.settings import ServiceConfig
+from components.wiring import service_spec
 from tests.anchors import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
 
 BUCKET = "clickhouse-cloud-dev-data-123456789012"
-NETWORKS = clickhouse.client_networks("10.0.0.0/22", "100.64.0.0/16")
+NETWORKS = clickhouse.client_networks(InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16",)))
 
 
 def chi(service: ServiceConfig) -> dict:
+    """The installation of a service as configured (the settings' defaults filled in)."""
     return {
         "apiVersion": clickhouse.CHI_API,
         "kind": "ClickHouseInstallation",
         "metadata": {"name": service.name, "namespace": conv.CLICKHOUSE_NAMESPACE},
         "spec": clickhouse.chi_spec(
-            service, bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
+            service_spec(service), bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
         ),
     }
 
@@ -146,7 +149,10 @@ def test_default_user_has_a_secret_password_and_in_vpc_networks_only():
     nets = users["default/networks/ip"]
     assert "10.0.0.0/22" in nets and "100.64.0.0/16" in nets
     assert not {"::/0", "0.0.0.0/0"} & set(nets)
-    assert clickhouse.client_networks("10.0.0.0/22", None) == ["127.0.0.1/32", "::1/128", "10.0.0.0/22"]
+    # Peers reach the servers through the private gateway, whose pods are in our ranges.
+    assert "10.20.0.0/16" not in nets
+    without_pods = InternalRanges("10.0.0.0/22", None, ("10.20.0.0/16",))
+    assert clickhouse.client_networks(without_pods) == ["127.0.0.1/32", "::1/128", "10.0.0.0/22"]
 
 
 def test_password_is_stored_as_sha256_hex():

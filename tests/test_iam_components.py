@@ -1,4 +1,6 @@
-"""The IAM components under the mocks: roles, names, attachments, secrets, the review export."""
+"""The IAM components under the mocks: vendor and EKS service roles, secrets, the review export.
+
+Workload (IRSA) roles: tests/test_workload_roles.py."""
 
 from __future__ import annotations
 
@@ -6,9 +8,7 @@ import json
 
 import pytest
 
-from components.iam import AddonRoles, AddonRolesArgs
 from components.k8s_conventions import SERVICE_ACCOUNTS
-from components.naming import Names
 from tests.conftest import run_offline
 from tools import iam_export
 from tools.stackconfig import StackConfig
@@ -17,10 +17,6 @@ ROLE = "aws:iam/role:Role"
 INLINE = "aws:iam/rolePolicy:RolePolicy"
 POLICY = "aws:iam/policy:Policy"
 ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-NAMES = Names("t", "123456789012")
-OIDC_HOST = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
-OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_HOST}"
-ZONE = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
 QUEUE = "arn:aws:sqs:us-west-2:426924874929:byoc-state"
 BILLING = "arn:aws:s3:::clickhouse-byoc-billing"
 FULL = {
@@ -32,40 +28,6 @@ FULL = {
 }
 
 
-def addon_args(**over) -> AddonRolesArgs:
-    values = {
-        "names": NAMES,
-        "oidc_provider_arn": OIDC_ARN,
-        "oidc_issuer": OIDC_HOST,
-        "zone_arn": ZONE,
-        "cluster_name": NAMES.cluster,
-        "data_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('data')}",
-        "backup_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('backup')}",
-        "monitoring_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('monitoring')}",
-        "kms_key_arn": "arn:aws:kms:us-west-2:123456789012:key/0000-1111",
-        "state_queue_arn": QUEUE,
-        "billing_bucket_arn": BILLING,
-        "billing_prefix": "123456789012/t",
-        "clickhouse_services": ("analytics",),
-    }
-    return AddonRolesArgs(**{**values, **over})
-
-
-def run_addons(**over):
-    captured: dict[str, str] = {}
-
-    def program():
-        roles = AddonRoles("ClickHouse-cloud-t-addons", addon_args(**over))
-        roles.role_arns.apply(captured.update)
-
-    return run_offline(program=program), captured
-
-
-@pytest.fixture(scope="module")
-def addons():
-    return run_addons()
-
-
 @pytest.fixture(scope="module")
 def stack():
     return run_offline(FULL, stack="prod")
@@ -75,41 +37,7 @@ def roles_by_name(result) -> dict[str, dict]:
     return {r["inputs"]["name"]: r for r in result.by_type(ROLE)}
 
 
-def test_every_service_account_gets_its_role(addons):
-    result, arns = addons
-    roles = roles_by_name(result)
-    for purpose, (namespace, account) in SERVICE_ACCOUNTS.items():
-        role = roles[f"ClickHouse-cloud-t-{purpose}"]
-        trust = json.loads(role["inputs"]["assumeRolePolicy"])
-        cond = trust["Statement"][0]["Condition"]["StringEquals"]
-        assert cond[f"{OIDC_HOST}:sub"] == f"system:serviceaccount:{namespace}:{account}"
-        assert cond[f"{OIDC_HOST}:aud"] == "sts.amazonaws.com"
-        assert trust["Statement"][0]["Principal"] == {"Federated": OIDC_ARN}
-        assert arns[purpose] == f"arn:aws:iam::123456789012:role/ClickHouse-cloud-t-{purpose}"
-    server = json.loads(roles["ClickHouse-cloud-t-clickhouse-analytics"]["inputs"]["assumeRolePolicy"])
-    assert server["Statement"][0]["Condition"]["StringEquals"][f"{OIDC_HOST}:sub"] == (
-        "system:serviceaccount:clickhouse:clickhouse-analytics"
-    )
-
-
-def test_inline_policies_are_the_documents(addons):
-    result, _ = addons
-    inline = {r["inputs"]["role"]: json.loads(r["inputs"]["policy"]) for r in result.by_type(INLINE)}
-    dns = inline["ClickHouse-cloud-t-external-dns"]["Statement"][0]
-    assert dns["Action"] == ["route53:ChangeResourceRecordSets"] and dns["Resource"] == [ZONE]
-    ebs = {s["Sid"]: s for s in inline["ClickHouse-cloud-t-ebs-csi"]["Statement"]}
-    assert ebs["GrantsForEbsOnly"]["Resource"] == ["arn:aws:kms:us-west-2:123456789012:key/0000-1111"]
-    assert inline["ClickHouse-cloud-t-state-exporter"]["Statement"][0]["Resource"] == [QUEUE]
-    assert inline["ClickHouse-cloud-t-billing-scraper"]["Statement"][0]["Resource"] == [f"{BILLING}/123456789012/t/*"]
-    server = {s["Sid"]: s for s in inline["ClickHouse-cloud-t-clickhouse-analytics"]["Statement"]}
-    assert server["ClickHouseReadWriteObjects"]["Resource"][0].endswith("-data-123456789012/analytics/*")
-    assert "ClickHouse-cloud-t-vpc-cni" not in inline
-
-
-def test_cni_policy_is_on_aws_node_role_only(addons, stack):
-    result, _ = addons
-    (cni,) = [r for r in result.by_type(ATTACH) if r["inputs"]["policyArn"].endswith("AmazonEKS_CNI_Policy")]
-    assert cni["inputs"]["role"] == "ClickHouse-cloud-t-vpc-cni"
+def test_worker_and_control_plane_roles_have_only_their_managed_policies(stack):
     worker = [r["inputs"]["policyArn"] for r in stack.by_type(ATTACH) if r["inputs"]["role"].endswith("-k8s-worker")]
     assert sorted(worker) == [
         "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
@@ -117,13 +45,6 @@ def test_cni_policy_is_on_aws_node_role_only(addons, stack):
     ]
     plane = [r["inputs"]["policyArn"] for r in stack.by_type(ATTACH) if r["inputs"]["role"].endswith("-control-plane")]
     assert plane == ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"]
-
-
-def test_optional_vendor_roles_absent_without_config():
-    result, arns = run_addons(state_queue_arn=None, billing_bucket_arn=None, clickhouse_services=(), kms_key_arn=None)
-    assert set(arns) == set(SERVICE_ACCOUNTS) - {"state-exporter", "billing-scraper"}
-    ebs = next(r for r in result.by_type(INLINE) if r["inputs"]["role"].endswith("-ebs-csi"))
-    assert "kms:" not in ebs["inputs"]["policy"]
 
 
 def test_stack_roles_names_and_vendor_trust(stack):
@@ -134,7 +55,7 @@ def test_stack_roles_names_and_vendor_trust(stack):
         "ClickHouse-cloud-prod-troubleshooting",
         "ClickHouse-cloud-prod-k8s-control-plane",
         "ClickHouse-cloud-prod-k8s-worker",
-        # The workloads' IRSA roles, created by the EKS layer once the OIDC provider exists.
+        # The IRSA roles: the EKS layer's managed add-ons' and the workload_roles layer's.
         *(f"ClickHouse-cloud-prod-{purpose}" for purpose in SERVICE_ACCOUNTS),
     }
     for name in ("management", "data-plane-mgmt"):
@@ -213,8 +134,8 @@ def test_export_rebuilds_time_boxed_trust(stack, tmp_path):
     assert cond["StringEquals"] == {"sts:ExternalId": iam_export.EXTERNAL_ID_MASK}
 
 
-def test_every_program_role_carries_the_purpose_tag_the_guardrail_keys_on(addons, stack):
-    roles = [*addons[0].by_type(ROLE), *stack.by_type(ROLE)]
+def test_every_program_role_carries_the_purpose_tag_the_guardrail_keys_on(stack):
+    roles = stack.by_type(ROLE)
     assert len(roles) > 12
     for role in roles:
         purpose = role["inputs"]["tags"]["clickhouse-byoc/purpose"]

@@ -17,8 +17,9 @@ import pytest
 from parliament import analyze_policy_string, enhance_finding
 
 from components import iam_policies as docs
-from tests.test_iam_components import FULL, run_addons
+from tests.test_iam_components import FULL
 from tests.test_iam_policies import SCOPE
+from tests.test_workload_roles import run_irsa_roles
 
 HIGH = ("MEDIUM", "HIGH", "CRITICAL")
 
@@ -77,7 +78,7 @@ def documents() -> dict[str, dict]:
     from tests.conftest import run_offline
 
     found = _from_records(run_offline(FULL, stack="prod"))
-    found.update(_from_records(run_addons()[0]))
+    found.update(_from_records(run_irsa_roles()[0]))
     for mode, vpc, iam, kms in itertools.product(docs.MODES, *[(True, False)] * 3):
         access = docs.BootstrapAccess(mode=mode, vpc_write=vpc, iam_write=iam, kms=kms)
         for suffix, doc in docs.bootstrap_policies(SCOPE, access).items():

@@ -383,8 +383,7 @@ def _kps_values(grafana: bool = True, receivers=RECEIVERS):
 
 
 def _chart(pin):
-    _, name, version = pin
-    return name, version
+    return pin.chart, pin.version
 
 
 @pytest.fixture(scope="module")

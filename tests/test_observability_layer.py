@@ -44,9 +44,8 @@ def test_releases_are_the_pinned_charts(default):
     releases = _releases(default)
     assert set(releases) == {"kube-prometheus-stack", "falco"}
     for pin in (versions.KUBE_PROMETHEUS_STACK_CHART, versions.FALCO_CHART):
-        repo, chart, version = pin
-        assert releases[chart]["inputs"]["version"] == version
-        assert releases[chart]["inputs"]["repositoryOpts"]["repo"] == repo
+        assert releases[pin.chart]["inputs"]["version"] == pin.version
+        assert releases[pin.chart]["inputs"]["repositoryOpts"]["repo"] == pin.repo
 
 
 def test_values_are_readable_and_secrets_stay_in_secrets(default):

@@ -44,8 +44,8 @@ def test_storage_class_uses_the_customer_key():
 def test_releases_pinned_and_on_system_nodes(stack):
     rel = releases(stack)
     expected = {
-        chart: (repo, version)
-        for repo, chart, version in (
+        pin.chart: (pin.repo, pin.version)
+        for pin in (
             versions.AWS_LOAD_BALANCER_CONTROLLER_CHART,
             versions.EXTERNAL_DNS_CHART,
             versions.CERT_MANAGER_CHART,

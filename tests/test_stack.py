@@ -97,6 +97,7 @@ def test_synth_cli_writes_resources_json(tmp_path, capsys):
         "protect",
         "retainOnDelete",
         "provider",
+        "aliases",
     }
     assert records and all(set(r) == keys for r in records)
     vpc = next(r for r in records if r["type"] == "aws:ec2/vpc:Vpc")

@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from components import iam_policies, naming
-from components.iam import PURPOSE_TAG, SESSION_SECONDS, bootstrap_role_args, bootstrap_scope
+from components.iam import PURPOSE_TAG, SESSION_SECONDS, bootstrap_scope
 from components.settings import EXTERNAL_ID_RE, ConfigError, Settings, parse
+from components.wiring import bootstrap_role_args
 from tools import stackconfig
 
 EXIT_CONFIG = 2

@@ -259,12 +259,72 @@ def _provider_urn(ref: str) -> str | None:
     return ref.rsplit("::", 1)[0] if ref else None
 
 
+def _urn_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[1]
+
+
+def _urn_type(urn: str) -> str:
+    return urn.split("::")[2].split("$")[-1]
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A mock monitor that keeps, per registration, what MockResourceArgs does not carry."""
+    """A mock monitor that keeps, per registration, what MockResourceArgs does not carry.
+
+    Aliases: like the engine, the monitor supports alias specs, so the SDK sends each alias as
+    given (a URN, or name/type/parent/project/stack relative to the resource) and this monitor
+    expands them the way the engine's step generator does (`generateAliases`): each alias
+    collapsed to a URN, then every alias of the parent multiplied onto the child, the child's name
+    prefix rewritten when it starts with the parent's name. The parent's list includes what it
+    inherited, so a grandchild of a moved component gets its old address too. URNs are spelled
+    as this monitor spells every URN (`make_urn`: the parent's last type only, and a resource at
+    the root under the Stack's type, where the engine writes the whole chain and no Stack type),
+    so aliases compare with recorded URNs. An alias spelled like the record's own URN is left out.
+    """
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
         self.records: list[dict[str, Any]] = []
+        self._aliases: dict[str, list[str]] = {}
+        self._root = ""
+
+    def _new_urn(self, stack: str, project: str, parent: str, typ: str, name: str) -> str:
+        if parent:
+            typ = f"{_urn_type(parent)}${typ}"
+        return f"urn:pulumi:{stack}::{project}::{typ}::{name}"
+
+    def _alias_urns(self, request, urn: str) -> list[str]:
+        stack, project = pulumi.get_stack(), pulumi.get_project()
+
+        def collapse(alias) -> str:
+            if alias.urn:
+                return alias.urn
+            spec = alias.spec
+            # No parent: the resource was at the root, which this monitor spells under the Stack.
+            parent = self._root if spec.noParent else (spec.parentUrn or request.parent)
+            return self._new_urn(
+                spec.stack or stack,
+                spec.project or project,
+                parent,
+                spec.type or request.type,
+                spec.name or request.name,
+            )
+
+        def inherited(child_type: str, child_name: str, parent_name: str, parent_alias: str) -> str:
+            if child_name.startswith(parent_name):
+                child_name = _urn_name(parent_alias) + child_name[len(parent_name) :]
+            return self._new_urn(stack, project, parent_alias, child_type, child_name)
+
+        own = [collapse(a) for a in request.aliases] + list(request.aliasURNs)
+        result = list(own)
+        if request.parent:
+            parent_name = _urn_name(request.parent)
+            for parent_alias in self._aliases.get(request.parent, []):
+                result.append(inherited(request.type, request.name, parent_name, parent_alias))
+                for alias in own:
+                    result.append(inherited(_urn_type(alias), _urn_name(alias), parent_name, parent_alias))
+        result = sorted(set(result) - {urn})
+        self._aliases[urn] = result
+        return result
 
     # Without resource references the SDK sends a resource input (pulumi-eks' `serviceRole`) as
     # its id. With them, deserializing the reference inside this synchronous mock re-enters the
@@ -281,6 +341,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self._root = response.urn
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=False)
         if request.type.startswith("pulumi:providers:"):
             # Providers receive structured settings as JSON text; decode them for readers and rules.
@@ -297,6 +359,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "protect": bool(request.protect),
                 "retainOnDelete": bool(request.retainOnDelete),
                 "provider": _provider_urn(request.provider),
+                "aliases": self._alias_urns(request, response.urn),
             }
         )
         return response

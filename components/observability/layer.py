@@ -25,13 +25,13 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from components import versions
+from components import helm, versions
+from components.k8s_conventions import PART_OF_LABELS as PART_OF
 from components.naming import Names
 from components.observability import alerts, dashboards, logs, metrics, security, tailscale
 
 TYPE = "clickhouse-byoc:observability:Observability"
 TAILSCALE_TYPE = "clickhouse-byoc:observability:TroubleshootingTailscale"
-PART_OF = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
 
 
 @dataclass(frozen=True)
@@ -125,22 +125,9 @@ class Observability(pulumi.ComponentResource):
         def namespace(ns: str) -> k8s.core.v1.Namespace:
             return k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={"name": ns, "labels": PART_OF}, opts=on())
 
-        def release(key, chart, ns, values, *deps) -> k8s.helm.v3.Release:
-            repo, chart_name, version = chart
-            return k8s.helm.v3.Release(
-                f"{name}-{key}",
-                name=key,
-                chart=chart_name,
-                version=version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
-                namespace=ns,
-                create_namespace=False,
-                values=values,
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=900,
-                max_history=10,
-                opts=on(*deps),
+        def release(key, pin, ns, values, *deps) -> k8s.helm.v3.Release:
+            return helm.release(
+                f"{name}-{key}", pin, name=key, namespace=ns, values=values, opts=on(*deps), max_history=10
             )
 
         self.releases = {}
@@ -290,21 +277,14 @@ class TroubleshootingTailscale(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns]),
         )
-        repo, chart, version = versions.TAILSCALE_OPERATOR_CHART
-        self.release = k8s.helm.v3.Release(
+        self.release = helm.release(
             f"{name}-operator",
-            name=chart,
-            chart=chart,
-            version=version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+            versions.TAILSCALE_OPERATOR_CHART,
+            name=versions.TAILSCALE_OPERATOR_CHART.chart,
             namespace=tailscale.NAMESPACE,
-            create_namespace=False,
             values=tailscale.operator_values(args.names.deployment_id),
-            atomic=True,
-            cleanup_on_fail=True,
-            timeout=600,
-            max_history=10,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns, oauth]),
+            max_history=10,
         )
         _object(f"{name}-view", tailscale.view_binding(), pulumi.ResourceOptions(parent=self, depends_on=after))
         self.register_outputs({"status": self.release.status})

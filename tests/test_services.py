@@ -1,4 +1,4 @@
-"""The ingress and ClickHouse components wired by build_services, run under the mocks."""
+"""The services layer (ByocServices: ingress, operator, data-plane RBAC, ClickHouse services) under the mocks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import clickhouse, ingress, versions
+from components import clickhouse, ingress, versions, wiring
 from components import settings as settings_module
-from components.services_stack import ServicesStack, build_services
+from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from tests.conftest import run_offline
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -29,19 +29,34 @@ def role(service: str) -> str:
     return f"arn:aws:iam::123456789012:role/ClickHouse-cloud-prod-clickhouse-{service}"
 
 
-def synth(values: dict[str, str], roles: dict[str, str] | None = None):
-    """Runs build_services under the mocks; returns the recorded resources and the ServicesStack."""
-    built: list[ServicesStack] = []
+def synth(values: dict[str, str]):
+    """Runs the services layer as `__main__.py` wires it; returns the recorded resources and the component."""
+    built: list[ByocServices] = []
 
     def program():
         settings = settings_module.load()
+        ch = settings.clickhouse
         provider = k8s.Provider("k8s", kubeconfig="{}")
-        arns = roles if roles is not None else {s.name: role(s.name) for s in settings.clickhouse.services}
         # Stands in for the EKS layer's add-ons (cert-manager, load balancer controller, ...).
         addons = k8s.core.v1.Namespace(
             ADDONS, metadata={"name": "cert-manager"}, opts=pulumi.ResourceOptions(provider=provider)
         )
-        stack = build_services(settings, provider, settings.names.bucket("data"), arns, after=[addons])
+        stack = ByocServices(
+            settings.names.aws("services"),
+            ByocServicesArgs(
+                names=settings.names,
+                region=settings.region,
+                zone_name=settings.dns.zone_name,
+                ranges=wiring.internal_ranges(settings),
+                public_gateway=ch.public_gateway,
+                ip_allow_list=ch.ip_allow_list,
+                allow_any_source=ch.allow_any_source,
+                data_bucket=settings.names.bucket("data"),
+                services=tuple(ServiceEntry(wiring.service_spec(s), role(s.name)) for s in ch.services),
+                after=(addons,),
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider]),
+        )
         pulumi.export("services", stack.outputs)
         built.append(stack)
 
@@ -243,9 +258,33 @@ def test_any_source_opt_out_marks_the_public_service():
     assert svc["annotations"][ingress.ALLOW_ANY_SOURCE_ANNOTATION] == "true"
 
 
-def test_a_service_without_a_role_is_refused_before_anything_is_registered():
-    with pytest.raises(ValueError, match="no IRSA role passed for analytics"):
-        synth({"services": json.dumps(SERVICES[:1]), "ipAllowList": '["203.0.113.0/24"]'}, roles={})
+def test_peered_vpcs_reach_the_private_gateway_but_do_not_log_in_directly():
+    peer = [{"name": "apps", "cidr": "10.20.0.0/16", "vpcId": "vpc-0123456789abcdef0"}]
+    result, _ = synth({"services": json.dumps(SERVICES[:1]), "peerings": json.dumps(peer)})
+    (private,) = [r for r in result.by_type(RELEASE) if r["inputs"]["name"] == "istio-ingress-private"]
+    assert private["inputs"]["values"]["service"]["loadBalancerSourceRanges"] == ["10.0.0.0/22", "10.20.0.0/16"]
+    (chi,) = result.by_type(CHI)
+    assert chi["inputs"]["spec"]["configuration"]["users"]["default/networks/ip"] == [
+        "127.0.0.1/32",
+        "::1/128",
+        "10.0.0.0/22",
+    ]
+
+
+def test_every_layer_of_the_services_is_a_child_that_keeps_its_root_address(full):
+    result, _ = full
+    (services,) = result.by_type("clickhouse-byoc:services:ByocServices")
+    children = [r for r in result.resources if r["parent"] == services["urn"]]
+    assert sorted(r["type"].rsplit(":", 1)[1] for r in children) == [
+        "ClickHouseOperator",
+        "ClickHouseService",
+        "ClickHouseService",
+        "DataPlaneAccess",
+        "IstioIngress",
+    ]
+    root = services["parent"]
+    for child in children:
+        assert child["aliases"] == [f"{root.rsplit('::', 1)[0]}${child['type']}::{child['name']}"]
 
 
 def test_removing_a_service_can_only_delete_kubernetes_objects(full):

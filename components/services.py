@@ -1,0 +1,140 @@
+"""The services layer: Istio ingress, the shared ClickHouse operator and Keeper, the vendor's
+data-plane RBAC, and one ClickHouseService per configured service, on the EKS cluster.
+
+Every Kubernetes object goes through the cluster's provider (passed in `opts.providers`) and
+waits for `after` (the EKS add-ons: cert-manager and its ClusterIssuers, the AWS Load Balancer
+Controller, external-dns, the EBS CSI driver and storage class); the component's own depends_on
+would not reach its children.
+
+Until this layer was a component its children sat at the stack's root; each carries an alias to
+that address, so an existing stack updates them in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components import clickhouse, ingress
+from components.access import DataPlaneAccess, DataPlaneAccessArgs
+from components.cidr import InternalRanges
+from components.k8s_conventions import CLICKHOUSE_NAMESPACE
+from components.naming import Names
+
+TYPE = "clickhouse-byoc:services:ByocServices"
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """One ClickHouse service and the IRSA role its servers run as."""
+
+    spec: clickhouse.ClickHouseServiceSpec
+    """The service's validated spec."""
+    role_arn: pulumi.Input[str]
+    """Its role (components.workload_roles.WorkloadRoles.service_role_arns[name])."""
+
+
+@dataclass(frozen=True)
+class ByocServicesArgs:
+    """Inputs of the services layer."""
+
+    names: Names
+    """Naming for the deployment."""
+    region: str
+    """The region (the data bucket's S3 endpoint)."""
+    zone_name: str
+    """The DNS zone services are published in."""
+    ranges: InternalRanges
+    """Our internal ranges: the private NLB's sources, who may log in to ClickHouse."""
+    public_gateway: bool
+    """Create the public gateway (enabled, and filtered by the allow list or explicitly opted out)."""
+    ip_allow_list: tuple[str, ...]
+    """CIDRs allowed to reach the public NLB."""
+    allow_any_source: bool
+    """The user's explicit opt-out of filtering the public NLB."""
+    data_bucket: pulumi.Input[str]
+    """The data bucket; each service's data lives under its `<name>/` prefix."""
+    services: tuple[ServiceEntry, ...] = ()
+    """The ClickHouse services, in configuration order."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What every object here needs first: the EKS add-ons."""
+    log_house_service: str | None = None
+    """The service that holds LogHouse (its `loghouse` database and writer user), if any."""
+
+
+def moved_from_root(parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    """A child of `parent` that used to sit at the stack's root, under the same name and type."""
+    return pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(parent=None)])
+
+
+class ByocServices(pulumi.ComponentResource):
+    """Ingress, operator, data-plane RBAC and the ClickHouse services."""
+
+    ingress: ingress.IstioIngress
+    operator: clickhouse.ClickHouseOperator
+    services: dict[str, clickhouse.ClickHouseService]
+
+    def __init__(self, name: str, args: ByocServicesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(TYPE, name, None, opts)
+        names, zone = args.names, args.zone_name
+        after: Sequence[pulumi.Resource] = args.after
+        specs = [entry.spec for entry in args.services]
+
+        self.ingress = ingress.IstioIngress(
+            names.aws("ingress"),
+            ingress.IstioIngressArgs(
+                names=names,
+                zone_name=zone,
+                public_gateway=args.public_gateway,
+                ip_allow_list=args.ip_allow_list,
+                allow_any_source=args.allow_any_source,
+                private_source_ranges=args.ranges.private_sources,
+                services=tuple(s.name for s in specs),
+                mysql_services=tuple(s.name for s in specs if s.mysql_interface),
+                after=tuple(after),
+            ),
+            opts=moved_from_root(self),
+        )
+        self.operator = clickhouse.ClickHouseOperator(
+            names.aws("clickhouse"),
+            clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after)),
+            opts=moved_from_root(self),
+        )
+        # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
+        DataPlaneAccess(
+            names.aws("data-plane-access"),
+            DataPlaneAccessArgs(
+                namespaces={**self.ingress.namespaces, CLICKHOUSE_NAMESPACE: self.operator.namespace},
+                after=tuple(after),
+            ),
+            opts=moved_from_root(self),
+        )
+        networks = tuple(clickhouse.client_networks(args.ranges))
+        self.services = {}
+        for entry in args.services:
+            self.services[entry.spec.name] = clickhouse.ClickHouseService(
+                names.aws(f"ch-{entry.spec.name}"),
+                clickhouse.ClickHouseServiceArgs(
+                    names=names,
+                    service=entry.spec,
+                    zone_name=zone,
+                    bucket=args.data_bucket,
+                    region=args.region,
+                    role_arn=entry.role_arn,
+                    networks=networks,
+                    private_gateway=self.ingress.private_gateway_ref,
+                    public_gateway=self.ingress.public_gateway_ref,
+                    after=(*after, self.operator.release, self.operator.namespace, self.ingress.releases["base"]),
+                    log_house=entry.spec.name == args.log_house_service,
+                ),
+                opts=moved_from_root(self),
+            )
+        self.register_outputs({"services": self.outputs})
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """Per service: public and private hostnames, ports, user and password (secret)."""
+        return {name: svc.outputs() for name, svc in self.services.items()}

@@ -1,0 +1,86 @@
+"""Validated settings -> each layer's args: the one module besides `__main__.py` that reads `Settings`.
+
+The layers take typed args of their own and never import the settings module; these functions
+translate, so `__main__.py` stays a short list of layers (and the CloudFormation template tool
+builds the bootstrap role's args exactly as the stack does).
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components import iam_policies as docs
+from components.cidr import InternalRanges
+from components.clickhouse import ClickHouseServiceSpec
+from components.cluster import ClusterSpec
+from components.iam import BootstrapRoleArgs, bucket_arn
+from components.settings import ServiceConfig, Settings
+
+
+def internal_ranges(settings: Settings) -> InternalRanges:
+    """Our internal ranges: the VPC, its pod range, the peered VPCs."""
+    network = settings.network
+    return InternalRanges(
+        vpc_cidr=network.vpc_cidr,
+        pod_cidr=network.pod_cidr,
+        peer_cidrs=tuple(p.cidr for p in network.peerings),
+    )
+
+
+def cluster_spec(settings: Settings) -> ClusterSpec:
+    """The EKS layer's choices."""
+    c = settings.cluster
+    return ClusterSpec(
+        kubernetes_version=c.kubernetes_version,
+        endpoint_public=c.endpoint_public,
+        public_cidrs=tuple(c.public_cidrs),
+        system_instance_type=c.system_instance_type,
+        system_nodes_per_zone=c.system_nodes_per_zone,
+        clickhouse_instance_type=c.clickhouse_instance_type,
+        clickhouse_max_per_zone=c.clickhouse_max_per_zone,
+        data_protection=c.data_protection,
+    )
+
+
+def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
+    """One ClickHouse service's spec."""
+    return ClickHouseServiceSpec(
+        name=service.name,
+        shards=service.shards,
+        replicas=service.replicas,
+        clickhouse_version=service.clickhouse_version,
+        cpu=service.cpu,
+        memory=service.memory,
+        cache_size=service.cache_size,
+        stopped=service.stopped,
+        mysql_interface=service.mysql_interface,
+    )
+
+
+def bootstrap_role_args(
+    settings: Settings, zone_arn: pulumi.Input[str], external_id: str | None = None
+) -> BootstrapRoleArgs:
+    """The bootstrap role's args from validated settings; a secret external id stays secret.
+
+    `external_id` replaces the configured one (the CloudFormation template passes a parameter).
+    """
+    iam, names = settings.iam, settings.names
+    if external_id is None:
+        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
+    return BootstrapRoleArgs(
+        names=names,
+        region=settings.region,
+        account_id=settings.account_id,
+        cluster_name=names.cluster,
+        zone_arn=zone_arn,
+        data_bucket_arn=bucket_arn(names, "data"),
+        backup_bucket_arn=bucket_arn(names, "backup"),
+        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
+        vendor_account_id=iam.vendor_account_id,
+        external_id=external_id,
+        principal_arn_pattern=iam.principal_arn_pattern,
+        role_name=iam.role_name,
+        access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
+        troubleshooting_until=iam.troubleshooting_until,
+        state_queue_arn=iam.state_queue_arn,
+    )
