@@ -71,11 +71,7 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-<<<<<<< HEAD
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _observability)
-=======
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance)
->>>>>>> main
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -162,13 +158,10 @@ class Settings:
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
     """ClickHouse services, the IP allow list and the public endpoint."""
-<<<<<<< HEAD
     observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
-=======
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
->>>>>>> main
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -210,14 +203,11 @@ def parse(
     clickhouse = _services.parse(raw, p)
     services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
-<<<<<<< HEAD
     observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
-=======
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
         _capacity.check(cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p)
     maintenance_window = _maintenance.parse(raw, p)
->>>>>>> main
 
     if p.lines:
         raise ConfigError(p.lines)
@@ -240,11 +230,8 @@ def parse(
         cluster=cluster,
         iam=iam,
         clickhouse=clickhouse,
-<<<<<<< HEAD
         observability=observability,
-=======
         maintenance_window=maintenance_window,
->>>>>>> main
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )
