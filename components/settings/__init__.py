@@ -206,7 +206,9 @@ def parse(
     observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
-        _capacity.check(cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p)
+        _capacity.check(
+            cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p, observability=observability
+        )
     maintenance_window = _maintenance.parse(raw, p)
 
     if p.lines:
