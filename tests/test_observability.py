@@ -397,6 +397,14 @@ def test_kube_prometheus_stack_renders_valid_objects(kps_objects):
     assert charts.validate_all(kps_objects) == []
 
 
+def test_the_validation_rejects_an_unknown_field():
+    """The judge itself: strict on built-in kinds and on custom resources."""
+    policy = security.network_policies()[0]
+    assert charts.validate_all([{**policy, "spec": {**policy["spec"], "podSelectr": {}}}])
+    monitor = metrics.scrape_monitors()[0]
+    assert charts.validate_all([{**monitor, "spec": {**monitor["spec"], "portNumber": 9363}}])
+
+
 def test_prometheus_pair_uploads_to_the_bucket_with_the_thanos_role(kps_objects):
     (prom,) = [o for o in kps_objects if o["kind"] == "Prometheus"]
     spec = prom["spec"]
