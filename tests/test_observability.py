@@ -27,10 +27,20 @@ from components import metrics_server, versions
 from components.observability import alerts, dashboards, logs, metrics, metrics_endpoint, security, tailscale
 from tests import charts
 
-PROMTOOL = shutil.which("promtool")
-AMTOOL = shutil.which("amtool")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool missing: apt-get install -y prometheus")
-needs_amtool = pytest.mark.skipif(AMTOOL is None, reason="amtool missing: apt-get install -y prometheus-alertmanager")
+# The judges are Debian packages (tools/check.sh and CI install them); a missing judge fails, never skips.
+PROMTOOL = shutil.which("promtool") or "promtool"
+AMTOOL = shutil.which("amtool") or "amtool"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _judges_installed():
+    missing = [
+        f"{tool} (apt-get install -y {pkg})"
+        for tool, pkg in (("promtool", "prometheus"), ("amtool", "prometheus-alertmanager"))
+        if shutil.which(tool) is None
+    ]
+    assert not missing, f"missing: {', '.join(missing)}"
+
 
 RECEIVERS = [
     alerts.Receiver("ops-slack", "slack", ("critical", "warning"), channel="#ops"),
@@ -46,7 +56,6 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 # -- Prometheus rules ---------------------------------------------------------------------------
 
 
-@needs_promtool
 def test_rule_groups_pass_promtool(tmp_path: Path):
     path = tmp_path / "rules.yml"
     path.write_text(yaml.safe_dump({"groups": alerts.rule_groups()}))
@@ -56,7 +65,6 @@ def test_rule_groups_pass_promtool(tmp_path: Path):
     assert {"ClickHouseReadonlyReplica", "KeeperQuorumLost", "CertificateExpiresSoon", "BackupTooOld"} <= names
 
 
-@needs_promtool
 def test_promtool_rejects_a_broken_rule(tmp_path: Path):
     """The judge itself: a rule with a PromQL syntax error fails."""
     groups = alerts.rule_groups()
@@ -156,7 +164,6 @@ RULE_TESTS = {
 }
 
 
-@needs_promtool
 def test_key_alerts_fire_when_they_should(tmp_path: Path):
     (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": alerts.rule_groups()}))
     (tmp_path / "tests.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], **RULE_TESTS}))
@@ -166,7 +173,6 @@ def test_key_alerts_fire_when_they_should(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@needs_promtool
 def test_dashboard_queries_are_valid_promql(tmp_path: Path):
     """Each panel's query as a recording rule: promtool parses it."""
     rules = [
@@ -218,7 +224,6 @@ def _amtool_config(tmp_path: Path, config: dict) -> Path:
     return path
 
 
-@needs_amtool
 def test_alertmanager_config_passes_amtool(tmp_path: Path):
     path = _amtool_config(tmp_path, alerts.alertmanager_config(RECEIVERS))
     result = _run(AMTOOL, "check-config", str(path))
@@ -231,7 +236,6 @@ def _receivers_for(path: Path, *labels: str) -> set[str]:
     return set(result.stdout.strip().split(","))
 
 
-@needs_amtool
 def test_routing_sends_each_alert_where_it_belongs(tmp_path: Path):
     path = _amtool_config(tmp_path, alerts.alertmanager_config(RECEIVERS))
     critical = _receivers_for(path, "alertname=KeeperQuorumLost", "severity=critical")
@@ -244,7 +248,6 @@ def test_routing_sends_each_alert_where_it_belongs(tmp_path: Path):
     assert _receivers_for(path, "alertname=InfoInhibitor", "severity=none") == {"null"}
 
 
-@needs_amtool
 def test_without_customer_receivers_the_vendor_still_gets_alerts(tmp_path: Path):
     path = _amtool_config(tmp_path, alerts.alertmanager_config([]))
     assert _receivers_for(path, "alertname=ClickHouseDown", "severity=critical") == {"vendor"}
