@@ -193,8 +193,8 @@ def parse(
         p.add(
             "observability.downsampledRetentionDays",
             down_days,
-            f"must be at least observability.retentionDays ({raw_days}) and at most {MAX_RETENTION_DAYS}: Thanos"
-            " reads the downsampled data for long ranges",
+            f"must be at least observability.retentionDays ({raw_days}) and at most {MAX_RETENTION_DAYS} (Thanos"
+            f" reads the downsampled data for long ranges); set {raw_days}-{MAX_RETENTION_DAYS}",
         )
         down_days = max(raw_days, DEFAULTS["observability"]["downsampledRetentionDays"])
 
@@ -207,7 +207,12 @@ def parse(
     log_house = bool(logs["logHouse"])
     service = logs.get("service") or (service_names[0] if service_names else None)
     if log_house and not obs["enabled"]:
-        p.add("logs.logHouse", True, "needs observability.enabled true (Fluent Bit is part of that layer)")
+        p.add(
+            "logs.logHouse",
+            True,
+            "needs observability.enabled true (Fluent Bit is part of that layer); turn the layer on, or set"
+            " logs.logHouse false",
+        )
     elif log_house and service is None:
         p.add("logs.logHouse", True, "needs a ClickHouse service to hold the loghouse database; add a service")
     elif log_house and service not in service_names:
