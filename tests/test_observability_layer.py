@@ -105,3 +105,50 @@ def test_log_house_and_receivers_add_their_release_and_secrets():
         "alertmanager-receivers",
     ]
     assert metrics.NAMESPACE == "monitoring"
+
+
+# -- the ClickHouse side: the scraping user, /metrics_all, LogHouse ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_services():
+    return run_offline(
+        {"services": '[{"name": "analytics"}, {"name": "logs"}]', "logs": '{"logHouse": true, "service": "logs"}'},
+        stack="prod",
+    )
+
+
+def _chi(result, name):
+    (chi,) = [
+        r
+        for r in result.by_type("kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation")
+        if r["inputs"]["metadata"]["name"] == name
+    ]
+    return chi["inputs"]["spec"]["configuration"]
+
+
+def test_every_service_has_the_scraping_user_and_the_endpoint(with_services):
+    from components.observability import metrics_endpoint
+
+    for name in ("analytics", "logs"):
+        config = _chi(with_services, name)
+        assert config["users"]["metrics_scraper/grants/query"] == [
+            "GRANT REMOTE ON *.*",
+            "GRANT SELECT ON byoc_metrics.custom_metrics",
+        ]
+        assert config["users"]["metrics_scraper/k8s_secret_password_sha256_hex"] == (
+            f"clickhouse-{name}-metrics-scraper/password_sha256_hex"
+        )
+        assert config["profiles"]["metrics_scraper/readonly"] == "1"
+        assert config["settings"]["prometheus/port"] == "9363"
+        assert config["files"][metrics_endpoint.CONFIG_FILE].count("<scripts>") == (2 if name == "analytics" else 4)
+    secrets = {s["inputs"]["metadata"]["name"] for s in with_services.by_type("kubernetes:core/v1:Secret")}
+    assert {"clickhouse-analytics-metrics-scraper", "clickhouse-logs-metrics-scraper"} <= secrets
+    assert "clickhouse-logs-loghouse-writer" in secrets and "clickhouse-analytics-loghouse-writer" not in secrets
+
+
+def test_only_the_loghouse_service_has_the_writer(with_services):
+    assert "loghouse_writer/grants/query" in _chi(with_services, "logs")["users"]
+    assert "loghouse_writer/grants/query" not in _chi(with_services, "analytics")["users"]
+    (fluent,) = [r for r in with_services.by_type(RELEASE) if r["inputs"]["chart"] == "fluent-bit"]
+    assert "Host clickhouse-logs.clickhouse.svc.cluster.local" in fluent["inputs"]["values"]["config"]["outputs"]
