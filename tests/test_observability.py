@@ -186,6 +186,23 @@ def test_dashboard_queries_are_valid_promql(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_documented_customer_scrape_config_passes_promtool(tmp_path: Path):
+    """The scrape job docs/observability.md gives customers, as Prometheus reads it."""
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "observability.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "scrape_configs" in b]
+    config = yaml.safe_load(block)
+    (job,) = config["scrape_configs"]
+    assert (job["scheme"], job["metrics_path"], job["honor_labels"]) == ("https", "/metrics_all", True)
+    assert job["basic_auth"]["username"] == metrics_endpoint.USER
+    assert job["static_configs"][0]["targets"][0].endswith(":8443")
+    path = tmp_path / "prometheus.yml"
+    path.write_text(block)
+    result = _run(PROMTOOL, "check", "config", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_dashboards_cover_memory_query_rate_and_io():
     maps = dashboards.dashboard_config_maps()
     assert {m["metadata"]["name"] for m in maps} == {

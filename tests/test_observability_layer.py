@@ -152,3 +152,19 @@ def test_only_the_loghouse_service_has_the_writer(with_services):
     assert "loghouse_writer/grants/query" not in _chi(with_services, "analytics")["users"]
     (fluent,) = [r for r in with_services.by_type(RELEASE) if r["inputs"]["chart"] == "fluent-bit"]
     assert "Host clickhouse-logs.clickhouse.svc.cluster.local" in fluent["inputs"]["values"]["config"]["outputs"]
+
+
+def test_a_stack_can_switch_the_layer_off():
+    result = run_offline({"observability": '{"enabled": false}'}, stack="prod")
+    assert not result.by_type("clickhouse-byoc:observability:Observability")
+    charts = {r["inputs"]["chart"] for r in result.by_type(RELEASE)}
+    assert "kube-prometheus-stack" not in charts and "falco" not in charts
+    # The platform's metrics-server stays: the HPAs need it either way.
+    assert "metrics-server" in charts
+    assert not result.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+
+
+def test_the_layer_is_in_the_dev_stack():
+    result = run_offline(stack="prod")
+    (layer_record,) = result.by_type("clickhouse-byoc:observability:Observability")
+    assert layer_record["name"] == "ClickHouse-cloud-prod-observability"
