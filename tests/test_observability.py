@@ -441,15 +441,25 @@ def test_prometheus_pair_uploads_to_the_bucket_with_the_thanos_role(kps_objects)
     assert am["spec"]["secrets"] == ["alertmanager-vendor-webhook", "alertmanager-receivers"]
 
 
-def test_alertmanager_routing_lands_in_the_chart_secret(kps_objects):
-    (secret,) = [o for o in kps_objects if o["kind"] == "Secret" and o["metadata"]["name"].startswith("alertmanager-")]
+def test_alertmanager_routing_lands_in_the_chart_secret(kps_objects, tmp_path: Path):
+    """What AlertManager reads is the chart's Secret (our values merged into the chart's defaults):
+    amtool judges that file, and routes a critical alert to the vendor and every receiver."""
     import base64
 
+    (secret,) = [o for o in kps_objects if o["kind"] == "Secret" and o["metadata"]["name"].startswith("alertmanager-")]
     config = yaml.safe_load(base64.b64decode(secret["data"]["alertmanager.yaml"]))
     assert config["route"]["routes"][2] == {
         "receiver": "vendor",
         "matchers": ['severity=~"critical|warning"'],
         "continue": True,
+    }
+    path = _amtool_config(tmp_path, config)
+    assert _run(AMTOOL, "check-config", str(path)).returncode == 0
+    assert _receivers_for(path, "alertname=KeeperQuorumLost", "severity=critical") == {
+        "vendor",
+        "customer-ops-slack",
+        "customer-oncall",
+        "customer-siem",
     }
 
 
