@@ -22,6 +22,7 @@ from components.observability.layer import (
 )
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.providers import aws_provider, resolve_zones
+from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
@@ -126,8 +127,16 @@ platform = ClusterPlatform(
         zone_name=settings.dns.zone_name,
         zone_id=dns.zone_id,
         volume_key_arn=keys.data_key_arn,
+        system_nodes=tuple(cluster.system_node_groups),
     ),
-    opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
+    opts=on_cluster,
+)
+# What objects on the cluster wait for, by capability: each waits only for what it needs.
+ready = ClusterReadiness(
+    system_nodes=tuple(cluster.system_node_groups),
+    load_balancing=tuple(platform.load_balancing),
+    certificates=tuple(platform.certificates),
+    storage=(cluster.ebs_csi, *platform.storage),
 )
 
 ch = settings.clickhouse
@@ -145,7 +154,7 @@ services = ByocServices(
         services=tuple(
             ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
         ),
-        after=(cluster.ebs_csi, *platform.ready),
+        ready=ready,
         log_house_service=settings.observability.log_house_service if settings.observability.enabled else None,
     ),
     opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
@@ -173,8 +182,9 @@ if obs.enabled:
             receivers=obs.receivers,
             receiver_secrets=obs.receiver_secrets,
             log_house=log_house,
-            # The NetworkPolicies live in the ClickHouse namespace.
-            after=(*platform.ready, services.operator.namespace),
+            # Helm waits for the pods (system nodes) and their volumes (storage); the NetworkPolicies
+            # live in the ClickHouse namespace.
+            after=(*ready.system_nodes, *ready.storage, services.operator.namespace),
         ),
         opts=on_cluster,
     )
@@ -184,7 +194,7 @@ if obs.tailscale is not None:
         TroubleshootingTailscaleArgs(
             names=names,
             access=TailscaleAccess(obs.tailscale.client_id, obs.tailscale.client_secret),
-            after=tuple(platform.ready),
+            after=ready.system_nodes,
         ),
         opts=on_cluster,
     )

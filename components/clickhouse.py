@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -31,6 +31,7 @@ from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
 from components.observability import logs, metrics_endpoint
+from components.readiness import ClusterReadiness
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
 SERVICE_TYPE = "clickhouse-byoc:clickhouse:ClickHouseService"
@@ -360,9 +361,9 @@ class ClickHouseOperatorArgs:
 
     names: Names
     """Naming for the deployment."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object here needs first: the EKS add-ons (EBS CSI driver, the `gp3-encrypted`
-    storage class). A component's own depends_on does not reach its children."""
+    ready: ClusterReadiness = field(default_factory=ClusterReadiness)
+    """What the objects here wait for: the operator its system nodes, Keeper its volumes' storage
+    (the EBS CSI add-on and the `gp3-encrypted` class)."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -375,8 +376,9 @@ class ClickHouseOperator(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClickHouseOperatorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(OPERATOR_TYPE, name, None, opts)
-        after = list(args.after)
-        child = pulumi.ResourceOptions(parent=self, depends_on=after)
+        ready = args.ready
+        # Namespaces and the password need only the cluster (through the provider) or nothing.
+        child = pulumi.ResourceOptions(parent=self)
         labels = dict(conv.PART_OF_LABELS)
         operator_ns = k8s.core.v1.Namespace(
             f"{name}-ns-operator", metadata={"name": OPERATOR_NAMESPACE, "labels": labels}, opts=child
@@ -391,7 +393,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             metadata={"name": OPERATOR_SECRET, "namespace": OPERATOR_NAMESPACE},
             type="Opaque",
             string_data={"username": OPERATOR_USER, "password": pulumi.Output.secret(password.result)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns]),
         )
         self.release = helm.release(
             f"{name}-operator",
@@ -399,7 +401,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             name="clickhouse-operator",
             namespace=OPERATOR_NAMESPACE,
             values=operator_values(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns, credentials]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns, credentials, *ready.system_nodes]),
             create_namespace=False,
         )
         self.keeper = k8s.apiextensions.CustomResource(
@@ -408,7 +410,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
             spec=keeper_spec(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, self.release, self.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace, *ready.storage]),
         )
         self.keeper_host = keeper_host()
         self.register_outputs({"keeper_host": self.keeper_host, "operator_status": self.release.status})
@@ -436,9 +438,13 @@ class ClickHouseServiceArgs:
     """`<namespace>/<name>` of the private Istio Gateway."""
     public_gateway: str | None = None
     """`<namespace>/<name>` of the public Istio Gateway; None when there is no public endpoint."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object of the service needs first and must outlive it: the operator release, the
-    `clickhouse` namespace, Istio's CRDs. On removal the installation then goes before the operator."""
+    namespace: tuple[pulumi.Resource, ...] = ()
+    """The `clickhouse` namespace: what every namespaced object of the service waits for."""
+    installation_needs: tuple[pulumi.Resource, ...] = ()
+    """What the installation waits for and must outlive it: the operator release, Keeper, the EBS
+    CSI add-on and the storage class. On removal the installation then goes before the operator."""
+    routing_crds: tuple[pulumi.Resource, ...] = ()
+    """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
     log_house: bool = False
     """This service holds LogHouse (`loghouse.container_logs` and its writer user)."""
 
@@ -457,7 +463,7 @@ class ClickHouseService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClickHouseServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(SERVICE_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.after))
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.namespace))
         service = args.service
         namespace, account = conv.clickhouse_service_account(service.name)
 
@@ -471,7 +477,9 @@ class ClickHouseService(pulumi.ComponentResource):
             },
             opts=child,
         )
-        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        password = random.RandomPassword(
+            f"{name}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
         self.password = pulumi.Output.secret(password.result)
         credentials = k8s.core.v1.Secret(
             f"{name}-credentials",
@@ -483,7 +491,9 @@ class ClickHouseService(pulumi.ComponentResource):
         hashed_users = [credentials]
 
         def hashed_password(key: str, secret_name: str) -> pulumi.Output[str]:
-            generated = random.RandomPassword(f"{name}-{key}-password", length=32, special=False, opts=child)
+            generated = random.RandomPassword(
+                f"{name}-{key}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
             hashed_users.append(
                 k8s.core.v1.Secret(
                     f"{name}-{key}-credentials",
@@ -516,7 +526,9 @@ class ClickHouseService(pulumi.ComponentResource):
             kind="ClickHouseInstallation",
             metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, sa, *hashed_users]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
+            ),
         )
 
         backend = service_backend(service.name)
@@ -532,7 +544,7 @@ class ClickHouseService(pulumi.ComponentResource):
                 kind="VirtualService",
                 metadata={"name": f"{service.name}-{key}", "namespace": namespace},
                 spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.routing_crds]),
             )
 
         self.ports = {"https": ingress.HTTPS_PORT, "native": ingress.NATIVE_TLS_PORT}

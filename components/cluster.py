@@ -243,6 +243,10 @@ class ByocCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     node_group_names: list[pulumi.Output[str]]
     k8s_provider: k8s.Provider
+    system_node_groups: list[aws.eks.NodeGroup]
+    """The system groups (one per zone): what the platform's and Istio's pods wait for."""
+    ebs_csi: aws.eks.Addon
+    """The EBS CSI add-on: what volumes (Keeper's, ClickHouse's) wait for."""
 
     def __init__(self, name: str, args: ByocClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -356,6 +360,7 @@ class ByocCluster(pulumi.ComponentResource):
         node_tags = dict(args.node_tags or {})
         node_groups: list[aws.eks.NodeGroup] = []
         self.node_group_names = []
+        self.system_node_groups = []
         for group, labels, taint, root_gib, instance_type, minimum, maximum in (
             ("system", SYSTEM_NODE_LABELS, SYSTEM_TAINT, SYSTEM_ROOT_GIB, s.system_instance_type,
              s.system_nodes_per_zone, s.system_nodes_per_zone),
@@ -395,6 +400,8 @@ class ByocCluster(pulumi.ComponentResource):
                     ),
                 )
                 node_groups.append(node_group)
+                if group == "system":
+                    self.system_node_groups.append(node_group)
                 self.node_group_names.append(node_group.node_group_name)
                 if minimum == 0:
                     self._tag_auto_scaling_group(f"{name}-{group}-{zone_suffix(zone)}", node_group, labels, taint, zone)
