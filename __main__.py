@@ -182,9 +182,8 @@ if obs.enabled:
             receivers=obs.receivers,
             receiver_secrets=obs.receiver_secrets,
             log_house=log_house,
-            # Helm waits for the pods (system nodes) and their volumes (storage); the NetworkPolicies
-            # live in the ClickHouse namespace.
-            after=(*ready.system_nodes, *ready.storage, services.operator.namespace),
+            ready=ready,
+            clickhouse_namespace=(services.operator.namespace,),
         ),
         opts=on_cluster,
     )
@@ -194,7 +193,7 @@ if obs.tailscale is not None:
         TroubleshootingTailscaleArgs(
             names=names,
             access=TailscaleAccess(obs.tailscale.client_id, obs.tailscale.client_secret),
-            after=ready.system_nodes,
+            system_nodes=ready.system_nodes,
         ),
         opts=on_cluster,
     )

@@ -261,7 +261,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: cluster_autoscaler_values(a[0], region, args.kubernetes_version, a[1])
             ),
         )
-        metrics_api = release("metrics-server", versions.METRICS_SERVER_CHART, "kube-system", metrics_server_values())
+        release("metrics-server", versions.METRICS_SERVER_CHART, "kube-system", metrics_server_values())
         zone_id = pulumi.Output.from_input(args.zone_id)
         for issuer in (ISSUER_PRODUCTION, ISSUER_STAGING):
             spec = zone_id.apply(lambda z, issuer=issuer: cluster_issuer(issuer, region, args.zone_name, z)["spec"])

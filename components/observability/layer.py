@@ -29,6 +29,7 @@ from components import helm, versions
 from components.k8s_conventions import PART_OF_LABELS as PART_OF
 from components.naming import Names
 from components.observability import alerts, dashboards, logs, metrics, security, tailscale
+from components.readiness import ClusterReadiness
 
 TYPE = "clickhouse-byoc:observability:Observability"
 TAILSCALE_TYPE = "clickhouse-byoc:observability:TroubleshootingTailscale"
@@ -80,9 +81,12 @@ class ObservabilityArgs:
     """Receiver name -> its URL or routing key (secret)."""
     log_house: LogHouseTarget | None = None
     """Ship container logs into LogHouse; None keeps them on the nodes."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object here needs first: the platform (storage class, cert-manager) and the
-    ClickHouse namespace the NetworkPolicies live in."""
+    ready: ClusterReadiness = field(default_factory=ClusterReadiness)
+    """The cluster's capabilities: Helm waits for the releases' pods (system nodes); the Thanos
+    StatefulSets for their volumes (storage). Prometheus' and AlertManager's volumes are claimed by
+    the operator after the release, which Helm does not wait for."""
+    clickhouse_namespace: tuple[pulumi.Resource, ...] = ()
+    """The `clickhouse` namespace, where the NetworkPolicies live."""
 
 
 _TYPED = {
@@ -117,17 +121,17 @@ class Observability(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        after = list(args.after)
+        nodes, storage = list(args.ready.system_nodes), list(args.ready.storage)
 
         def on(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
-            return pulumi.ResourceOptions(parent=self, depends_on=[*after, *deps])
+            return pulumi.ResourceOptions(parent=self, depends_on=list(deps))
 
         def namespace(ns: str) -> k8s.core.v1.Namespace:
             return k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={"name": ns, "labels": PART_OF}, opts=on())
 
         def release(key, pin, ns, values, *deps) -> k8s.helm.v3.Release:
             return helm.release(
-                f"{name}-{key}", pin, name=key, namespace=ns, values=values, opts=on(*deps), max_history=10
+                f"{name}-{key}", pin, name=key, namespace=ns, values=values, opts=on(*nodes, *deps), max_history=10
             )
 
         self.releases = {}
@@ -165,7 +169,9 @@ class Observability(pulumi.ComponentResource):
             )
         self.grafana_password = None
         if args.grafana:
-            password = random.RandomPassword(f"{name}-grafana-password", length=32, special=False, opts=on())
+            password = random.RandomPassword(
+                f"{name}-grafana-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
             self.grafana_password = pulumi.Output.secret(password.result)
             secrets.append(
                 k8s.core.v1.Secret(
@@ -189,7 +195,13 @@ class Observability(pulumi.ComponentResource):
         self.releases[metrics.RELEASE] = kps
 
         for obj in metrics.thanos_objects(args.retention_raw_days, args.retention_downsampled_days):
-            _object(f"{name}-{obj['metadata']['name']}-{obj['kind'].lower()}", obj, on(monitoring, objstore, kps))
+            # The store gateway and compactor claim volumes; query and the Services need no storage.
+            claims = storage if obj["kind"] == "StatefulSet" else []
+            _object(
+                f"{name}-{obj['metadata']['name']}-{obj['kind'].lower()}",
+                obj,
+                on(monitoring, objstore, *nodes, *claims),
+            )
         # Monitors and rules are custom resources of the chart's CRDs.
         for obj in metrics.scrape_monitors():
             _object(f"{name}-monitor-{obj['metadata']['name']}", obj, on(kps))
@@ -216,7 +228,7 @@ class Observability(pulumi.ComponentResource):
             kps,
         )
         for obj in security.network_policies():
-            _object(f"{name}-netpol-{obj['metadata']['name']}", obj, on())
+            _object(f"{name}-netpol-{obj['metadata']['name']}", obj, on(*args.clickhouse_namespace))
 
         if args.log_house is not None:
             logging_ns = namespace(logs.NAMESPACE)
@@ -253,8 +265,8 @@ class TroubleshootingTailscaleArgs:
     """Naming for the deployment (the operator's tailnet hostname)."""
     access: TailscaleAccess
     """The customer's OAuth client for the operator."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What the operator needs first (the platform)."""
+    system_nodes: tuple[pulumi.Resource, ...] = ()
+    """Where the operator runs (Helm waits for its pod)."""
 
 
 class TroubleshootingTailscale(pulumi.ComponentResource):
@@ -262,11 +274,10 @@ class TroubleshootingTailscale(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TroubleshootingTailscaleArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TAILSCALE_TYPE, name, None, opts)
-        after = list(args.after)
         ns = k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata={"name": tailscale.NAMESPACE, "labels": PART_OF},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         oauth = k8s.core.v1.Secret(
             f"{name}-oauth",
@@ -275,7 +286,7 @@ class TroubleshootingTailscale(pulumi.ComponentResource):
                 "client_id": pulumi.Output.secret(args.access.client_id),
                 "client_secret": pulumi.Output.secret(args.access.client_secret),
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
         )
         self.release = helm.release(
             f"{name}-operator",
@@ -283,8 +294,8 @@ class TroubleshootingTailscale(pulumi.ComponentResource):
             name=versions.TAILSCALE_OPERATOR_CHART.chart,
             namespace=tailscale.NAMESPACE,
             values=tailscale.operator_values(args.names.deployment_id),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, ns, oauth]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.system_nodes, ns, oauth]),
             max_history=10,
         )
-        _object(f"{name}-view", tailscale.view_binding(), pulumi.ResourceOptions(parent=self, depends_on=after))
+        _object(f"{name}-view", tailscale.view_binding(), pulumi.ResourceOptions(parent=self))
         self.register_outputs({"status": self.release.status})
