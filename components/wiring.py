@@ -7,13 +7,22 @@ builds the bootstrap role's args exactly as the stack does).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components import iam_policies as docs
 from components.cidr import InternalRanges
-from components.clickhouse import ClickHouseServiceSpec
+from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
 from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
+from components.observability.layer import (
+    LogHouseTarget,
+    ObservabilityArgs,
+    TailscaleAccess,
+    TroubleshootingTailscaleArgs,
+)
+from components.readiness import ClusterReadiness
 from components.settings import ServiceConfig, Settings
 
 
@@ -58,13 +67,17 @@ def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
 
 
 def bootstrap_role_args(
-    settings: Settings, zone_arn: pulumi.Input[str], external_id: str | None = None
+    settings: Settings, zone_arn: pulumi.Input[str] | None, external_id: str | None = None
 ) -> BootstrapRoleArgs:
     """The bootstrap role's args from validated settings; a secret external id stays secret.
 
     `external_id` replaces the configured one (the CloudFormation template passes a parameter).
+    `zone_arn` None (a bootstrap-only stack creates no zone): the configured `dns.hostedZoneId`,
+    which settings require for the scoped profile; the clickhouse-cloud profile names no zone.
     """
     iam, names = settings.iam, settings.names
+    if zone_arn is None:
+        zone_arn = f"arn:aws:route53:::hostedzone/{settings.dns.hosted_zone_id or 'none'}"
     if external_id is None:
         external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
     return BootstrapRoleArgs(
@@ -80,7 +93,66 @@ def bootstrap_role_args(
         external_id=external_id,
         principal_arn_pattern=iam.principal_arn_pattern,
         role_name=iam.role_name,
-        access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
+        access=docs.BootstrapAccess(
+            mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms, profile=iam.profile
+        ),
         troubleshooting_until=iam.troubleshooting_until,
         state_queue_arn=iam.state_queue_arn,
+        only=iam.only,
+    )
+
+
+def observability_args(
+    settings: Settings,
+    *,
+    monitoring_bucket: pulumi.Input[str],
+    thanos_role_arn: pulumi.Input[str],
+    ready: ClusterReadiness,
+    clickhouse_namespace: pulumi.Resource,
+    services: Mapping[str, ClickHouseService],
+) -> ObservabilityArgs | None:
+    """The observability layer's args; None when `observability.enabled` is false."""
+    obs = settings.observability
+    if not obs.enabled:
+        return None
+    log_house = None
+    if obs.log_house_service:
+        log_house = LogHouseTarget(
+            host=service_backend(obs.log_house_service),
+            password=services[obs.log_house_service].log_writer_password,
+        )
+    return ObservabilityArgs(
+        names=settings.names,
+        region=settings.region,
+        monitoring_bucket=monitoring_bucket,
+        thanos_role_arn=thanos_role_arn,
+        vendor_webhook=obs.vendor_webhook,
+        retention_raw_days=obs.retention_days,
+        retention_downsampled_days=obs.downsampled_retention_days,
+        grafana=obs.grafana,
+        receivers=obs.receivers,
+        receiver_secrets=dict(obs.receiver_secrets),
+        log_house=log_house,
+        ready=ready,
+        clickhouse_namespace=(clickhouse_namespace,),
+    )
+
+
+def log_house_service(settings: Settings) -> str | None:
+    """The service that holds LogHouse, while the layer ships logs there."""
+    obs = settings.observability
+    return obs.log_house_service if obs.enabled else None
+
+
+def tailscale_args(
+    settings: Settings, system_nodes: tuple[pulumi.Resource, ...]
+) -> TroubleshootingTailscaleArgs | None:
+    """The Tailscale troubleshooting path's args; None unless granted (`troubleshootingAccess`)."""
+    tailscale = settings.observability.tailscale
+    if tailscale is None:
+        return None
+    return TroubleshootingTailscaleArgs(
+        names=settings.names,
+        access=TailscaleAccess(tailscale.client_id, tailscale.client_secret),
+        system_nodes=system_nodes,
     )
