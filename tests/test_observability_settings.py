@@ -53,6 +53,12 @@ def test_no_vendor_webhook_is_a_warning_not_an_error():
     assert not parse(off, "dev", frozenset({"clickhouseCloud"})).warnings
 
 
+def test_a_bootstrap_only_stack_is_not_warned_about_alerts():
+    raw = raw_config({"alerting": None, "bootstrap": '{"only": true}'})
+    warnings = parse(raw, "dev", frozenset({"clickhouseCloud"})).warnings
+    assert not [w for w in warnings if "alerting.vendorWebhook" in w]
+
+
 def test_offline_placeholder_stands_in_for_an_encrypted_webhook():
     raw = raw_config({"alerting": json.dumps({"vendorWebhook": SECRET_PLACEHOLDER})})
     assert parse(raw, "dev", frozenset({"alerting"})).observability.vendor_webhook == SECRET_PLACEHOLDER

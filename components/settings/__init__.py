@@ -219,7 +219,8 @@ def parse(
         _cluster.warnings(cluster)
         + _network.warnings(network)
         + _iam.warnings(iam, now)
-        + _observability.warnings(observability)
+        # A bootstrap-only stack installs no cluster layer: nothing to warn about there.
+        + ([] if iam.only else _observability.warnings(observability))
     )
     return Settings(
         project=NS,
