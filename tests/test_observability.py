@@ -500,6 +500,7 @@ def test_thanos_objects_are_valid_and_the_compactor_keeps_the_configured_retenti
     args = compact["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--retention.resolution-raw=30d" in args
     assert "--retention.resolution-1h=365d" in args
+    assert {"--deduplication.replica-label=prometheus_replica", "--deduplication.func=penalty"} <= set(args)
     assert compact["spec"]["template"]["spec"]["serviceAccountName"] == "thanos"
     (query,) = [o for o in objects if o["metadata"]["name"] == "thanos-query" and o["kind"] == "Deployment"]
     qspec = query["spec"]["template"]["spec"]

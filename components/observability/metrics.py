@@ -421,7 +421,11 @@ def thanos_objects(raw_days: int, downsampled_days: int) -> list[dict[str, Any]]
             "--wait",
             "--data-dir=/var/thanos/compact",
             _OBJSTORE_ARG,
+            # Offline deduplication of the Prometheus pair's blocks: vertical compaction with the
+            # penalty algorithm, the one meant for HA replicas scraping the same targets.
+            "--compact.enable-vertical-compaction",
             f"--deduplication.replica-label={REPLICA_LABEL}",
+            "--deduplication.func=penalty",
             "--delete-delay=48h",
             *retention_args(raw_days, downsampled_days),
         ],
