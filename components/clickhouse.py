@@ -30,6 +30,7 @@ from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
+from components.observability import logs, metrics_endpoint
 from components.readiness import ClusterReadiness
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
@@ -215,11 +216,14 @@ def chi_spec(
     networks: Sequence[str],
     service_account: str,
     storage_class: str = STORAGE_CLASS,
+    log_house: bool = False,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
 
     The `default` user's password hash is read by the operator from the service's Secret
-    (`password_secret_name(...)`), so the resource itself carries no credential.
+    (`password_secret_name(...)`), so the resource itself carries no credential; so are the hashes
+    of the scraping user `metrics_scraper` (`/metrics_all`) and, on the LogHouse service
+    (`log_house`), of the log writer. Their grants and the statements behind them are here.
     """
     cache_bytes = quantity.to_bytes(service.cache_size)
     labels = {CHI_LABEL: service.name}
@@ -228,7 +232,12 @@ def chi_spec(
         {"name": "http", "port": ingress.CLICKHOUSE_HTTP_PORT, "targetPort": ingress.CLICKHOUSE_HTTP_PORT},
         {"name": "tcp", "port": ingress.CLICKHOUSE_NATIVE_PORT, "targetPort": ingress.CLICKHOUSE_NATIVE_PORT},
     ]
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = dict(metrics_endpoint.internal_prometheus_settings())
+    users = metrics_endpoint.user_settings(service.name, networks)
+    extra_statements: list[str] = []
+    if log_house:
+        users |= logs.user_settings(service.name, networks)
+        extra_statements = logs.statements()
     if service.mysql_interface:
         settings["mysql_port"] = ingress.CLICKHOUSE_MYSQL_PORT
         ports.append(
@@ -255,9 +264,14 @@ def chi_spec(
                 f"{USER}/profile": "default",
                 f"{USER}/quota": "default",
                 f"{USER}/access_management": "1",
+                **users,
             },
+            "profiles": metrics_endpoint.profile_settings(),
             "settings": settings,
-            "files": {"config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes)},
+            "files": {
+                "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
+                metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
+            },
             "clusters": [
                 {
                     "name": CLUSTER_NAME,
@@ -440,6 +454,8 @@ class ClickHouseServiceArgs:
     """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
     storage_class: str = STORAGE_CLASS
     """The StorageClass the servers' claim template names (k8s_conventions.storage_class_name)."""
+    log_house: bool = False
+    """This service holds LogHouse (`loghouse.container_logs` and its writer user)."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -450,6 +466,8 @@ class ClickHouseService(pulumi.ComponentResource):
     ports: dict[str, int]
     user: str
     password: pulumi.Output[str]
+    metrics_password: pulumi.Output[str]
+    log_writer_password: pulumi.Output[str] | None
     installation: k8s.apiextensions.CustomResource
 
     def __init__(self, name: str, args: ClickHouseServiceArgs, opts: pulumi.ResourceOptions | None = None):
@@ -479,6 +497,28 @@ class ClickHouseService(pulumi.ComponentResource):
             string_data={PASSWORD_KEY: pulumi.Output.secret(password.result.apply(password_sha256))},
             opts=child,
         )
+        hashed_users = [credentials]
+
+        def hashed_password(key: str, secret_name: str) -> pulumi.Output[str]:
+            generated = random.RandomPassword(
+                f"{name}-{key}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
+            hashed_users.append(
+                k8s.core.v1.Secret(
+                    f"{name}-{key}-credentials",
+                    metadata={"name": secret_name, "namespace": namespace},
+                    type="Opaque",
+                    string_data={PASSWORD_KEY: pulumi.Output.secret(generated.result.apply(password_sha256))},
+                    opts=child,
+                )
+            )
+            return pulumi.Output.secret(generated.result)
+
+        # The customer's scraping user for /metrics_all: only its hash reaches the cluster.
+        self.metrics_password = hashed_password("metrics", metrics_endpoint.password_secret_name(service.name))
+        self.log_writer_password = None
+        if args.log_house:
+            self.log_writer_password = hashed_password("loghouse", logs.writer_password_secret_name(service.name))
         spec = pulumi.Output.from_input(args.bucket).apply(
             lambda bucket: chi_spec(
                 service,
@@ -487,6 +527,7 @@ class ClickHouseService(pulumi.ComponentResource):
                 networks=args.networks,
                 service_account=account,
                 storage_class=args.storage_class,
+                log_house=args.log_house,
             )
         )
         self.installation = k8s.apiextensions.CustomResource(
@@ -496,7 +537,7 @@ class ClickHouseService(pulumi.ComponentResource):
             metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
             spec=spec,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, credentials]
+                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
             ),
         )
 
@@ -523,11 +564,17 @@ class ClickHouseService(pulumi.ComponentResource):
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
-        """What a client needs: hostnames, ports, user, password (secret)."""
+        """What a client needs: hostnames, ports, user, password (secret), and the scrape endpoint."""
+        host = self.public_host or self.private_host
         return {
             "public_host": self.public_host,
             "private_host": self.private_host,
             "ports": self.ports,
             "user": self.user,
             "password": self.password,
+            "metrics": {
+                "url": f"https://{host}:{ingress.HTTPS_PORT}{metrics_endpoint.PATH}",
+                "user": metrics_endpoint.USER,
+                "password": self.metrics_password,
+            },
         }
