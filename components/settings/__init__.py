@@ -25,6 +25,7 @@ from components.settings import deployment as _deployment
 from components.settings import dns as _dns
 from components.settings import iam as _iam
 from components.settings import network as _network
+from components.settings import private_link as _private_link
 from components.settings import services as _services
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
@@ -50,8 +51,11 @@ from components.settings.network import (
     Peering,
 )
 from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
 from components.settings.services import (
+    BACKUP_DEFAULTS,
+    BACKUP_NAME_RE,
     CLICKHOUSE_VERSION_RE,
     IAM_ROLE_NAME_MAX,
     MAX_ALLOW_LIST,
@@ -60,13 +64,15 @@ from components.settings.services import (
     SERVICE_DEFAULTS,
     SERVICE_FIELDS,
     SERVICE_NAME_RE,
+    BackupConfig,
     ClickHouseSettings,
+    RestoreFrom,
     ServiceConfig,
 )
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services)
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _private_link)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -76,6 +82,8 @@ KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL) | f
 
 __all__ = [
     "ACCOUNT_RE",
+    "BACKUP_DEFAULTS",
+    "BACKUP_NAME_RE",
     "BOOTSTRAP_MODES",
     "CLICKHOUSE_VERSION_RE",
     "DEFAULTS",
@@ -109,6 +117,7 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
+    "BackupConfig",
     "ClickHouseSettings",
     "ClusterSettings",
     "ConfigError",
@@ -116,6 +125,8 @@ __all__ = [
     "Iam",
     "NetworkSettings",
     "Peering",
+    "PrivateLinkSettings",
+    "RestoreFrom",
     "ServiceConfig",
     "Settings",
     "decode_value",
@@ -150,6 +161,8 @@ class Settings:
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
     """ClickHouse services, the IP allow list and the public endpoint."""
+    private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
+    """The PrivateLink endpoint service on the private NLB."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -187,6 +200,7 @@ def parse(
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
     clickhouse = _services.parse(raw, p)
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
+    private_link = _private_link.parse(raw, p)
 
     if p.lines:
         raise ConfigError(p.lines)
@@ -204,6 +218,7 @@ def parse(
         cluster=cluster,
         iam=iam,
         clickhouse=clickhouse,
+        private_link=private_link,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )
