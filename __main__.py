@@ -60,7 +60,12 @@ keys = ByocKeys(
 )
 buckets = ByocBuckets(
     names.aws("storage"),
-    ByocBucketsArgs(names=names, data_protection=settings.cluster.data_protection, kms_key_arn=keys.data_key_arn),
+    ByocBucketsArgs(
+        names=names,
+        data_protection=settings.cluster.data_protection,
+        kms_key_arn=keys.data_key_arn,
+        backup_expiry_days=wiring.backup_expiry_days(settings),
+    ),
     opts=on_aws,
 )
 
@@ -102,6 +107,7 @@ workload_roles = WorkloadRoles(
         billing_bucket_arn=settings.iam.billing_bucket_arn,
         billing_prefix=settings.iam.billing_prefix,
         clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
+        restore_sources=wiring.restore_sources(settings),
     ),
     opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
 )
@@ -134,6 +140,7 @@ services = ByocServices(
         ip_allow_list=ch.ip_allow_list,
         allow_any_source=ch.allow_any_source,
         data_bucket=buckets.bucket_names["data"],
+        backup_bucket=buckets.bucket_names["backup"],
         services=tuple(
             ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
         ),

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import backup as backups
 from components import helm, ingress, quantity, versions
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
@@ -66,6 +67,16 @@ def service_backend(service: str) -> str:
 def password_secret_name(service: str) -> str:
     """The Secret holding the `default` user's password hash, next to the installation."""
     return f"clickhouse-{service}-credentials"
+
+
+def backup_secret_name(service: str) -> str:
+    """The Secret of the `backup` user: its password (for the CronJob) and the hash (for the servers)."""
+    return f"clickhouse-{service}-backup"
+
+
+def restore_secret_name(service: str) -> str:
+    """The Secret holding the `default` user's password for the restore Job."""
+    return f"clickhouse-{service}-restore"
 
 
 def password_sha256(password: str) -> str:
@@ -110,6 +121,10 @@ class ClickHouseServiceSpec:
     """Stop the servers (volumes and data stay)."""
     mysql_interface: bool
     """Expose the MySQL protocol through the gateways."""
+    backup: backups.BackupSpec | None = None
+    """Scheduled backups; None: none (and no backup user)."""
+    restore: backups.RestoreSpec | None = None
+    """A backup of another service to restore once the servers are ready; None: none."""
 
 
 def operator_values() -> dict[str, Any]:
@@ -211,8 +226,12 @@ def chi_spec(
     region: str,
     networks: Sequence[str],
     service_account: str,
+    backup_bucket: str | None = None,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
+
+    With backups (or a restore) and `backup_bucket`, the servers get the backup prefixes as S3
+    endpoints with their IRSA credentials, and (with backups) the least-privilege `backup` user.
 
     The `default` user's password hash is read by the operator from the service's Secret
     (`password_secret_name(...)`), so the resource itself carries no credential.
@@ -230,6 +249,19 @@ def chi_spec(
         ports.append(
             {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
         )
+    users: dict[str, Any] = {
+        f"{USER}/k8s_secret_password_sha256_hex": f"{password_secret_name(service.name)}/{PASSWORD_KEY}",
+        f"{USER}/networks/ip": list(networks),
+        f"{USER}/profile": "default",
+        f"{USER}/quota": "default",
+        f"{USER}/access_management": "1",
+    }
+    files = {"config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes)}
+    if backup_bucket is not None and (service.backup is not None or service.restore is not None):
+        source = service.restore.source if service.restore else None
+        files["config.d/backups.xml"] = backups.backup_config_xml(backup_bucket, region, service.name, source)
+    if backup_bucket is not None and service.backup is not None:
+        users.update(backups.backup_users(backup_secret_name(service.name), tuple(networks)))
     return {
         "stop": "yes" if service.stopped else "no",
         "defaults": {
@@ -245,15 +277,9 @@ def chi_spec(
                 "nodes": [{"host": keeper_host(), "port": KEEPER_PORT}],
                 "root": f"/clickhouse/{service.name}",
             },
-            "users": {
-                f"{USER}/k8s_secret_password_sha256_hex": f"{password_secret_name(service.name)}/{PASSWORD_KEY}",
-                f"{USER}/networks/ip": list(networks),
-                f"{USER}/profile": "default",
-                f"{USER}/quota": "default",
-                f"{USER}/access_management": "1",
-            },
+            "users": users,
             "settings": settings,
-            "files": {"config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes)},
+            "files": files,
             "clusters": [
                 {
                     "name": CLUSTER_NAME,
@@ -422,6 +448,8 @@ class ClickHouseServiceArgs:
     """`<namespace>/<name>` of the private Istio Gateway."""
     public_gateway: str | None = None
     """`<namespace>/<name>` of the public Istio Gateway; None when there is no public endpoint."""
+    backup_bucket: pulumi.Input[str] | None = None
+    """The backup bucket (backups under `<name>/`); None: no backups or restore."""
     after: tuple[pulumi.Resource, ...] = ()
     """What every object of the service needs first and must outlive it: the operator release, the
     `clickhouse` namespace, Istio's CRDs. On removal the installation then goes before the operator."""
@@ -462,19 +490,52 @@ class ClickHouseService(pulumi.ComponentResource):
             string_data={PASSWORD_KEY: pulumi.Output.secret(password.result.apply(password_sha256))},
             opts=child,
         )
-        spec = pulumi.Output.from_input(args.bucket).apply(
-            lambda bucket: chi_spec(
-                service, bucket=bucket, region=args.region, networks=args.networks, service_account=account
+        backup_bucket = pulumi.Output.from_input(args.backup_bucket) if args.backup_bucket is not None else None
+        spec = pulumi.Output.all(args.bucket, backup_bucket).apply(
+            lambda b: chi_spec(
+                service,
+                bucket=b[0],
+                region=args.region,
+                networks=args.networks,
+                service_account=account,
+                backup_bucket=b[1],
             )
         )
+        secrets = [sa, credentials]
+        if backup_bucket is not None and service.backup is not None:
+            backup_password = random.RandomPassword(f"{name}-backup-password", length=32, special=False, opts=child)
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-backup-credentials",
+                    metadata={"name": backup_secret_name(service.name), "namespace": namespace},
+                    type="Opaque",
+                    string_data={
+                        "password": pulumi.Output.secret(backup_password.result),
+                        PASSWORD_KEY: pulumi.Output.secret(backup_password.result.apply(password_sha256)),
+                    },
+                    opts=child,
+                )
+            )
+        if backup_bucket is not None and service.restore is not None:
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-restore-credentials",
+                    metadata={"name": restore_secret_name(service.name), "namespace": namespace},
+                    type="Opaque",
+                    string_data={"password": self.password},
+                    opts=child,
+                )
+            )
         self.installation = k8s.apiextensions.CustomResource(
             f"{name}-chi",
             api_version=CHI_API,
             kind="ClickHouseInstallation",
             metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, sa, credentials]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *secrets]),
         )
+        if backup_bucket is not None:
+            self._backup_and_restore(name, args, backup_bucket)
 
         backend = service_backend(service.name)
         self.private_host = ingress.private_host(service.name, args.zone_name)
@@ -497,6 +558,55 @@ class ClickHouseService(pulumi.ComponentResource):
             self.ports["mysql"] = ingress.MYSQL_PORT
         self.user = USER
         self.register_outputs(self.outputs())
+
+    def _backup_and_restore(self, name: str, args: ClickHouseServiceArgs, bucket: pulumi.Output[str]) -> None:
+        """The backup CronJob and the restore Job; both wait for the installation."""
+        service = args.service
+        image = f"clickhouse/clickhouse-server:{service.clickhouse_version}"
+        host = service_backend(service.name)
+        labels = {CHI_LABEL: service.name, **conv.PART_OF_LABELS}
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*args.after, self.installation])
+        if service.backup is not None:
+            spec = service.backup
+            self.backup_job = k8s.batch.v1.CronJob(
+                f"{name}-backup",
+                metadata={"name": backups.cronjob_name(service.name), "namespace": conv.CLICKHOUSE_NAMESPACE},
+                spec=bucket.apply(
+                    lambda b: backups.cronjob_spec(
+                        spec,
+                        image=image,
+                        script=backups.backup_script(b, args.region, service.name, spec.full_every_days),
+                        host=host,
+                        password_secret=backup_secret_name(service.name),
+                        stopped=service.stopped,
+                        labels=labels,
+                    )
+                ),
+                opts=after,
+            )
+        if service.restore is not None:
+            restore = service.restore
+            servers = service.shards * service.replicas
+            k8s.batch.v1.Job(
+                f"{name}-restore",
+                metadata={
+                    "name": backups.restore_job_name(service.name),
+                    "namespace": conv.CLICKHOUSE_NAMESPACE,
+                    # A restore can take hours: `pulumi up` does not wait for it (the Job reports itself).
+                    "annotations": {"pulumi.com/skipAwait": "true"},
+                },
+                spec=bucket.apply(
+                    lambda b: backups.restore_job_spec(
+                        image=image,
+                        script=backups.restore_script(b, args.region, restore, servers),
+                        host=host,
+                        user=USER,
+                        password_secret=restore_secret_name(service.name),
+                        labels=labels,
+                    )
+                ),
+                opts=after,
+            )
 
     def outputs(self) -> dict[str, Any]:
         """What a client needs: hostnames, ports, user, password (secret)."""

@@ -57,6 +57,8 @@ class ByocServicesArgs:
     """The user's explicit opt-out of filtering the public NLB."""
     data_bucket: pulumi.Input[str]
     """The data bucket; each service's data lives under its `<name>/` prefix."""
+    backup_bucket: pulumi.Input[str] | None = None
+    """The backup bucket; each service's backups live under its `<name>/` prefix."""
     services: tuple[ServiceEntry, ...] = ()
     """The ClickHouse services, in configuration order."""
     after: tuple[pulumi.Resource, ...] = ()
@@ -125,6 +127,7 @@ class ByocServices(pulumi.ComponentResource):
                     networks=networks,
                     private_gateway=self.ingress.private_gateway_ref,
                     public_gateway=self.ingress.public_gateway_ref,
+                    backup_bucket=args.backup_bucket,
                     after=(*after, self.operator.release, self.operator.namespace, self.ingress.releases["base"]),
                 ),
                 opts=moved_from_root(self),

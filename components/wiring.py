@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components import backup
 from components import iam_policies as docs
 from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseServiceSpec
@@ -54,7 +55,28 @@ def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
         cache_size=service.cache_size,
         stopped=service.stopped,
         mysql_interface=service.mysql_interface,
+        backup=backup.BackupSpec(
+            enabled=service.backup.enabled,
+            schedule=service.backup.schedule,
+            retention_days=service.backup.retention_days,
+            full_every_days=service.backup.full_every_days,
+        ),
+        restore=(
+            backup.RestoreSpec(source=service.restore_from.service, backup=service.restore_from.backup)
+            if service.restore_from
+            else None
+        ),
     )
+
+
+def backup_expiry_days(settings: Settings) -> dict[str, int]:
+    """Per service: how long its backups' objects stay current in the backup bucket."""
+    return {s.name: backup.lifecycle_days(service_spec(s).backup) for s in settings.clickhouse.services}
+
+
+def restore_sources(settings: Settings) -> dict[str, str]:
+    """Per restoring service: the service whose backups it reads."""
+    return {s.name: s.restore_from.service for s in settings.clickhouse.services if s.restore_from}
 
 
 def bootstrap_role_args(

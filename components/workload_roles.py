@@ -138,6 +138,21 @@ class WorkloadRolesArgs:
     """Key prefix in the billing bucket."""
     clickhouse_services: tuple[str, ...] = ()
     """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
+    restore_sources: dict[str, str] | None = None
+    """Per restoring service: the service whose backups it may read (`restoreFrom.service`)."""
+
+
+def restore_read_statements(backup_bucket_arn: str, source: str) -> list[dict]:
+    """Read-only access to another service's backups, for a service restoring one of them."""
+    return [
+        docs.statement(
+            "RestoreListSourceBackups",
+            ["s3:ListBucket"],
+            [backup_bucket_arn],
+            {"StringLike": {"s3:prefix": [f"{source}/*", source]}},
+        ),
+        docs.statement("RestoreReadSourceBackups", ["s3:GetObject"], [f"{backup_bucket_arn}/{source}/*"]),
+    ]
 
 
 def workload_policies(args: WorkloadRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
@@ -177,6 +192,12 @@ class WorkloadRoles(pulumi.ComponentResource):
         for service in args.clickhouse_services:
             namespace, account = clickhouse_service_account(service)
             policy = docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, service)
+            source = (args.restore_sources or {}).get(service)
+            if source is not None:
+                policy = {
+                    **policy,
+                    "Statement": [*policy["Statement"], *restore_read_statements(args.backup_bucket_arn, source)],
+                }
             specs.append((account, namespace, account, policy, ()))
         for purpose, namespace, account, policy, managed in specs:
             self.roles[purpose] = IrsaRole(
