@@ -12,7 +12,9 @@ from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
+from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
+from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
 from components.providers import aws_provider, resolve_zones
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
@@ -38,6 +40,25 @@ network = ByocVpc(
         availability_zones=zones,
         nat_gateways=settings.network.nat_gateways,
         region=settings.region,
+        private_endpoint_sources=wiring.private_endpoint_sources(settings),
+        private_endpoint_ports=wiring.private_endpoint_ports(settings),
+    ),
+    opts=on_aws,
+)
+
+peer_specs = wiring.peering_specs(settings)
+peerings = VpcPeerings(
+    names.aws("peering"),
+    VpcPeeringsArgs(
+        names=names,
+        region=settings.region,
+        account_id=settings.account_id,
+        vpc_id=network.vpc_id,
+        vpc_cidr=settings.network.vpc_cidr,
+        private_route_table_ids=network.private_route_table_ids,
+        route_table_count=len(zones),
+        peerings=peer_specs,
+        default_tags=settings.default_tags,
     ),
     opts=on_aws,
 )
@@ -141,12 +162,33 @@ services = ByocServices(
         allow_any_source=ch.allow_any_source,
         data_bucket=buckets.bucket_names["data"],
         backup_bucket=buckets.bucket_names["backup"],
+        private_security_group=network.private_endpoint_sg_id,
+        private_link=settings.private_link.enabled,
         services=tuple(
             ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
         ),
         after=(cluster.ebs_csi, *platform.ready),
     ),
     opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
+)
+
+private_endpoint = PrivateEndpoint(
+    names.aws("private-endpoint"),
+    PrivateEndpointArgs(
+        names=names,
+        region=settings.region,
+        zone_name=settings.dns.zone_name,
+        vpc_id=network.vpc_id,
+        services=tuple(s.name for s in ch.services),
+        peers=tuple(
+            PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
+            for p in peer_specs
+            if p.private_dns
+        ),
+        private_link_principals=settings.private_link.allowed_principals if settings.private_link.enabled else None,
+        after=(services.ingress.releases["gateway-private"],),
+    ),
+    opts=on_aws,
 )
 
 pulumi.export("deployment_id", settings.deployment_id)
@@ -177,3 +219,9 @@ pulumi.export("node_group_names", cluster.node_group_names)
 pulumi.export("bucket_names", buckets.bucket_names)
 # Per service: public and private hostnames, ports, user, password (secret).
 pulumi.export("services", services.outputs)
+# Per peering: the connection id, and the steps left to do in the peer account when not automated.
+pulumi.export("peerings", peerings.outputs)
+pulumi.export("private_zone_ids", private_endpoint.private_zone_ids)
+if private_endpoint.endpoint_service_name is not None:
+    # Give consumers this name to create their interface endpoint (docs/private-link.md).
+    pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)

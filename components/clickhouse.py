@@ -548,7 +548,11 @@ class ClickHouseService(pulumi.ComponentResource):
                 f"{name}-route-{key}",
                 api_version="networking.istio.io/v1",
                 kind="VirtualService",
-                metadata={"name": f"{service.name}-{key}", "namespace": namespace},
+                metadata={
+                    "name": f"{service.name}-{key}",
+                    "namespace": namespace,
+                    "labels": {ingress.DNS_SCOPE_LABEL: key},
+                },
                 spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
                 opts=child,
             )

@@ -59,6 +59,10 @@ class ByocServicesArgs:
     """The data bucket; each service's data lives under its `<name>/` prefix."""
     backup_bucket: pulumi.Input[str] | None = None
     """The backup bucket; each service's backups live under its `<name>/` prefix."""
+    private_security_group: pulumi.Input[str] | None = None
+    """The private NLB's frontend security group (network layer)."""
+    private_link: bool = False
+    """A PrivateLink endpoint service fronts the private NLB."""
     services: tuple[ServiceEntry, ...] = ()
     """The ClickHouse services, in configuration order."""
     after: tuple[pulumi.Resource, ...] = ()
@@ -94,6 +98,8 @@ class ByocServices(pulumi.ComponentResource):
                 private_source_ranges=args.ranges.private_sources,
                 services=tuple(s.name for s in specs),
                 mysql_services=tuple(s.name for s in specs if s.mysql_interface),
+                private_security_group=args.private_security_group,
+                private_link=args.private_link,
                 after=tuple(after),
             ),
             opts=moved_from_root(self),

@@ -15,6 +15,8 @@ from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseServiceSpec
 from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
+from components.ingress import HTTPS_PORT, MYSQL_PORT, NATIVE_TLS_PORT
+from components.peering import PeeringSpec
 from components.settings import ServiceConfig, Settings
 
 
@@ -105,4 +107,38 @@ def bootstrap_role_args(
         access=docs.BootstrapAccess(mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms),
         troubleshooting_until=iam.troubleshooting_until,
         state_queue_arn=iam.state_queue_arn,
+    )
+
+
+def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
+    network = settings.network
+    sources = [("vpc", network.vpc_cidr)]
+    if network.pod_cidr:
+        sources.append(("pods", network.pod_cidr))
+    sources += [(f"peer-{p.name}", p.cidr) for p in network.peerings]
+    return tuple(sources)
+
+
+def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
+    """The private NLB's client ports: HTTPS, native TLS, and MySQL when a service exposes it."""
+    mysql = (MYSQL_PORT,) if settings.clickhouse.mysql_interface else ()
+    return (HTTPS_PORT, NATIVE_TLS_PORT, *mysql)
+
+
+def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:
+    """The peer VPCs, as the peering layer takes them."""
+    return tuple(
+        PeeringSpec(
+            name=p.name,
+            cidr=p.cidr,
+            vpc_id=p.vpc_id,
+            account_id=p.account_id,
+            region=p.region,
+            accepter_role_arn=p.accepter_role_arn,
+            peer_route_table_ids=p.peer_route_table_ids,
+            private_dns=p.private_dns,
+        )
+        for p in settings.network.peerings
+        if p.vpc_id is not None
     )

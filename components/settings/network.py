@@ -93,7 +93,7 @@ def parse(raw: Mapping[str, str], region: str, p: Problems) -> NetworkSettings:
         pod_cidr=str(ranges.get("podCidr", pod_cidr)) if pod_cidr else None,
         availability_zones=zones,
         nat_gateways=nat,
-        peerings=_peerings(raw, ranges, p),
+        peerings=_peerings(raw, ranges, raw.get(f"{NS}:accountId", ""), p),
     )
 
 
@@ -122,7 +122,9 @@ def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] 
     return tuple(value)
 
 
-def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: Problems) -> tuple[Peering, ...]:
+def _peerings(
+    raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], customer_account: str, p: Problems
+) -> tuple[Peering, ...]:
     value = read_list(raw, "peerings", DEFAULTS["peerings"])
     if not isinstance(value, list):
         p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId, accountId?, region?, ...} maps")
@@ -171,13 +173,15 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
             p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
         if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
             p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
-        role, tables, private_dns = _accepter(item, key, account, p)
+        role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
             peerings.append(Peering(name, block, vpc_id, account, peer_region or None, role, tables, private_dns))
     return tuple(peerings)
 
 
-def _accepter(item: dict, key: str, account: Any, p: Problems) -> tuple[str | None, tuple[str, ...], bool]:
+def _accepter(
+    item: dict, key: str, account: Any, customer_account: str, p: Problems
+) -> tuple[str | None, tuple[str, ...], bool]:
     """The automated accepter side: a role in the peer account, and the peer's route tables."""
     role, tables = item.get("accepterRoleArn"), item.get("peerRouteTableIds")
     private_dns = item.get("privateDns", False)
@@ -218,4 +222,11 @@ def _accepter(item: dict, key: str, account: Any, p: Problems) -> tuple[str | No
     if not ok:
         p.add(f"{key}.privateDns", private_dns, "not true or false; set it as one")
         private_dns = False
+    elif private_dns and account is not None and role is None and account != customer_account:
+        p.add(
+            f"{key}.privateDns",
+            True,
+            "needs accepterRoleArn for a VPC of another account (the association is made from that account); "
+            "set it, or associate the private zones by hand (docs/dns.md)",
+        )
     return (role if match else None), tuple(tables), private_dns
