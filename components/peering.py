@@ -146,10 +146,12 @@ class VpcPeerings(pulumi.ComponentResource):
                     f"{key}-accepter-provider",
                     region=peer.region or args.region,
                     assume_roles=[
-                        {"role_arn": peer.accepter_role_arn, "session_name": args.names.aws(f"peering-{peer.name}")}
+                        aws.ProviderAssumeRoleArgs(
+                            role_arn=peer.accepter_role_arn, session_name=args.names.aws(f"peering-{peer.name}")
+                        )
                     ],
                     allowed_account_ids=[peer.account_id or args.account_id],
-                    default_tags={"tags": dict(args.default_tags or {})},
+                    default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.default_tags or {})),
                     opts=child,
                 )
                 self.peer_providers[peer.name] = provider
