@@ -19,6 +19,7 @@ owners. If the controller ever recreates the NLB, the next `pulumi up` repoints 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,9 +140,11 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 tags={"Name": args.names.aws("private-link")},
                 opts=child,
             )
-            for i, principal in enumerate(args.private_link_principals):
+            for principal in args.private_link_principals:
+                # Named by the principal, so removing one leaves the others in place.
+                key = hashlib.sha256(principal.encode()).hexdigest()[:10]
                 aws.ec2.VpcEndpointServiceAllowedPrinciple(
-                    f"{name}-private-link-principal-{i}",
+                    f"{name}-private-link-principal-{key}",
                     vpc_endpoint_service_id=service.id,
                     principal_arn=principal,
                     opts=child,
