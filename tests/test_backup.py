@@ -252,3 +252,22 @@ def test_stack_registers_backup_cronjob_restore_job_and_read_access():
     doc = json.loads(policy["inputs"]["policy"])
     read = next(s for s in doc["Statement"] if s["Sid"] == "RestoreReadSourceBackups")
     assert read["Resource"] == ["arn:aws:s3:::clickhouse-cloud-test-backup-123456789012/analytics/*"]
+
+
+def test_a_backup_change_touches_only_the_cronjob_and_the_lifecycle_rule():
+    before = run_offline(services({"name": "analytics"}))
+    after = run_offline(
+        services({"name": "analytics", "backup": {"schedule": "0 5 * * 1", "retentionDays": 30, "fullEveryDays": 3}})
+    )
+    old, new = {r["urn"]: r for r in before.resources}, {r["urn"]: r for r in after.resources}
+    assert old.keys() == new.keys()
+    changed = sorted(new[u]["type"] for u in new if new[u]["inputs"] != old[u]["inputs"])
+    assert changed == [
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "kubernetes:batch/v1:CronJob",
+    ]
+    disabled = run_offline(services({"name": "analytics", "backup": {"enabled": False}}))
+    new = {r["urn"]: r for r in disabled.resources}
+    assert sorted(new[u]["type"] for u in new if new[u]["inputs"] != old[u]["inputs"]) == [
+        "kubernetes:batch/v1:CronJob"
+    ]
