@@ -24,12 +24,26 @@ ROLE_PURPOSE_TAG = "clickhouse-byoc/purpose"
 BUCKET_PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
 
 DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]$")
+DEPLOYMENT_ID_MAX = 20
+STACK_HASH_CHARS = 6
+
+
+def normalized_stack_name(stack: str) -> str:
+    """The stack name lowercased, runs of other characters turned into one hyphen."""
+    derived = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", derived)
 
 
 def deployment_id_from_stack(stack: str) -> str:
-    """The default deployment id: the stack name lowercased, other characters turned into hyphens."""
-    derived = re.sub(r"[^a-z0-9-]+", "-", stack.lower()).strip("-")
-    return re.sub(r"-{2,}", "-", derived)[:20].rstrip("-")
+    """The deployment id a stack name suggests: the normalized name when it fits 20 characters; else a
+    readable prefix and a hash of the whole stack name, so stacks whose names share their first 20
+    characters (`acme-prod-eu-central-1`, `-2`) still get distinct ids."""
+    derived = normalized_stack_name(stack)
+    if len(derived) <= DEPLOYMENT_ID_MAX:
+        return derived
+    digest = hashlib.sha256(stack.encode()).hexdigest()[:STACK_HASH_CHARS]
+    prefix = derived[: DEPLOYMENT_ID_MAX - STACK_HASH_CHARS - 1].rstrip("-")
+    return f"{prefix}-{digest}"
 
 
 def zone_suffix(zone: str) -> str:

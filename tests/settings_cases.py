@@ -7,6 +7,9 @@ import pytest
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 
+# The external id stored encrypted, as recommended: no warning about it.
+SECRET_CLOUD = frozenset({"clickhouseCloud"})
+
 
 def problems_for(values: dict[str, str], stack: str = "dev", base: bool = True, secret=frozenset()) -> list[str]:
     with pytest.raises(ConfigError) as err:

@@ -14,7 +14,7 @@ from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.settings import ServiceConfig
 from components.wiring import service_spec
-from tests.anchors import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
+from tests.references import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
 
 BUCKET = "clickhouse-cloud-dev-data-123456789012"
 NETWORKS = clickhouse.client_networks(InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16",)))
@@ -223,7 +223,7 @@ def test_service_role_policy_covers_exactly_the_disk_prefix():
 
 
 def test_structural_schema_translation():
-    from tests.anchors import structural_to_jsonschema
+    from tests.references import structural_to_jsonschema
 
     schema = structural_to_jsonschema(
         {

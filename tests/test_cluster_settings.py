@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from components.settings import parse
+from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 from tests.settings_cases import assert_one_problem
 
@@ -69,3 +71,33 @@ def test_opting_out_of_data_protection_and_old_versions_warn():
     assert s.cluster.data_protection is False
     assert any(w.startswith("clickhouse-byoc:dataProtection: false: pulumi destroy will delete") for w in s.warnings)
     assert any(w.startswith("clickhouse-byoc:kubernetesVersion: 1.33: past EKS standard support") for w in s.warnings)
+
+
+UNKNOWN_TYPE = (
+    "not an instance type this program knows the capacity of; use an x86_64 type of the m5, m5a, m6a, m6i, m7a, "
+    "m7i, r5, r5a, r6a, r6i, r7a, r7i families (components/data/instance_types.json)"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("clickhouseNodes", "m8i.4xlarge"),  # a family the data does not hold
+        ("clickhouseNodes", "r7g.4xlarge"),  # Graviton: the nodes run the x86_64 AMI
+        ("systemNodeGroup", "t3.medium"),
+    ],
+)
+def test_instance_types_without_capacity_data_are_refused(key, value):
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config({key: json.dumps({"instanceType": value})}), "dev")
+    assert err.value.problems == [f"clickhouse-byoc:{key}.instanceType: {value}: {UNKNOWN_TYPE}"]
+
+
+def test_supported_instance_types_are_accepted():
+    s = parse(
+        raw_config(
+            {"clickhouseNodes": '{"instanceType": "r7i.8xlarge"}', "systemNodeGroup": '{"instanceType": "m6i.xlarge"}'}
+        ),
+        "dev",
+    )
+    assert (s.cluster.clickhouse_instance_type, s.cluster.system_instance_type) == ("r7i.8xlarge", "m6i.xlarge")

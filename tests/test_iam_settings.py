@@ -9,6 +9,7 @@ import pytest
 
 from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
 from tests.conftest import NS, raw_config
+from tests.settings_cases import SECRET_CLOUD
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
 
@@ -135,10 +136,39 @@ def test_past_check_uses_the_real_clock_by_default():
 
 
 def test_long_troubleshooting_window_warns():
-    far = parse(raw_config({"troubleshootingAccess": '{"until": "2027-01-01T00:00:00Z"}'}), "dev", now=NOW)
+    far = parse(
+        raw_config({"troubleshootingAccess": '{"until": "2027-01-01T00:00:00Z"}'}), "dev", SECRET_CLOUD, now=NOW
+    )
     assert far.warnings == (
         "clickhouse-byoc:troubleshootingAccess.until: 2027-01-01T00:00:00Z: more than 30 days away; "
         "time-boxed access is meant to be short: grant days, and renew when needed",
     )
-    near = parse(raw_config({"troubleshootingAccess": '{"until": "2026-11-28T00:00:00Z"}'}), "dev", now=NOW)
+    near = parse(
+        raw_config({"troubleshootingAccess": '{"until": "2026-11-28T00:00:00Z"}'}), "dev", SECRET_CLOUD, now=NOW
+    )
     assert near.warnings == ()
+
+
+def test_a_plaintext_external_id_warns_how_to_encrypt_it():
+    plain = parse(raw_config(), "dev", now=NOW)
+    assert plain.warnings == (
+        "clickhouse-byoc:clickhouseCloud.externalId: (not shown): stored in plain text in the stack file, readable "
+        "by anyone who can read the repository; store it encrypted: "
+        "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
+    )
+    assert "byoc-test-3f9a2c71" not in plain.warnings[0]
+    assert parse(raw_config(), "dev", SECRET_CLOUD, now=NOW).warnings == ()
+
+
+def test_the_example_time_in_the_error_is_in_the_future():
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config({"troubleshootingAccess": '{"until": "soon"}'}), "dev", now=NOW)
+    assert err.value.problems == [
+        f"{NS}:troubleshootingAccess.until: soon: not an ISO-8601 UTC time; use e.g. 2026-11-27T18:00:00Z "
+        "(remove the key to end access)"
+    ]
+    # With the real clock too: the example always parses and is after now.
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config({"troubleshootingAccess": '{"until": "soon"}'}), "dev")
+    example = err.value.problems[0].split("use e.g. ")[1].split(" ")[0]
+    assert datetime.datetime.fromisoformat(example.replace("Z", "+00:00")) > datetime.datetime.now(datetime.UTC)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jsonschema
 import pytest
-import yaml
 
 from components import ingress
 from components import k8s_conventions as conv
 from components.naming import Names
-from tests.anchors import ISTIO, load_json, need
+from tests.references import ISTIO_BASE, ISTIO_GATEWAY, ISTIOD, load_json, load_yaml
 
 NAMES = Names("acme-prod", "123456789012")
 ALLOW = ("203.0.113.0/24", "198.51.100.7/32")
@@ -26,7 +27,7 @@ def private(**kw):
 
 @pytest.fixture(scope="module")
 def gateway_schema():
-    return load_json(ISTIO / "gateway-values.schema.json")
+    return load_json(ISTIO_GATEWAY / "values.schema.json")
 
 
 @pytest.mark.parametrize(
@@ -94,8 +95,8 @@ def test_gateways_run_highly_available_on_the_system_nodes():
     assert private()["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"] == {"istio": "ingress-private"}
 
 
-def _chart_defaults(name: str) -> dict:
-    return yaml.safe_load(need(ISTIO / name).read_text())["_internal_defaults_do_not_set"]
+def _chart_defaults(chart: Path) -> dict:
+    return load_yaml(chart / "values.yaml")["_internal_defaults_do_not_set"]
 
 
 def test_istiod_values_are_ha_with_a_pdb_and_use_real_chart_keys():
@@ -106,7 +107,7 @@ def test_istiod_values_are_ha_with_a_pdb_and_use_real_chart_keys():
     assert values["global"]["defaultPodDisruptionBudget"] == {"enabled": True}
     assert values["nodeSelector"] == conv.SYSTEM_NODE_LABELS
     assert values["tolerations"] == [conv.toleration(conv.SYSTEM_TAINT)]
-    defaults = _chart_defaults("istiod-values.yaml")
+    defaults = _chart_defaults(ISTIOD)
     unknown = set(values) - set(defaults)
     assert not unknown, f"not istiod chart values: {unknown}"
     assert set(values["global"]) <= set(defaults["global"])
@@ -115,7 +116,7 @@ def test_istiod_values_are_ha_with_a_pdb_and_use_real_chart_keys():
 
 def test_base_values_use_real_chart_keys():
     values = ingress.base_values()
-    defaults = _chart_defaults("base-values.yaml")
+    defaults = _chart_defaults(ISTIO_BASE)
     assert set(values) <= set(defaults)
     assert set(values["global"]) <= set(defaults["global"])
 

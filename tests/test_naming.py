@@ -31,7 +31,13 @@ def test_user_tags_cannot_override_mandatory_ones():
 
 @pytest.mark.parametrize(
     ("stack", "expected"),
-    [("dev", "dev"), ("Prod_EU", "prod-eu"), ("org/acme/prod", "org-acme-prod"), ("x" * 30, "x" * 20)],
+    [
+        ("dev", "dev"),
+        ("Prod_EU", "prod-eu"),
+        ("org/acme/prod", "org-acme-prod"),
+        ("x" * 20, "x" * 20),
+        ("x" * 30, "x" * 13 + "-666a59"),
+    ],
 )
 def test_deployment_id_from_stack(stack, expected):
     assert deployment_id_from_stack(stack) == expected

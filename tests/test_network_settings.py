@@ -8,7 +8,7 @@ import pytest
 
 from components.settings import parse
 from tests.conftest import raw_config
-from tests.settings_cases import assert_one_problem
+from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
 
 # (config, key named in the problem, words of the problem)
 PEER = {"name": "apps", "cidr": "10.1.0.0/16", "vpcId": "vpc-0123456789abcdef0", "accountId": "210987654321"}
@@ -120,12 +120,23 @@ def test_rejections_name_key_value_and_fix(values, key, words):
 
 
 def test_small_vpc_warns_unless_pod_cidr():
-    s = parse(raw_config({"vpcCidr": "10.0.0.0/23"}), "dev")
+    s = parse(raw_config({"vpcCidr": "10.0.0.0/23"}), "dev", SECRET_CLOUD)
     assert len(s.warnings) == 1
     assert s.warnings[0].startswith("clickhouse-byoc:vpcCidr: 10.0.0.0/23: a /23 leaves 369 usable private IPs")
     assert "about 30 ClickHouse server pods" in s.warnings[0]
-    assert parse(raw_config({"vpcCidr": "10.0.0.0/23", "podCidr": "100.64.0.0/16"}), "dev").warnings == ()
-    assert parse(raw_config({"vpcCidr": "10.0.0.0/22"}), "dev").warnings == ()
+    assert parse(raw_config({"vpcCidr": "10.0.0.0/23", "podCidr": "100.64.0.0/16"}), "dev", SECRET_CLOUD).warnings == ()
+    assert parse(raw_config({"vpcCidr": "10.0.0.0/22"}), "dev", SECRET_CLOUD).warnings == ()
+
+
+def test_a_peer_outside_the_aws_partition_is_refused():
+    peer = '[{"name": "gov", "cidr": "10.1.0.0/16", "region": "us-gov-east-1", "vpcId": "vpc-0123456789abcdef0"}]'
+    assert problems_for({"peerings": peer}) == [
+        "clickhouse-byoc:peerings[0].region: us-gov-east-1: in the aws-us-gov partition, and only the aws partition "
+        "is supported (every ARN the program writes is arn:aws:...); use a region of the aws partition, such as "
+        "us-west-2"
+    ]
+    other = '[{"name": "eu", "cidr": "10.1.0.0/16", "region": "eu-west-1", "vpcId": "vpc-0123456789abcdef0"}]'
+    assert parse(raw_config({"peerings": other}), "dev").network.peerings[0].region == "eu-west-1"
 
 
 def test_peering_with_accepter_role_and_route_tables():

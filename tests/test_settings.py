@@ -11,11 +11,11 @@ import pytest
 from components import settings
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config
-from tests.settings_cases import assert_one_problem, problems_for
+from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
 
 
 def test_defaults_applied():
-    s = parse(raw_config(), "dev")
+    s = parse(raw_config(), "dev", SECRET_CLOUD)
     assert s.region == "us-west-2"
     assert s.account_id == "123456789012"
     assert s.deployment_id == "dev"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from components import settings
-from tests.conftest import ROOT, run_offline
+from tests.conftest import ROOT, raw_config, run_offline
 from tools import stackconfig, synth
 
 PROVIDER = "pulumi:providers:aws"
@@ -163,17 +163,59 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path, capsys):
     assert "clickhouse-byoc:tags.owner" in stderr and "placeholder" in stderr
 
 
+# Optional keys whose default the program derives at run time (stack name, region's zones): the
+# Pulumi CLI would treat a declaration without `default`/`value` as required, so they stay undeclared.
+DERIVED_AT_RUN_TIME = {"deploymentId", "availabilityZones"}
+
+
 def test_project_file_declares_every_key_with_the_same_defaults():
     doc = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert doc["runtime"]["options"] == {"toolchain": "pip", "virtualenv": "venv"}
     declared = doc["config"]
-    assert set(declared) == set(settings.KNOWN_KEYS)
+    assert set(declared) == set(settings.KNOWN_KEYS) - DERIVED_AT_RUN_TIME
+    assert set(settings.OPTIONAL) >= DERIVED_AT_RUN_TIME
     for key, decl in declared.items():
         if "type" in decl:
-            assert decl["type"] in ("string", "boolean", "integer", "array")
+            assert decl["type"] in ("string", "boolean", "integer", "array", "object")
             assert decl.get("description"), key
         default = decl.get("default", decl.get("value"))
+        if key == "podCidr":
+            # Declared with "" so the CLI accepts its absence; the program reads "" as "no pod range".
+            assert (
+                default == ""
+                and settings.parse(raw_config({"podCidr": ""}), "test", frozenset()).network.pod_cidr is None
+            )
+            continue
+        if key == "accountId":
+            assert default is None  # required: the CLI itself asks for it
+            continue
+        # Every other key is optional for the CLI (a default or value) and the same default as the program's.
+        assert default is not None, key
         assert default == settings.DEFAULTS.get(key), key
+
+
+def test_a_stack_with_only_the_required_keys_passes_the_cli_rules(tmp_path):
+    # pkg/workspace/config.go mergeConfig: only accountId lacks a default, so a stack that sets just
+    # the required keys reaches the program (the issue: deploymentId/availabilityZones/podCidr did not).
+    stack = tmp_path / "Pulumi.min.yaml"
+    stack.write_text(
+        yaml.safe_dump(
+            {
+                "config": {
+                    "aws:region": "us-west-2",
+                    "clickhouse-byoc:accountId": "123456789012",
+                    "clickhouse-byoc:dns": {"zoneName": "byoc.example.com", "createZone": True},
+                    "clickhouse-byoc:clusterEndpoint": {"public": False},
+                    "clickhouse-byoc:publicEndpoint": {"enabled": False},
+                    "clickhouse-byoc:clickhouseCloud": {"externalId": {"secure": "v1:AAAA"}},
+                }
+            }
+        )
+    )
+    cfg = stackconfig.load(stack)
+    assert cfg.raw["clickhouse-byoc:vpcCidr"] == "10.0.0.0/22" and cfg.raw["clickhouse-byoc:podCidr"] == ""
+    assert "clickhouse-byoc:deploymentId" not in cfg.raw
+    assert settings.parse(cfg.raw, "min", cfg.secret_keys).deployment_id == "min"
 
 
 def test_readme_configuration_table_lists_every_key():

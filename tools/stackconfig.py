@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from components.settings import SECRET_PLACEHOLDER
+from tools import projectconfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,22 +71,37 @@ def project_defaults(project_file: Path) -> tuple[str, dict[str, Any]]:
     doc = yaml.safe_load(project_file.read_text())
     project = doc["name"]
     defaults: dict[str, Any] = {}
-    for key, decl in (doc.get("config") or {}).items():
-        if isinstance(decl, dict) and "default" in decl:
+    for key, decl in projectconfig.declarations(project, doc.get("config")).items():
+        if isinstance(decl, dict) and decl.get("default") is not None:
             defaults[_full_key(project, key)] = decl["default"]
-        elif isinstance(decl, dict) and "value" in decl:
+        elif isinstance(decl, dict) and decl.get("value") is not None:
             defaults[_full_key(project, key)] = decl["value"]
-        elif not isinstance(decl, dict):
-            defaults[_full_key(project, key)] = decl
     return project, defaults
 
 
 def load(stack_file: Path, project_file: Path = ROOT / "Pulumi.yaml", stack: str | None = None) -> StackConfig:
-    """Project defaults overlaid with the stack file's values."""
-    project, merged = project_defaults(project_file)
-    doc = yaml.safe_load(stack_file.read_text()) or {}
-    for key, value in (doc.get("config") or {}).items():
-        merged[_full_key(project, key)] = value
+    """Project defaults overlaid with the stack file's values, after the Pulumi CLI's checks.
+
+    Raises `projectconfig.ProjectConfigError` where `pulumi preview` would stop before running the
+    program (a required key missing, a value of the wrong type, a malformed stack file)."""
+    name = stack or stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
+    project_doc = yaml.safe_load(project_file.read_text())
+    project = project_doc["name"]
+    decls = projectconfig.declarations(project, project_doc.get("config"))
+    projectconfig.check_project(project, decls)
+    doc = yaml.safe_load(stack_file.read_text())
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise projectconfig.ProjectConfigError(
+            [f"{stack_file}: the stack file must be a map with a `config:` map, not a {type(doc).__name__}"]
+        )
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise projectconfig.ProjectConfigError(
+            [f"{stack_file}: `config:` must be a map of keys to values, not a {type(config).__name__}"]
+        )
+    merged = projectconfig.check_stack(project, name, decls, config, SECRET_PLACEHOLDER)
     replaced: list[str] = []
     raw: dict[str, str] = {}
     secret: set[str] = set()
@@ -94,7 +110,6 @@ def load(stack_file: Path, project_file: Path = ROOT / "Pulumi.yaml", stack: str
         raw[key] = _as_text(_unsecure(value, key, replaced))
         if len(replaced) > before:
             secret.add(key)
-    name = stack or stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
     return StackConfig(project, name, raw, frozenset(secret), tuple(replaced))
 
 

@@ -34,7 +34,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import ConfigError
-from tools import iam_export, stackconfig
+from tools import iam_export, projectconfig, stackconfig
 from tools.mocks import ByocMocks, RecordingMonitor
 
 PROGRAM = stackconfig.ROOT / "__main__.py"
@@ -134,9 +134,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
+    except projectconfig.ProjectConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
-        print(f"synth: cannot read the stack configuration: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        # A missing or malformed stack file is the user's configuration: one line, exit 2.
+        print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_CONFIG
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "

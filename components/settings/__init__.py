@@ -20,10 +20,13 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.maintenance_window import MaintenanceWindow
+from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
 from components.settings import deployment as _deployment
 from components.settings import dns as _dns
 from components.settings import iam as _iam
+from components.settings import maintenance as _maintenance
 from components.settings import network as _network
 from components.settings import private_link as _private_link
 from components.settings import services as _services
@@ -72,7 +75,7 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _private_link)
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _private_link)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -123,6 +126,7 @@ __all__ = [
     "ConfigError",
     "Dns",
     "Iam",
+    "MaintenanceWindow",
     "NetworkSettings",
     "Peering",
     "PrivateLinkSettings",
@@ -163,6 +167,8 @@ class Settings:
     """ClickHouse services, the IP allow list and the public endpoint."""
     private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
     """The PrivateLink endpoint service on the private NLB."""
+    maintenance_window: MaintenanceWindow | None = None
+    """When disruptive changes may run (tools.fleet); None: at any time."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -196,11 +202,19 @@ def parse(
     network = _network.parse(raw, region, p)
     tags = _deployment.tags(raw, deployment_id, p)
     dns = _dns.parse(raw, p)
+    before = len(p.lines)
     cluster = _cluster.parse(raw, p)
+    cluster_ok = len(p.lines) == before
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    before = len(p.lines)
     clickhouse = _services.parse(raw, p)
+    services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
     private_link = _private_link.parse(raw, p)
+    if cluster_ok and services_ok:
+        # Only on valid node groups and services: a capacity problem would repeat a broken key's.
+        _capacity.check(cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p)
+    maintenance_window = _maintenance.parse(raw, p)
 
     if p.lines:
         raise ConfigError(p.lines)
@@ -219,6 +233,7 @@ def parse(
         iam=iam,
         clickhouse=clickhouse,
         private_link=private_link,
+        maintenance_window=maintenance_window,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import cidr, versions
+from components.settings import instances
 from components.settings.reader import NS, Problems, read_bool, read_object
 
 DEFAULTS: dict[str, Any] = {
@@ -59,6 +60,13 @@ def _object(raw: Mapping[str, str], key: str, p: Problems) -> dict[str, Any]:
     return read_object(raw, key, OBJECT_FIELDS[key], DEFAULTS[key], p)
 
 
+def _instance_type(key: str, value: Any, example: str, p: Problems) -> None:
+    if not INSTANCE_TYPE_RE.match(str(value)):
+        p.add(key, value, f"not an EC2 instance type; use e.g. {example}")
+    elif value not in instances.instance_types():
+        p.add(key, value, instances.unsupported_type_problem())
+
+
 def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
     version = raw.get(f"{NS}:kubernetesVersion", DEFAULTS["kubernetesVersion"])
     if version not in versions.KUBERNETES_VERSIONS:
@@ -95,8 +103,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
 
     system = _object(raw, "systemNodeGroup", p)
     size = system["size"]
-    if not INSTANCE_TYPE_RE.match(str(system["instanceType"])):
-        p.add("systemNodeGroup.instanceType", system["instanceType"], "not an EC2 instance type; use e.g. m5.xlarge")
+    _instance_type("systemNodeGroup.instanceType", system["instanceType"], "m5.xlarge", p)
     if not isinstance(size, int) or size < 3 or size % 3:
         p.add(
             "systemNodeGroup.size",
@@ -106,8 +113,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
         size = 3
 
     nodes = _object(raw, "clickhouseNodes", p)
-    if not INSTANCE_TYPE_RE.match(str(nodes["instanceType"])):
-        p.add("clickhouseNodes.instanceType", nodes["instanceType"], "not an EC2 instance type; use e.g. r6i.4xlarge")
+    _instance_type("clickhouseNodes.instanceType", nodes["instanceType"], "r6i.4xlarge", p)
     if not isinstance(nodes["maxSize"], int) or not 1 <= nodes["maxSize"] <= MAX_CLICKHOUSE_NODES_PER_ZONE:
         p.add(
             "clickhouseNodes.maxSize",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from components import naming
-from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
 from components.settings.reader import NS, Problems, decode_value
 
 DEFAULTS: dict[str, Any] = {"tags": {}}
@@ -27,6 +27,8 @@ def region(raw: Mapping[str, str], p: Problems) -> str:
         p.add("aws:region", None, "required; run `pulumi config set aws:region us-west-2` (your region)")
     elif not REGION_RE.match(value):
         p.add("aws:region", value, "not an AWS region name; use a name such as us-west-2")
+    elif problem := partition_problem(value):
+        p.add("aws:region", value, problem)
     return value or ""
 
 
@@ -43,8 +45,21 @@ def deployment_id(raw: Mapping[str, str], stack: str, p: Problems) -> str:
     value = raw.get(f"{NS}:deploymentId")
     fix = "use 3-20 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
     if value is None:
+        full = naming.normalized_stack_name(stack)
         derived = naming.deployment_id_from_stack(stack)
-        if not naming.DEPLOYMENT_ID_RE.match(derived):
+        if len(full) > naming.DEPLOYMENT_ID_MAX:
+            # Never derived silently: earlier versions cut such names to 20 characters (two stacks
+            # could collide), and a deployed stack whose id changed would rename every resource.
+            legacy = full[: naming.DEPLOYMENT_ID_MAX].rstrip("-")
+            p.add(
+                "deploymentId",
+                None,
+                f"required for stack name {stack!r} ({len(full)} characters, longer than a deployment id); "
+                f"a new stack: `pulumi config set deploymentId {derived}` (unique to this stack name); a stack "
+                f"deployed by an earlier version, which used the first 20 characters: "
+                f"`pulumi config set deploymentId {legacy}` keeps its resources",
+            )
+        elif not naming.DEPLOYMENT_ID_RE.match(derived):
             p.add("deploymentId", None, f"cannot be derived from stack name {stack!r}; set it: {fix}")
         return derived
     if not naming.DEPLOYMENT_ID_RE.match(value):

@@ -86,6 +86,11 @@ def utc_instant(value: str) -> datetime.datetime | None:
     return parsed
 
 
+def example_instant(now: datetime.datetime) -> str:
+    """An example `until` that is always in the future: tomorrow at 18:00 UTC."""
+    return f"{(now + datetime.timedelta(days=1)):%Y-%m-%d}T18:00:00Z"
+
+
 def _object(raw: Mapping[str, str], key: str, p: Problems) -> dict[str, Any]:
     return read_object(raw, key, OBJECT_FIELDS[key], DEFAULTS[key], p)
 
@@ -168,7 +173,7 @@ def parse(
             p.add(
                 "troubleshootingAccess.until",
                 until,
-                "not an ISO-8601 UTC time; use e.g. 2026-05-01T18:00:00Z (remove the key to end access)",
+                f"not an ISO-8601 UTC time; use e.g. {example_instant(now)} (remove the key to end access)",
             )
             until = None
         elif instant <= now:
@@ -198,11 +203,21 @@ def parse(
     )
 
 
+PLAINTEXT_EXTERNAL_ID_WARNING = (
+    "clickhouse-byoc:clickhouseCloud.externalId: (not shown): stored in plain text in the stack file, "
+    "readable by anyone who can read the repository; store it encrypted: "
+    "`pulumi config set --path --secret clickhouseCloud.externalId <id>`"
+)
+
+
 def warnings(iam: Iam, now: datetime.datetime) -> list[str]:
+    out = []
+    if not iam.external_id_secret:
+        out.append(PLAINTEXT_EXTERNAL_ID_WARNING)
     until = iam.troubleshooting_until
     if until and utc_instant(until) - now > datetime.timedelta(days=LONG_TROUBLESHOOTING_DAYS):
-        return [
+        out.append(
             f"clickhouse-byoc:troubleshootingAccess.until: {until}: more than {LONG_TROUBLESHOOTING_DAYS} days "
             "away; time-boxed access is meant to be short: grant days, and renew when needed"
-        ]
-    return []
+        )
+    return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import cidr
-from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
 from components.settings.reader import NS, Problems, claim_name, coerce, decode_value, read_list
 
 NAT_MODES = ("one-per-az", "single")
@@ -173,6 +173,8 @@ def _peerings(
             p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
         if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
             p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
+        elif peer_region and (problem := partition_problem(peer_region)):
+            p.add(f"{key}.region", peer_region, problem)
         role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
             peerings.append(Peering(name, block, vpc_id, account, peer_region or None, role, tables, private_dns))

@@ -1,0 +1,204 @@
+"""Capacity: every ClickHouse server fits a ClickHouse node, the running services' servers fit the
+ClickHouse node groups, and the system workloads fit the system node groups.
+
+What a node can allocate is modelled in `instances`. Per-node pods (DaemonSets, on every node) and
+the system workloads are the requests the program sets or the charts and EKS add-ons default to
+(SYSTEM_WORKLOADS; a test compares the program's own values with this table)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from components import quantity
+from components.settings.cluster import ClusterSettings
+from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
+from components.settings.reader import Problems
+from components.settings.services import ClickHouseSettings, ServiceConfig
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Pods of one system workload: how many at most, and what each requests."""
+
+    name: str
+    replicas: int
+    """At most this many (an autoscaler's maximum, or the fixed count)."""
+    requests: Resources
+    """Per pod (sum of its containers); pods = 1."""
+    source: str
+    """Where the requests come from."""
+
+
+def _pod(cpu_m: int = 0, memory_mib: int = 0) -> Resources:
+    return Resources(cpu_m, memory_mib, 1)
+
+
+# On every node, system and ClickHouse alike.
+DAEMONSETS = (
+    Workload("aws-node", 1, _pod(50), "EKS vpc-cni add-on: aws-node and aws-eks-nodeagent request 25m each"),
+    Workload("kube-proxy", 1, _pod(100), "EKS kube-proxy add-on: 100m"),
+    Workload(
+        "ebs-csi-node",
+        1,
+        _pod(30, 120),
+        "aws-ebs-csi-driver chart: node.resources 10m/40Mi, inherited by node-driver-registrar and livenessprobe",
+    ),
+)
+# On the system nodes; the gateway that exists only with a public endpoint is added by `system_workloads`.
+SYSTEM_WORKLOADS = (
+    Workload("istiod", 5, _pod(500, 2048), "components/ingress.py istiod_values: autoscaleMax 5, 500m/2Gi"),
+    Workload("private-gateway", 9, _pod(250, 256), "components/ingress.py gateway_values: maxReplicas 9, 250m/256Mi"),
+    Workload("keeper", 3, _pod(250, 1024), "components/clickhouse.py keeper spec: 3 replicas, 250m/1Gi"),
+    Workload(
+        "clickhouse-operator",
+        1,
+        _pod(100, 256),
+        "components/clickhouse.py operator_values: 100m/256Mi; metrics exporter: chart default {}",
+    ),
+    Workload("aws-load-balancer-controller", 2, _pod(), "chart 1.14.0: replicaCount 2 (program), resources {}"),
+    Workload("external-dns", 1, _pod(), "chart default resources {}"),
+    Workload("cert-manager", 3, _pod(), "controller, webhook, cainjector; chart default resources {}"),
+    Workload("cluster-autoscaler", 1, _pod(), "chart default resources {}"),
+    Workload("coredns", 2, _pod(100, 70), "EKS coredns add-on: 2 replicas, 100m/70Mi"),
+    Workload(
+        "ebs-csi-controller",
+        2,
+        _pod(60, 240),
+        "aws-ebs-csi-driver chart: controller.resources 10m/40Mi, inherited by its 5 sidecars",
+    ),
+)
+PUBLIC_GATEWAY = Workload("public-gateway", 9, _pod(250, 256), "as private-gateway")
+
+
+def system_workloads(clickhouse: ClickHouseSettings) -> tuple[Workload, ...]:
+    return SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
+
+
+def per_node_room(instance: InstanceType, custom_networking: bool) -> Resources:
+    """What a node of `instance` has left for workloads after the kubelet's reservations and the DaemonSets."""
+    room = instance.allocatable(custom_networking)
+    for daemon in DAEMONSETS:
+        room -= daemon.requests
+    return room
+
+
+def server_requests(service: ServiceConfig) -> Resources:
+    cpu = quantity.parse(service.cpu) or Decimal(0)
+    memory = quantity.parse(service.memory) or Decimal(0)
+    return Resources(math.ceil(cpu * 1000), math.ceil(memory / MIB), 1)
+
+
+def _packs(servers: Sequence[tuple[int, Resources]], nodes: int, room: Resources) -> bool:
+    """Whether one zone's servers (count per service, requests each) fit `nodes` nodes, at most one
+    server of a service per node (the services' anti-affinity): largest servers first, each onto the
+    nodes with the most room left."""
+    free = [room] * nodes
+    for count, need in sorted(
+        servers, key=lambda s: max(s[1].cpu_m / room.cpu_m, s[1].memory_mib / room.memory_mib), reverse=True
+    ):
+        candidates = sorted(
+            (i for i in range(nodes) if need.fits(free[i])),
+            key=lambda i: free[i].cpu_m / room.cpu_m + free[i].memory_mib / room.memory_mib,
+            reverse=True,
+        )
+        if len(candidates) < count:
+            return False
+        for i in candidates[:count]:
+            free[i] = free[i] - need
+    return True
+
+
+def check(cluster: ClusterSettings, clickhouse: ClickHouseSettings, custom_networking: bool, p: Problems) -> None:
+    """Reports every service that cannot be scheduled and system node groups too small for their workloads."""
+    types = instance_types()
+    ch_type = types.get(cluster.clickhouse_instance_type)
+    if ch_type is not None:
+        _check_services(cluster, clickhouse, ch_type, custom_networking, p)
+    system_type = types.get(cluster.system_instance_type)
+    if system_type is not None:
+        _check_system(cluster, clickhouse, system_type, custom_networking, p)
+
+
+def _check_services(
+    cluster: ClusterSettings,
+    clickhouse: ClickHouseSettings,
+    instance: InstanceType,
+    custom_networking: bool,
+    p: Problems,
+) -> None:
+    room = per_node_room(instance, custom_networking)
+    where = (
+        f"a {instance.name} node (clickhouseNodes.instanceType) has {room.cpu_m}m CPU and {room.memory_mib}Mi memory "
+        "allocatable after the kubelet's reservations and the per-node system pods"
+    )
+    fitting: list[tuple[int, Resources]] = []
+    for i, service in enumerate(clickhouse.services):
+        need = server_requests(service)
+        ok = True
+        if need.cpu_m > room.cpu_m:
+            p.add(
+                f"services[{i}].cpu",
+                service.cpu,
+                f"more CPU than a node can give one server: {where}; use at most {room.cpu_m}m, "
+                "or a larger clickhouseNodes.instanceType",
+            )
+            ok = False
+        if need.memory_mib > room.memory_mib:
+            p.add(
+                f"services[{i}].memory",
+                service.memory,
+                f"more memory than a node can give one server: {where}; use at most {room.memory_mib}Mi, "
+                "or a larger clickhouseNodes.instanceType",
+            )
+            ok = False
+        if ok and not service.stopped:
+            # Spread evenly over the zones (maxSkew 1): no zone holds more than a third, rounded up.
+            fitting.append((math.ceil(service.shards * service.replicas / ZONES), need))
+    if not fitting or _packs(fitting, cluster.clickhouse_max_per_zone, room):
+        return
+    needed = next((n for n in range(cluster.clickhouse_max_per_zone + 1, 1001) if _packs(fitting, n, room)), None)
+    per_zone = sum(count for count, _ in fitting)
+    servers = f"the running services put up to {per_zone} servers in each zone (one per node per service)"
+    if needed is not None and needed <= 100:
+        fix = f"set it to at least {needed}, use a larger clickhouseNodes.instanceType, or run fewer shards or replicas"
+    else:
+        fix = "use a larger clickhouseNodes.instanceType, or run fewer shards or replicas"
+    p.add(
+        "clickhouseNodes.maxSize",
+        cluster.clickhouse_max_per_zone,
+        f"too few {instance.name} nodes per zone: {servers}, which need {needed or 'more than 1000'} nodes; {fix}",
+    )
+
+
+def _check_system(
+    cluster: ClusterSettings,
+    clickhouse: ClickHouseSettings,
+    instance: InstanceType,
+    custom_networking: bool,
+    p: Problems,
+) -> None:
+    room = per_node_room(instance, custom_networking)
+    nodes = cluster.system_nodes_per_zone * ZONES
+    workloads = system_workloads(clickhouse)
+    total = Resources()
+    for workload in workloads:
+        total += workload.requests.times(workload.replicas)
+    capacity = room.times(nodes)
+    if not total.fits(capacity):
+        needed_nodes = max(
+            math.ceil(total.cpu_m / max(room.cpu_m, 1)),
+            math.ceil(total.memory_mib / max(room.memory_mib, 1)),
+            math.ceil(total.pods / max(room.pods, 1)),
+        )
+        size = ZONES * math.ceil(needed_nodes / ZONES)
+        p.add(
+            "systemNodeGroup.size",
+            nodes,
+            f"too small for the system workloads at their autoscalers' maximum ({total.cpu_m}m CPU, "
+            f"{total.memory_mib}Mi memory, {total.pods} pods; {nodes} {instance.name} nodes hold {capacity.cpu_m}m, "
+            f"{capacity.memory_mib}Mi, {capacity.pods} pods); set systemNodeGroup.size to at least {size}, "
+            "or use a larger systemNodeGroup.instanceType",
+        )

@@ -1,0 +1,352 @@
+"""The offline change plan (tools/plan.py): pure diff logic on hand-written records, then real synth pairs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_offline
+from tools import plan
+
+S = "urn:pulumi:dev::clickhouse-byoc::"
+VPC = "aws:ec2/vpc:Vpc"
+NG = "aws:eks/nodeGroup:NodeGroup"
+CHI = "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation"
+
+
+def rec(typ, name, inputs=None, **extra):
+    record = {
+        "urn": f"{S}{typ}::{name}",
+        "type": typ,
+        "name": name,
+        "parent": None,
+        "custom": True,
+        "inputs": inputs or {},
+        "dependencies": [],
+        "protect": False,
+        "retainOnDelete": False,
+        "provider": None,
+    }
+    record.update(extra)
+    return record
+
+
+def actions(p):
+    return {c.urn.rsplit("::", 1)[1]: c.action for c in p.changes}
+
+
+def test_create_update_delete_and_unchanged_is_omitted():
+    base = [
+        rec("aws:iam/role:Role", "r", {"description": "a"}),
+        rec("aws:iam/role:Role", "gone"),
+        rec("aws:iam/role:Role", "same"),
+    ]
+    now = [
+        rec("aws:iam/role:Role", "r", {"description": "b"}),
+        rec("aws:iam/role:Role", "new"),
+        rec("aws:iam/role:Role", "same"),
+    ]
+    p = plan.diff(base, now)
+    assert actions(p) == {"new": "create", "r": "update", "gone": "delete"}
+    assert p.blocked == []
+    (update,) = [c for c in p.changes if c.action == "update"]
+    assert update.reasons == ["description: a -> b"] and not update.stateful and not update.disruptive
+
+
+def test_replace_on_change_input_replaces_and_stateful_replace_is_blocked():
+    base = [rec(VPC, "vpc", {"cidrBlock": "10.0.0.0/22", "enableDnsSupport": True})]
+    now = [rec(VPC, "vpc", {"cidrBlock": "10.1.0.0/22", "enableDnsSupport": True})]
+    p = plan.diff(base, now)
+    (c,) = p.changes
+    assert c.action == "replace" and c.stateful
+    assert "cidrBlock: 10.0.0.0/22 -> 10.1.0.0/22" in c.reasons[0] and "aws_vpc" in c.reasons[0]
+    assert p.blocked == [c.urn]
+    # --allow accepts exactly that URN.
+    assert plan.diff(base, now, allow=[c.urn]).blocked == []
+    assert plan.diff(base, now, allow=[c.urn + "x"]).blocked == [c.urn]
+
+
+def test_update_of_a_non_replace_input_is_in_place():
+    base = [rec(VPC, "vpc", {"cidrBlock": "10.0.0.0/22", "enableDnsHostnames": False})]
+    now = [rec(VPC, "vpc", {"cidrBlock": "10.0.0.0/22", "enableDnsHostnames": True})]
+    (c,) = plan.diff(base, now).changes
+    assert c.action == "update" and c.stateful and not c.disruptive
+
+
+def test_nested_replace_path_and_sibling_update():
+    lt = {"id": "lt-1", "version": "1"}
+    base = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"maxSize": 3}})]
+    rolled = [rec(NG, "ng", {"launchTemplate": {"id": "lt-1", "version": "2"}, "scalingConfig": {"maxSize": 3}})]
+    (c,) = plan.diff(base, rolled).changes
+    assert c.action == "update" and c.disruptive and any("rolls" in r for r in c.reasons)
+    scaled = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"maxSize": 6}})]
+    (c,) = plan.diff(base, scaled).changes
+    assert c.action == "update" and not c.disruptive
+    moved = [rec(NG, "ng", {"launchTemplate": {"id": "lt-2", "version": "1"}, "scalingConfig": {"maxSize": 3}})]
+    (c,) = plan.diff(base, moved).changes
+    assert c.action == "replace" and c.disruptive and not c.stateful
+
+
+def test_aliases_pair_a_renamed_resource_with_its_base_urn():
+    old = rec(VPC, "old-name", {"cidrBlock": "10.0.0.0/22"})
+    new = rec(VPC, "new-name", {"cidrBlock": "10.0.0.0/22"}, aliases=[old["urn"]])
+    p = plan.diff([old], [new])
+    # Renamed with no other change: Pulumi shows it unchanged, so the plan omits it and counts it.
+    assert p.changes == [] and p.blocked == [] and p.renamed == [(old["urn"], new["urn"])]
+    assert "1 renamed through aliases" in plan.summary_line(p)
+    changed = dict(new, inputs={"cidrBlock": "10.0.0.0/22", "enableDnsHostnames": True})
+    (c,) = plan.diff([old], [changed]).changes
+    assert c.action == "update" and c.urn == new["urn"] and "aliased" in c.reasons[0]
+    # Without the alias the same rename is a create plus a blocked delete of the VPC.
+    p = plan.diff([old], [dict(new, aliases=[])])
+    assert sorted(c.action for c in p.changes) == ["create", "delete"] and p.blocked == [old["urn"]]
+    # A record without the field is treated as having no aliases.
+    del new["aliases"]
+    assert sorted(c.action for c in plan.diff([old], [new]).changes) == ["create", "delete"]
+
+
+def test_retain_on_delete_only_forgets():
+    kept = rec("aws:s3/bucket:Bucket", "data", {"bucket": "b"}, retainOnDelete=True)
+    p = plan.diff([kept], [])
+    (c,) = p.changes
+    assert c.action == "forget" and c.stateful and p.blocked == []
+    p = plan.diff([dict(kept, retainOnDelete=False)], [])
+    assert p.changes[0].action == "delete" and p.blocked == [kept["urn"]]
+
+
+def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manages():
+    cluster = rec("eks:index:Cluster", "eks", {"name": "c", "serviceRole": "r1"}, custom=False)
+    provider = rec("pulumi:providers:kubernetes", "k8s", {"kubeconfig": "[secret]"}, dependencies=[cluster["urn"]])
+    chi = rec(CHI, "chi", {"metadata": {"name": "a"}}, provider=provider["urn"])
+    ns = rec("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "n"}}, provider=provider["urn"])
+    base = [cluster, provider, chi, ns]
+    now = [dict(cluster, inputs={"name": "c", "serviceRole": "r2"}), provider, chi, ns]
+    p = plan.diff(base, now)
+    assert actions(p) == {"eks": "replace", "k8s": "replace", "chi": "replace", "ns": "replace"}
+    assert set(p.blocked) == {cluster["urn"], chi["urn"]}
+    assert plan.diff(base, base).changes == []
+
+
+def test_protected_delete_is_blocked_even_when_not_stateful():
+    role = rec("aws:iam/role:Role", "r", protect=True)
+    p = plan.diff([role], [])
+    assert p.blocked == [role["urn"]] and any("unprotect" in r for r in p.changes[0].reasons)
+
+
+def test_pvc_and_chi_shrink_is_blocked_with_a_reason_and_growth_is_not():
+    def chi(size, replicas=1):
+        return rec(
+            CHI,
+            "chi",
+            {
+                "spec": {
+                    "configuration": {"clusters": [{"name": "main", "layout": {"replicasCount": replicas}}]},
+                    "templates": {
+                        "volumeClaimTemplates": [
+                            {"name": "cache", "spec": {"resources": {"requests": {"storage": size}}}}
+                        ]
+                    },
+                }
+            },
+        )
+
+    p = plan.diff([chi("100Gi")], [chi("50Gi")])
+    (c,) = p.changes
+    assert c.action == "update" and p.blocked == [c.urn]
+    assert "100Gi -> 50Gi: Kubernetes cannot shrink a volume" in c.reasons[0]
+    # --allow cannot make Kubernetes accept it.
+    assert plan.diff([chi("100Gi")], [chi("50Gi")], allow=[c.urn]).blocked == [c.urn]
+    p = plan.diff([chi("50Gi")], [chi("100Gi")])
+    assert p.blocked == []
+    # Adding replicas restarts nothing; removing them does.
+    (grow,) = plan.diff([chi("50Gi", 1)], [chi("50Gi", 2)]).changes
+    assert grow.action == "update" and not grow.disruptive
+    (cut,) = plan.diff([chi("50Gi", 2)], [chi("50Gi", 1)]).changes
+    assert cut.disruptive
+    pvc = "kubernetes:core/v1:PersistentVolumeClaim"
+    small = rec(pvc, "c", {"spec": {"resources": {"requests": {"storage": "10Gi"}}}})
+    big = rec(pvc, "c", {"spec": {"resources": {"requests": {"storage": "20Gi"}}}})
+    assert plan.diff([big], [small]).blocked == [small["urn"]]
+    assert plan.diff([small], [big]).blocked == []
+
+
+def test_storage_class_immutable_fields():
+    sc = "kubernetes:storage.k8s.io/v1:StorageClass"
+    base = rec(sc, "sc", {"parameters": {"type": "gp3"}, "reclaimPolicy": "Retain"})
+    (c,) = plan.diff(
+        [base], [rec(sc, "sc", {"parameters": {"type": "gp3", "kmsKeyId": "k"}, "reclaimPolicy": "Retain"})]
+    ).changes
+    assert c.action == "replace" and "parameters.kmsKeyId" in c.reasons[0]
+    p = plan.diff([base], [rec(sc, "sc", {"parameters": {"type": "gp3"}, "reclaimPolicy": "Delete"})])
+    assert p.changes[0].action == "update" and p.blocked and "API server rejects" in p.changes[0].reasons[0]
+
+
+def test_operator_upgrade_is_disruptive_other_chart_upgrades_are_not():
+    release = "kubernetes:helm.sh/v3:Release"
+    op = rec(release, "op", {"chart": "altinity-clickhouse-operator", "version": "0.25.6"})
+    (c,) = plan.diff([op], [dict(op, inputs={"chart": "altinity-clickhouse-operator", "version": "0.26.0"})]).changes
+    assert c.action == "update" and c.disruptive and "may roll ClickHouse" in c.reasons[-1]
+    dns = rec(release, "dns", {"chart": "external-dns", "version": "1.21.1"})
+    (c,) = plan.diff([dns], [dict(dns, inputs={"chart": "external-dns", "version": "1.22.0"})]).changes
+    assert c.action == "update" and not c.disruptive
+
+
+def test_quantities():
+    assert plan.quantity_bytes("50Gi") == 50 * 2**30
+    assert plan.quantity_bytes("1G") == 10**9
+    assert plan.quantity_bytes("512") == 512
+    assert plan.quantity_bytes("lots") is None
+
+
+def test_cli_exit_codes_json_and_markdown(tmp_path, capsys):
+    base = [rec(VPC, "vpc", {"cidrBlock": "10.0.0.0/22"})]
+    now = [rec(VPC, "vpc", {"cidrBlock": "10.1.0.0/22"})]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    args = ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json")]
+    assert plan.main([*args, "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["blocked"] == [now[0]["urn"]]
+    assert out["changes"] == [
+        {
+            "urn": now[0]["urn"],
+            "type": VPC,
+            "action": "replace",
+            "stateful": True,
+            "disruptive": True,  # replacing the VPC takes everything in it down
+            "reasons": out["changes"][0]["reasons"],
+        }
+    ]
+    assert out["modeled_seconds"] == 15  # create 5 s + delete 10 s
+    assert plan.main([*args, "--allow", now[0]["urn"]]) == 0
+    assert "allowed" in capsys.readouterr().out
+    assert plan.main([*args, "--markdown"]) == 3
+    md = capsys.readouterr().out
+    assert md.startswith("### Change plan") and "| replace (blocked) | `aws:ec2/vpc:Vpc` |" in md
+
+
+def test_cli_refuses_to_compare_two_different_stacks(tmp_path, capsys):
+    base = [rec(VPC, "vpc")]
+    now = [dict(rec(VPC, "vpc"), urn=rec(VPC, "vpc")["urn"].replace(":dev::", ":prod::"))]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    args = ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json")]
+    assert plan.main(args) == 1
+    assert "the base is stack dev and now is stack prod" in capsys.readouterr().err
+
+
+def test_cli_config_error_exits_2(tmp_path, capsys):
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text("config:\n  aws:region: us-west-2\n  clickhouse-byoc:accountId: '42'\n")
+    assert plan.main(["--config-file", str(stack), "--base-resources", str(stack)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("clickhouse-byoc:accountId: 42:") and "Traceback" not in err
+    stack.write_text("- not a map\n")
+    assert plan.main(["--config-file", str(stack), "--base-resources", str(stack)]) == 2
+
+
+# -- real synth pairs (one synth per configuration, cached for the module) -----------------------
+
+_CACHE: dict[str, list] = {}
+
+
+def synth(**values):
+    key = json.dumps(values, sort_keys=True)
+    if key not in _CACHE:
+        _CACHE[key] = run_offline({k: v for k, v in values.items()}, stack="prod").resources
+    return _CACHE[key]
+
+
+def test_vpc_cidr_change_replaces_vpc_and_subnets_and_blocks():
+    p = plan.diff(synth(), synth(vpcCidr="10.1.0.0/22"))
+    replaced = {c.type for c in p.changes if c.action == "replace"}
+    assert {VPC, "aws:ec2/subnet:Subnet", "eks:index:Cluster", NG} <= replaced
+    vpc = next(c for c in p.changes if c.type == VPC)
+    assert vpc.stateful and vpc.urn in p.blocked and "cidrBlock: 10.0.0.0/22 -> 10.1.0.0/22" in vpc.reasons[0]
+    subnets = [c for c in p.changes if c.type == "aws:ec2/subnet:Subnet"]
+    assert len(subnets) == 6 and all(c.urn in p.blocked for c in subnets)
+    # Route tables do not change their own inputs: the new VPC's id is unknown, and vpcId forces a new one.
+    tables = [c for c in p.changes if c.type == "aws:ec2/routeTable:RouteTable"]
+    assert tables and all(c.action == "replace" and "vpcId: unknown until" in c.reasons[0] for c in tables)
+
+
+def test_adding_a_service_only_creates_and_disrupts_nothing():
+    p = plan.diff(synth(), synth(services=json.dumps([{"name": "analytics"}])))
+    assert {c.action for c in p.changes} <= {"create", "update"}
+    assert not any(c.disruptive for c in p.changes) and p.blocked == []
+    assert any(c.type == CHI and c.action == "create" for c in p.changes)
+    assert all(c.type == "kubernetes:networking.istio.io/v1:Gateway" for c in p.changes if c.action == "update")
+
+
+def test_node_type_change_replaces_node_groups_disruptively():
+    p = plan.diff(synth(), synth(clickhouseNodes='{"instanceType": "r6i.8xlarge", "maxSize": 5}'))
+    ngs = [c for c in p.changes if c.type == NG]
+    assert len(ngs) == 3 and all(c.action == "replace" and c.disruptive for c in ngs)
+    assert "instanceTypes: r6i.4xlarge -> r6i.8xlarge" in ngs[0].reasons[0]
+
+
+def test_first_deploy_critical_path_runs_through_the_control_plane():
+    total, chain = plan.first_deploy(synth())
+    names = [u.rsplit("::", 1)[1] for u, _ in chain]
+    assert any(n.endswith("cluster-eks") for n in names)
+    assert total == sum(s for _, s in chain) and total >= 600 + 180
+
+
+VARIANTS = {
+    "default": {},
+    "pod range": {"podCidr": "100.64.0.0/16"},
+    "cmek": {"kms": '{"customerManagedKey": true}'},
+    "no public endpoint": {"publicEndpoint": '{"enabled": false}', "clusterEndpoint": '{"public": false}'},
+    "services": {
+        "services": json.dumps([{"name": "a", "mysqlInterface": True}, {"name": "b"}, {"name": "c", "stopped": True}])
+    },
+    "created zone": {"dns": '{"zoneName": "byoc.example.com", "createZone": true}'},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_table_covers_every_type_the_synth_registers(variant):
+    table = plan.load_table()
+    records = synth(**VARIANTS[variant])
+    assert plan.uncovered_types(records, table) == set()
+    assert plan.uncovered_types([*records, rec("aws:ec2/instance:Instance", "i")], table) == {
+        "aws:ec2/instance:Instance"
+    }
+
+
+def test_the_table_names_its_sources():
+    doc = json.loads(plan.TABLE_FILE.read_text())
+    providers = {s["provider"] for s in doc["SOURCES"]}
+    assert all(entry["source"] in providers | {"pulumi"} for entry in doc["types"].values())
+    assert all(s["repository"].startswith("https://github.com/") and s["ref"] and s["license"] for s in doc["SOURCES"])
+    assert "instanceTypes" in doc["types"][NG]["replaceOnChange"]
+
+
+def test_base_ref_is_synthesized_by_its_own_synth_in_a_temporary_copy():
+    # HEAD's own tools.synth runs in a git-archive copy, with HEAD's Pulumi.dev.yaml.
+    records = plan.synth_at_ref("HEAD", "dev", None)
+    (vpc,) = [r for r in records if r["type"] == VPC]
+    assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/22" and vpc["urn"].startswith("urn:pulumi:dev::")
+    assert plan.uncovered_types(records, plan.load_table()) == set()
+
+
+def test_an_unknown_base_ref_exits_1(capsys):
+    assert plan.main(["--stack", "dev", "--base", "no-such-ref-xyz"]) == 1
+    assert "cannot read git ref 'no-such-ref-xyz'" in capsys.readouterr().err
+
+
+def test_the_json_is_what_the_fleet_runner_reads(tmp_path, capsys):
+    from tools import fleet
+
+    base = [rec(NG, "ng", {"launchTemplate": {"id": "lt-1", "version": "1"}})]
+    now = [rec(NG, "ng", {"launchTemplate": {"id": "lt-1", "version": "2"}})]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    code = plan.main(
+        ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json"), "--json"]
+    )
+    parsed = fleet.parse_plan(json.loads(capsys.readouterr().out))
+    assert code == 0 and parsed.blocked == ()
+    (change,) = parsed.disruptive
+    assert change.action == "update" and change.type == NG and parsed.modeled_seconds == 300

@@ -1,0 +1,279 @@
+"""Preflight against stubbed AWS clients (botocore's Stubber checks every request against the
+real service models, so a misspelt parameter or a wrong response shape fails here)."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from components.settings import parse
+from tests.conftest import raw_config
+from tools import preflight, stackconfig
+
+ACCOUNT = "123456789012"
+ZONES = ["us-west-2a", "us-west-2b", "us-west-2c"]
+
+
+class Stubs:
+    """One stubbed client per service, with fake credentials and no network."""
+
+    def __init__(self, region: str = "us-west-2"):
+        session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
+        self.clients = preflight.Clients.from_session(session)
+        self.stubs = {
+            name: Stubber(getattr(self.clients, name)) for name in ("sts", "quotas", "ec2", "elbv2", "eks", "route53")
+        }
+        for stub in self.stubs.values():
+            stub.activate()
+
+    def __getattr__(self, name: str) -> Stubber:
+        return self.__dict__["stubs"][name]
+
+    def done(self) -> None:
+        for stub in self.stubs.values():
+            stub.assert_no_pending_responses()
+
+
+def dev_settings():
+    cfg = stackconfig.load_stack("dev")
+    return parse(cfg.raw, "dev", cfg.secret_keys)
+
+
+def quota(s: Stubs, service: str, code: str, value: float) -> None:
+    s.quotas.add_response("get_service_quota", {"Quota": {"Value": value}}, {"ServiceCode": service, "QuotaCode": code})
+
+
+def healthy(s: Stubs, *, account=ACCOUNT, vpcs=1, eips=0, vcpu_quota=1152.0, offered=None, nats=(), zone="create"):
+    """The calls preflight makes for the dev stack, in order, with the given account state."""
+    s.sts.add_response(
+        "get_caller_identity", {"Account": account, "Arn": f"arn:aws:iam::{account}:role/ops", "UserId": "AROA:x"}
+    )
+    s.ec2.add_response(
+        "describe_availability_zones",
+        {"AvailabilityZones": [{"ZoneName": z, "State": "available"} for z in ["us-west-2d", *ZONES]]},
+    )
+    if account != ACCOUNT:
+        return
+    s.ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": f"vpc-{i:08x}"} for i in range(vpcs)]})
+    quota(s, "vpc", "L-F678F1CE", 5)
+    s.ec2.add_response("describe_addresses", {"Addresses": [{"PublicIp": f"198.51.100.{i}"} for i in range(eips)]})
+    quota(s, "ec2", "L-0263D0A3", 5)
+    s.ec2.add_response(
+        "describe_nat_gateways",
+        {"NatGateways": [{"NatGatewayId": f"nat-{i}", "SubnetId": f"subnet-{i}"} for i, _ in enumerate(nats)]},
+    )
+    if nats:
+        s.ec2.add_response(
+            "describe_subnets",
+            {"Subnets": [{"SubnetId": f"subnet-{i}", "AvailabilityZone": z} for i, z in enumerate(nats)]},
+        )
+    quota(s, "vpc", "L-FE5A380F", 5)
+    s.elbv2.add_response(
+        "describe_load_balancers", {"LoadBalancers": [{"LoadBalancerName": "old", "Type": "application"}]}
+    )
+    quota(s, "elasticloadbalancing", "L-69A177A2", 50)
+    s.eks.add_response("list_clusters", {"clusters": []})
+    quota(s, "eks", "L-1194D53C", 100)
+    s.ec2.add_response(
+        "describe_instance_types",
+        {"InstanceTypes": [{"InstanceType": "m5.xlarge", "VCpuInfo": {"DefaultVCpus": 4}},
+                           {"InstanceType": "r6i.4xlarge", "VCpuInfo": {"DefaultVCpus": 16}}]},
+        {"InstanceTypes": ["m5.xlarge", "r6i.4xlarge"]},
+    )  # fmt: skip
+    s.ec2.add_response(
+        "describe_instances",
+        {"Reservations": [{"Instances": [{"InstanceId": "i-1", "InstanceType": "m5.xlarge"}]}]},
+    )
+    quota(s, "ec2", "L-1216C47A", vcpu_quota)
+    offered = offered if offered is not None else [(t, z) for t in ("m5.xlarge", "r6i.4xlarge") for z in ZONES]
+    s.ec2.add_response(
+        "describe_instance_type_offerings",
+        {
+            "InstanceTypeOfferings": [
+                {"InstanceType": t, "Location": z, "LocationType": "availability-zone"} for t, z in offered
+            ]
+        },
+        {
+            "LocationType": "availability-zone",
+            "Filters": [
+                {"Name": "instance-type", "Values": ["m5.xlarge", "r6i.4xlarge"]},
+                {"Name": "location", "Values": ZONES},
+            ],
+        },
+    )
+    if zone == "create":
+        s.route53.add_response(
+            "list_hosted_zones_by_name",
+            {"HostedZones": [], "IsTruncated": False, "MaxItems": "1"},
+            {"DNSName": "byoc.example.com", "MaxItems": "1"},
+        )
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_a_ready_account_passes_every_check():
+    s = Stubs()
+    healthy(s)
+    checks = by_name(preflight.run(dev_settings(), s.clients))
+    s.done()
+    assert all(c.ok for c in checks.values()), [c.line() for c in checks.values() if not c.ok]
+    # Needs: 3 NAT EIPs; 2 NLBs; 3 x 4 system vCPUs + 2 server pods x 16 = 44, plus 4 running.
+    assert checks["quota elastic-ips"].detail.startswith("EC2-VPC Elastic IPs (L-0263D0A3): 0 used + 3 needed of 5")
+    assert "0 used + 2 needed of 50" in checks["quota nlbs"].detail
+    assert "4 used + 44 needed of 1152" in checks["quota vcpus L-1216C47A"].detail
+    assert checks["offering r6i.4xlarge"].detail == "offered in us-west-2a, us-west-2b, us-west-2c"
+    assert "will be created" in checks["hosted zone"].detail
+
+
+def test_wrong_account_stops_before_describing_anything():
+    s = Stubs()
+    healthy(s, account="999999999999")
+    checks = preflight.run(dev_settings(), s.clients)
+    assert [c.name for c in checks] == ["account"] and not checks[0].ok
+    with pytest.raises(AssertionError):  # the zone lookup queued for ec2 was never called
+        s.ec2.assert_no_pending_responses()
+    assert "the credentials are for 999999999999" in checks[0].detail and "123456789012" in checks[0].detail
+
+
+def test_quotas_without_room_fail_and_name_the_quota_to_raise():
+    s = Stubs()
+    healthy(s, vpcs=5, eips=4, vcpu_quota=32)
+    checks = by_name(preflight.run(dev_settings(), s.clients))
+    assert not checks["quota vpcs"].ok and "5 used + 1 needed of 5" in checks["quota vpcs"].detail
+    assert not checks["quota elastic-ips"].ok and "ask for 7 or more" in checks["quota elastic-ips"].detail
+    assert (
+        not checks["quota vcpus L-1216C47A"].ok
+        and "4 used + 44 needed of 32" in checks["quota vcpus L-1216C47A"].detail
+    )
+
+
+def test_vcpus_enough_now_but_not_for_the_maximum_scale_is_a_warning():
+    s = Stubs()
+    healthy(s, vcpu_quota=64)
+    checks = by_name(preflight.run(dev_settings(), s.clients))
+    assert checks["quota vcpus L-1216C47A"].ok
+    warn = checks["quota vcpus L-1216C47A at maximum scale"]
+    assert warn.ok and warn.warning and "252 vCPUs" in warn.detail  # 12 system + 3 zones x 5 x 16
+    assert warn.line().startswith("warn ")
+
+
+def test_nat_gateways_per_zone_count_the_busiest_of_the_stacks_zones():
+    s = Stubs()
+    healthy(s, nats=["us-west-2a", "us-west-2a", "us-west-2d"])
+    checks = by_name(preflight.run(dev_settings(), s.clients))
+    assert "2 used + 1 needed of 5" in checks["quota nat-gateways"].detail
+
+
+def test_instance_type_missing_in_a_zone_fails_naming_the_zone():
+    s = Stubs()
+    offered = [("m5.xlarge", z) for z in ZONES] + [("r6i.4xlarge", z) for z in ZONES[:2]]
+    healthy(s, offered=offered)
+    checks = by_name(preflight.run(dev_settings(), s.clients))
+    assert checks["offering m5.xlarge"].ok
+    assert (
+        not checks["offering r6i.4xlarge"].ok and "not offered in us-west-2c" in checks["offering r6i.4xlarge"].detail
+    )
+
+
+def test_quota_never_applied_falls_back_to_the_aws_default():
+    s = Stubs()
+    s.quotas.add_client_error("get_service_quota", service_error_code="NoSuchResourceException", http_status_code=400)
+    s.quotas.add_response(
+        "get_aws_default_service_quota", {"Quota": {"Value": 5.0}}, {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"}
+    )
+    assert preflight.quota_value(s.clients.quotas, "vpc", "L-F678F1CE") == 5.0
+
+
+def existing_zone_settings():
+    return parse(raw_config({"accountId": ACCOUNT}), "test")
+
+
+@pytest.mark.parametrize(
+    ("response", "ok", "text"),
+    [
+        (
+            {
+                "Id": "/hostedzone/Z0123456789ABCDEFGHIJ",
+                "Name": "byoc.example.com.",
+                "CallerReference": "r",
+                "Config": {"PrivateZone": False},
+            },
+            True,
+            "is the public zone",
+        ),
+        (
+            {"Id": "/hostedzone/Z0123456789ABCDEFGHIJ", "Name": "other.example.com.", "CallerReference": "r"},
+            False,
+            "is other.example.com.",
+        ),
+        (
+            {
+                "Id": "/hostedzone/Z0123456789ABCDEFGHIJ",
+                "Name": "byoc.example.com.",
+                "CallerReference": "r",
+                "Config": {"PrivateZone": True},
+            },
+            False,
+            "private zone",
+        ),
+    ],
+)
+def test_existing_hosted_zone_must_be_the_public_zone_named(response, ok, text):
+    s = Stubs()
+    s.route53.add_response(
+        "get_hosted_zone",
+        {"HostedZone": response, "DelegationSet": {"NameServers": ["ns-1.awsdns-01.org"]}},
+        {"Id": "Z0123456789ABCDEFGHIJ"},
+    )
+    check = preflight.check_zone(existing_zone_settings(), s.clients)
+    assert check.ok is ok and text in check.detail
+
+
+def test_missing_hosted_zone_fails():
+    s = Stubs()
+    s.route53.add_client_error("get_hosted_zone", service_error_code="NoSuchHostedZone", http_status_code=404)
+    check = preflight.check_zone(existing_zone_settings(), s.clients)
+    assert not check.ok and "does not exist" in check.detail
+
+
+def test_create_zone_warns_when_the_name_exists_already():
+    s = Stubs()
+    s.route53.add_response(
+        "list_hosted_zones_by_name",
+        {"HostedZones": [{"Id": "/hostedzone/ZEXISTING1", "Name": "byoc.example.com.", "CallerReference": "r"}],
+         "IsTruncated": False, "MaxItems": "1"},
+    )  # fmt: skip
+    check = preflight.check_zone(dev_settings(), s.clients)
+    assert check.ok and check.warning and "set dns.hostedZoneId ZEXISTING1" in check.detail
+
+
+def test_aws_refusing_a_call_is_a_failed_check_not_a_traceback():
+    s = Stubs()
+    s.sts.add_client_error("get_caller_identity", service_error_code="ExpiredToken", service_message="token expired")
+    checks = preflight.run(dev_settings(), s.clients)
+    assert not checks[0].ok and "ExpiredToken" in checks[0].detail
+
+
+def test_main_exit_codes(tmp_path):
+    s = Stubs()
+    healthy(s)
+    out = io.StringIO()
+    assert preflight.main(["--stack", "dev"], clients=s.clients, out=out) == 0
+    assert "0 failed" in out.getvalue()
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config:\n  clickhouse-byoc:accountId: '12'\n")
+    assert preflight.main(["--config-file", str(bad)], clients=Stubs().clients, out=io.StringIO()) == 2
+
+
+def test_family_letters():
+    assert [preflight.family(t) for t in ("r6i.4xlarge", "m5.xlarge", "x2idn.16xlarge", "inf2.xlarge")] == [
+        "r",
+        "m",
+        "x",
+        "inf",
+    ]
