@@ -16,6 +16,7 @@ from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
 from components.providers import aws_provider, resolve_zones
+from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
@@ -27,201 +28,222 @@ names = settings.names
 ranges = wiring.internal_ranges(settings)
 
 aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
-zones, zone_problem = resolve_zones(settings.region, settings.network.availability_zones, aws)
-if zone_problem:
-    raise config.ConfigError([zone_problem])
 on_aws = pulumi.ResourceOptions(providers=[aws])
 
-network = ByocVpc(
-    names.aws("network"),
-    ByocVpcArgs(
-        names=names,
-        plan=ranges.subnet_plan(),
-        availability_zones=zones,
-        nat_gateways=settings.network.nat_gateways,
-        region=settings.region,
-        private_endpoint_sources=wiring.private_endpoint_sources(settings),
-        private_endpoint_ports=wiring.private_endpoint_ports(settings),
-    ),
-    opts=on_aws,
-)
+if settings.iam.only:
+    # bootstrap.only: the bootstrap role and its boundary, nothing else; the vendor's controller
+    # builds the infrastructure (docs/iam.md, "A bootstrap-only stack").
+    bootstrap = BootstrapRole(names.aws("bootstrap"), wiring.bootstrap_role_args(settings, zone_arn=None), opts=on_aws)
+    pulumi.export("deployment_id", settings.deployment_id)
+    pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
+    pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
+else:
+    zones, zone_problem = resolve_zones(settings.region, settings.network.availability_zones, aws)
+    if zone_problem:
+        raise config.ConfigError([zone_problem])
 
-peer_specs = wiring.peering_specs(settings)
-peerings = VpcPeerings(
-    names.aws("peering"),
-    VpcPeeringsArgs(
-        names=names,
-        region=settings.region,
-        account_id=settings.account_id,
-        vpc_id=network.vpc_id,
-        vpc_cidr=settings.network.vpc_cidr,
-        private_route_table_ids=network.private_route_table_ids,
-        route_table_count=len(zones),
-        peerings=peer_specs,
-        default_tags=settings.default_tags,
-    ),
-    opts=on_aws,
-)
-
-dns = ByocDns(
-    names.aws("dns"),
-    ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
-    opts=on_aws,
-)
-
-bootstrap = BootstrapRole(names.aws("bootstrap"), wiring.bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
-cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
-
-keys = ByocKeys(
-    names.aws("keys"),
-    ByocKeysArgs(
-        names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
-    ),
-    opts=on_aws,
-)
-buckets = ByocBuckets(
-    names.aws("storage"),
-    ByocBucketsArgs(
-        names=names,
-        data_protection=settings.cluster.data_protection,
-        kms_key_arn=keys.data_key_arn,
-        backup_expiry_days=wiring.backup_expiry_days(settings),
-    ),
-    opts=on_aws,
-)
-
-cluster_name = names.aws("cluster")
-cluster = ByocCluster(
-    cluster_name,
-    ByocClusterArgs(
-        names=names,
-        spec=wiring.cluster_spec(settings),
-        region=settings.region,
-        availability_zones=zones,
-        vpc_id=network.vpc_id,
-        private_subnet_ids=network.private_subnet_ids,
-        pod_subnet_ids=network.pod_subnet_ids if ranges.has_pod_range else None,
-        cluster_role=cluster_roles.cluster_role,
-        node_role_arn=cluster_roles.node_role_arn,
-        secrets_key_arn=keys.secrets_key_arn,
-        volume_key_arn=keys.data_key_arn,
-        data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
-        troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
-        node_tags=settings.default_tags,
-    ),
-    opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
-)
-on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
-
-workload_roles = WorkloadRoles(
-    names.aws("workload-roles"),
-    WorkloadRolesArgs(
-        names=names,
-        oidc_provider_arn=cluster.oidc_provider_arn,
-        oidc_issuer=cluster.oidc_issuer,
-        zone_arn=dns.zone_arn,
-        cluster_name=names.cluster,
-        data_bucket_arn=bucket_arn(names, "data"),
-        backup_bucket_arn=bucket_arn(names, "backup"),
-        monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-        state_queue_arn=settings.iam.state_queue_arn,
-        billing_bucket_arn=settings.iam.billing_bucket_arn,
-        billing_prefix=settings.iam.billing_prefix,
-        clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
-        restore_sources=wiring.restore_sources(settings),
-    ),
-    opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
-)
-
-platform = ClusterPlatform(
-    names.aws("platform"),
-    ClusterPlatformArgs(
-        names=names,
-        region=settings.region,
-        kubernetes_version=settings.cluster.kubernetes_version,
-        cluster_name=cluster.cluster_name,
-        vpc_id=network.vpc_id,
-        role_arns=workload_roles.role_arns,
-        zone_name=settings.dns.zone_name,
-        zone_id=dns.zone_id,
-        volume_key_arn=keys.data_key_arn,
-    ),
-    opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[cluster.ebs_csi])),
-)
-
-ch = settings.clickhouse
-services = ByocServices(
-    names.aws("services"),
-    ByocServicesArgs(
-        names=names,
-        region=settings.region,
-        zone_name=settings.dns.zone_name,
-        ranges=ranges,
-        public_gateway=ch.public_gateway,
-        ip_allow_list=ch.ip_allow_list,
-        allow_any_source=ch.allow_any_source,
-        data_bucket=buckets.bucket_names["data"],
-        backup_bucket=buckets.bucket_names["backup"],
-        private_security_group=network.private_endpoint_sg_id,
-        private_link=settings.private_link.enabled,
-        services=tuple(
-            ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
+    network = ByocVpc(
+        names.aws("network"),
+        ByocVpcArgs(
+            names=names,
+            plan=ranges.subnet_plan(),
+            availability_zones=zones,
+            nat_gateways=settings.network.nat_gateways,
+            region=settings.region,
+            private_endpoint_sources=wiring.private_endpoint_sources(settings),
+            private_endpoint_ports=wiring.private_endpoint_ports(settings),
         ),
-        after=(cluster.ebs_csi, *platform.ready),
-    ),
-    opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
-)
+        opts=on_aws,
+    )
 
-private_endpoint = PrivateEndpoint(
-    names.aws("private-endpoint"),
-    PrivateEndpointArgs(
-        names=names,
-        region=settings.region,
-        zone_name=settings.dns.zone_name,
-        vpc_id=network.vpc_id,
-        services=tuple(s.name for s in ch.services),
-        peers=tuple(
-            PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
-            for p in peer_specs
-            if p.private_dns
+    peer_specs = wiring.peering_specs(settings)
+    peerings = VpcPeerings(
+        names.aws("peering"),
+        VpcPeeringsArgs(
+            names=names,
+            region=settings.region,
+            account_id=settings.account_id,
+            vpc_id=network.vpc_id,
+            vpc_cidr=settings.network.vpc_cidr,
+            private_route_table_ids=network.private_route_table_ids,
+            route_table_count=len(zones),
+            peerings=peer_specs,
+            default_tags=settings.default_tags,
         ),
-        private_link_principals=settings.private_link.allowed_principals if settings.private_link.enabled else None,
-        after=(services.ingress.releases["gateway-private"],),
-    ),
-    opts=on_aws,
-)
+        opts=on_aws,
+    )
 
-pulumi.export("deployment_id", settings.deployment_id)
-pulumi.export("availability_zones", list(zones))
-pulumi.export("vpc_id", network.vpc_id)
-pulumi.export("vpc_cidr", network.cidr_block)
-pulumi.export("public_subnet_ids", network.public_subnet_ids)
-pulumi.export("private_subnet_ids", network.private_subnet_ids)
-pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
-pulumi.export("private_route_table_ids", network.private_route_table_ids)
-pulumi.export("dns_zone_id", dns.zone_id)
-pulumi.export("dns_zone_name", dns.zone_name)
-# Delegate the zone to these from its parent when the program created it.
-pulumi.export("dns_name_servers", dns.name_servers)
-# Give the vendor the bootstrap role ARN; the EKS layer maps the data-plane-mgmt role to an access entry.
-pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
-pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
-pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
-pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
-pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
-pulumi.export("node_role_arn", cluster_roles.node_role_arn)
-pulumi.export("cluster_name", cluster.cluster_name)
-pulumi.export("cluster_endpoint", cluster.endpoint)
-pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
-pulumi.export("oidc_issuer", cluster.oidc_issuer)
-pulumi.export("kubeconfig", cluster.kubeconfig)
-pulumi.export("node_group_names", cluster.node_group_names)
-pulumi.export("bucket_names", buckets.bucket_names)
-# Per service: public and private hostnames, ports, user, password (secret).
-pulumi.export("services", services.outputs)
-# Per peering: the connection id, and the steps left to do in the peer account when not automated.
-pulumi.export("peerings", peerings.outputs)
-pulumi.export("private_zone_ids", private_endpoint.private_zone_ids)
-if private_endpoint.endpoint_service_name is not None:
-    # Give consumers this name to create their interface endpoint (docs/private-link.md).
-    pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)
+    dns = ByocDns(
+        names.aws("dns"),
+        ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
+        opts=on_aws,
+    )
+
+    bootstrap = BootstrapRole(names.aws("bootstrap"), wiring.bootstrap_role_args(settings, dns.zone_arn), opts=on_aws)
+    cluster_roles = ClusterRoles(names.aws("cluster-roles"), ClusterRolesArgs(names=names), opts=on_aws)
+
+    keys = ByocKeys(
+        names.aws("keys"),
+        ByocKeysArgs(
+            names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
+        ),
+        opts=on_aws,
+    )
+    buckets = ByocBuckets(
+        names.aws("storage"),
+        ByocBucketsArgs(
+            names=names,
+            data_protection=settings.cluster.data_protection,
+            kms_key_arn=keys.data_key_arn,
+            backup_expiry_days=wiring.backup_expiry_days(settings),
+        ),
+        opts=on_aws,
+    )
+
+    cluster_name = names.aws("cluster")
+    cluster = ByocCluster(
+        cluster_name,
+        ByocClusterArgs(
+            names=names,
+            spec=wiring.cluster_spec(settings),
+            region=settings.region,
+            availability_zones=zones,
+            vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
+            pod_subnet_ids=network.pod_subnet_ids if ranges.has_pod_range else None,
+            cluster_role=cluster_roles.cluster_role,
+            node_role_arn=cluster_roles.node_role_arn,
+            secrets_key_arn=keys.secrets_key_arn,
+            volume_key_arn=keys.data_key_arn,
+            data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
+            troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
+            node_tags=settings.default_tags,
+        ),
+        opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
+    )
+    on_cluster = pulumi.ResourceOptions(providers=[aws, cluster.k8s_provider])
+
+    workload_roles = WorkloadRoles(
+        names.aws("workload-roles"),
+        WorkloadRolesArgs(
+            names=names,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_issuer=cluster.oidc_issuer,
+            zone_arn=dns.zone_arn,
+            cluster_name=names.cluster,
+            vpc_arn=network.vpc_id.apply(lambda vpc: f"arn:aws:ec2:{settings.region}:{settings.account_id}:vpc/{vpc}"),
+            data_bucket_arn=bucket_arn(names, "data"),
+            backup_bucket_arn=bucket_arn(names, "backup"),
+            monitoring_bucket_arn=bucket_arn(names, "monitoring"),
+            state_queue_arn=settings.iam.state_queue_arn,
+            billing_bucket_arn=settings.iam.billing_bucket_arn,
+            billing_prefix=settings.iam.billing_prefix,
+            clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
+            restore_sources=wiring.restore_sources(settings),
+            kms_key_arn=keys.data_key_arn,
+        ),
+        opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
+    )
+
+    platform = ClusterPlatform(
+        names.aws("platform"),
+        ClusterPlatformArgs(
+            names=names,
+            region=settings.region,
+            kubernetes_version=settings.cluster.kubernetes_version,
+            cluster_name=cluster.cluster_name,
+            vpc_id=network.vpc_id,
+            role_arns=workload_roles.role_arns,
+            zone_name=settings.dns.zone_name,
+            zone_id=dns.zone_id,
+            volume_key_arn=keys.data_key_arn,
+            system_nodes=tuple(cluster.system_node_groups),
+        ),
+        opts=on_cluster,
+    )
+    # What objects on the cluster wait for, by capability: each waits only for what it needs.
+    ready = ClusterReadiness(
+        system_nodes=tuple(cluster.system_node_groups),
+        load_balancing=tuple(platform.load_balancing),
+        certificates=tuple(platform.certificates),
+        storage=(cluster.ebs_csi, *platform.storage),
+    )
+
+    ch = settings.clickhouse
+    services = ByocServices(
+        names.aws("services"),
+        ByocServicesArgs(
+            names=names,
+            region=settings.region,
+            zone_name=settings.dns.zone_name,
+            ranges=ranges,
+            public_gateway=ch.public_gateway,
+            ip_allow_list=ch.ip_allow_list,
+            allow_any_source=ch.allow_any_source,
+            data_bucket=buckets.bucket_names["data"],
+            backup_bucket=buckets.bucket_names["backup"],
+            private_security_group=network.private_endpoint_sg_id,
+            private_link=settings.private_link.enabled,
+            services=tuple(
+                ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
+            ),
+            ready=ready,
+        ),
+        opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
+    )
+
+    private_endpoint = PrivateEndpoint(
+        names.aws("private-endpoint"),
+        PrivateEndpointArgs(
+            names=names,
+            region=settings.region,
+            zone_name=settings.dns.zone_name,
+            vpc_id=network.vpc_id,
+            services=tuple(s.name for s in ch.services),
+            peers=tuple(
+                PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
+                for p in peer_specs
+                if p.private_dns
+            ),
+            private_link_principals=(
+                settings.private_link.allowed_principals if settings.private_link.enabled else None
+            ),
+            after=(services.ingress.releases["gateway-private"],),
+        ),
+        opts=on_aws,
+    )
+
+    pulumi.export("deployment_id", settings.deployment_id)
+    pulumi.export("availability_zones", list(zones))
+    pulumi.export("vpc_id", network.vpc_id)
+    pulumi.export("vpc_cidr", network.cidr_block)
+    pulumi.export("public_subnet_ids", network.public_subnet_ids)
+    pulumi.export("private_subnet_ids", network.private_subnet_ids)
+    pulumi.export("pod_subnet_ids", network.pod_subnet_ids)
+    pulumi.export("private_route_table_ids", network.private_route_table_ids)
+    pulumi.export("dns_zone_id", dns.zone_id)
+    pulumi.export("dns_zone_name", dns.zone_name)
+    # Delegate the zone to these from its parent when the program created it.
+    pulumi.export("dns_name_servers", dns.name_servers)
+    # Give the vendor the bootstrap role ARN; the EKS layer maps the data-plane-mgmt role to an access entry.
+    pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
+    pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
+    pulumi.export("data_plane_mgmt_role_arn", bootstrap.data_plane_mgmt_role_arn)
+    pulumi.export("troubleshooting_role_arn", bootstrap.troubleshooting_role_arn)
+    pulumi.export("cluster_role_arn", cluster_roles.cluster_role_arn)
+    pulumi.export("node_role_arn", cluster_roles.node_role_arn)
+    pulumi.export("cluster_name", cluster.cluster_name)
+    pulumi.export("cluster_endpoint", cluster.endpoint)
+    pulumi.export("oidc_provider_arn", cluster.oidc_provider_arn)
+    pulumi.export("oidc_issuer", cluster.oidc_issuer)
+    pulumi.export("kubeconfig", cluster.kubeconfig)
+    pulumi.export("node_group_names", cluster.node_group_names)
+    pulumi.export("bucket_names", buckets.bucket_names)
+    # Per service: public and private hostnames, ports, user, password (secret).
+    pulumi.export("services", services.outputs)
+    # Per peering: the connection id, and the steps left to do in the peer account when not automated.
+    pulumi.export("peerings", peerings.outputs)
+    pulumi.export("private_zone_ids", private_endpoint.private_zone_ids)
+    if private_endpoint.endpoint_service_name is not None:
+        # Give consumers this name to create their interface endpoint (docs/private-link.md).
+        pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)

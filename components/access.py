@@ -8,7 +8,7 @@ Kubernetes group also gets exactly these custom resources, in exactly those name
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +51,6 @@ class DataPlaneAccessArgs:
 
     namespaces: Mapping[str, k8s.core.v1.Namespace]
     """Name -> Namespace the role may reconcile in (each gets a RoleBinding once it exists)."""
-    after: Sequence[pulumi.Resource] = ()
-    """What every object waits for (the cluster's add-ons), as in the services layer."""
 
 
 class DataPlaneAccess(pulumi.ComponentResource):
@@ -64,7 +62,7 @@ class DataPlaneAccess(pulumi.ComponentResource):
             f"{name}-role",
             metadata={"name": CLUSTER_ROLE, "labels": dict(PART_OF_LABELS)},
             rules=data_plane_rules(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         for ns_name, namespace in sorted(args.namespaces.items()):
             k8s.rbac.v1.RoleBinding(
@@ -72,6 +70,6 @@ class DataPlaneAccess(pulumi.ComponentResource):
                 metadata={"name": CLUSTER_ROLE, "namespace": ns_name},
                 role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": CLUSTER_ROLE},
                 subjects=[{"kind": "Group", "name": DATA_PLANE_GROUP, "apiGroup": "rbac.authorization.k8s.io"}],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, role, namespace]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role, namespace]),
             )
         self.register_outputs({"cluster_role": CLUSTER_ROLE})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -31,6 +31,7 @@ from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
+from components.readiness import ClusterReadiness
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
 SERVICE_TYPE = "clickhouse-byoc:clickhouse:ClickHouseService"
@@ -372,9 +373,9 @@ class ClickHouseOperatorArgs:
 
     names: Names
     """Naming for the deployment."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object here needs first: the EKS add-ons (EBS CSI driver, the `gp3-encrypted`
-    storage class). A component's own depends_on does not reach its children."""
+    ready: ClusterReadiness = field(default_factory=ClusterReadiness)
+    """What the objects here wait for: the operator its system nodes, Keeper its volumes' storage
+    (the EBS CSI add-on and the `gp3-encrypted` class)."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -387,8 +388,9 @@ class ClickHouseOperator(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClickHouseOperatorArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(OPERATOR_TYPE, name, None, opts)
-        after = list(args.after)
-        child = pulumi.ResourceOptions(parent=self, depends_on=after)
+        ready = args.ready
+        # Namespaces and the password need only the cluster (through the provider) or nothing.
+        child = pulumi.ResourceOptions(parent=self)
         labels = dict(conv.PART_OF_LABELS)
         operator_ns = k8s.core.v1.Namespace(
             f"{name}-ns-operator", metadata={"name": OPERATOR_NAMESPACE, "labels": labels}, opts=child
@@ -403,7 +405,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             metadata={"name": OPERATOR_SECRET, "namespace": OPERATOR_NAMESPACE},
             type="Opaque",
             string_data={"username": OPERATOR_USER, "password": pulumi.Output.secret(password.result)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns]),
         )
         self.release = helm.release(
             f"{name}-operator",
@@ -411,7 +413,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             name="clickhouse-operator",
             namespace=OPERATOR_NAMESPACE,
             values=operator_values(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, operator_ns, credentials]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns, credentials, *ready.system_nodes]),
             create_namespace=False,
         )
         self.keeper = k8s.apiextensions.CustomResource(
@@ -420,7 +422,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
             spec=keeper_spec(),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, self.release, self.namespace]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace, *ready.storage]),
         )
         self.keeper_host = keeper_host()
         self.register_outputs({"keeper_host": self.keeper_host, "operator_status": self.release.status})
@@ -450,9 +452,13 @@ class ClickHouseServiceArgs:
     """`<namespace>/<name>` of the public Istio Gateway; None when there is no public endpoint."""
     backup_bucket: pulumi.Input[str] | None = None
     """The backup bucket (backups under `<name>/`); None: no backups or restore."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object of the service needs first and must outlive it: the operator release, the
-    `clickhouse` namespace, Istio's CRDs. On removal the installation then goes before the operator."""
+    namespace: tuple[pulumi.Resource, ...] = ()
+    """The `clickhouse` namespace: what every namespaced object of the service waits for."""
+    installation_needs: tuple[pulumi.Resource, ...] = ()
+    """What the installation waits for and must outlive it: the operator release, Keeper, the EBS
+    CSI add-on and the storage class. On removal the installation then goes before the operator."""
+    routing_crds: tuple[pulumi.Resource, ...] = ()
+    """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -467,7 +473,7 @@ class ClickHouseService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClickHouseServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(SERVICE_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.after))
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.namespace))
         service = args.service
         namespace, account = conv.clickhouse_service_account(service.name)
 
@@ -481,7 +487,9 @@ class ClickHouseService(pulumi.ComponentResource):
             },
             opts=child,
         )
-        password = random.RandomPassword(f"{name}-password", length=32, special=False, opts=child)
+        password = random.RandomPassword(
+            f"{name}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
         self.password = pulumi.Output.secret(password.result)
         credentials = k8s.core.v1.Secret(
             f"{name}-credentials",
@@ -532,7 +540,7 @@ class ClickHouseService(pulumi.ComponentResource):
             kind="ClickHouseInstallation",
             metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after, *secrets]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.installation_needs, *secrets]),
         )
         if backup_bucket is not None:
             self._backup_and_restore(name, args, backup_bucket)
@@ -554,7 +562,7 @@ class ClickHouseService(pulumi.ComponentResource):
                     "labels": {ingress.DNS_SCOPE_LABEL: key},
                 },
                 spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.routing_crds]),
             )
 
         self.ports = {"https": ingress.HTTPS_PORT, "native": ingress.NATIVE_TLS_PORT}
@@ -569,7 +577,7 @@ class ClickHouseService(pulumi.ComponentResource):
         image = f"clickhouse/clickhouse-server:{service.clickhouse_version}"
         host = service_backend(service.name)
         labels = {CHI_LABEL: service.name, **conv.PART_OF_LABELS}
-        after = pulumi.ResourceOptions(parent=self, depends_on=[*args.after, self.installation])
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, self.installation])
         if service.backup is not None:
             spec = service.backup
             self.backup_job = k8s.batch.v1.CronJob(

@@ -34,7 +34,7 @@ from components.k8s_conventions import (
     SYSTEM_TAINT,
     ZONE_TOPOLOGY_KEY,
 )
-from components.naming import Names, zone_suffix
+from components.naming import Names, mandatory_tags, zone_suffix
 from components.workload_roles import IrsaRole, IrsaRoleArgs, former_parent_urn
 
 TYPE = "clickhouse-byoc:cluster:ByocCluster"
@@ -88,18 +88,30 @@ def critical_addon_configuration() -> dict:
     return {"tolerations": [toleration], "nodeSelector": dict(SYSTEM_NODE_LABELS)}
 
 
-def ebs_csi_configuration() -> dict:
+def ebs_csi_configuration(volume_tags: dict[str, str] | None = None) -> dict:
     """The controller on system nodes; the node daemonset everywhere (it must run where volumes
-    attach, ClickHouse nodes included)."""
-    return {
-        "controller": critical_addon_configuration(),
-        "node": {"tolerateAllTaints": True},
-    }
+    attach, ClickHouse nodes included). `volume_tags` go on every volume and snapshot the driver
+    creates (`extraVolumeTags`): the deployment tag its IAM role's changes are scoped to."""
+    controller = critical_addon_configuration()
+    if volume_tags:
+        controller["extraVolumeTags"] = dict(volume_tags)
+    return {"controller": controller, "node": {"tolerateAllTaints": True}}
 
 
-def launch_template_args(names: Names, group: str, root_gib: int, tags: dict[str, str]) -> dict:
+def launch_template_args(
+    names: Names, group: str, root_gib: int, tags: dict[str, str], kms_key_arn: pulumi.Input[str] | None = None
+) -> dict:
     """IMDSv2 only with a hop limit of 1 (pods cannot reach the node's credentials), an encrypted
-    gp3 root volume, and the mandatory tags on the instances and volumes the group launches."""
+    gp3 root volume (with the data key when `kms_key_arn` is given: CMEK), and the mandatory tags on
+    the instances and volumes the group launches."""
+    ebs: dict = {
+        "volume_size": root_gib,
+        "volume_type": "gp3",
+        "encrypted": "true",
+        "delete_on_termination": "true",
+    }
+    if kms_key_arn is not None:
+        ebs["kms_key_id"] = kms_key_arn
     return {
         "name": names.aws(group),
         "description": f"{names.aws(group)} nodes: IMDSv2 only, encrypted gp3 root volume",
@@ -113,12 +125,7 @@ def launch_template_args(names: Names, group: str, root_gib: int, tags: dict[str
         "block_device_mappings": [
             {
                 "device_name": ROOT_DEVICE,
-                "ebs": {
-                    "volume_size": root_gib,
-                    "volume_type": "gp3",
-                    "encrypted": "true",
-                    "delete_on_termination": "true",
-                },
+                "ebs": ebs,
             }
         ],
         "tag_specifications": [
@@ -162,14 +169,10 @@ def access_entries(
 
 
 def managed_addon_policies(
-    volume_key_arn: pulumi.Input[str] | None,
+    volume_key_arn: pulumi.Input[str] | None, deployment_id: str
 ) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
     """purpose -> (inline policy, managed policy ARNs) of the managed add-ons' IRSA roles."""
-    ebs_csi = (
-        pulumi.Output.from_input(volume_key_arn).apply(docs.ebs_csi_policy)
-        if volume_key_arn is not None
-        else docs.ebs_csi_policy(None)
-    )
+    ebs_csi = pulumi.Output.from_input(volume_key_arn).apply(lambda key: docs.ebs_csi_policy(key, deployment_id))
     return {"vpc-cni": (None, (docs.EKS_CNI_POLICY,)), "ebs-csi": (ebs_csi, ())}
 
 
@@ -242,6 +245,10 @@ class ByocCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     node_group_names: list[pulumi.Output[str]]
     k8s_provider: k8s.Provider
+    system_node_groups: list[aws.eks.NodeGroup]
+    """The system groups (one per zone): what the platform's and Istio's pods wait for."""
+    ebs_csi: aws.eks.Addon
+    """The EBS CSI add-on: what volumes (Keeper's, ClickHouse's) wait for."""
 
     def __init__(self, name: str, args: ByocClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -296,7 +303,7 @@ class ByocCluster(pulumi.ComponentResource):
         # that layer: the alias keeps their addresses.
         former_parent = former_parent_urn(self, name)
         roles: dict[str, IrsaRole] = {}
-        for purpose, (policy, managed) in managed_addon_policies(args.volume_key_arn).items():
+        for purpose, (policy, managed) in managed_addon_policies(args.volume_key_arn, names.deployment_id).items():
             namespace, account = SERVICE_ACCOUNTS[purpose]
             roles[purpose] = IrsaRole(
                 f"{name}-irsa-{purpose}",
@@ -355,6 +362,7 @@ class ByocCluster(pulumi.ComponentResource):
         node_tags = dict(args.node_tags or {})
         node_groups: list[aws.eks.NodeGroup] = []
         self.node_group_names = []
+        self.system_node_groups = []
         for group, labels, taint, root_gib, instance_type, minimum, maximum in (
             ("system", SYSTEM_NODE_LABELS, SYSTEM_TAINT, SYSTEM_ROOT_GIB, s.system_instance_type,
              s.system_nodes_per_zone, s.system_nodes_per_zone),
@@ -363,7 +371,7 @@ class ByocCluster(pulumi.ComponentResource):
         ):  # fmt: skip
             template = aws.ec2.LaunchTemplate(
                 f"{name}-{group}-lt",
-                **launch_template_args(names, group, root_gib, node_tags),
+                **launch_template_args(names, group, root_gib, node_tags, args.volume_key_arn),
                 opts=child,
             )
             # One group per zone: a group bound to one subnet can only place nodes in that zone,
@@ -394,6 +402,8 @@ class ByocCluster(pulumi.ComponentResource):
                     ),
                 )
                 node_groups.append(node_group)
+                if group == "system":
+                    self.system_node_groups.append(node_group)
                 self.node_group_names.append(node_group.node_group_name)
                 if minimum == 0:
                     self._tag_auto_scaling_group(f"{name}-{group}-{zone_suffix(zone)}", node_group, labels, taint, zone)
@@ -403,7 +413,7 @@ class ByocCluster(pulumi.ComponentResource):
             "aws-ebs-csi-driver",
             node_groups,
             service_account_role_arn=roles["ebs-csi"].role_arn,
-            configuration_values=json.dumps(ebs_csi_configuration()),
+            configuration_values=json.dumps(ebs_csi_configuration(mandatory_tags(names.deployment_id))),
         )
         self.cluster_security_group_id = cluster.cluster_security_group_id
 

@@ -29,6 +29,8 @@ BOOTSTRAP_TYPE = "clickhouse-byoc:iam:BootstrapRole"
 # Vendor sessions last one hour: short-lived credentials, re-assumed as needed.
 SESSION_SECONDS = 3600
 PURPOSE_TAG = docs.PURPOSE_TAG
+# The bootstrap role's profile, on the role and its policies: the policy pack reads it.
+PROFILE_TAG = "clickhouse-byoc/bootstrap-profile"
 
 
 def to_json(doc: dict[str, Any]) -> str:
@@ -154,6 +156,8 @@ class BootstrapRoleArgs:
     """ISO-8601 UTC expiry of the troubleshooting role; None: no such role."""
     state_queue_arn: str | None = None
     """The vendor's state queue, allowed under the boundary when set."""
+    only: bool = False
+    """`bootstrap.only`: the bootstrap role and its boundary, not the vendor's other roles."""
 
 
 def vendor_role_names(names: Names) -> tuple[str, ...]:
@@ -174,17 +178,19 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
         bucket_arns=(args.data_bucket_arn, args.backup_bucket_arn, args.monitoring_bucket_arn),
         role_arn=arn + args.role_name,
         protected_role_arns=tuple(arn + n for n in vendor_role_names(args.names)),
+        deployment_id=args.names.deployment_id,
     )
 
 
 class BootstrapRole(pulumi.ComponentResource):
-    """The vendor controller's role, its permissions boundary, and the vendor's other two roles."""
+    """The vendor controller's role, its permissions boundary, and the vendor's other two roles (not
+    in mode `revoked`, not in a bootstrap-only stack)."""
 
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
     boundary_policy_arn: pulumi.Output[str]
     policy_arns: dict[str, pulumi.Output[str]]
-    data_plane_mgmt_role_arn: pulumi.Output[str]
+    data_plane_mgmt_role_arn: pulumi.Output[str] | None
     troubleshooting_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BootstrapRoleArgs, opts: pulumi.ResourceOptions | None = None):
@@ -198,20 +204,24 @@ class BootstrapRole(pulumi.ComponentResource):
                 lambda ext: to_json(docs.vendor_trust(args.vendor_account_id, ext, args.principal_arn_pattern, until))
             )
 
+        # Created in both profiles: the clickhouse-cloud profile requires no boundary (the vendor's
+        # controller sets none), but roles created under the scoped profile may carry it, and IAM
+        # refuses to delete a policy in use as a boundary; so switching profiles never deletes it.
         boundary = aws.iam.Policy(
             f"{name}-boundary",
             name=names.aws("boundary"),
             description="Permissions boundary of every role the ClickHouse BYOC controller creates",
             policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
+            tags={PURPOSE_TAG: "boundary"},
             opts=_child(self),
         )
         role = aws.iam.Role(
             f"{name}-role",
             name=args.role_name,
-            description=f"ClickHouse BYOC controller ({args.access.mode})",
+            description=f"ClickHouse BYOC controller ({args.access.mode}, {args.access.profile})",
             assume_role_policy=vendor_trust(),
             max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: "management"},
+            tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
             opts=_child(self),
         )
         self.policy_arns = {}
@@ -221,6 +231,7 @@ class BootstrapRole(pulumi.ComponentResource):
                 name=names.aws(f"management-{suffix}"),
                 description=f"ClickHouse BYOC controller: {suffix}",
                 policy=scope.apply(lambda s, k=suffix: to_json(docs.bootstrap_policies(s, args.access)[k])),
+                tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
                 opts=_child(self),
             )
             aws.iam.RolePolicyAttachment(
@@ -228,25 +239,32 @@ class BootstrapRole(pulumi.ComponentResource):
             )
             self.policy_arns[suffix] = policy.arn
 
-        cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
-        data_plane = aws.iam.Role(
-            f"{name}-data-plane-mgmt",
-            name=names.aws("data-plane-mgmt"),
-            description="ClickHouse BYOC control plane: Kubernetes objects through an EKS access entry",
-            assume_role_policy=vendor_trust(),
-            max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: "data-plane-mgmt"},
-            opts=_child(self),
-        )
-        aws.iam.RolePolicy(
-            f"{name}-data-plane-mgmt-policy",
-            name="data-plane-mgmt",
-            role=data_plane.name,
-            policy=to_json(docs.data_plane_mgmt_policy(cluster_arn)),
-            opts=_child(self),
-        )
+        # `revoked` leaves the vendor nothing: no Kubernetes access (the access entry follows this
+        # role), no troubleshooting, only the bootstrap role's trust and its deny-all policy. A
+        # bootstrap-only stack has no cluster for those roles to reach.
+        self.data_plane_mgmt_role_arn = None
         self.troubleshooting_role_arn = None
-        if args.troubleshooting_until:
+        others = args.access.mode != "revoked" and not args.only
+        if others:
+            cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
+            data_plane = aws.iam.Role(
+                f"{name}-data-plane-mgmt",
+                name=names.aws("data-plane-mgmt"),
+                description="ClickHouse BYOC control plane: Kubernetes objects through an EKS access entry",
+                assume_role_policy=vendor_trust(),
+                max_session_duration=SESSION_SECONDS,
+                tags={PURPOSE_TAG: "data-plane-mgmt"},
+                opts=_child(self),
+            )
+            aws.iam.RolePolicy(
+                f"{name}-data-plane-mgmt-policy",
+                name="data-plane-mgmt",
+                role=data_plane.name,
+                policy=to_json(docs.data_plane_mgmt_policy(cluster_arn)),
+                opts=_child(self),
+            )
+            self.data_plane_mgmt_role_arn = data_plane.arn
+        if args.troubleshooting_until and others:
             until = args.troubleshooting_until
             troubleshooting = aws.iam.Role(
                 f"{name}-troubleshooting",
@@ -268,7 +286,6 @@ class BootstrapRole(pulumi.ComponentResource):
 
         self.role_arn, self.role_name = role.arn, role.name
         self.boundary_policy_arn = boundary.arn
-        self.data_plane_mgmt_role_arn = data_plane.arn
         self.register_outputs(
             {
                 "role_arn": self.role_arn,

@@ -16,7 +16,7 @@ endpoint layer's records.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 from components import helm, versions
 from components import k8s_conventions as conv
 from components.naming import Names
+from components.readiness import ClusterReadiness
 
 TYPE = "clickhouse-byoc:ingress:IstioIngress"
 
@@ -310,9 +311,9 @@ class IstioIngressArgs:
     """The private NLB's frontend security group (network layer); None: the controller makes one."""
     private_link: bool = False
     """A PrivateLink endpoint service fronts the private NLB."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object here needs first: the EKS add-ons (cert-manager and its issuers, the AWS
-    Load Balancer Controller, external-dns). A component's own depends_on does not reach its children."""
+    ready: ClusterReadiness = field(default_factory=ClusterReadiness)
+    """What the objects here wait for, each only for what it needs: istiod for the system nodes, the
+    gateways for the AWS Load Balancer Controller, the certificates for cert-manager and its issuers."""
 
 
 class IstioIngress(pulumi.ComponentResource):
@@ -324,8 +325,9 @@ class IstioIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IstioIngressArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        after = list(args.after)
-        child = pulumi.ResourceOptions(parent=self, depends_on=after)
+        ready = args.ready
+        # Namespaces and `base` (CRDs, cluster roles) need only the cluster, through the provider.
+        child = pulumi.ResourceOptions(parent=self)
         mysql = bool(args.mysql_services)
         kinds = [PUBLIC, PRIVATE] if args.public_gateway else [PRIVATE]
 
@@ -339,7 +341,7 @@ class IstioIngress(pulumi.ComponentResource):
         }
 
         def release(
-            suffix: str, pin: versions.ChartPin, release_name: str, ns: str, values: Any, previous: list
+            suffix: str, pin: versions.ChartPin, release_name: str, ns: str, values: Any, needs: list
         ) -> k8s.helm.v3.Release:
             return helm.release(
                 f"{name}-{suffix}",
@@ -347,17 +349,20 @@ class IstioIngress(pulumi.ComponentResource):
                 name=release_name,
                 namespace=ns,
                 values=values,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[ns], *previous]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[ns], *needs]),
                 create_namespace=False,
             )
 
         base = release("base", versions.ISTIO_BASE_CHART, "istio-base", ISTIO_NAMESPACE, base_values(), [])
-        istiod = release("istiod", versions.ISTIOD_CHART, "istiod", ISTIO_NAMESPACE, istiod_values(), [base])
+        istiod = release(
+            "istiod", versions.ISTIOD_CHART, "istiod", ISTIO_NAMESPACE, istiod_values(), [base, *ready.system_nodes]
+        )
         self.namespaces = namespaces
         self.releases = {"base": base, "istiod": istiod}
 
         for kind in kinds:
             ranges = args.ip_allow_list if kind is PUBLIC else args.private_source_ranges
+            # Its LoadBalancer Service gets an NLB from the controller, and Helm waits for the address.
             if kind is PRIVATE and args.private_security_group is not None:
                 values = pulumi.Output.from_input(args.private_security_group).apply(
                     lambda sg, ranges=ranges: gateway_values(
@@ -374,7 +379,12 @@ class IstioIngress(pulumi.ComponentResource):
                     private_link=args.private_link and kind is PRIVATE,
                 )
             gw_release = release(
-                f"gateway-{kind.key}", versions.ISTIO_GATEWAY_CHART, kind.release, kind.namespace, values, [istiod]
+                f"gateway-{kind.key}",
+                versions.ISTIO_GATEWAY_CHART,
+                kind.release,
+                kind.namespace,
+                values,
+                [istiod, *ready.load_balancing],
             )
             self.releases[f"gateway-{kind.key}"] = gw_release
             cert = k8s.apiextensions.CustomResource(
@@ -383,7 +393,7 @@ class IstioIngress(pulumi.ComponentResource):
                 kind="Certificate",
                 metadata={"name": "clickhouse-wildcard", "namespace": kind.namespace},
                 spec=certificate_spec(args.zone_name),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, namespaces[kind.namespace]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[kind.namespace], *ready.certificates]),
             )
             if not args.services:
                 continue
@@ -394,7 +404,7 @@ class IstioIngress(pulumi.ComponentResource):
                 metadata={"name": GATEWAY_NAME, "namespace": kind.namespace},
                 spec=gateway_spec(kind, args.zone_name, args.services, args.mysql_services),
                 # The Gateway CRD comes with `base`; the credential with the certificate.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after, base, cert, gw_release]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[base, cert, gw_release]),
             )
 
         self.public_gateway_ref = PUBLIC.gateway_ref if args.public_gateway else None

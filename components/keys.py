@@ -1,8 +1,8 @@
 """KMS keys: the EKS secrets envelope key (always) and the customer-managed data key (CMEK, opt-in).
 
 The source lists customer-managed keys as planned; here `kms.customerManagedKey: true` makes the
-data, backup and monitoring buckets use SSE-KMS and the default storage class encrypt volumes with
-this key instead of AWS-managed keys.
+data, backup and monitoring buckets use SSE-KMS, and the default storage class and the nodes'
+root volumes encrypt with this key instead of AWS-managed keys.
 """
 
 from __future__ import annotations
@@ -18,21 +18,58 @@ from components.naming import Names
 TYPE = "clickhouse-byoc:kms:ByocKeys"
 
 
-def key_policy(account_id: str) -> dict:
+def autoscaling_service_role(account_id: str) -> str:
+    """EC2 Auto Scaling's service-linked role: it launches the node groups' instances."""
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
+
+def key_policy(account_id: str, node_volumes: bool = False) -> dict:
     """The account administers the key through IAM: who may use it is decided by IAM policies
-    (the EKS cluster role, the EBS CSI driver's IRSA role, ClickHouse's roles)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+    (the EKS cluster role, the EBS CSI driver's IRSA role, ClickHouse's roles).
+
+    `node_volumes` (the data key, which encrypts the nodes' root volumes): EC2 Auto Scaling's
+    service-linked role launches the instances, and a service-linked role's permissions cannot be
+    extended through IAM, so the key policy itself admits it (the statements AWS documents for
+    "Required AWS KMS key policy for use with encrypted volumes"). The principal is matched by
+    `aws:PrincipalArn`, so the key can be created before the role exists (a new account gets it
+    with its first node group).
+    """
+    statements: list[dict] = [
+        {
+            "Sid": "AccountAdministersTheKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if node_volumes:
+        autoscaling = {"StringEquals": {"aws:PrincipalArn": autoscaling_service_role(account_id)}}
+        statements += [
             {
-                "Sid": "AccountAdministersTheKeyThroughIam",
+                "Sid": "AutoScalingEncryptsNodeVolumes",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey*",
+                    "kms:ReEncrypt*",
+                ],
                 "Resource": "*",
-            }
-        ],
-    }
+                "Condition": autoscaling,
+            },
+            {
+                "Sid": "AutoScalingGrantsForAwsResources",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {**autoscaling, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 @dataclass(frozen=True)
@@ -66,7 +103,7 @@ class ByocKeys(pulumi.ComponentResource):
                 description=f"{args.names.aws(purpose)}: {description}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
-                policy=json.dumps(key_policy(args.account_id)),
+                policy=json.dumps(key_policy(args.account_id, node_volumes=purpose == "data")),
                 tags={"Name": args.names.aws(purpose)},
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -189,15 +189,27 @@ class ClusterPlatformArgs:
     """Its Route 53 id."""
     volume_key_arn: pulumi.Input[str] | None = None
     """Customer-managed key for volumes, if any."""
+    system_nodes: tuple[pulumi.Resource, ...] = ()
+    """The system node groups: every release's pods run there and Helm waits for them."""
 
 
 class ClusterPlatform(pulumi.ComponentResource):
     """Storage, load balancing, DNS, certificates and autoscaling on the cluster."""
 
+    load_balancing: list[pulumi.Resource]
+    """The AWS Load Balancer Controller release: what a LoadBalancer Service waits for."""
+    certificates: list[pulumi.Resource]
+    """cert-manager and its ClusterIssuers: what a Certificate waits for."""
+    storage: list[pulumi.Resource]
+    """The default StorageClass (with the cluster's EBS CSI add-on: what a volume waits for)."""
+
     def __init__(self, name: str, args: ClusterPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         names = args.names
         child = pulumi.ResourceOptions(parent=self)
+        # Helm waits for each chart's pods, which run on the system nodes; nothing here needs the
+        # EBS CSI add-on (no release has a volume), and the StorageClass is only an object.
+        on_nodes = pulumi.ResourceOptions(parent=self, depends_on=list(args.system_nodes))
 
         role_arns = pulumi.Output.from_input(args.role_arns)
 
@@ -222,7 +234,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 name=pin.chart,
                 namespace=namespace,
                 values=values,
-                opts=child,
+                opts=on_nodes,
                 create_namespace=namespace != "kube-system",
                 max_history=10,
             )
@@ -236,7 +248,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: load_balancer_controller_values(a[0], region, a[1], a[2])
             ),
         )
-        external_dns = release(
+        release(
             "external-dns",
             versions.EXTERNAL_DNS_CHART,
             SERVICE_ACCOUNTS["external-dns"][0],
@@ -244,14 +256,14 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: external_dns_values(args.zone_name, a[0], names.deployment_id, region, a[1])
             ),
         )
-        ready = []
+        issuers = []
         cert_manager = release(
             "cert-manager",
             versions.CERT_MANAGER_CHART,
             SERVICE_ACCOUNTS["cert-manager"][0],
             cert_role.apply(cert_manager_values),
         )
-        autoscaler = release(
+        release(
             "cluster-autoscaler",
             versions.CLUSTER_AUTOSCALER_CHART,
             SERVICE_ACCOUNTS["cluster-autoscaler"][0],
@@ -270,7 +282,11 @@ class ClusterPlatform(pulumi.ComponentResource):
                 spec=spec,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
-            ready.append(issuer_resource)
-        # What workloads on the cluster wait for: storage, load balancers, DNS, certificates.
-        self.ready: list[pulumi.Resource] = [storage, lbc, external_dns, cert_manager, autoscaler, *ready]
+            issuers.append(issuer_resource)
+        # external-dns and the autoscaler are needed by nothing at deploy time: external-dns
+        # publishes names once VirtualServices exist, the autoscaler adds ClickHouse nodes when the
+        # operator's pods are pending.
+        self.load_balancing = [lbc]
+        self.certificates = [cert_manager, *issuers]
+        self.storage = [storage]
         self.register_outputs({"storage_class": STORAGE_CLASS})

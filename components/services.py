@@ -2,9 +2,11 @@
 data-plane RBAC, and one ClickHouseService per configured service, on the EKS cluster.
 
 Every Kubernetes object goes through the cluster's provider (passed in `opts.providers`) and
-waits for `after` (the EKS add-ons: cert-manager and its ClusterIssuers, the AWS Load Balancer
-Controller, external-dns, the EBS CSI driver and storage class); the component's own depends_on
-would not reach its children.
+waits for exactly what it needs of `ready` (components.readiness): istiod for the system nodes,
+the gateways for the AWS Load Balancer Controller, the certificates for cert-manager, Keeper and
+the installations for the EBS CSI add-on and the storage class. A component's own depends_on
+would not reach its children, and one shared list would make Istio's CRDs wait for the EBS CSI
+add-on.
 
 Until this layer was a component its children sat at the stack's root; each carries an alias to
 that address, so an existing stack updates them in place.
@@ -12,8 +14,7 @@ that address, so an existing stack updates them in place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -23,6 +24,7 @@ from components.access import DataPlaneAccess, DataPlaneAccessArgs
 from components.cidr import InternalRanges
 from components.k8s_conventions import CLICKHOUSE_NAMESPACE
 from components.naming import Names
+from components.readiness import ClusterReadiness
 
 TYPE = "clickhouse-byoc:services:ByocServices"
 
@@ -65,8 +67,8 @@ class ByocServicesArgs:
     """A PrivateLink endpoint service fronts the private NLB."""
     services: tuple[ServiceEntry, ...] = ()
     """The ClickHouse services, in configuration order."""
-    after: tuple[pulumi.Resource, ...] = ()
-    """What every object here needs first: the EKS add-ons."""
+    ready: ClusterReadiness = field(default_factory=ClusterReadiness)
+    """The cluster's capabilities (nodes, load balancing, certificates, storage) objects wait for."""
 
 
 def moved_from_root(parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -84,7 +86,6 @@ class ByocServices(pulumi.ComponentResource):
     def __init__(self, name: str, args: ByocServicesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
         names, zone = args.names, args.zone_name
-        after: Sequence[pulumi.Resource] = args.after
         specs = [entry.spec for entry in args.services]
 
         self.ingress = ingress.IstioIngress(
@@ -100,13 +101,13 @@ class ByocServices(pulumi.ComponentResource):
                 mysql_services=tuple(s.name for s in specs if s.mysql_interface),
                 private_security_group=args.private_security_group,
                 private_link=args.private_link,
-                after=tuple(after),
+                ready=args.ready,
             ),
             opts=moved_from_root(self),
         )
         self.operator = clickhouse.ClickHouseOperator(
             names.aws("clickhouse"),
-            clickhouse.ClickHouseOperatorArgs(names=names, after=tuple(after)),
+            clickhouse.ClickHouseOperatorArgs(names=names, ready=args.ready),
             opts=moved_from_root(self),
         )
         # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
@@ -114,7 +115,6 @@ class ByocServices(pulumi.ComponentResource):
             names.aws("data-plane-access"),
             DataPlaneAccessArgs(
                 namespaces={**self.ingress.namespaces, CLICKHOUSE_NAMESPACE: self.operator.namespace},
-                after=tuple(after),
             ),
             opts=moved_from_root(self),
         )
@@ -134,7 +134,9 @@ class ByocServices(pulumi.ComponentResource):
                     private_gateway=self.ingress.private_gateway_ref,
                     public_gateway=self.ingress.public_gateway_ref,
                     backup_bucket=args.backup_bucket,
-                    after=(*after, self.operator.release, self.operator.namespace, self.ingress.releases["base"]),
+                    namespace=(self.operator.namespace,),
+                    installation_needs=(self.operator.release, self.operator.keeper, *args.ready.storage),
+                    routing_crds=(self.ingress.releases["base"],),
                 ),
                 opts=moved_from_root(self),
             )

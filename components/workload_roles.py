@@ -124,6 +124,8 @@ class WorkloadRolesArgs:
     """The deployment's hosted zone (external-dns, cert-manager)."""
     cluster_name: str
     """The EKS cluster name (autoscaler and load balancer controller tag conditions)."""
+    vpc_arn: pulumi.Input[str]
+    """The deployment's VPC (`ec2:Vpc` of the load balancer controller's security-group rules)."""
     data_bucket_arn: str
     """ClickHouse data bucket."""
     backup_bucket_arn: str
@@ -140,6 +142,9 @@ class WorkloadRolesArgs:
     """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
     restore_sources: dict[str, str] | None = None
     """Per restoring service: the service whose backups it may read (`restoreFrom.service`)."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The data key (CMEK) of the buckets, when `kms.customerManagedKey` is on: ClickHouse and
+    Thanos use it through S3."""
 
 
 def restore_read_statements(backup_bucket_arn: str, source: str) -> list[dict]:
@@ -155,15 +160,28 @@ def restore_read_statements(backup_bucket_arn: str, source: str) -> list[dict]:
     ]
 
 
+def with_restore_source(policy: dict, backup_bucket_arn: str, source: str | None) -> dict:
+    """A ClickHouse server policy, plus read access to `source`'s backups when the service restores one."""
+    if source is None:
+        return policy
+    return {**policy, "Statement": [*policy["Statement"], *restore_read_statements(backup_bucket_arn, source)]}
+
+
 def workload_policies(args: WorkloadRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
     """purpose -> (inline policy, managed policy ARNs) for every add-on role of this layer."""
     zone = pulumi.Output.from_input(args.zone_arn)
+    key = pulumi.Output.from_input(args.kms_key_arn)
+    # The gateways' NLB names (components.ingress PUBLIC/PRIVATE): the controller's listener scope.
+    load_balancers = (args.names.load_balancer("public"), args.names.load_balancer("private"))
+    lbc = pulumi.Output.from_input(args.vpc_arn).apply(
+        lambda vpc: docs.load_balancer_controller_policy(args.cluster_name, vpc, load_balancers)
+    )
     out: dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]] = {
-        "load-balancer-controller": (docs.load_balancer_controller_policy(args.cluster_name), ()),
+        "load-balancer-controller": (lbc, ()),
         "external-dns": (zone.apply(docs.external_dns_policy), ()),
         "cert-manager": (zone.apply(docs.cert_manager_policy), ()),
         "cluster-autoscaler": (docs.cluster_autoscaler_policy(args.cluster_name), ()),
-        "thanos": (docs.thanos_policy(args.monitoring_bucket_arn), ()),
+        "thanos": (key.apply(lambda k: docs.thanos_policy(args.monitoring_bucket_arn, k)), ()),
     }
     if args.state_queue_arn:
         out["state-exporter"] = (docs.state_exporter_policy(args.state_queue_arn), ())
@@ -191,13 +209,14 @@ class WorkloadRoles(pulumi.ComponentResource):
         ]
         for service in args.clickhouse_services:
             namespace, account = clickhouse_service_account(service)
-            policy = docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, service)
             source = (args.restore_sources or {}).get(service)
-            if source is not None:
-                policy = {
-                    **policy,
-                    "Statement": [*policy["Statement"], *restore_read_statements(args.backup_bucket_arn, source)],
-                }
+            policy = pulumi.Output.from_input(args.kms_key_arn).apply(
+                lambda k, s=service, source=source: with_restore_source(
+                    docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, s, k),
+                    args.backup_bucket_arn,
+                    source,
+                )
+            )
             specs.append((account, namespace, account, policy, ()))
         for purpose, namespace, account, policy, managed in specs:
             self.roles[purpose] = IrsaRole(

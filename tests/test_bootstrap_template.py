@@ -87,3 +87,23 @@ def test_invalid_config_exits_2(tmp_path):
     stack = tmp_path / "Pulumi.bad.yaml"
     stack.write_text(yaml.safe_dump({"config": {"aws:region": "us-west-2", "clickhouse-byoc:accountId": "1"}}))
     assert bootstrap_template.main(["--config-file", str(stack)]) == 2
+
+
+@pytest.mark.parametrize("mode", ["full", "operate", "revoked"])
+def test_clickhouse_cloud_profile_template_is_the_vendors_documents_and_lints(mode):
+    settings = settings_for(bootstrap=json.dumps({"profile": "clickhouse-cloud", "mode": mode}))
+    tpl = bootstrap_template.template(settings)
+    resources = tpl["Resources"]
+    # The vendor's onboarding sets no boundary and scopes no zone.
+    assert "PermissionsBoundary" not in resources and "HostedZoneId" not in tpl["Parameters"]
+    args = bootstrap_role_args(settings, "arn:aws:route53:::hostedzone/Z1", external_id="${ExternalId}")
+    expected = docs.bootstrap_policies(bootstrap_scope(args, "arn:aws:route53:::hostedzone/Z1"), args.access)
+    for suffix, doc in expected.items():
+        assert resources[bootstrap_template._logical(suffix)]["Properties"]["PolicyDocument"] == doc
+    if mode == "full":
+        assert {"ManagementPolicyIamWrite", "ManagementPolicyVpcWrite", "ManagementPolicyEc2"} <= set(resources)
+    tags = {t["Key"]: t["Value"] for t in resources["ManagementRole"]["Properties"]["Tags"]}
+    assert tags["clickhouse-byoc/bootstrap-profile"] == "clickhouse-cloud"
+    if mode == "full":  # cfn-lint takes seconds; the other modes differ only in the policy list
+        matches = lint(bootstrap_template.render(tpl), regions=["us-west-2"])
+        assert [str(m) for m in matches if m.rule.id[0] in "EW"] == []

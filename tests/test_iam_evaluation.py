@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from components import iam_policies as docs
-from tests.iam_eval import ALLOW, DENY, IMPLICIT, decide
-from tests.test_iam_policies import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
+from tests.iam_eval import ALLOW, DENY, IMPLICIT, Resource, decide, decide_request
+from tests.iam_fixtures import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
 
 ACCOUNT = "123456789012"
-TAGGED = {"aws:RequestTag/clickhouse-byoc": "true"}
-OWNED = {"aws:ResourceTag/clickhouse-byoc": "true"}
+TAGGED = {"aws:RequestTag/clickhouse-byoc": "true", "aws:RequestTag/clickhouse-byoc/deployment": "dev"}
+OWNED = {"aws:ResourceTag/clickhouse-byoc/deployment": "dev"}
 BOUNDED = {"iam:PermissionsBoundary": SCOPE.boundary_arn}
-NEW_ROLE = SCOPE.role("vendor-made")
+# Roles the vendor creates live under the deployment's IAM path.
+NEW_ROLE = SCOPE.vendor_role("ClickHouse-cloud-dev-vendor-made")
 EC2 = f"arn:aws:ec2:us-west-2:{ACCOUNT}:"
+TAGGED_OTHER = "aws:RequestTag/clickhouse-byoc/deployment"
 
 
 def bootstrap(**access) -> list[dict]:
@@ -38,6 +40,9 @@ def test_create_role_only_with_the_boundary_and_the_tag(full):
     assert decide(full, "iam:CreateRole", NEW_ROLE, BOUNDED) == IMPLICIT
     outside = f"arn:aws:iam::{ACCOUNT}:role/Admin"
     assert decide(full, "iam:CreateRole", outside, {**BOUNDED, **TAGGED}) == IMPLICIT
+    # Outside the path, even with the deployment's name prefix: a name prefix is no isolation.
+    assert decide(full, "iam:CreateRole", SCOPE.role("vendor-made"), {**BOUNDED, **TAGGED}) == IMPLICIT
+    assert decide(full, "iam:CreateRole", NEW_ROLE, {**BOUNDED, **TAGGED, TAGGED_OTHER: "acme"}) == IMPLICIT
 
 
 def test_policies_change_only_on_bounded_roles(full):
@@ -76,6 +81,8 @@ def test_pass_role_only_to_the_named_service(full, operate):
 def test_vpc_lifecycle_in_full_not_in_operate(full, operate):
     vpc = f"{EC2}vpc/vpc-0123456789abcdef0"
     assert decide(full, "ec2:CreateVpc", vpc, TAGGED) == ALLOW
+    assert decide(full, "ec2:CreateVpc", vpc, {"aws:RequestTag/clickhouse-byoc": "true"}) == IMPLICIT
+    assert decide(full, "ec2:DeleteVpc", vpc, {"aws:ResourceTag/clickhouse-byoc": "true"}) == IMPLICIT
     assert decide(full, "ec2:CreateVpc", vpc, {}) == IMPLICIT
     assert decide(full, "ec2:DeleteVpc", vpc, OWNED) == ALLOW
     assert decide(full, "ec2:DeleteVpc", vpc, {}) == IMPLICIT
@@ -92,6 +99,7 @@ def test_cluster_lifecycle_in_full_not_in_operate(full, operate):
     assert decide(full, "eks:DeleteCluster", cluster) == ALLOW
     assert decide(operate, "eks:DeleteCluster", cluster) == IMPLICIT
     assert decide(full, "eks:CreateCluster", "*", TAGGED) == ALLOW
+    assert decide(full, "eks:CreateCluster", "*", {**TAGGED, TAGGED_OTHER: "dev-prod"}) == IMPLICIT
     assert decide(operate, "eks:CreateCluster", "*", TAGGED) == IMPLICIT
     other = f"arn:aws:eks:us-west-2:{ACCOUNT}:cluster/someone-elses"
     assert decide(full, "eks:DeleteCluster", other) == IMPLICIT
@@ -169,3 +177,29 @@ def test_irsa_trust_only_the_service_account():
     assert decide(trust, act, None, {**good, sub: "system:serviceaccount:default:ebs-csi-controller-sa"}) == IMPLICIT
     assert decide(trust, act, None, {**good, aud: "other"}) == IMPLICIT
     assert decide(trust, "sts:AssumeRole", None, good) == IMPLICIT
+
+
+@pytest.mark.parametrize(
+    ("action", "new", "parents"),
+    [
+        ("ec2:CreateSubnet", "subnet", ("vpc",)),
+        ("ec2:CreateRouteTable", "route-table", ("vpc",)),
+        ("ec2:CreateSecurityGroup", "security-group", ("vpc",)),
+        ("ec2:CreateVpcEndpoint", "vpc-endpoint", ("vpc", "subnet", "security-group", "route-table")),
+        ("ec2:CreateNatGateway", "natgateway", ("subnet", "elastic-ip")),
+    ],
+)
+def test_creates_are_authorized_on_the_new_resource_and_on_its_parents(full, action, new, parents):
+    """Finding 2: AWS also authorizes these creates on the existing parents, which carry no request
+    tag; with every create only under `aws:RequestTag` they were all denied."""
+    created = Resource(f"{EC2}{new}/{new}-new")
+    ours = {"clickhouse-byoc": "true", "clickhouse-byoc/deployment": "dev"}
+    existing = [Resource(f"{EC2}{p}/{p}-0123", ours) for p in parents]
+    request = {f"aws:RequestTag/{k}": v for k, v in ours.items()}
+    assert decide_request(full, action, [created, *existing], request, created=(created.arn,)) == ALLOW
+    # A parent of another deployment (or untagged) is refused, whatever the request's tags.
+    theirs = [Resource(r.arn, {**ours, "clickhouse-byoc/deployment": "dev-prod"}) for r in existing]
+    assert decide_request(full, action, [created, *theirs], request, created=(created.arn,)) == IMPLICIT
+    # The statement before the split: every create under the request tag only.
+    before = [docs.document(docs.statement("Ec2CreateOnlyTagged", [action], "*", {"StringEquals": TAGGED}))]
+    assert decide_request(before, action, [created, *existing], request, created=(created.arn,)) == IMPLICIT

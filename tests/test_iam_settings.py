@@ -27,6 +27,7 @@ def test_defaults():
     assert iam.billing_prefix == "123456789012/dev"
     assert iam.role_name == "ClickHouse-cloud-dev-management"
     assert (iam.mode, iam.vpc_write, iam.iam_write, iam.kms) == ("full", True, True, False)
+    assert (iam.profile, iam.only) == ("scoped", False)
     assert iam.troubleshooting_until is None
 
 
@@ -100,6 +101,13 @@ BAD = [
     ({"bootstrap": '{"mode": "partial"}'}, "bootstrap.mode", "unknown mode"),
     ({"bootstrap": '{"kms": "yes"}'}, "bootstrap.kms", "not true or false"),
     ({"bootstrap": '{"roleName": "has space"}'}, "bootstrap.roleName", "not a valid IAM role name"),
+    ({"bootstrap": '{"profile": "vendor"}'}, "bootstrap.profile", "unknown profile; use scoped"),
+    ({"bootstrap": '{"only": "sure"}'}, "bootstrap.only", "not true or false"),
+    (
+        {"bootstrap": '{"only": true}', "dns": '{"zoneName": "byoc.example.com", "createZone": true}'},
+        "bootstrap.only",
+        "set dns.hostedZoneId to the existing zone, or use bootstrap.profile clickhouse-cloud",
+    ),
     ({"troubleshootingAccess": '{"until": "2026-11-26T11:59:59Z"}'}, "troubleshootingAccess.until", "in the past"),
     ({"troubleshootingAccess": '{"until": "next tuesday"}'}, "troubleshootingAccess.until", "not an ISO-8601"),
     (
@@ -147,6 +155,18 @@ def test_long_troubleshooting_window_warns():
         raw_config({"troubleshootingAccess": '{"until": "2026-11-28T00:00:00Z"}'}), "dev", SECRET_CLOUD, now=NOW
     )
     assert near.warnings == ()
+
+
+def test_profile_and_bootstrap_only():
+    values = {
+        "bootstrap": '{"profile": "clickhouse-cloud", "only": true}',
+        "dns": '{"zoneName": "byoc.example.com", "createZone": true}',
+    }
+    iam = parse(raw_config(values), "dev", now=NOW).iam
+    assert (iam.profile, iam.only) == ("clickhouse-cloud", True)
+    # The scoped profile scopes records to an existing zone: with its id, a bootstrap-only stack is valid.
+    iam = parse(raw_config({"bootstrap": '{"only": true}'}), "dev", now=NOW).iam
+    assert (iam.profile, iam.only) == ("scoped", True)
 
 
 def test_a_plaintext_external_id_warns_how_to_encrypt_it():

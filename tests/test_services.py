@@ -10,6 +10,7 @@ import pytest
 
 from components import clickhouse, ingress, versions, wiring
 from components import settings as settings_module
+from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from tests.conftest import run_offline
 
@@ -22,7 +23,7 @@ CERT = "kubernetes:cert-manager.io/v1:Certificate"
 SA = "kubernetes:core/v1:ServiceAccount"
 SECRET = "kubernetes:core/v1:Secret"
 ZONE = "byoc.example.com"
-ADDONS = "eks-addons"
+CAPABILITIES = ("system-nodes", "load-balancing", "certificates", "storage")
 
 
 def role(service: str) -> str:
@@ -37,10 +38,11 @@ def synth(values: dict[str, str]):
         settings = settings_module.load()
         ch = settings.clickhouse
         provider = k8s.Provider("k8s", kubeconfig="{}")
-        # Stands in for the EKS layer's add-ons (cert-manager, load balancer controller, ...).
-        addons = k8s.core.v1.Namespace(
-            ADDONS, metadata={"name": "cert-manager"}, opts=pulumi.ResourceOptions(provider=provider)
-        )
+        # One stand-in per capability of the cluster (node groups, load balancer controller, ...).
+        stand_ins = {
+            c: k8s.core.v1.Namespace(c, metadata={"name": c}, opts=pulumi.ResourceOptions(provider=provider))
+            for c in CAPABILITIES
+        }
         stack = ByocServices(
             settings.names.aws("services"),
             ByocServicesArgs(
@@ -53,7 +55,12 @@ def synth(values: dict[str, str]):
                 allow_any_source=ch.allow_any_source,
                 data_bucket=settings.names.bucket("data"),
                 services=tuple(ServiceEntry(wiring.service_spec(s), role(s.name)) for s in ch.services),
-                after=(addons,),
+                ready=ClusterReadiness(
+                    system_nodes=(stand_ins["system-nodes"],),
+                    load_balancing=(stand_ins["load-balancing"],),
+                    certificates=(stand_ins["certificates"],),
+                    storage=(stand_ins["storage"],),
+                ),
             ),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
@@ -89,12 +96,44 @@ def test_every_kubernetes_object_goes_through_the_given_provider(full):
     assert {r["provider"] for r in objects} == {provider["urn"]}
 
 
-def test_every_kubernetes_object_waits_for_the_addons(full):
+def waited_capabilities(result, record) -> set[str]:
+    """The cluster capabilities an object waits for directly (its own or an ancestor's dependencies)."""
+    urns = {result.one("kubernetes:core/v1:Namespace", c)["urn"]: c for c in CAPABILITIES}
+    by_urn = {r["urn"]: r for r in result.resources}
+    waits, current = set(), record
+    while current is not None:
+        waits |= {urns[d] for d in current["dependencies"] if d in urns}
+        current = by_urn.get(current.get("parent"))
+    return waits
+
+
+def test_each_object_waits_for_exactly_the_capabilities_it_needs(full):
     result, _ = full
-    addons = result.one("kubernetes:core/v1:Namespace", ADDONS)["urn"]
-    objects = [r for r in result.resources if r["type"].startswith("kubernetes:") and r["name"] != ADDONS]
-    late = [r["name"] for r in objects if addons not in r["dependencies"]]
-    assert objects and not late
+    kinds = {
+        "Namespace": set(),
+        "ServiceAccount": set(),
+        "Secret": set(),
+        "ClusterRole": set(),
+        "RoleBinding": set(),
+        "VirtualService": set(),
+        "Gateway": set(),
+        "Certificate": {"certificates"},
+        "ClickHouseKeeperInstallation": {"storage"},
+        "ClickHouseInstallation": {"storage"},
+    }
+    releases = {
+        "istio-base": set(),
+        "istiod": {"system-nodes"},
+        "istio-ingress": {"load-balancing"},
+        "istio-ingress-private": {"load-balancing"},
+        "clickhouse-operator": {"system-nodes"},
+    }
+    objects = [r for r in result.resources if r["type"].startswith("kubernetes:") and r["name"] not in CAPABILITIES]
+    assert len(objects) > 20
+    for r in objects:
+        kind = r["type"].rsplit(":", 1)[1]
+        expected = releases[r["inputs"]["name"]] if kind == "Release" else kinds[kind]
+        assert waited_capabilities(result, r) == expected, r["name"]
 
 
 def test_helm_releases_are_pinned(full):

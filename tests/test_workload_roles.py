@@ -41,6 +41,7 @@ def workload_args(**over) -> WorkloadRolesArgs:
         "oidc_issuer": OIDC_HOST,
         "zone_arn": ZONE,
         "cluster_name": NAMES.cluster,
+        "vpc_arn": "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0123456789abcdef0",
         "data_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('data')}",
         "backup_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('backup')}",
         "monitoring_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('monitoring')}",
@@ -48,6 +49,7 @@ def workload_args(**over) -> WorkloadRolesArgs:
         "billing_bucket_arn": BILLING,
         "billing_prefix": "123456789012/t",
         "clickhouse_services": ("analytics",),
+        "kms_key_arn": KMS,
     }
     return WorkloadRolesArgs(**{**values, **over})
 
@@ -63,7 +65,7 @@ def run_irsa_roles(volume_key_arn: str | None = KMS, **over):
         roles.role_arns.apply(arns.update)
         for service, arn in roles.service_role_arns.items():
             arn.apply(lambda a, s=service: service_arns.__setitem__(s, a))
-        for purpose, (policy, managed) in managed_addon_policies(volume_key_arn).items():
+        for purpose, (policy, managed) in managed_addon_policies(volume_key_arn, NAMES.deployment_id).items():
             namespace, account = SERVICE_ACCOUNTS[purpose]
             role = IrsaRole(
                 f"ClickHouse-cloud-t-cluster-irsa-{purpose}",
@@ -108,7 +110,7 @@ def test_the_cluster_keeps_only_its_managed_addons_roles(irsa):
     assert {c.removeprefix(prefix) for c in children} == (set(SERVICE_ACCOUNTS) - {"vpc-cni", "ebs-csi"}) | {
         "clickhouse-analytics"
     }
-    assert set(managed_addon_policies(None)) == {"vpc-cni", "ebs-csi"}
+    assert set(managed_addon_policies(None, NAMES.deployment_id)) == {"vpc-cni", "ebs-csi"}
 
 
 def test_each_service_gets_the_arn_of_its_own_role(irsa):

@@ -206,6 +206,7 @@ def parse(
     cluster = _cluster.parse(raw, p)
     cluster_ok = len(p.lines) == before
     iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    _iam.check_bootstrap_only(iam, dns.hosted_zone_id, p)
     before = len(p.lines)
     clickhouse = _services.parse(raw, p)
     services_ok = len(p.lines) == before

@@ -15,7 +15,14 @@ from components.settings.reader import NS, Problems, decode_value, read_object
 DEFAULTS: dict[str, Any] = {
     # The vendor's production control-plane account (its published onboarding module).
     "clickhouseCloud": {"accountId": "426924874929"},
-    "bootstrap": {"vpcWrite": True, "iamWrite": True, "kms": False, "mode": "full"},
+    "bootstrap": {
+        "vpcWrite": True,
+        "iamWrite": True,
+        "kms": False,
+        "mode": "full",
+        "profile": "scoped",
+        "only": False,
+    },
     "troubleshootingAccess": {},
 }
 OBJECT_FIELDS: dict[str, dict[str, type]] = {
@@ -27,7 +34,15 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
         "billingBucketArn": str,
         "billingPrefix": str,
     },
-    "bootstrap": {"vpcWrite": bool, "iamWrite": bool, "kms": bool, "mode": str, "roleName": str},
+    "bootstrap": {
+        "vpcWrite": bool,
+        "iamWrite": bool,
+        "kms": bool,
+        "mode": str,
+        "roleName": str,
+        "profile": str,
+        "only": bool,
+    },
     "troubleshootingAccess": {"until": str},
 }
 REQUIRED: tuple[str, ...] = ()
@@ -40,6 +55,7 @@ SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)
 S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
 BOOTSTRAP_MODES = ("full", "operate", "revoked")
+BOOTSTRAP_PROFILES = ("scoped", "clickhouse-cloud")
 LONG_TROUBLESHOOTING_DAYS = 30
 
 
@@ -71,6 +87,11 @@ class Iam:
     """Bootstrap role may manage roles and policies under the permissions boundary."""
     kms: bool
     """Bootstrap role may manage tagged KMS keys."""
+    profile: str
+    """`scoped` (this program's per-deployment scoping, under the boundary) or `clickhouse-cloud`
+    (what ClickHouse's published AWS onboarding grants)."""
+    only: bool
+    """Create only the bootstrap role and its boundary (the vendor's controller builds the rest)."""
     troubleshooting_until: str | None
     """ISO-8601 UTC instant (`YYYY-MM-DDTHH:MM:SSZ`) the troubleshooting role expires, or None."""
 
@@ -162,6 +183,14 @@ def parse(
     mode = boot.get("mode", "full")
     if mode not in BOOTSTRAP_MODES:
         p.add("bootstrap.mode", mode, "unknown mode; use full (set-up), operate (day 2) or revoked (no permissions)")
+    profile = boot.get("profile", "scoped")
+    if profile not in BOOTSTRAP_PROFILES:
+        p.add(
+            "bootstrap.profile",
+            profile,
+            "unknown profile; use scoped (this program's per-deployment scoping) or clickhouse-cloud "
+            "(what ClickHouse's published AWS onboarding grants)",
+        )
     role_name = boot.get("roleName") or naming.Names(deployment_id, account_id).aws("management")
     if not IAM_ROLE_NAME_RE.match(role_name):
         p.add("bootstrap.roleName", role_name, "not a valid IAM role name; use 1-64 letters, digits and +=,.@_-")
@@ -199,8 +228,21 @@ def parse(
         vpc_write=boot.get("vpcWrite", True),
         iam_write=boot.get("iamWrite", True),
         kms=boot.get("kms", False),
+        profile=profile,
+        only=boot.get("only", False),
         troubleshooting_until=until,
     )
+
+
+def check_bootstrap_only(iam: Iam, hosted_zone_id: str | None, p: Problems) -> None:
+    """`bootstrap.only` with the scoped profile scopes records to an existing zone: it needs its id."""
+    if iam.only and iam.profile == "scoped" and not hosted_zone_id:
+        p.add(
+            "bootstrap.only",
+            True,
+            "the scoped profile limits the vendor's record changes to one zone, and a bootstrap-only stack "
+            "creates none; set dns.hostedZoneId to the existing zone, or use bootstrap.profile clickhouse-cloud",
+        )
 
 
 PLAINTEXT_EXTERNAL_ID_WARNING = (

@@ -1,0 +1,207 @@
+"""Deploy-time waits of the whole program: each object on the cluster waits for exactly what it
+needs (from the synth records' `dependencies`, following parents), and the modeled first deploy
+stays within 5% of the chain no wiring can shorten: control plane, a system node group, istiod,
+a gateway (tools.plan's duration model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_offline
+from tools import plan
+
+SERVICES = [{"name": "analytics", "mysqlInterface": True}, {"name": "logs"}]
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+@pytest.fixture(scope="module")
+def records():
+    return run_offline({"services": json.dumps(SERVICES)}, stack="prod").resources
+
+
+def short(record) -> str:
+    """`Kind/name` without the deployment prefix: `Release/ingress-istiod`."""
+    return f"{record['type'].rsplit(':', 1)[1]}/{record['name'].removeprefix('ClickHouse-cloud-prod-')}"
+
+
+def index(records) -> dict[str, dict]:
+    out = {}
+    for r in records:
+        assert short(r) not in out, short(r)
+        out[short(r)] = r
+    return out
+
+
+def direct_waits(records, record) -> set[str]:
+    """What an object waits for: its own dependencies and those of every ancestor (a component's
+    dependencies hold back the registration of its children)."""
+    by_urn = {r["urn"]: r for r in records}
+    waits, current = set(), record
+    while current is not None:
+        waits |= {short(by_urn[d]) for d in current["dependencies"] if d in by_urn}
+        current = by_urn.get(current.get("parent"))
+    return waits
+
+
+def closure(records, urn: str) -> set[str]:
+    """Every URN `urn` waits for, transitively: dependencies (a component with its descendants),
+    provider and parent, as tools.plan schedules them."""
+    by_urn = {r["urn"]: r for r in records}
+    children: dict[str, list[str]] = {}
+    for r in records:
+        children.setdefault(r.get("parent"), []).append(r["urn"])
+    seen: set[str] = set()
+    todo = [urn]
+    while todo:
+        r = by_urn[todo.pop()]
+        nxt = [*r["dependencies"], r.get("provider"), r.get("parent")]
+        for d in r["dependencies"]:
+            if by_urn.get(d, {}).get("custom") is False:
+                nxt.extend(children.get(d, []))
+        for d in nxt:
+            if d in by_urn and d not in seen:
+                seen.add(d)
+                todo.append(d)
+    return seen
+
+
+def system_nodes(records) -> set[str]:
+    return {short(r) for r in records if r["type"] == NODE_GROUP and "-system-" in r["name"]}
+
+
+def test_istio_waits_only_for_the_cluster_nodes_and_load_balancing(records):
+    ix = index(records)
+    nodes = system_nodes(records)
+    assert len(nodes) == 3
+    issuers = {"ClusterIssuer/platform-letsencrypt-production", "ClusterIssuer/platform-letsencrypt-staging"}
+    expected = {
+        "Namespace/ingress-ns-istio-system": set(),
+        "Namespace/ingress-ns-istio-ingress": set(),
+        "Namespace/ingress-ns-istio-ingress-private": set(),
+        "Release/ingress-base": {"Namespace/ingress-ns-istio-system"},
+        "Release/ingress-istiod": {"Release/ingress-base", "Namespace/ingress-ns-istio-system", *nodes},
+        "Certificate/ingress-cert-public": {
+            "Namespace/ingress-ns-istio-ingress",
+            "Release/platform-cert-manager",
+            *issuers,
+        },
+        "Gateway/ingress-gateway-private": {
+            "Release/ingress-base",
+            "Certificate/ingress-cert-private",
+            "Release/ingress-gateway-private",
+        },
+    }
+    for kind in ("public", "private"):
+        ns = "Namespace/ingress-ns-istio-ingress" + ("-private" if kind == "private" else "")
+        expected[f"Release/ingress-gateway-{kind}"] = {
+            "Release/ingress-istiod",
+            ns,
+            "Release/platform-aws-load-balancer-controller",
+        }
+    # The private NLB's frontend security group (network layer) is named in the gateway's values.
+    expected["Release/ingress-gateway-private"].add("SecurityGroup/network-private-endpoint-sg")
+    for key, waits in expected.items():
+        assert direct_waits(records, ix[key]) == waits, key
+
+
+def test_clickhouse_waits_for_its_operator_keeper_and_storage(records):
+    ix = index(records)
+    storage = {"Addon/cluster-aws-ebs-csi-driver", "StorageClass/platform-storage-class"}
+    expected = {
+        "Namespace/clickhouse-ns-operator": set(),
+        "Namespace/clickhouse-ns-clickhouse": set(),
+        "Release/clickhouse-operator": {
+            "Namespace/clickhouse-ns-operator",
+            "Secret/clickhouse-operator-credentials",
+            *system_nodes(records),
+        },
+        "ClickHouseKeeperInstallation/clickhouse-keeper": {
+            "Release/clickhouse-operator",
+            "Namespace/clickhouse-ns-clickhouse",
+            *storage,
+        },
+        "RandomPassword/ch-analytics-password": set(),
+        "VirtualService/ch-analytics-route-public": {"Namespace/clickhouse-ns-clickhouse", "Release/ingress-base"},
+        "VirtualService/ch-logs-route-private": {"Namespace/clickhouse-ns-clickhouse", "Release/ingress-base"},
+    }
+    for svc in ("analytics", "logs"):
+        # The backup job runs once the installation exists, as its backup user.
+        expected[f"CronJob/ch-{svc}-backup"] = {
+            "Namespace/clickhouse-ns-clickhouse",
+            f"ClickHouseInstallation/ch-{svc}-chi",
+        }
+        expected[f"ClickHouseInstallation/ch-{svc}-chi"] = {
+            f"ServiceAccount/ch-{svc}-sa",
+            f"Secret/ch-{svc}-credentials",
+            f"Secret/ch-{svc}-backup-credentials",
+            "Namespace/clickhouse-ns-clickhouse",
+            "Release/clickhouse-operator",
+            "ClickHouseKeeperInstallation/clickhouse-keeper",
+            *storage,
+        }
+    for key, waits in expected.items():
+        assert direct_waits(records, ix[key]) == waits, key
+
+
+def test_platform_releases_wait_for_the_system_nodes_not_the_ebs_csi_add_on(records):
+    nodes = system_nodes(records)
+    releases = [r for r in records if r["type"] == "kubernetes:helm.sh/v3:Release" and "-platform-" in r["name"]]
+    assert len(releases) == 4
+    for r in releases:
+        waits = direct_waits(records, r)
+        assert nodes <= waits and "Addon/cluster-aws-ebs-csi-driver" not in waits, short(r)
+
+
+def test_nothing_waits_for_what_it_does_not_use(records):
+    ix = index(records)
+    by_urn = {r["urn"]: r for r in records}
+
+    def transitive(key: str) -> set[str]:
+        return {short(by_urn[u]) for u in closure(records, ix[key]["urn"])}
+
+    # Istio's CRDs and control plane: not the storage, the ClickHouse nodes, certificates or DNS.
+    for key in ("Release/ingress-base", "Release/ingress-istiod", "Namespace/ingress-ns-istio-system"):
+        waits = transitive(key)
+        assert not {w for w in waits if "ebs-csi" in w or "-clickhouse-" in w or "platform" in w}, key
+    assert {"NodeGroup/cluster-system-a", "Cluster/cluster-eks"} <= transitive("Release/ingress-istiod")
+    # external-dns and the autoscaler are needed by nothing at deploy time.
+    for name in ("Release/platform-external-dns", "Release/platform-cluster-autoscaler"):
+        urn = ix[name]["urn"]
+        assert not [short(r) for r in records if urn in closure(records, r["urn"])], name
+    # The gateways need the load balancer controller, the certificates cert-manager (transitively).
+    assert "Release/platform-aws-load-balancer-controller" in transitive("Gateway/ingress-gateway-public")
+    assert "Release/platform-cert-manager" in transitive("Gateway/ingress-gateway-public")
+
+
+def unavoidable_seconds(records) -> int:
+    """Control plane and its prerequisites up to a ready system node group (their modeled critical
+    path), then istiod, then a gateway: what no wiring can shorten."""
+    ix = index(records)
+    group = ix["NodeGroup/cluster-system-a"]
+    before = [r for r in records if r["urn"] in closure(records, group["urn"]) | {group["urn"]}]
+    nodes_ready, _ = plan.first_deploy(before)
+    istiod, gateway = ix["Release/ingress-istiod"], ix["Release/ingress-gateway-private"]
+    return nodes_ready + plan._duration(istiod, "create") + plan._duration(gateway, "create")
+
+
+def test_the_modeled_first_deploy_is_within_5_percent_of_the_unavoidable_chain(records):
+    total, chain = plan.first_deploy(records)
+    floor = unavoidable_seconds(records)
+    # Control plane 600 s, a node group 180 s, istiod 60 s, a gateway 90 s at least.
+    assert floor >= 600 + 180 + 60 + 90
+    assert floor <= total <= floor * 1.05, (total, floor)
+    names = [u.rsplit("::", 1)[1].removeprefix("ClickHouse-cloud-prod-") for u, _ in chain]
+    assert "ingress-istiod" in names and "cluster-eks" in names
+
+
+def test_the_5_percent_check_fails_when_istio_waits_for_the_ebs_csi_add_on(records):
+    # The wiring this replaced: Istio's base waited for the EBS CSI add-on (and the platform).
+    ix = index(records)
+    csi = ix["Addon/cluster-aws-ebs-csi-driver"]["urn"]
+    slow = [
+        {**r, "dependencies": [*r["dependencies"], csi]} if short(r) == "Release/ingress-base" else r for r in records
+    ]
+    total, _ = plan.first_deploy(slow)
+    assert total > unavoidable_seconds(slow) * 1.05
