@@ -271,3 +271,28 @@ def test_a_backup_change_touches_only_the_cronjob_and_the_lifecycle_rule():
     assert sorted(new[u]["type"] for u in new if new[u]["inputs"] != old[u]["inputs"]) == [
         "kubernetes:batch/v1:CronJob"
     ]
+
+
+def run_listing(sql: str, root) -> str:
+    """Runs a listing statement in chDB with `file()` over a local copy of the bucket layout in place of
+    `s3()`: the same glob, virtual column and `One` format, so the selection logic runs for real."""
+    url = f"https://{BUCKET}.s3.{REGION}.amazonaws.com/"
+    local = sql.replace(f"s3('{url}", f"file('{root}/").replace(backup._NO_MATCH_IS_EMPTY, "")
+    assert "file(" in local and "s3(" not in local
+    return chdb.query(local, "TSVRaw").bytes().decode().strip()
+
+
+def test_the_listing_picks_the_newest_young_full_backup_and_the_newest_backup(tmp_path):
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    names = {}
+    for days, kind in [(10, "full"), (3, "full"), (2, "incr"), (1, "incr")]:
+        name = (now - datetime.timedelta(days=days)).strftime("%Y%m%dT%H%M%SZ") + f"-{kind}"
+        (tmp_path / "analytics" / name).mkdir(parents=True)
+        (tmp_path / "analytics" / name / ".backup").write_text("<backup/>")
+        names[days] = name
+    assert run_listing(backup.base_full_sql(BUCKET, REGION, "analytics", 7), tmp_path) == names[3]
+    # The 3-day-old full is too old to build on with fullEveryDays 2: the next backup is a full one.
+    assert run_listing(backup.base_full_sql(BUCKET, REGION, "analytics", 2), tmp_path) == ""
+    assert run_listing(backup.latest_backup_sql(BUCKET, REGION, "analytics"), tmp_path) == names[1]
