@@ -10,6 +10,7 @@ from components import wiring
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
+from components.k8s_conventions import storage_class_name
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.peering import VpcPeerings, VpcPeeringsArgs
@@ -50,6 +51,7 @@ else:
             availability_zones=zones,
             nat_gateways=settings.network.nat_gateways,
             region=settings.region,
+            data_protection=settings.cluster.data_protection,
             private_endpoint_sources=wiring.private_endpoint_sources(settings),
             private_endpoint_ports=wiring.private_endpoint_ports(settings),
         ),
@@ -75,7 +77,12 @@ else:
 
     dns = ByocDns(
         names.aws("dns"),
-        ByocDnsArgs(names=names, zone_name=settings.dns.zone_name, hosted_zone_id=settings.dns.hosted_zone_id),
+        ByocDnsArgs(
+            names=names,
+            zone_name=settings.dns.zone_name,
+            hosted_zone_id=settings.dns.hosted_zone_id,
+            data_protection=settings.cluster.data_protection,
+        ),
         opts=on_aws,
     )
 
@@ -85,7 +92,10 @@ else:
     keys = ByocKeys(
         names.aws("keys"),
         ByocKeysArgs(
-            names=names, account_id=settings.account_id, customer_managed_key=settings.cluster.customer_managed_key
+            names=names,
+            account_id=settings.account_id,
+            customer_managed_key=settings.cluster.customer_managed_key,
+            data_protection=settings.cluster.data_protection,
         ),
         opts=on_aws,
     )
@@ -117,7 +127,8 @@ else:
             volume_key_arn=keys.data_key_arn,
             data_plane_mgmt_role_arn=bootstrap.data_plane_mgmt_role_arn,
             troubleshooting_role_arn=bootstrap.troubleshooting_role_arn,
-            node_tags=settings.default_tags,
+            # Only the mandatory tags reach the launch templates: a `tags` edit must not roll nodes.
+            node_tags=names.tags({}),
         ),
         opts=pulumi.ResourceOptions(providers=[aws], depends_on=[cluster_roles]),
     )
@@ -188,6 +199,7 @@ else:
                 ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
             ),
             ready=ready,
+            storage_class=storage_class_name(settings.cluster.customer_managed_key),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
     )

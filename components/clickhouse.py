@@ -208,13 +208,15 @@ def _spread_and_separate(labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _volume(name: str, size: str) -> dict[str, Any]:
+def _volume(name: str, size: str, storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
+    """A claim template. Claims already made keep their class and size: a StatefulSet's templates
+    only shape claims created later, and Kubernetes never shrinks a bound claim (docs/day-2.md)."""
     return {
         "name": name,
         "reclaimPolicy": "Retain",
         "spec": {
             "accessModes": ["ReadWriteOnce"],
-            "storageClassName": STORAGE_CLASS,
+            "storageClassName": storage_class,
             "resources": {"requests": {"storage": size}},
         },
     }
@@ -227,6 +229,7 @@ def chi_spec(
     region: str,
     networks: Sequence[str],
     service_account: str,
+    storage_class: str = STORAGE_CLASS,
     backup_bucket: str | None = None,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
@@ -313,7 +316,9 @@ def chi_spec(
                     },
                 }
             ],
-            "volumeClaimTemplates": [_volume("data", quantity.gibibytes_ceil(cache_bytes + VOLUME_HEADROOM))],
+            "volumeClaimTemplates": [
+                _volume("data", quantity.gibibytes_ceil(cache_bytes + VOLUME_HEADROOM), storage_class)
+            ],
             "serviceTemplates": [
                 {
                     # Only in-cluster: clients come through the gateways, never a load balancer per service.
@@ -326,7 +331,7 @@ def chi_spec(
     }
 
 
-def keeper_spec() -> dict[str, Any]:
+def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
     """The shared Keeper: 3 replicas, one per zone, on the system nodes, volumes retained."""
     labels = {CHK_LABEL: KEEPER_NAME}
     placement = conv.system_placement()
@@ -362,7 +367,7 @@ def keeper_spec() -> dict[str, Any]:
                     },
                 }
             ],
-            "volumeClaimTemplates": [_volume("data", KEEPER_STORAGE)],
+            "volumeClaimTemplates": [_volume("data", KEEPER_STORAGE, storage_class)],
         },
     }
 
@@ -376,6 +381,8 @@ class ClickHouseOperatorArgs:
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """What the objects here wait for: the operator its system nodes, Keeper its volumes' storage
     (the EBS CSI add-on and the `gp3-encrypted` class)."""
+    storage_class: str = STORAGE_CLASS
+    """The StorageClass Keeper's claim template names (k8s_conventions.storage_class_name)."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -421,7 +428,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             api_version=CHK_API,
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
-            spec=keeper_spec(),
+            spec=keeper_spec(args.storage_class),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace, *ready.storage]),
         )
         self.keeper_host = keeper_host()
@@ -459,6 +466,8 @@ class ClickHouseServiceArgs:
     CSI add-on and the storage class. On removal the installation then goes before the operator."""
     routing_crds: tuple[pulumi.Resource, ...] = ()
     """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
+    storage_class: str = STORAGE_CLASS
+    """The StorageClass the servers' claim template names (k8s_conventions.storage_class_name)."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -506,6 +515,7 @@ class ClickHouseService(pulumi.ComponentResource):
                 region=args.region,
                 networks=args.networks,
                 service_account=account,
+                storage_class=args.storage_class,
                 backup_bucket=b[1],
             )
         )

@@ -2,11 +2,16 @@
 
 Creates the `ClickHouse-cloud-<id>` cluster with pulumi-eks (API authentication with access
 entries, private endpoint always on, public endpoint only from listed CIDRs, secrets envelope
-encryption, control-plane logs, an OIDC provider for IRSA), then in order: the vpc-cni and
-kube-proxy managed add-ons (vpc-cni with its own IRSA role, prefix delegation, and custom
-networking onto the pod subnets when there are any), one system node group per zone, one
-ClickHouse node group per zone (scales from zero), and the coredns and EBS CSI add-ons, which
-need nodes to become healthy.
+encryption, control-plane logs, an OIDC provider for IRSA), then in order: the vpc-cni managed
+add-on (its own IRSA role, prefix delegation, and custom networking onto the pod subnets when
+there are any), one system node group per zone (fixed size), one ClickHouse node group per zone
+(scales from zero), and the kube-proxy, coredns and EBS CSI add-ons.
+
+Day 2 (docs/day-2.md): the instance type lives in each group's launch template, so a type change
+is a new template version that EKS rolls node by node (surge first, PodDisruptionBudgets
+honoured) instead of a replaced node group; a `kubernetesVersion` bump updates the control plane,
+then every node group's `version`, then the add-ons pinned for the new minor in
+components.versions (kube-proxy after the nodes: it must never be newer than the kubelets).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from components.k8s_conventions import (
     ZONE_TOPOLOGY_KEY,
 )
 from components.naming import Names, mandatory_tags, zone_suffix
+from components.versions import eks_addon_version
 from components.workload_roles import IrsaRole, IrsaRoleArgs, former_parent_urn
 
 TYPE = "clickhouse-byoc:cluster:ByocCluster"
@@ -99,11 +105,24 @@ def ebs_csi_configuration(volume_tags: dict[str, str] | None = None) -> dict:
 
 
 def launch_template_args(
-    names: Names, group: str, root_gib: int, tags: dict[str, str], kms_key_arn: pulumi.Input[str] | None = None
+    names: Names,
+    group: str,
+    root_gib: int,
+    tags: dict[str, str],
+    kms_key_arn: pulumi.Input[str] | None = None,
+    *,
+    instance_type: str | None = None,
 ) -> dict:
     """IMDSv2 only with a hop limit of 1 (pods cannot reach the node's credentials), an encrypted
-    gp3 root volume (with the data key when `kms_key_arn` is given: CMEK), and the mandatory tags on
-    the instances and volumes the group launches."""
+    gp3 root volume (with the data key when `kms_key_arn` is given: CMEK), the group's instance
+    type, and the mandatory tags on the instances and volumes the group launches.
+
+    The instance type is here, not in the node group's `instanceTypes`: that input is
+    replace-on-change (ForceNew in terraform-provider-aws internal/service/eks/node_group.go),
+    while a new template version is an in-place `UpdateNodegroupVersion`, which EKS rolls node by
+    node. `tags` must not carry the user's `tags`: any change here is a new template version that
+    rolls every node (docs/day-2.md).
+    """
     ebs: dict = {
         "volume_size": root_gib,
         "volume_type": "gp3",
@@ -112,7 +131,7 @@ def launch_template_args(
     }
     if kms_key_arn is not None:
         ebs["kms_key_id"] = kms_key_arn
-    return {
+    args = {
         "name": names.aws(group),
         "description": f"{names.aws(group)} nodes: IMDSv2 only, encrypted gp3 root volume",
         "update_default_version": True,
@@ -132,6 +151,35 @@ def launch_template_args(
             {"resource_type": kind, "tags": {**tags, "Name": names.aws(group)}} for kind in ("instance", "volume")
         ],
     }
+    if instance_type is not None:
+        args["instance_type"] = instance_type
+    return args
+
+
+def node_group_sizes(group: str, nodes_per_zone_min: int, nodes_per_zone_max: int) -> dict[str, int]:
+    """`scalingConfig` of one zone's group: EKS requires min <= desired <= max on every update.
+
+    System groups are fixed-size (desired = min = max, all owned by the program), so any
+    `systemNodeGroup.size` change is one valid update. ClickHouse groups start at desired = min = 0
+    and the autoscaler owns desired afterwards (ignored on updates); min stays 0, so only a max
+    below the running node count can be refused, and the plan tool flags that.
+    """
+    if group == "system":
+        return {"min_size": nodes_per_zone_min, "max_size": nodes_per_zone_min, "desired_size": nodes_per_zone_min}
+    return {"min_size": 0, "max_size": nodes_per_zone_max, "desired_size": 0}
+
+
+def protect_control_plane(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+    """Protects the EKS control plane inside the pulumi-eks component, and nothing else there.
+
+    Protecting the whole component would protect its other children too: the vendor's access
+    entries, which a `troubleshootingAccess` window must be able to remove.
+    """
+    if args.type_ != "aws:eks/cluster:Cluster":
+        return None
+    return pulumi.ResourceTransformResult(
+        props=args.props, opts=pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=True))
+    )
 
 
 def access_entries(
@@ -278,11 +326,16 @@ class ByocCluster(pulumi.ComponentResource):
             # that lets them become healthy.
             use_default_vpc_cni=True,
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(enabled=False),
+            # The EKS default, stated because the nodes rely on it: the self-managed kube-proxy
+            # EKS installs serves the first nodes until the managed add-on adopts it.
+            bootstrap_self_managed_addons=True,
             coredns_addon_options=eks.CoreDnsAddonOptionsArgs(enabled=False),
             # Same switch as the buckets: a protected deployment cannot lose its cluster by accident.
             deletion_protection=s.data_protection,
             tags={"Name": names.cluster},
-            opts=child,
+            # The control plane is protected with the rest of the state under `dataProtection` (a
+            # replaced cluster loses every volume binding, secret and identity on it).
+            opts=pulumi.ResourceOptions(parent=self, transforms=[protect_control_plane] if s.data_protection else None),
         )
         # Derived from the cluster, so everything using the name waits for the cluster.
         self.cluster_name = pulumi.Output.all(cluster.urn, names.cluster).apply(lambda a: a[1])
@@ -321,10 +374,19 @@ class ByocCluster(pulumi.ComponentResource):
             )
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
+            # Pinned per minor; without a published pin, EKS's default version for the minor.
+            version: pulumi.Input[str] | None = eks_addon_version(addon_name, s.kubernetes_version)
+            if version is None:
+                version = aws.eks.get_addon_version_output(
+                    addon_name=addon_name,
+                    kubernetes_version=s.kubernetes_version,
+                    opts=pulumi.InvokeOutputOptions(parent=self),
+                ).version
             return aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=self.cluster_name,
                 addon_name=addon_name,
+                addon_version=version,
                 # Adopt what EKS bootstrapped; keep our configuration on upgrades.
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
@@ -339,8 +401,11 @@ class ByocCluster(pulumi.ComponentResource):
             service_account_role_arn=roles["vpc-cni"].role_arn,
             configuration_values=json.dumps(vpc_cni_configuration(custom_networking)),
         )
-        kube_proxy = addon("kube-proxy", [cluster])
-        before_nodes: list[pulumi.Resource] = [vpc_cni, kube_proxy]
+        # kube-proxy is created after the nodes (below): on a version bump it must not be newer
+        # than the kubelets. Nodes still get one from the start: EKS installs a self-managed
+        # kube-proxy of the cluster's version on every new cluster (bootstrapSelfManagedAddons),
+        # which the managed add-on adopts (resolve_conflicts_on_create=OVERWRITE).
+        before_nodes: list[pulumi.Resource] = [vpc_cni]
         if custom_networking:
             pod_subnets = pulumi.Output.from_input(args.pod_subnet_ids)
             for i, zone in enumerate(args.availability_zones):
@@ -363,17 +428,22 @@ class ByocCluster(pulumi.ComponentResource):
         node_groups: list[aws.eks.NodeGroup] = []
         self.node_group_names = []
         self.system_node_groups = []
-        for group, labels, taint, root_gib, instance_type, minimum, maximum in (
+        for group, labels, taint, root_gib, instance_type, sizes in (
             ("system", SYSTEM_NODE_LABELS, SYSTEM_TAINT, SYSTEM_ROOT_GIB, s.system_instance_type,
-             s.system_nodes_per_zone, s.system_nodes_per_zone),
+             node_group_sizes("system", s.system_nodes_per_zone, s.system_nodes_per_zone)),
             ("clickhouse", CLICKHOUSE_NODE_LABELS, CLICKHOUSE_TAINT, CLICKHOUSE_ROOT_GIB, s.clickhouse_instance_type,
-             0, s.clickhouse_max_per_zone),
+             node_group_sizes("clickhouse", 0, s.clickhouse_max_per_zone)),
         ):  # fmt: skip
             template = aws.ec2.LaunchTemplate(
                 f"{name}-{group}-lt",
-                **launch_template_args(names, group, root_gib, node_tags, args.volume_key_arn),
+                **launch_template_args(
+                    names, group, root_gib, node_tags, args.volume_key_arn, instance_type=instance_type
+                ),
                 opts=child,
             )
+            # The autoscaler owns a scaling group's desired size once the group exists; a
+            # fixed-size group's sizes are all the program's.
+            ignore = ["scalingConfig.desiredSize"] if sizes["min_size"] != sizes["max_size"] else []
             # One group per zone: a group bound to one subnet can only place nodes in that zone,
             # so the system nodes are spread one per zone and the autoscaler can grow exactly the
             # zone where a pending pod's volume lives.
@@ -387,27 +457,28 @@ class ByocCluster(pulumi.ComponentResource):
                     subnet_ids=[private_subnets.apply(lambda ids, i=i: ids[i])],
                     ami_type=AMI_TYPE,
                     capacity_type="ON_DEMAND",
-                    instance_types=[instance_type],
-                    scaling_config={"min_size": minimum, "max_size": maximum, "desired_size": minimum},
+                    # The EKS-optimized AMI of this minor: a bump rolls the group after the
+                    # control plane (it depends on the cluster).
+                    version=s.kubernetes_version,
+                    scaling_config=sizes,
+                    # One node of a zone at a time: EKS surges a new node first, then drains the
+                    # old one honouring PodDisruptionBudgets.
                     update_config={"max_unavailable": 1},
                     labels=dict(labels),
                     taints=[eks_taint(taint)],
                     launch_template={"id": template.id, "version": template.latest_version.apply(str)},
                     tags={"Name": group_name, **autoscaler_tags(names.cluster, labels, taint, zone)},
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        depends_on=before_nodes,
-                        # The autoscaler owns the desired size once the group exists.
-                        ignore_changes=["scalingConfig.desiredSize"],
-                    ),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=before_nodes, ignore_changes=ignore),
                 )
                 node_groups.append(node_group)
                 if group == "system":
                     self.system_node_groups.append(node_group)
                 self.node_group_names.append(node_group.node_group_name)
-                if minimum == 0:
+                if sizes["min_size"] == 0:
                     self._tag_auto_scaling_group(f"{name}-{group}-{zone_suffix(zone)}", node_group, labels, taint, zone)
 
+        # After every node group: on a bump, the nodes run the new kubelet before these move.
+        addon("kube-proxy", node_groups)
         addon("coredns", node_groups, configuration_values=json.dumps(critical_addon_configuration()))
         self.ebs_csi = addon(
             "aws-ebs-csi-driver",

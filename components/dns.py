@@ -31,6 +31,8 @@ class ByocDnsArgs:
     """The zone, e.g. `byoc.example.com`."""
     hosted_zone_id: str | None
     """An existing public zone for `zone_name`; None creates one."""
+    data_protection: bool = True
+    """Protect a created zone (its delegation and records live outside this program)."""
 
 
 class ByocDns(pulumi.ComponentResource):
@@ -51,7 +53,7 @@ class ByocDns(pulumi.ComponentResource):
                 name=args.zone_name,
                 comment=f"ClickHouse BYOC services of {args.names.aws('')}",
                 force_destroy=False,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.data_protection),
             )
             self.zone_id = zone.zone_id
             self.name_servers = zone.name_servers

@@ -13,7 +13,8 @@ from typing import Any
 PART_OF_LABELS = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
 # IRSA: the service account annotation naming the role its pods assume.
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
-# The default StorageClass the platform layer creates (gp3, encrypted, reclaimPolicy Retain).
+# The default StorageClass the platform layer creates (gp3, encrypted, reclaimPolicy Retain), with
+# the AWS-managed EBS key; CMK_STORAGE_CLASS below with the customer-managed key.
 STORAGE_CLASS = "gp3-encrypted"
 # The Kubernetes group the vendor's data-plane-mgmt access entry maps to (bound by DataPlaneAccess).
 DATA_PLANE_GROUP = "clickhouse-byoc:data-plane-mgmt"
@@ -25,6 +26,16 @@ SYSTEM_NODE_LABELS = {NODE_ROLE_LABEL: "system"}
 SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}
 CLICKHOUSE_NODE_LABELS = {NODE_ROLE_LABEL: "clickhouse"}
 CLICKHOUSE_TAINT = {"key": "dedicated", "value": "clickhouse", "effect": "NoSchedule"}
+
+# Kubernetes refuses to update a StorageClass's `parameters`, so the customer-managed key gets a
+# class of its own next to STORAGE_CLASS (the AWS-managed EBS key).
+CMK_STORAGE_CLASS = "gp3-encrypted-cmk"
+
+
+def storage_class_name(customer_managed_key: bool) -> str:
+    """The class new volumes are provisioned from (ClickHouse and Keeper claim templates name it)."""
+    return CMK_STORAGE_CLASS if customer_managed_key else STORAGE_CLASS
+
 
 # cert-manager ClusterIssuers the EKS layer creates (DNS01 through Route 53).
 ISSUER_PRODUCTION = "letsencrypt-production"

@@ -3,6 +3,13 @@
 The source lists customer-managed keys as planned; here `kms.customerManagedKey: true` makes the
 data, backup and monitoring buckets use SSE-KMS, and the default storage class and the nodes'
 root volumes encrypt with this key instead of AWS-managed keys.
+
+Keys outlive the program's use of them (docs/day-2.md): volumes, snapshots and objects encrypted
+with a key are unreadable once it is gone, and turning `kms.customerManagedKey` off does not
+re-encrypt them. So every key is retained on delete (a toggle or `pulumi destroy` only forgets it;
+it stays in the account, enabled) and, under `dataProtection`, protected (the run that would
+remove it stops instead). Aliases are neither: they hold no data, and re-enabling the data key
+must be able to create its alias again.
 """
 
 from __future__ import annotations
@@ -82,6 +89,8 @@ class ByocKeysArgs:
     """The customer account, administrator of the keys."""
     customer_managed_key: bool
     """Also create the data key (CMEK) for buckets and volumes."""
+    data_protection: bool = True
+    """Protect the keys (retained on delete either way)."""
 
 
 class ByocKeys(pulumi.ComponentResource):
@@ -105,7 +114,7 @@ class ByocKeys(pulumi.ComponentResource):
                 deletion_window_in_days=30,
                 policy=json.dumps(key_policy(args.account_id, node_volumes=purpose == "data")),
                 tags={"Name": args.names.aws(purpose)},
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.data_protection, retain_on_delete=True),
             )
             aws.kms.Alias(
                 f"{name}-{purpose}-alias",

@@ -6,6 +6,9 @@ gateways with Elastic IPs, route tables, an S3 gateway endpoint on every private
 takes over the VPC's default security group to strip all of its rules. With listener ports given,
 also the private NLB's frontend security group: one ingress rule per source range and port (the VPC,
 its pod range, each peered VPC), so a removed peering takes exactly its own rules with it.
+
+Under `dataProtection` the VPC, its secondary range and the subnets are protected: a CIDR or zone
+change that would replace them stops the run instead (the plan tool refuses it first).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class ByocVpcArgs:
     """`one-per-az` (a NAT gateway in each zone) or `single` (one, in the first zone)."""
     region: str
     """The region, for the S3 endpoint's service name."""
+    data_protection: bool = True
+    """Protect the VPC, its secondary range and its subnets against replacement and deletion."""
     private_endpoint_sources: tuple[tuple[str, str], ...] = ()
     """(key, CIDR) of every range allowed to reach the private NLB: `vpc`, `pods`, `peer-<name>`."""
     private_endpoint_ports: tuple[int, ...] = ()
@@ -73,6 +78,7 @@ class ByocVpc(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         plan, names, zones = args.plan, args.names, args.availability_zones
         child = pulumi.ResourceOptions(parent=self)
+        kept = pulumi.ResourceOptions(parent=self, protect=args.data_protection)
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -80,7 +86,7 @@ class ByocVpc(pulumi.ComponentResource):
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": names.aws("vpc")},
-            opts=child,
+            opts=kept,
         )
 
         # Adopting the default security group removes every rule it has: nothing can use it by
@@ -98,7 +104,7 @@ class ByocVpc(pulumi.ComponentResource):
 
         # Replacing a subnet in place would collide with its own CIDR: delete first, and let AWS
         # refuse while anything still runs in it.
-        subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        subnet_opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True, protect=args.data_protection)
 
         def tier(kind: str, cidrs: tuple[str, ...], tags: dict[str, str], opts: pulumi.ResourceOptions, **extra):
             return [
@@ -119,7 +125,7 @@ class ByocVpc(pulumi.ComponentResource):
         pods: list[aws.ec2.Subnet] = []
         if plan.pods is not None:
             secondary = aws.ec2.VpcIpv4CidrBlockAssociation(
-                f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=child
+                f"{name}-pod-cidr", vpc_id=vpc.id, cidr_block=plan.pod_cidr, opts=kept
             )
             after_secondary = pulumi.ResourceOptions.merge(subnet_opts, pulumi.ResourceOptions(depends_on=[secondary]))
             pods = tier("pods", plan.pods.cidrs, {}, after_secondary)

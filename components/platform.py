@@ -21,7 +21,7 @@ from components.k8s_conventions import (
     ISSUER_STAGING,
     ROLE_ARN_ANNOTATION,
     SERVICE_ACCOUNTS,
-    STORAGE_CLASS,
+    storage_class_name,
     system_placement,
 )
 from components.naming import Names
@@ -36,17 +36,21 @@ ACME_SERVERS = {
 # -- pure builders ------------------------------------------------------------------------------
 
 
-def storage_class(kms_key_arn: str | None) -> dict[str, Any]:
+def storage_class(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
     """The default StorageClass: a deleted claim keeps its volume (`Retain`), volumes are created
-    in the zone of the pod that first uses them, and can grow."""
+    in the zone of the pod that first uses them, and can grow.
+
+    Named after its key (`gp3-encrypted` or `gp3-encrypted-cmk`): Kubernetes refuses any update
+    of a class's `parameters`, so turning the customer-managed key on or off makes a new class
+    instead of changing this one."""
     # The EBS CSI driver ignores a bare `fsType` (deprecated; aws-ebs-csi-driver v1.64.0
     # docs/parameters.md, pkg/driver/controller.go): the file system goes in the CSI-prefixed key.
     parameters = {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
-    if kms_key_arn:
+    if kms_key_arn is not None:
         parameters["kmsKeyId"] = kms_key_arn
     return {
         "metadata": {
-            "name": STORAGE_CLASS,
+            "name": storage_class_name(kms_key_arn is not None),
             "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
         },
         "provisioner": "ebs.csi.aws.com",
@@ -222,10 +226,16 @@ class ClusterPlatform(pulumi.ComponentResource):
         cert_role = role("cert-manager")
         scaler_role = role("cluster-autoscaler")
 
-        sc = storage_class(None)
-        if args.volume_key_arn is not None:
-            sc["parameters"]["kmsKeyId"] = args.volume_key_arn
-        storage = k8s.storage.v1.StorageClass(f"{name}-storage-class", **sc, opts=child)
+        sc = storage_class(args.volume_key_arn)
+        # A class per key, each under its own logical name: a toggle creates the new class rather
+        # than replacing the old. The old one is retained (only forgotten): the volumes it made
+        # still name it, and growing them reads its `allowVolumeExpansion`.
+        cmk = "-cmk" if args.volume_key_arn is not None else ""
+        storage = k8s.storage.v1.StorageClass(
+            f"{name}-storage-class{cmk}",
+            **sc,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+        )
 
         def release(key: str, pin: versions.ChartPin, namespace: str, values: pulumi.Input[dict]):
             return helm.release(
@@ -289,4 +299,4 @@ class ClusterPlatform(pulumi.ComponentResource):
         self.load_balancing = [lbc]
         self.certificates = [cert_manager, *issuers]
         self.storage = [storage]
-        self.register_outputs({"storage_class": STORAGE_CLASS})
+        self.register_outputs({"storage_class": sc["metadata"]["name"]})

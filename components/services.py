@@ -22,7 +22,7 @@ import pulumi
 from components import clickhouse, ingress
 from components.access import DataPlaneAccess, DataPlaneAccessArgs
 from components.cidr import InternalRanges
-from components.k8s_conventions import CLICKHOUSE_NAMESPACE
+from components.k8s_conventions import CLICKHOUSE_NAMESPACE, STORAGE_CLASS
 from components.naming import Names
 from components.readiness import ClusterReadiness
 
@@ -69,6 +69,9 @@ class ByocServicesArgs:
     """The ClickHouse services, in configuration order."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """The cluster's capabilities (nodes, load balancing, certificates, storage) objects wait for."""
+    storage_class: str = STORAGE_CLASS
+    """The StorageClass new ClickHouse and Keeper claims come from (k8s_conventions.storage_class_name);
+    claims made earlier keep theirs."""
 
 
 def moved_from_root(parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -107,7 +110,7 @@ class ByocServices(pulumi.ComponentResource):
         )
         self.operator = clickhouse.ClickHouseOperator(
             names.aws("clickhouse"),
-            clickhouse.ClickHouseOperatorArgs(names=names, ready=args.ready),
+            clickhouse.ClickHouseOperatorArgs(names=names, ready=args.ready, storage_class=args.storage_class),
             opts=moved_from_root(self),
         )
         # The vendor's data-plane-mgmt role reconciles the custom resources in these namespaces.
@@ -137,6 +140,7 @@ class ByocServices(pulumi.ComponentResource):
                     namespace=(self.operator.namespace,),
                     installation_needs=(self.operator.release, self.operator.keeper, *args.ready.storage),
                     routing_crds=(self.ingress.releases["base"],),
+                    storage_class=args.storage_class,
                 ),
                 opts=moved_from_root(self),
             )

@@ -27,6 +27,33 @@ KUBERNETES_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
 # Minors already past EKS standard support (extra hourly cost): accepted with a warning.
 KUBERNETES_EXTENDED_SUPPORT = ("1.33",)
 
+# EKS managed add-ons, pinned per Kubernetes minor: a `kubernetesVersion` bump upgrades them after
+# the control plane and the node groups (components.cluster). Versions are the "latest version of
+# the Amazon EKS add-on type" tables of the EKS User Guide, read 2026-11-26:
+#   kube-proxy: docs.amazonaws.cn/zh_cn/eks/latest/userguide/managing-kube-proxy.md
+#               (1.35 v1.35.3-eksbuild.2, 1.34 v1.34.6-eksbuild.2, 1.33 v1.33.10-eksbuild.2)
+#   coredns:    docs.amazonaws.cn/en_us/eks/latest/userguide/managing-coredns.md (1.35, 1.34) and
+#               docs.amazonaws.cn/zh_cn/eks/latest/userguide/managing-coredns.md (1.33)
+#   vpc-cni:    docs.aws.amazon.com/ja_jp/eks/latest/userguide/pod-networking.html (1.27-1.33)
+# No published table names a version for the pairs left out below (every add-on on 1.36, vpc-cni
+# on 1.34/1.35, aws-ebs-csi-driver on any minor: its page lists none). For those the program asks
+# EKS for the add-on's default version on that minor (DescribeAddonVersions, through
+# aws.eks.get_addon_version) at deploy time: it still changes with the minor, so a bump upgrades
+# the add-on, but it is EKS's choice rather than a pin. Add the pin here once AWS publishes it.
+EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
+    "1.33": {"vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.33.10-eksbuild.2", "coredns": "v1.13.2-eksbuild.4"},
+    "1.34": {"kube-proxy": "v1.34.6-eksbuild.2", "coredns": "v1.13.2-eksbuild.7"},
+    "1.35": {"kube-proxy": "v1.35.3-eksbuild.2", "coredns": "v1.14.2-eksbuild.4"},
+    "1.36": {},
+}
+
+
+def eks_addon_version(addon: str, kubernetes_version: str) -> str | None:
+    """The pinned version of an EKS managed add-on on a Kubernetes minor, or None (EKS default)."""
+    return EKS_ADDON_VERSIONS[kubernetes_version].get(addon)
+
+
 # Helm charts of the cluster add-ons.
 AWS_LOAD_BALANCER_CONTROLLER_CHART = ChartPin(
     "https://aws.github.io/eks-charts", "aws-load-balancer-controller", "1.14.0"

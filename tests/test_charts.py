@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests import references as ref
+from tests.conftest import mock_id
 from tools import stackconfig
 from tools.mocks import SECRET
 from tools.synth import SynthResult, synthesize
@@ -356,6 +357,12 @@ class NodeGroup:
     taints: tuple[dict[str, str], ...]
 
 
+def _instance_type(stack: Stack, template_id: str) -> str:
+    """The instance type a node group launches: its launch template's (the groups do not set one)."""
+    (template,) = [t for t in stack.synth.by_type("aws:ec2/launchTemplate:LaunchTemplate") if mock_id(t) == template_id]
+    return template["inputs"]["instanceType"]
+
+
 def _node_groups(stack: Stack) -> list[NodeGroup]:
     out = []
     for record in stack.synth.by_type(NODE_GROUP):
@@ -366,7 +373,7 @@ def _node_groups(stack: Stack) -> list[NodeGroup]:
             # The labels the kubelet and EKS put on every node, then the group's own.
             "kubernetes.io/os": "linux",
             "kubernetes.io/arch": arch,
-            "node.kubernetes.io/instance-type": inputs["instanceTypes"][0],
+            "node.kubernetes.io/instance-type": _instance_type(stack, inputs["launchTemplate"]["id"]),
             "eks.amazonaws.com/nodegroup": inputs["nodeGroupName"],
             "eks.amazonaws.com/capacityType": inputs.get("capacityType", "ON_DEMAND"),
             "topology.kubernetes.io/zone": inputs.get("tags", {}).get(zone_tag, ""),

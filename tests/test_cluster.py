@@ -61,11 +61,13 @@ def test_node_groups_one_per_zone_with_labels_taints_and_sizes(stack):
     assert sorted(groups) == [f"ClickHouse-cloud-prod-{kind}-{z}" for kind in ("clickhouse", "system") for z in "abc"]
     for zone in "abc":
         system, ch = groups[f"ClickHouse-cloud-prod-system-{zone}"], groups[f"ClickHouse-cloud-prod-clickhouse-{zone}"]
-        assert system["instanceTypes"] == ["m5.xlarge"]
+        # The instance type is in the launch template (a new version rolls the group in place);
+        # `instanceTypes` is replace-on-change, so the groups never set it.
+        assert "instanceTypes" not in system and "instanceTypes" not in ch
+        assert system["version"] == "1.35" and ch["version"] == "1.35"
         assert system["scalingConfig"] == {"minSize": 1, "maxSize": 1, "desiredSize": 1}
         assert system["labels"] == {"byoc/node-role": "system"}
         assert system["taints"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
-        assert ch["instanceTypes"] == ["r6i.4xlarge"]
         assert ch["scalingConfig"] == {"minSize": 0, "maxSize": 5, "desiredSize": 0}
         assert ch["labels"] == {"byoc/node-role": "clickhouse"}
         assert ch["taints"] == [{"key": "dedicated", "value": "clickhouse", "effect": "NO_SCHEDULE"}]
@@ -82,15 +84,24 @@ def test_node_groups_one_per_zone_with_labels_taints_and_sizes(stack):
     assert len(zones_subnets) == 3
 
 
-def test_node_groups_ignore_desired_size_drift(stack):
-    # Recorded options do not include ignoreChanges; the builder is checked instead.
+def test_only_autoscaled_groups_ignore_desired_size_drift(stack):
     groups = stack.by_type("aws:eks/nodeGroup:NodeGroup")
     assert all(g["inputs"]["amiType"] == "AL2023_x86_64_STANDARD" for g in groups)
+    for group in groups:
+        sizes = group["inputs"]["scalingConfig"]
+        if "-system-" in group["name"]:
+            # Fixed-size: every size is the program's, so a size change can never leave
+            # desired outside [min, max].
+            assert group["ignoreChanges"] == [] and sizes["minSize"] == sizes["maxSize"]
+        else:
+            assert group["ignoreChanges"] == ["scalingConfig.desiredSize"] and sizes["minSize"] == 0
 
 
 def test_launch_templates_require_imdsv2_and_encrypt_root(stack):
     templates = {t["inputs"]["name"]: t["inputs"] for t in stack.by_type("aws:ec2/launchTemplate:LaunchTemplate")}
     assert sorted(templates) == ["ClickHouse-cloud-prod-clickhouse", "ClickHouse-cloud-prod-system"]
+    assert templates["ClickHouse-cloud-prod-system"]["instanceType"] == "m5.xlarge"
+    assert templates["ClickHouse-cloud-prod-clickhouse"]["instanceType"] == "r6i.4xlarge"
     for lt in templates.values():
         assert lt["metadataOptions"]["httpTokens"] == "required"
         assert lt["metadataOptions"]["httpPutResponseHopLimit"] == 1
@@ -114,11 +125,16 @@ def test_managed_addons_and_their_irsa_roles(stack):
     )
     coredns = json.loads(addons["coredns"]["inputs"]["configurationValues"])
     assert coredns["tolerations"][0]["key"] == "CriticalAddonsOnly"
-    # coredns and the CSI driver wait for the nodes; the nodes wait for vpc-cni and kube-proxy.
+    # kube-proxy, coredns and the CSI driver wait for every node group (on a version bump the
+    # kubelets move before kube-proxy); the nodes wait for vpc-cni only.
     group_urns = {g["urn"] for g in stack.by_type("aws:eks/nodeGroup:NodeGroup")}
-    assert group_urns <= set(addons["coredns"]["dependencies"])
+    for later in ("kube-proxy", "coredns", "aws-ebs-csi-driver"):
+        assert group_urns <= set(addons[later]["dependencies"])
     for g in stack.by_type("aws:eks/nodeGroup:NodeGroup"):
-        assert {addons["vpc-cni"]["urn"], addons["kube-proxy"]["urn"]} <= set(g["dependencies"])
+        assert addons["vpc-cni"]["urn"] in g["dependencies"]
+        assert addons["kube-proxy"]["urn"] not in g["dependencies"]
+    (eks,) = stack.by_type("eks:index:Cluster")
+    assert eks["inputs"]["bootstrapSelfManagedAddons"] is True
     roles = {r["inputs"]["name"]: r for r in stack.by_type("aws:iam/role:Role")}
     trust = json.loads(roles["ClickHouse-cloud-prod-vpc-cni"]["inputs"]["assumeRolePolicy"])
     cond = trust["Statement"][0]["Condition"]["StringEquals"]

@@ -304,11 +304,14 @@ def test_peering_and_backup_changes_are_not_disruptive():
     }
 
 
-def test_node_type_change_replaces_node_groups_disruptively():
+def test_node_type_change_rolls_node_groups_in_place_disruptively():
+    # The type is in the launch template: a new template version the groups follow (an in-place
+    # update that EKS rolls), never a replaced group (`instanceTypes` is replace-on-change).
     p = plan.diff(synth(), synth(clickhouseNodes='{"instanceType": "r6i.8xlarge", "maxSize": 5}'))
     ngs = [c for c in p.changes if c.type == NG]
-    assert len(ngs) == 3 and all(c.action == "replace" and c.disruptive for c in ngs)
-    assert "instanceTypes: r6i.4xlarge -> r6i.8xlarge" in ngs[0].reasons[0]
+    assert len(ngs) == 3 and all(c.action == "update" and c.disruptive for c in ngs)
+    assert all(any(r.startswith("launchTemplate.version") and "rolls" in r for r in c.reasons) for c in ngs)
+    assert p.blocked == []
 
 
 def test_first_deploy_critical_path_runs_through_the_control_plane():
@@ -375,3 +378,154 @@ def test_the_json_is_what_the_fleet_runner_reads(tmp_path, capsys):
     assert code == 0 and parsed.blocked == ()
     (change,) = parsed.disruptive
     assert change.action == "update" and change.type == NG and parsed.modeled_seconds == 300
+
+
+# -- AWS replace-on-change facts, each read in terraform-provider-aws (the file and commit are in the
+# table's `read`); hand-written records with the inputs this program registers ------------------------
+
+SUBNET = "aws:ec2/subnet:Subnet"
+NG_INPUTS = {
+    "amiType": "AL2023_x86_64_STANDARD",
+    "capacityType": "ON_DEMAND",
+    "clusterName": "c",
+    "diskSize": 20,
+    "instanceTypes": ["r6i.4xlarge"],
+    "labels": {"byoc/node-role": "clickhouse"},
+    "launchTemplate": {"id": "lt-1", "version": "1"},
+    "nodeGroupName": "c-clickhouse-a",
+    "nodeRoleArn": "arn:aws:iam::123456789012:role/worker",
+    "scalingConfig": {"desiredSize": 0, "maxSize": 5, "minSize": 0},
+    "subnetIds": ["subnet-a"],
+    "taints": [{"effect": "NO_SCHEDULE", "key": "byoc/clickhouse", "value": "true"}],
+    "updateConfig": {"maxUnavailable": 1},
+    "version": "1.33",
+}
+LT_INPUTS = {
+    "name": "c-clickhouse",
+    "description": "nodes",
+    "updateDefaultVersion": True,
+    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 100, "volumeType": "gp3"}}],
+}
+AWS_FACTS = [
+    # aws_subnet (vpc_subnet.go): cidr_block, availability_zone ForceNew; map_public_ip_on_launch is not.
+    (SUBNET, {"cidrBlock": "10.0.0.0/24", "availabilityZone": "us-west-2a"}, {"cidrBlock": "10.0.1.0/24"}, "replace"),
+    (
+        SUBNET,
+        {"cidrBlock": "10.0.0.0/24", "availabilityZone": "us-west-2a"},
+        {"availabilityZone": "us-west-2b"},
+        "replace",
+    ),
+    (SUBNET, {"cidrBlock": "10.0.0.0/24", "mapPublicIpOnLaunch": False}, {"mapPublicIpOnLaunch": True}, "update"),
+    # aws_eks_node_group (node_group.go).
+    (NG, NG_INPUTS, {"instanceTypes": ["r6i.8xlarge"]}, "replace"),
+    (NG, NG_INPUTS, {"subnetIds": ["subnet-a", "subnet-b"]}, "replace"),
+    (NG, NG_INPUTS, {"nodeGroupName": "c-clickhouse-b"}, "replace"),
+    (NG, NG_INPUTS, {"amiType": "BOTTLEROCKET_x86_64"}, "replace"),
+    (NG, NG_INPUTS, {"capacityType": "SPOT"}, "replace"),
+    (NG, NG_INPUTS, {"diskSize": 50}, "replace"),
+    (NG, NG_INPUTS, {"launchTemplate": {"id": "lt-2", "version": "1"}}, "replace"),
+    (NG, NG_INPUTS, {"launchTemplate": {"id": "lt-1", "version": "2"}}, "update"),
+    (NG, NG_INPUTS, {"scalingConfig": {"desiredSize": 1, "maxSize": 9, "minSize": 1}}, "update"),
+    (NG, NG_INPUTS, {"version": "1.34"}, "update"),
+    (NG, NG_INPUTS, {"labels": {"byoc/node-role": "other"}}, "update"),
+    (NG, NG_INPUTS, {"taints": []}, "update"),
+    (NG, NG_INPUTS, {"updateConfig": {"maxUnavailablePercentage": 25}}, "update"),
+    # aws_launch_template (ec2_launch_template.go): only name/name_prefix ForceNew; data is a new version.
+    ("aws:ec2/launchTemplate:LaunchTemplate", LT_INPUTS, {"name": "c-other"}, "replace"),
+    (
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        LT_INPUTS,
+        {"blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 200, "volumeType": "gp3"}}]},
+        "update",
+    ),
+    ("aws:ec2/launchTemplate:LaunchTemplate", LT_INPUTS, {"metadataOptions": {"httpTokens": "optional"}}, "update"),
+    ("aws:ec2/launchTemplate:LaunchTemplate", LT_INPUTS, {"description": "other"}, "update"),
+    # aws_iam_role (role.go): name, path ForceNew; the trust policy and description update.
+    ("aws:iam/role:Role", {"name": "r", "path": "/"}, {"name": "r2"}, "replace"),
+    ("aws:iam/role:Role", {"name": "r", "path": "/"}, {"path": "/byoc/"}, "replace"),
+    ("aws:iam/role:Role", {"name": "r", "assumeRolePolicy": "{}"}, {"assumeRolePolicy": '{"a": 1}'}, "update"),
+    # aws_kms_key (key.go).
+    ("aws:kms/key:Key", {"keyUsage": "ENCRYPT_DECRYPT"}, {"keyUsage": "SIGN_VERIFY"}, "replace"),
+    (
+        "aws:kms/key:Key",
+        {"customerMasterKeySpec": "SYMMETRIC_DEFAULT"},
+        {"customerMasterKeySpec": "RSA_4096"},
+        "replace",
+    ),
+    ("aws:kms/key:Key", {"enableKeyRotation": False}, {"enableKeyRotation": True}, "update"),
+    # aws_s3_bucket (bucket.go).
+    ("aws:s3/bucket:Bucket", {"bucket": "a", "forceDestroy": False}, {"bucket": "b"}, "replace"),
+    ("aws:s3/bucket:Bucket", {"bucket": "a", "forceDestroy": False}, {"forceDestroy": True}, "update"),
+    # aws_autoscaling_group_tag (group_tag.go): tag.key ForceNew, the tag block itself is not.
+    ("aws:autoscaling/tag:Tag", {"tag": {"key": "k", "value": "a"}}, {"tag": {"key": "k2", "value": "a"}}, "replace"),
+    ("aws:autoscaling/tag:Tag", {"tag": {"key": "k", "value": "a"}}, {"tag": {"key": "k", "value": "b"}}, "update"),
+    # aws_eip (ec2_eip.go): customer_owned_ipv4_pool has no ForceNew.
+    ("aws:ec2/eip:Eip", {"domain": "vpc"}, {"customerOwnedIpv4Pool": "ipv4pool-coip-1"}, "update"),
+    # aws_internet_gateway (vpc_internet_gateway.go): vpc_id detaches and re-attaches in place.
+    ("aws:ec2/internetGateway:InternetGateway", {"vpcId": "vpc-1"}, {"vpcId": "vpc-2"}, "update"),
+]
+
+
+@pytest.mark.parametrize(("typ", "before", "change", "action"), AWS_FACTS)
+def test_aws_replace_on_change_facts(typ, before, change, action):
+    (c,) = plan.diff([rec(typ, "r", before)], [rec(typ, "r", {**before, **change})]).changes
+    assert c.action == action, c.reasons
+
+
+def test_a_launch_template_data_change_in_the_synth_is_a_new_version_not_a_new_node_group():
+    base = synth()
+    now = json.loads(json.dumps(base))
+    template = next(r for r in now if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate")
+    template["inputs"]["blockDeviceMappings"][0]["ebs"]["volumeSize"] += 50
+    p = plan.diff(base, now)
+    assert [(c.type, c.action) for c in p.changes] == [("aws:ec2/launchTemplate:LaunchTemplate", "update")]
+    assert p.blocked == []
+
+
+def test_a_node_maximum_change_updates_the_node_groups_in_place():
+    p = plan.diff(synth(), synth(clickhouseNodes='{"instanceType": "r6i.4xlarge", "maxSize": 7}'))
+    ngs = [c for c in p.changes if c.type == NG]
+    assert len(ngs) == 3 and all(c.action == "update" and not c.disruptive for c in ngs)
+    assert all(any(r.startswith("scalingConfig.maxSize: ") for r in c.reasons) for c in ngs)
+    assert not any(c.action == "replace" for c in p.changes) and p.blocked == []
+
+
+def _sdk_inputs(typ, block=None):
+    """The camelCase inputs of a type's (or one of its nested blocks') Args class in the pinned pulumi_aws."""
+    import importlib
+    import inspect
+
+    module, name = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[1]
+    # The resource's own Args lives next to the resource class (a nested block's Args may share its name).
+    resource_module = inspect.getmodule(getattr(importlib.import_module(f"pulumi_aws.{module}"), name))
+    if block:
+        cls = getattr(
+            importlib.import_module(f"pulumi_aws.{module}._inputs"), f"{name}{block[:1].upper()}{block[1:]}Args"
+        )
+    else:  # the SDK renames it `<Name>InitArgs` when a nested type already has the name
+        candidates = [getattr(resource_module, n, None) for n in (f"{name}InitArgs", f"{name}Args")]
+        cls = next(c for c in candidates if c is not None and c.__module__ == resource_module.__name__)
+    snake = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "__self__")]
+    return {s.split("_")[0] + "".join(w[:1].upper() + w[1:] for w in s.split("_")[1:]) for s in snake}
+
+
+def test_aws_entries_name_what_was_read_and_real_pulumi_inputs():
+    doc = json.loads(plan.TABLE_FILE.read_text())
+    aws_types = {t: e for t, e in doc["types"].items() if t.startswith("aws:")}
+    assert len(aws_types) >= 28
+    for typ, entry in aws_types.items():
+        assert entry["read"]["commit"] and entry["read"]["version"] and entry["read"]["fieldSet"], typ
+        inputs = _sdk_inputs(typ)
+        for path in entry["replaceOnChange"]:
+            root, _, rest = path.partition(".")
+            assert root in inputs, (typ, path)
+            if rest:
+                assert rest in _sdk_inputs(typ, root), (typ, path)
+        # v6 adds a ForceNew `region` to every regional resource; IAM and Route 53 are global.
+        assert ("region" in entry["replaceOnChange"]) == ("region" in inputs), typ
+        assert set(entry.get("conditional", {})) <= set(entry["replaceOnChange"]), typ
+        unverified = set(entry.get("unverifiedInputs", {}))
+        assert unverified <= inputs and not unverified & set(entry["replaceOnChange"]), typ
+    assert "region" not in doc["types"]["aws:iam/role:Role"]["replaceOnChange"]
+    assert "tag.key" in doc["types"]["aws:autoscaling/tag:Tag"]["replaceOnChange"]

@@ -96,6 +96,7 @@ def test_synth_cli_writes_resources_json(tmp_path, capsys):
         "dependencies",
         "protect",
         "retainOnDelete",
+        "ignoreChanges",
         "provider",
         "aliases",
     }

@@ -159,18 +159,31 @@ def _region(records: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
-def _launch_template_gib(records: Sequence[Mapping[str, Any]], group_name: str) -> float:
-    """Root volume size of a node group's launch template (named like the group without its zone)."""
+def _launch_template(records: Sequence[Mapping[str, Any]], group_name: str) -> Mapping[str, Any]:
+    """Inputs of a node group's launch template (named like the group without its zone), or {}."""
     for r in records:
         if r["type"] != LAUNCH_TEMPLATE:
             continue
         name = str(r["inputs"].get("name", ""))
         if name and group_name.startswith(name + "-"):
-            for mapping in r["inputs"].get("blockDeviceMappings") or []:
-                size = (mapping.get("ebs") or {}).get("volumeSize")
-                if size:
-                    return float(size)
+            return r["inputs"]
+    return {}
+
+
+def _launch_template_gib(records: Sequence[Mapping[str, Any]], group_name: str) -> float:
+    """Root volume size of a node group's launch template."""
+    for mapping in _launch_template(records, group_name).get("blockDeviceMappings") or []:
+        size = (mapping.get("ebs") or {}).get("volumeSize")
+        if size:
+            return float(size)
     return 20.0  # the EKS managed node group default disk size
+
+
+def _instance_type(records: Sequence[Mapping[str, Any]], group: Mapping[str, Any]) -> str:
+    """A node group's instance type: its launch template's (where the program sets it, so a change
+    rolls the group in place) or, for groups that name it themselves, their `instanceTypes`."""
+    name = str(group.get("nodeGroupName", ""))
+    return str(_launch_template(records, name).get("instanceType") or (group.get("instanceTypes") or ["?"])[0])
 
 
 def _volume_claims(spec: Mapping[str, Any]) -> float:
@@ -211,7 +224,7 @@ def estimate(records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], reg
                 prices.hourly(key),
             )
         elif typ == NODE_GROUP:
-            itype = (inputs.get("instanceTypes") or ["?"])[0]
+            itype = _instance_type(records, inputs)
             scaling = inputs.get("scalingConfig") or {}
             nodes = int(scaling.get("desiredSize", scaling.get("minSize", 0)) or 0)
             root = _launch_template_gib(records, str(inputs.get("nodeGroupName", r["name"])))

@@ -43,6 +43,13 @@ _EC2: dict[str, tuple[str, str]] = {
 }
 
 
+# Launch template inputs that are not template data: changing them makes no new version
+# (terraform-provider-aws internal/service/ec2/ec2_launch_template.go, the update's version keys).
+_LAUNCH_TEMPLATE_NOT_DATA = frozenset(
+    {"name", "namePrefix", "tags", "tagsAll", "defaultVersion", "updateDefaultVersion"}
+)
+
+
 def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
 
@@ -67,6 +74,16 @@ class ByocMocks(pulumi.runtime.Mocks):
                 "zoneIds": [f"usw2-az{i + 1}" for i in range(len(names))],
                 "id": self.region,
                 "state": "available",
+            }
+        if token == "aws:eks/getAddonVersion:getAddonVersion":
+            # EKS's default version of an add-on on a minor (DescribeAddonVersions): a stand-in
+            # that names both, so a version bump visibly changes it.
+            addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
+            return {
+                "addonName": addon,
+                "kubernetesVersion": minor,
+                "version": f"v0.0.0-default-for-{minor}",
+                "id": addon,
             }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -118,7 +135,12 @@ class ByocMocks(pulumi.runtime.Mocks):
             if typ == "aws:ec2/securityGroup:SecurityGroup":
                 state.setdefault("name", name)
             if typ == "aws:ec2/launchTemplate:LaunchTemplate":
-                state.update(latestVersion=1, defaultVersion=1)
+                # AWS makes a new version whenever the template data changes (not for the
+                # template's own tags): a stand-in number that changes exactly then, so the node
+                # groups that follow the newest version show the roll a real run would make.
+                data = {k: v for k, v in inputs.items() if k not in _LAUNCH_TEMPLATE_NOT_DATA}
+                version = 1 + int(_hex(json.dumps(data, sort_keys=True, default=str), 6), 16) % 9999
+                state.update(latestVersion=version, defaultVersion=version)
             if typ == "aws:ec2/vpcEndpointService:VpcEndpointService":
                 state.update(serviceName=f"com.amazonaws.vpce.{region}.{rid}", state="Available")
             return rid, state
@@ -375,6 +397,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "dependencies": sorted(set(request.dependencies)),
                 "protect": bool(request.protect),
                 "retainOnDelete": bool(request.retainOnDelete),
+                # Input paths the engine leaves alone on updates (drift another owner manages).
+                "ignoreChanges": sorted(request.ignoreChanges),
                 "provider": _provider_urn(request.provider),
                 "aliases": self._alias_urns(request, response.urn),
             }

@@ -115,12 +115,13 @@ def family(instance_type: str) -> str:
 
 
 def zones_of(settings: Settings, ec2: Any) -> list[str]:
-    """The stack's zones: configured, or the region's first three (what the program picks)."""
+    """The stack's zones: configured, or the region's first three by name, whatever their current
+    state (what components.providers.resolve_zones picks)."""
     if settings.network.availability_zones:
         return list(settings.network.availability_zones)
-    found = ec2.describe_availability_zones(
-        Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}, {"Name": "state", "Values": ["available"]}]
-    )["AvailabilityZones"]
+    found = ec2.describe_availability_zones(Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required"]}])[
+        "AvailabilityZones"
+    ]
     return sorted(z["ZoneName"] for z in found)[:3]
 
 

@@ -4,8 +4,8 @@
     python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
 
 Writes `<out>/resources.json` (one object per registered resource: urn, type, name, parent,
-custom, inputs, dependencies, protect, retainOnDelete, provider, aliases: the URNs of its aliases,
-the inherited ones included) and prints resources by type.
+custom, inputs, dependencies, protect, retainOnDelete, ignoreChanges, provider, aliases: the URNs
+of its aliases, the inherited ones included) and prints resources by type.
 Exit 0 on success, 2 for invalid configuration (one line per problem on stderr), 1 otherwise.
 No Pulumi CLI, plugins or cloud credentials are needed.
 """
