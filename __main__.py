@@ -13,6 +13,7 @@ from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket
 from components.k8s_conventions import storage_class_name
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
+from components.observability.layer import Observability, TroubleshootingTailscale
 from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
@@ -200,9 +201,23 @@ else:
             ),
             ready=ready,
             storage_class=storage_class_name(settings.cluster.customer_managed_key),
+            log_house_service=wiring.log_house_service(settings),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
     )
+    observability_args = wiring.observability_args(
+        settings,
+        monitoring_bucket=buckets.bucket_names["monitoring"],
+        thanos_role_arn=workload_roles.role_arns.apply(lambda arns: arns["thanos"]),
+        ready=ready,
+        clickhouse_namespace=services.operator.namespace,
+        services=services.services,
+    )
+    if observability_args is not None:
+        observability = Observability(names.aws("observability"), observability_args, opts=on_cluster)
+    tailscale_args = wiring.tailscale_args(settings, ready.system_nodes)
+    if tailscale_args is not None:
+        TroubleshootingTailscale(names.aws("troubleshooting-tailscale"), tailscale_args, opts=on_cluster)
 
     private_endpoint = PrivateEndpoint(
         names.aws("private-endpoint"),
@@ -251,7 +266,8 @@ else:
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("node_group_names", cluster.node_group_names)
     pulumi.export("bucket_names", buckets.bucket_names)
-    # Per service: public and private hostnames, ports, user, password (secret).
+    # Per service: public and private hostnames, ports, user, password (secret), and the /metrics_all
+    # endpoint with its scraping user and password (secret).
     pulumi.export("services", services.outputs)
     # Per peering: the connection id, and the steps left to do in the peer account when not automated.
     pulumi.export("peerings", peerings.outputs)
@@ -259,3 +275,6 @@ else:
     if private_endpoint.endpoint_service_name is not None:
         # Give consumers this name to create their interface endpoint (docs/private-link.md).
         pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)
+    if observability_args is not None and observability_args.grafana:
+        # Grafana's `admin` password (reach Grafana with kubectl port-forward: docs/observability.md).
+        pulumi.export("grafana_admin_password", observability.grafana_password)

@@ -31,6 +31,7 @@ from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
+from components.observability import logs, metrics_endpoint
 from components.readiness import ClusterReadiness
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
@@ -230,6 +231,7 @@ def chi_spec(
     networks: Sequence[str],
     service_account: str,
     storage_class: str = STORAGE_CLASS,
+    log_house: bool = False,
     backup_bucket: str | None = None,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
@@ -238,7 +240,9 @@ def chi_spec(
     endpoints with their IRSA credentials, and (with backups) the least-privilege `backup` user.
 
     The `default` user's password hash is read by the operator from the service's Secret
-    (`password_secret_name(...)`), so the resource itself carries no credential.
+    (`password_secret_name(...)`), so the resource itself carries no credential; so are the hashes
+    of the scraping user `metrics_scraper` (`/metrics_all`) and, on the LogHouse service
+    (`log_house`), of the log writer. Their grants and the statements behind them are here.
     """
     cache_bytes = quantity.to_bytes(service.cache_size)
     labels = {CHI_LABEL: service.name}
@@ -247,25 +251,26 @@ def chi_spec(
         {"name": "http", "port": ingress.CLICKHOUSE_HTTP_PORT, "targetPort": ingress.CLICKHOUSE_HTTP_PORT},
         {"name": "tcp", "port": ingress.CLICKHOUSE_NATIVE_PORT, "targetPort": ingress.CLICKHOUSE_NATIVE_PORT},
     ]
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = dict(metrics_endpoint.internal_prometheus_settings())
+    users = metrics_endpoint.user_settings(service.name, networks)
+    extra_statements: list[str] = []
+    if log_house:
+        users |= logs.user_settings(service.name, networks)
+        extra_statements = logs.statements()
     if service.mysql_interface:
         settings["mysql_port"] = ingress.CLICKHOUSE_MYSQL_PORT
         ports.append(
             {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
         )
-    users: dict[str, Any] = {
-        f"{USER}/k8s_secret_password_sha256_hex": f"{password_secret_name(service.name)}/{PASSWORD_KEY}",
-        f"{USER}/networks/ip": list(networks),
-        f"{USER}/profile": "default",
-        f"{USER}/quota": "default",
-        f"{USER}/access_management": "1",
+    files = {
+        "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
+        metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
     }
-    files = {"config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes)}
     if backup_bucket is not None and (service.backup is not None or service.restore is not None):
         source = service.restore.source if service.restore else None
         files["config.d/backups.xml"] = backups.backup_config_xml(backup_bucket, region, service.name, source)
     if backup_bucket is not None and service.backup is not None:
-        users.update(backups.backup_users(backup_secret_name(service.name), tuple(networks)))
+        users |= backups.backup_users(backup_secret_name(service.name), tuple(networks))
     return {
         "stop": "yes" if service.stopped else "no",
         "defaults": {
@@ -281,7 +286,15 @@ def chi_spec(
                 "nodes": [{"host": keeper_host(), "port": KEEPER_PORT}],
                 "root": f"/clickhouse/{service.name}",
             },
-            "users": users,
+            "users": {
+                f"{USER}/k8s_secret_password_sha256_hex": f"{password_secret_name(service.name)}/{PASSWORD_KEY}",
+                f"{USER}/networks/ip": list(networks),
+                f"{USER}/profile": "default",
+                f"{USER}/quota": "default",
+                f"{USER}/access_management": "1",
+                **users,
+            },
+            "profiles": metrics_endpoint.profile_settings(),
             "settings": settings,
             "files": files,
             "clusters": [
@@ -468,6 +481,8 @@ class ClickHouseServiceArgs:
     """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
     storage_class: str = STORAGE_CLASS
     """The StorageClass the servers' claim template names (k8s_conventions.storage_class_name)."""
+    log_house: bool = False
+    """This service holds LogHouse (`loghouse.container_logs` and its writer user)."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -478,6 +493,8 @@ class ClickHouseService(pulumi.ComponentResource):
     ports: dict[str, int]
     user: str
     password: pulumi.Output[str]
+    metrics_password: pulumi.Output[str]
+    log_writer_password: pulumi.Output[str] | None
     installation: k8s.apiextensions.CustomResource
 
     def __init__(self, name: str, args: ClickHouseServiceArgs, opts: pulumi.ResourceOptions | None = None):
@@ -507,22 +524,35 @@ class ClickHouseService(pulumi.ComponentResource):
             string_data={PASSWORD_KEY: pulumi.Output.secret(password.result.apply(password_sha256))},
             opts=child,
         )
-        backup_bucket = pulumi.Output.from_input(args.backup_bucket) if args.backup_bucket is not None else None
-        spec = pulumi.Output.all(args.bucket, backup_bucket).apply(
-            lambda b: chi_spec(
-                service,
-                bucket=b[0],
-                region=args.region,
-                networks=args.networks,
-                service_account=account,
-                storage_class=args.storage_class,
-                backup_bucket=b[1],
+        hashed_users = [credentials]
+
+        def hashed_password(key: str, secret_name: str) -> pulumi.Output[str]:
+            generated = random.RandomPassword(
+                f"{name}-{key}-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
             )
-        )
-        secrets = [sa, credentials]
+            hashed_users.append(
+                k8s.core.v1.Secret(
+                    f"{name}-{key}-credentials",
+                    metadata={"name": secret_name, "namespace": namespace},
+                    type="Opaque",
+                    string_data={PASSWORD_KEY: pulumi.Output.secret(generated.result.apply(password_sha256))},
+                    opts=child,
+                )
+            )
+            return pulumi.Output.secret(generated.result)
+
+        # The customer's scraping user for /metrics_all: only its hash reaches the cluster.
+        self.metrics_password = hashed_password("metrics", metrics_endpoint.password_secret_name(service.name))
+        self.log_writer_password = None
+        if args.log_house:
+            self.log_writer_password = hashed_password("loghouse", logs.writer_password_secret_name(service.name))
+        backup_bucket = pulumi.Output.from_input(args.backup_bucket) if args.backup_bucket is not None else None
         if backup_bucket is not None and service.backup is not None:
-            backup_password = random.RandomPassword(f"{name}-backup-password", length=32, special=False, opts=child)
-            secrets.append(
+            # The backup CronJob reads the password itself; the servers only get its hash.
+            backup_password = random.RandomPassword(
+                f"{name}-backup-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
+            hashed_users.append(
                 k8s.core.v1.Secret(
                     f"{name}-backup-credentials",
                     metadata={"name": backup_secret_name(service.name), "namespace": namespace},
@@ -535,7 +565,7 @@ class ClickHouseService(pulumi.ComponentResource):
                 )
             )
         if backup_bucket is not None and service.restore is not None:
-            secrets.append(
+            hashed_users.append(
                 k8s.core.v1.Secret(
                     f"{name}-restore-credentials",
                     metadata={"name": restore_secret_name(service.name), "namespace": namespace},
@@ -544,13 +574,27 @@ class ClickHouseService(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        spec = pulumi.Output.all(args.bucket, backup_bucket).apply(
+            lambda b: chi_spec(
+                service,
+                bucket=b[0],
+                region=args.region,
+                networks=args.networks,
+                service_account=account,
+                storage_class=args.storage_class,
+                log_house=args.log_house,
+                backup_bucket=b[1],
+            )
+        )
         self.installation = k8s.apiextensions.CustomResource(
             f"{name}-chi",
             api_version=CHI_API,
             kind="ClickHouseInstallation",
             metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
             spec=spec,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.installation_needs, *secrets]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
+            ),
         )
         if backup_bucket is not None:
             self._backup_and_restore(name, args, backup_bucket)
@@ -631,11 +675,17 @@ class ClickHouseService(pulumi.ComponentResource):
             )
 
     def outputs(self) -> dict[str, Any]:
-        """What a client needs: hostnames, ports, user, password (secret)."""
+        """What a client needs: hostnames, ports, user, password (secret), and the scrape endpoint."""
+        host = self.public_host or self.private_host
         return {
             "public_host": self.public_host,
             "private_host": self.private_host,
             "ports": self.ports,
             "user": self.user,
             "password": self.password,
+            "metrics": {
+                "url": f"https://{host}:{ingress.HTTPS_PORT}{metrics_endpoint.PATH}",
+                "user": metrics_endpoint.USER,
+                "password": self.metrics_password,
+            },
         }

@@ -79,12 +79,13 @@ def autoscaler_tags(cluster_name: str, labels: dict[str, str], taint: dict[str, 
 
 
 def vpc_cni_configuration(custom_networking: bool) -> dict:
-    """vpc-cni settings: prefix delegation (16 IPs per ENI slot), and ENIConfig-per-zone custom
-    networking when pods get their own subnets."""
+    """vpc-cni settings: prefix delegation (16 IPs per ENI slot), ENIConfig-per-zone custom
+    networking when pods get their own subnets, and the network policy agent, which enforces the
+    ClickHouse namespace's NetworkPolicies (without it they are accepted and ignored)."""
     env = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
     if custom_networking:
         env.update({"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true", "ENI_CONFIG_LABEL_DEF": ZONE_TOPOLOGY_KEY})
-    return {"env": env}
+    return {"env": env, "enableNetworkPolicy": "true"}
 
 
 def critical_addon_configuration() -> dict:

@@ -3,8 +3,9 @@
 On the EKS cluster, through its Kubernetes provider: the default StorageClass `gp3-encrypted`
 (encrypted, `WaitForFirstConsumer`, expandable, `Retain`), and Helm releases of the AWS Load
 Balancer Controller, external-dns, cert-manager (with Let's Encrypt production and staging
-ClusterIssuers solving DNS01 through Route 53) and the cluster autoscaler. Every release runs on
-the system nodes and uses its own IRSA role through its service account's annotation.
+ClusterIssuers solving DNS01 through Route 53), the cluster autoscaler and metrics-server (the
+resource metrics API the HPAs of istiod and the gateways scale on). Every release runs on the
+system nodes; those that call AWS use their own IRSA role through their service account's annotation.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from components.k8s_conventions import (
     storage_class_name,
     system_placement,
 )
+from components.metrics_server import metrics_server_values
 from components.naming import Names
 
 TYPE = "clickhouse-byoc:platform:ClusterPlatform"
@@ -281,6 +283,7 @@ class ClusterPlatform(pulumi.ComponentResource):
                 lambda a: cluster_autoscaler_values(a[0], region, args.kubernetes_version, a[1])
             ),
         )
+        release("metrics-server", versions.METRICS_SERVER_CHART, "kube-system", metrics_server_values())
         zone_id = pulumi.Output.from_input(args.zone_id)
         for issuer in (ISSUER_PRODUCTION, ISSUER_STAGING):
             spec = zone_id.apply(lambda z, issuer=issuer: cluster_issuer(issuer, region, args.zone_name, z)["spec"])

@@ -72,6 +72,8 @@ class ByocServicesArgs:
     storage_class: str = STORAGE_CLASS
     """The StorageClass new ClickHouse and Keeper claims come from (k8s_conventions.storage_class_name);
     claims made earlier keep theirs."""
+    log_house_service: str | None = None
+    """The service that holds LogHouse (its `loghouse` database and writer user), if any."""
 
 
 def moved_from_root(parent: pulumi.Resource) -> pulumi.ResourceOptions:
@@ -141,6 +143,7 @@ class ByocServices(pulumi.ComponentResource):
                     installation_needs=(self.operator.release, self.operator.keeper, *args.ready.storage),
                     routing_crds=(self.ingress.releases["base"],),
                     storage_class=args.storage_class,
+                    log_house=entry.spec.name == args.log_house_service,
                 ),
                 opts=moved_from_root(self),
             )

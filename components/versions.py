@@ -78,6 +78,27 @@ ISTIO_GATEWAY_CHART = ChartPin(ISTIO_CHART_REPO, "gateway", ISTIO_VERSION)
 # Altinity Kubernetes operator for ClickHouse.
 ALTINITY_OPERATOR_CHART = ChartPin("https://helm.altinity.com", "altinity-clickhouse-operator", "0.25.6")
 
+
+# ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
+# the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
+# line, so a redeploy never picks up a new patch release by itself.
+CLICKHOUSE_VERSION = "25.8.29.51"
+KEEPER_VERSION = "25.8.29.51"
+
+# metrics-server (platform layer): the resource metrics API the HPAs of istiod and the gateways read.
+METRICS_SERVER_CHART = ChartPin("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1")
+
+# The observability layer. kube-prometheus-stack pins the Prometheus operator (v0.93.1), Prometheus,
+# AlertManager (v0.34.0), node-exporter, kube-state-metrics and Grafana together.
+KUBE_PROMETHEUS_STACK_CHART = ChartPin(
+    "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3"
+)
+# Thanos query, store gateway and compactor: the sidecar's image (kube-prometheus-stack's default).
+THANOS_IMAGE = "quay.io/thanos/thanos:v0.42.4"
+FALCO_CHART = ChartPin("https://falcosecurity.github.io/charts", "falco", "9.1.0")
+FLUENT_BIT_CHART = ChartPin("https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1")
+TAILSCALE_OPERATOR_CHART = ChartPin("https://pkgs.tailscale.com/helmcharts", "tailscale-operator", "1.102.3")
+
 # Every chart the program installs.
 CHARTS = (
     AWS_LOAD_BALANCER_CONTROLLER_CHART,
@@ -88,10 +109,9 @@ CHARTS = (
     ISTIOD_CHART,
     ISTIO_GATEWAY_CHART,
     ALTINITY_OPERATOR_CHART,
+    METRICS_SERVER_CHART,
+    KUBE_PROMETHEUS_STACK_CHART,
+    FALCO_CHART,
+    FLUENT_BIT_CHART,
+    TAILSCALE_OPERATOR_CHART,
 )
-
-# ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
-# the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
-# line, so a redeploy never picks up a new patch release by itself.
-CLICKHOUSE_VERSION = "25.8.29.51"
-KEEPER_VERSION = "25.8.29.51"

@@ -7,16 +7,25 @@ builds the bootstrap role's args exactly as the stack does).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from components import backup
 from components import iam_policies as docs
 from components.cidr import InternalRanges
-from components.clickhouse import ClickHouseServiceSpec
+from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
 from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
 from components.ingress import HTTPS_PORT, MYSQL_PORT, NATIVE_TLS_PORT
+from components.observability.layer import (
+    LogHouseTarget,
+    ObservabilityArgs,
+    TailscaleAccess,
+    TroubleshootingTailscaleArgs,
+)
 from components.peering import PeeringSpec
+from components.readiness import ClusterReadiness
 from components.settings import ServiceConfig, Settings
 
 
@@ -148,4 +157,60 @@ def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:
         )
         for p in settings.network.peerings
         if p.vpc_id is not None
+    )
+
+
+def observability_args(
+    settings: Settings,
+    *,
+    monitoring_bucket: pulumi.Input[str],
+    thanos_role_arn: pulumi.Input[str],
+    ready: ClusterReadiness,
+    clickhouse_namespace: pulumi.Resource,
+    services: Mapping[str, ClickHouseService],
+) -> ObservabilityArgs | None:
+    """The observability layer's args; None when `observability.enabled` is false."""
+    obs = settings.observability
+    if not obs.enabled:
+        return None
+    log_house = None
+    if obs.log_house_service:
+        log_house = LogHouseTarget(
+            host=service_backend(obs.log_house_service),
+            password=services[obs.log_house_service].log_writer_password,
+        )
+    return ObservabilityArgs(
+        names=settings.names,
+        region=settings.region,
+        monitoring_bucket=monitoring_bucket,
+        thanos_role_arn=thanos_role_arn,
+        vendor_webhook=obs.vendor_webhook,
+        retention_raw_days=obs.retention_days,
+        retention_downsampled_days=obs.downsampled_retention_days,
+        grafana=obs.grafana,
+        receivers=obs.receivers,
+        receiver_secrets=dict(obs.receiver_secrets),
+        log_house=log_house,
+        ready=ready,
+        clickhouse_namespace=(clickhouse_namespace,),
+    )
+
+
+def log_house_service(settings: Settings) -> str | None:
+    """The service that holds LogHouse, while the layer ships logs there."""
+    obs = settings.observability
+    return obs.log_house_service if obs.enabled else None
+
+
+def tailscale_args(
+    settings: Settings, system_nodes: tuple[pulumi.Resource, ...]
+) -> TroubleshootingTailscaleArgs | None:
+    """The Tailscale troubleshooting path's args; None unless granted (`troubleshootingAccess`)."""
+    tailscale = settings.observability.tailscale
+    if tailscale is None:
+        return None
+    return TroubleshootingTailscaleArgs(
+        names=settings.names,
+        access=TailscaleAccess(tailscale.client_id, tailscale.client_secret),
+        system_nodes=system_nodes,
     )

@@ -28,6 +28,7 @@ BASE = {
     f"{NS}:clusterEndpoint": '{"publicCidrs": ["203.0.113.0/24"]}',
     f"{NS}:ipAllowList": '["198.51.100.0/24"]',
     f"{NS}:clickhouseCloud": '{"externalId": "byoc-test-3f9a2c71"}',
+    f"{NS}:alerting": '{"vendorWebhook": "https://alerts.vendor.example/byoc/test"}',
 }
 
 

@@ -45,6 +45,9 @@ CHK_CRD = (
 ADDON_CRDS = (CHARTS / "aws-vpc-cni-v1.21.0" / "crds" / "customresourcedefinition.yaml",)
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# YAML 1.1 reads a bare `=` as the "value" tag, which PyYAML cannot construct; Kubernetes' YAML
+# (1.2) reads it as the string "=" (the Prometheus operator's CRDs list it among match operators).
+yaml.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node), Loader=_LOADER)
 KUBE_VERSION = f"v{versions.KUBERNETES_VERSION}.0"
 # Helm's manifest separator (releaseutil.SplitManifests): `---` at a line start, anything after it
 # on the same line (e.g. `---# comment`) belongs to the next document.

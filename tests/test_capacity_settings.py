@@ -13,8 +13,9 @@ from tests.conftest import raw_config
 from tests.settings_cases import SECRET_CLOUD
 
 # What a r6i.4xlarge node (the default ClickHouse type) has left after the kubelet's reservations
-# (110 max pods: 1465Mi kube-reserved, 110m CPU), the eviction threshold and the DaemonSets.
-ROOM = "a r6i.4xlarge node (clickhouseNodes.instanceType) has 15710m CPU and 119556Mi memory allocatable after the kubelet's reservations and the per-node system pods"
+# (110 max pods: 1465Mi kube-reserved, 110m CPU), the eviction threshold and the DaemonSets (with the
+# observability layer's node-exporter and Falco: it is on by default).
+ROOM = "a r6i.4xlarge node (clickhouseNodes.instanceType) has 15560m CPU and 118980Mi memory allocatable after the kubelet's reservations and the per-node system pods"
 
 
 def services(*items) -> str:
@@ -63,14 +64,14 @@ def test_a_server_that_fits_a_node_is_accepted():
 def test_a_server_needing_more_cpu_than_a_node_has_is_refused():
     assert problems({"services": services({"name": "big", "cpu": "16"})}) == [
         f"clickhouse-byoc:services[0].cpu: 16: more CPU than a node can give one server: {ROOM}; "
-        "use at most 15710m, or a larger clickhouseNodes.instanceType"
+        "use at most 15560m, or a larger clickhouseNodes.instanceType"
     ]
 
 
 def test_a_server_needing_more_memory_than_a_node_has_is_refused():
     assert problems({"services": services({"name": "big", "memory": "120Gi"})}) == [
         f"clickhouse-byoc:services[0].memory: 120Gi: more memory than a node can give one server: {ROOM}; "
-        "use at most 119556Mi, or a larger clickhouseNodes.instanceType"
+        "use at most 118980Mi, or a larger clickhouseNodes.instanceType"
     ]
 
 
@@ -116,15 +117,68 @@ def test_the_most_servers_a_zone_can_need_is_refused_without_a_fix_that_cannot_w
 
 SYSTEM_TOO_SMALL = (
     "clickhouse-byoc:systemNodeGroup.size: 3: too small for the system workloads at their autoscalers' maximum "
-    "(8170m CPU, 18796Mi memory, 38 pods; 3 m5.large nodes hold 5250m, 17676Mi, 321 pods); set "
-    "systemNodeGroup.size to at least 6, or use a larger systemNodeGroup.instanceType"
+    "(10470m CPU, 26620Mi memory, 55 pods; 3 m5.large nodes hold 4800m, 15948Mi, 315 pods); set "
+    "systemNodeGroup.size to at least 9, or use a larger systemNodeGroup.instanceType"
 )
 
 
 def test_system_workloads_must_fit_the_system_nodes():
     assert problems({"systemNodeGroup": '{"instanceType": "m5.large"}'}) == [SYSTEM_TOO_SMALL]
-    accepted({"systemNodeGroup": '{"instanceType": "m5.large", "size": 6}'})
+    accepted({"systemNodeGroup": '{"instanceType": "m5.large", "size": 9}'})
     accepted({"systemNodeGroup": '{"instanceType": "m5.xlarge", "size": 3}'})
+    # Without the observability layer the same nodes carry less.
+    accepted({"systemNodeGroup": '{"instanceType": "m5.large", "size": 6}', "observability": '{"enabled": false}'})
+
+
+def test_the_observability_layer_counts_on_the_system_nodes_and_on_every_node():
+    on = accepted({"logs": '{"logHouse": true}', "services": services({"name": "a"})})
+    names = [w.name for w in capacity.system_workloads(on.clickhouse, on.observability)]
+    assert {"prometheus", "alertmanager", "thanos-store", "grafana", "metrics-server"} <= set(names)
+    assert [w.name for w in capacity.daemonsets(on.observability)][-3:] == ["node-exporter", "falco", "fluent-bit"]
+    off = accepted({"observability": '{"enabled": false}'})
+    assert "prometheus" not in [w.name for w in capacity.system_workloads(off.clickhouse, off.observability)]
+    # metrics-server is the platform's: there either way.
+    assert "metrics-server" in [w.name for w in capacity.system_workloads(off.clickhouse, off.observability)]
+    assert capacity.daemonsets(off.observability) == capacity.DAEMONSETS
+
+
+def test_observability_workload_table_matches_the_layers_values():
+    from components.observability import alerts, metrics, security
+
+    table = {w.name: w for w in capacity.OBSERVABILITY_WORKLOADS}
+    values = metrics.kube_prometheus_stack_values(
+        deployment_id="dev",
+        thanos_role_arn="arn:aws:iam::1:role/x",
+        alertmanager_config=alerts.alertmanager_config([]),
+        alertmanager_secrets=[],
+        grafana=True,
+    )
+    spec = values["prometheus"]["prometheusSpec"]
+    prometheus = _requests(spec["resources"])
+    sidecar = _requests(spec["thanos"]["resources"])
+    assert table["prometheus"].replicas == spec["replicas"] == 2
+    assert table["prometheus"].requests == instances.Resources(
+        prometheus.cpu_m + sidecar.cpu_m, prometheus.memory_mib + sidecar.memory_mib, 1
+    )
+    am = values["alertmanager"]["alertmanagerSpec"]
+    assert (table["alertmanager"].replicas, table["alertmanager"].requests) == (
+        am["replicas"],
+        _requests(am["resources"]),
+    )
+    assert capacity.GRAFANA.requests == _requests(values["grafana"]["resources"])
+    for obj in metrics.thanos_objects(30, 365):
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            workload = table[obj["metadata"]["name"]]
+            container = obj["spec"]["template"]["spec"]["containers"][0]
+            assert (workload.replicas, workload.requests) == (
+                obj["spec"]["replicas"],
+                _requests(container["resources"]),
+            )
+    falco = security.falco_values("dev")
+    assert table["falcosidekick"].requests == _requests(falco["falcosidekick"]["resources"])
+    daemons = {w.name: w for w in capacity.OBSERVABILITY_DAEMONSETS}
+    assert daemons["falco"].requests == _requests(falco["resources"])
+    assert daemons["node-exporter"].requests == _requests(values["prometheus-node-exporter"]["resources"])
 
 
 def test_without_the_public_gateway_the_system_nodes_carry_less():
@@ -180,7 +234,8 @@ def test_the_capacity_table_in_the_docs_matches_the_model():
     for name, vcpu, gib, cpu_m, memory_mib, pods in rows:
         instance = instances.instance_types()[name]
         assert (instance.vcpu, instance.memory_mib) == (int(vcpu), int(gib) * 1024)
-        assert capacity.per_node_room(instance, False) == instances.Resources(int(cpu_m), int(memory_mib), int(pods))
+        room = capacity.per_node_room(instance, False, capacity.daemonsets(accepted({}).observability))
+        assert room == instances.Resources(int(cpu_m), int(memory_mib), int(pods))
 
 
 def test_the_vendoring_tool_joins_both_sources_and_keeps_only_the_offered_x86_families():

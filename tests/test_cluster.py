@@ -117,6 +117,8 @@ def test_managed_addons_and_their_irsa_roles(stack):
     addons = {a["inputs"]["addonName"]: a for a in stack.by_type("aws:eks/addon:Addon")}
     assert sorted(addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
     cni = json.loads(addons["vpc-cni"]["inputs"]["configurationValues"])
+    # The network policy agent enforces the ClickHouse namespace's NetworkPolicies.
+    assert cni["enableNetworkPolicy"] == "true"
     assert cni["env"]["ENABLE_PREFIX_DELEGATION"] == "true"
     assert "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG" not in cni["env"]
     assert addons["vpc-cni"]["inputs"]["serviceAccountRoleArn"].endswith(":role/ClickHouse-cloud-prod-vpc-cni")

@@ -135,6 +135,8 @@ def test_clickhouse_waits_for_its_operator_keeper_and_storage(records):
         expected[f"ClickHouseInstallation/ch-{svc}-chi"] = {
             f"ServiceAccount/ch-{svc}-sa",
             f"Secret/ch-{svc}-credentials",
+            # The scraping user's password hash (/metrics_all), read by the operator.
+            f"Secret/ch-{svc}-metrics-credentials",
             f"Secret/ch-{svc}-backup-credentials",
             "Namespace/clickhouse-ns-clickhouse",
             "Release/clickhouse-operator",
@@ -148,7 +150,8 @@ def test_clickhouse_waits_for_its_operator_keeper_and_storage(records):
 def test_platform_releases_wait_for_the_system_nodes_not_the_ebs_csi_add_on(records):
     nodes = system_nodes(records)
     releases = [r for r in records if r["type"] == "kubernetes:helm.sh/v3:Release" and "-platform-" in r["name"]]
-    assert len(releases) == 4
+    # aws-load-balancer-controller, external-dns, cert-manager, cluster-autoscaler, metrics-server.
+    assert len(releases) == 5
     for r in releases:
         waits = direct_waits(records, r)
         assert nodes <= waits and "Addon/cluster-aws-ebs-csi-driver" not in waits, short(r)
@@ -166,8 +169,12 @@ def test_nothing_waits_for_what_it_does_not_use(records):
         waits = transitive(key)
         assert not {w for w in waits if "ebs-csi" in w or "-clickhouse-" in w or "platform" in w}, key
     assert {"NodeGroup/cluster-system-a", "Cluster/cluster-eks"} <= transitive("Release/ingress-istiod")
-    # external-dns and the autoscaler are needed by nothing at deploy time.
-    for name in ("Release/platform-external-dns", "Release/platform-cluster-autoscaler"):
+    # external-dns, the autoscaler and metrics-server are needed by nothing at deploy time.
+    for name in (
+        "Release/platform-external-dns",
+        "Release/platform-cluster-autoscaler",
+        "Release/platform-metrics-server",
+    ):
         urn = ix[name]["urn"]
         assert not [short(r) for r in records if urn in closure(records, r["urn"])], name
     # The gateways need the load balancer controller, the certificates cert-manager (transitively).
@@ -205,3 +212,19 @@ def test_the_5_percent_check_fails_when_istio_waits_for_the_ebs_csi_add_on(recor
     ]
     total, _ = plan.first_deploy(slow)
     assert total > unavoidable_seconds(slow) * 1.05
+
+
+def test_the_observability_layer_waits_for_the_system_nodes_and_its_volumes_only(records):
+    ix = index(records)
+    nodes = system_nodes(records)
+    storage = {"Addon/cluster-aws-ebs-csi-driver", "StorageClass/platform-storage-class"}
+    kps = direct_waits(records, ix["Release/observability-kube-prometheus-stack"])
+    # Helm waits for the chart's own pods; the operator claims Prometheus' volumes afterwards.
+    assert nodes <= kps and not kps & storage
+    assert "Release/observability-kube-prometheus-stack" in direct_waits(records, ix["Release/observability-falco"])
+    store = direct_waits(records, ix["StatefulSet/observability-thanos-store-statefulset"])
+    assert nodes | storage <= store
+    assert not direct_waits(records, ix["Deployment/observability-thanos-query-deployment"]) & storage
+    assert direct_waits(records, ix["NetworkPolicy/observability-netpol-default-deny"]) == {
+        "Namespace/clickhouse-ns-clickhouse"
+    }

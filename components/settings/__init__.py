@@ -28,6 +28,7 @@ from components.settings import dns as _dns
 from components.settings import iam as _iam
 from components.settings import maintenance as _maintenance
 from components.settings import network as _network
+from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import services as _services
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
@@ -53,6 +54,7 @@ from components.settings.network import (
     NetworkSettings,
     Peering,
 )
+from components.settings.observability import ObservabilitySettings, TailscaleSettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE
 from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
@@ -75,7 +77,7 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _private_link)
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability, _private_link)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -128,11 +130,13 @@ __all__ = [
     "Iam",
     "MaintenanceWindow",
     "NetworkSettings",
+    "ObservabilitySettings",
     "Peering",
     "PrivateLinkSettings",
     "RestoreFrom",
     "ServiceConfig",
     "Settings",
+    "TailscaleSettings",
     "decode_value",
     "load",
     "parse",
@@ -167,6 +171,8 @@ class Settings:
     """ClickHouse services, the IP allow list and the public endpoint."""
     private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
     """The PrivateLink endpoint service on the private NLB."""
+    observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
+    """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
     warnings: tuple[str, ...] = ()
@@ -212,15 +218,24 @@ def parse(
     services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
     private_link = _private_link.parse(raw, p)
+    observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
-        _capacity.check(cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p)
+        _capacity.check(
+            cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p, observability=observability
+        )
     maintenance_window = _maintenance.parse(raw, p)
 
     if p.lines:
         raise ConfigError(p.lines)
 
-    warnings = _cluster.warnings(cluster) + _network.warnings(network) + _iam.warnings(iam, now)
+    warnings = (
+        _cluster.warnings(cluster)
+        + _network.warnings(network)
+        + _iam.warnings(iam, now)
+        # A bootstrap-only stack installs no cluster layer: nothing to warn about there.
+        + ([] if iam.only else _observability.warnings(observability))
+    )
     return Settings(
         project=NS,
         stack=stack,
@@ -234,6 +249,7 @@ def parse(
         iam=iam,
         clickhouse=clickhouse,
         private_link=private_link,
+        observability=observability,
         maintenance_window=maintenance_window,
         warnings=tuple(warnings),
         secret_keys=secret_keys,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from components import quantity
 from components.settings.cluster import ClusterSettings
 from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
+from components.settings.observability import ObservabilitySettings
 from components.settings.reader import Problems
 from components.settings.services import ClickHouseSettings, ServiceConfig
 
@@ -63,6 +64,7 @@ SYSTEM_WORKLOADS = (
     Workload("cert-manager", 3, _pod(), "controller, webhook, cainjector; chart default resources {}"),
     Workload("cluster-autoscaler", 1, _pod(), "chart default resources {}"),
     Workload("coredns", 2, _pod(100, 70), "EKS coredns add-on: 2 replicas, 100m/70Mi"),
+    Workload("metrics-server", 2, _pod(100, 200), "components/metrics_server.py: 2 replicas, 100m/200Mi"),
     Workload(
         "ebs-csi-controller",
         2,
@@ -72,15 +74,58 @@ SYSTEM_WORKLOADS = (
 )
 PUBLIC_GATEWAY = Workload("public-gateway", 9, _pod(250, 256), "as private-gateway")
 
+# The observability layer (components/observability/): on every node while it is on ...
+OBSERVABILITY_DAEMONSETS = (
+    Workload("node-exporter", 1, _pod(50, 64), "metrics.py kube_prometheus_stack_values: 50m/64Mi"),
+    Workload("falco", 1, _pod(100, 512), "security.py falco_values: 100m/512Mi"),
+)
+LOGHOUSE_DAEMONSET = Workload("fluent-bit", 1, _pod(50, 64), "logs.py fluent_bit_values: 50m/64Mi")
+# ... and on the system nodes.
+OBSERVABILITY_WORKLOADS = (
+    Workload(
+        "prometheus",
+        2,
+        _pod(550, 2176),
+        "metrics.py: 2 replicas, 500m/2Gi + Thanos sidecar 50m/128Mi; config reloader: chart default {}",
+    ),
+    Workload("alertmanager", 3, _pod(50, 128), "metrics.py: 3 replicas, 50m/128Mi"),
+    Workload("prometheus-operator", 1, _pod(100, 128), "metrics.py: 100m/128Mi"),
+    Workload("kube-state-metrics", 1, _pod(50, 128), "metrics.py: 50m/128Mi"),
+    Workload("thanos-query", 2, _pod(100, 256), "metrics.py thanos_objects: 2 replicas, 100m/256Mi"),
+    Workload("thanos-store", 2, _pod(100, 512), "metrics.py thanos_objects: 2 replicas, 100m/512Mi"),
+    Workload("thanos-compact", 1, _pod(100, 512), "metrics.py thanos_objects: 1 replica, 100m/512Mi"),
+    Workload("falcosidekick", 2, _pod(50, 64), "security.py falco_values: 2 replicas, 50m/64Mi"),
+)
+GRAFANA = Workload("grafana", 1, _pod(100, 256), "metrics.py: 100m/256Mi; its sidecars: chart default {}")
+TAILSCALE_OPERATOR = Workload("tailscale-operator", 1, _pod(50, 64), "tailscale.py operator_values: 50m/64Mi")
 
-def system_workloads(clickhouse: ClickHouseSettings) -> tuple[Workload, ...]:
-    return SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
+
+def system_workloads(
+    clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None = None
+) -> tuple[Workload, ...]:
+    """What runs on the system nodes, with the observability layer's share when it is on."""
+    out = SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
+    if observability is not None and observability.enabled:
+        out += OBSERVABILITY_WORKLOADS + ((GRAFANA,) if observability.grafana else ())
+    if observability is not None and observability.tailscale is not None:
+        out += (TAILSCALE_OPERATOR,)
+    return out
 
 
-def per_node_room(instance: InstanceType, custom_networking: bool) -> Resources:
+def daemonsets(observability: ObservabilitySettings | None = None) -> tuple[Workload, ...]:
+    """Pods on every node."""
+    out = DAEMONSETS
+    if observability is not None and observability.enabled:
+        out += OBSERVABILITY_DAEMONSETS + ((LOGHOUSE_DAEMONSET,) if observability.log_house else ())
+    return out
+
+
+def per_node_room(
+    instance: InstanceType, custom_networking: bool, node_pods: Sequence[Workload] = DAEMONSETS
+) -> Resources:
     """What a node of `instance` has left for workloads after the kubelet's reservations and the DaemonSets."""
     room = instance.allocatable(custom_networking)
-    for daemon in DAEMONSETS:
+    for daemon in node_pods:
         room -= daemon.requests
     return room
 
@@ -111,15 +156,24 @@ def _packs(servers: Sequence[tuple[int, Resources]], nodes: int, room: Resources
     return True
 
 
-def check(cluster: ClusterSettings, clickhouse: ClickHouseSettings, custom_networking: bool, p: Problems) -> None:
+def check(
+    cluster: ClusterSettings,
+    clickhouse: ClickHouseSettings,
+    custom_networking: bool,
+    p: Problems,
+    observability: ObservabilitySettings | None = None,
+) -> None:
     """Reports every service that cannot be scheduled and system node groups too small for their workloads."""
     types = instance_types()
+    node_pods = daemonsets(observability)
     ch_type = types.get(cluster.clickhouse_instance_type)
     if ch_type is not None:
-        _check_services(cluster, clickhouse, ch_type, custom_networking, p)
+        _check_services(cluster, clickhouse, ch_type, custom_networking, p, node_pods)
     system_type = types.get(cluster.system_instance_type)
     if system_type is not None:
-        _check_system(cluster, clickhouse, system_type, custom_networking, p)
+        _check_system(
+            cluster, system_workloads(clickhouse, observability), system_type, custom_networking, p, node_pods
+        )
 
 
 def _check_services(
@@ -128,8 +182,9 @@ def _check_services(
     instance: InstanceType,
     custom_networking: bool,
     p: Problems,
+    node_pods: Sequence[Workload] = DAEMONSETS,
 ) -> None:
-    room = per_node_room(instance, custom_networking)
+    room = per_node_room(instance, custom_networking, node_pods)
     where = (
         f"a {instance.name} node (clickhouseNodes.instanceType) has {room.cpu_m}m CPU and {room.memory_mib}Mi memory "
         "allocatable after the kubelet's reservations and the per-node system pods"
@@ -175,14 +230,14 @@ def _check_services(
 
 def _check_system(
     cluster: ClusterSettings,
-    clickhouse: ClickHouseSettings,
+    workloads: Sequence[Workload],
     instance: InstanceType,
     custom_networking: bool,
     p: Problems,
+    node_pods: Sequence[Workload] = DAEMONSETS,
 ) -> None:
-    room = per_node_room(instance, custom_networking)
+    room = per_node_room(instance, custom_networking, node_pods)
     nodes = cluster.system_nodes_per_zone * ZONES
-    workloads = system_workloads(clickhouse)
     total = Resources()
     for workload in workloads:
         total += workload.requests.times(workload.replicas)

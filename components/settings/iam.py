@@ -43,7 +43,8 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
         "profile": str,
         "only": bool,
     },
-    "troubleshootingAccess": {"until": str},
+    # `tailscale` is read by the observability settings (components/settings/observability.py).
+    "troubleshootingAccess": {"until": str, "tailscale": dict},
 }
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()

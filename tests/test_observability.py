@@ -1,0 +1,683 @@
+"""The observability layer's builders, judged by the upstream tools.
+
+- Prometheus rules: `promtool check rules`, and `promtool test rules` for what the key alerts do.
+- AlertManager: `amtool check-config` and `amtool config routes test` (who gets which alert).
+- SQL: ClickHouse's parser (chDB `formatQuery`), and the `/metrics_all` view run in chDB with its
+  output parsed by prometheus_client's text parser.
+- Charts: rendered from the vendored sources with Helm's engine, every object validated strictly.
+
+Debian packages: `prometheus` (promtool), `prometheus-alertmanager` (amtool).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+from chdb.session import Session
+from prometheus_client.parser import text_string_to_metric_families
+
+from components import k8s_conventions as conv
+from components import metrics_server, versions
+from components.observability import alerts, dashboards, logs, metrics, metrics_endpoint, security, tailscale
+from tests import charts
+
+# The judges are Debian packages (tools/check.sh and CI install them); a missing judge fails, never skips.
+PROMTOOL = shutil.which("promtool") or "promtool"
+AMTOOL = shutil.which("amtool") or "amtool"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _judges_installed():
+    missing = [
+        f"{tool} (apt-get install -y {pkg})"
+        for tool, pkg in (("promtool", "prometheus"), ("amtool", "prometheus-alertmanager"))
+        if shutil.which(tool) is None
+    ]
+    assert not missing, f"missing: {', '.join(missing)}"
+
+
+RECEIVERS = [
+    alerts.Receiver("ops-slack", "slack", ("critical", "warning"), channel="#ops"),
+    alerts.Receiver("oncall", "pagerduty", ("critical",)),
+    alerts.Receiver("siem", "webhook", ("critical", "warning", "information")),
+]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+
+
+# -- Prometheus rules ---------------------------------------------------------------------------
+
+
+def test_rule_groups_pass_promtool(tmp_path: Path):
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"groups": alerts.rule_groups()}))
+    result = _run(PROMTOOL, "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = {r["alert"] for g in alerts.rule_groups() for r in g["rules"]}
+    assert {"ClickHouseReadonlyReplica", "KeeperQuorumLost", "CertificateExpiresSoon", "BackupTooOld"} <= names
+
+
+def test_promtool_rejects_a_broken_rule(tmp_path: Path):
+    """The judge itself: a rule with a PromQL syntax error fails."""
+    groups = alerts.rule_groups()
+    groups[0]["rules"][0]["expr"] = "up{job= == 0"
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"groups": groups}))
+    assert _run(PROMTOOL, "check", "rules", str(path)).returncode != 0
+
+
+def test_every_alert_has_a_routable_severity_and_text():
+    for group in alerts.rule_groups():
+        for rule in group["rules"]:
+            assert rule["labels"]["severity"] in ("critical", "warning"), rule["alert"]
+            assert rule["annotations"]["summary"] and rule["annotations"]["description"], rule["alert"]
+
+
+RULE_TESTS = {
+    "evaluation_interval": "1m",
+    "tests": [
+        {
+            # Two of three Keeper replicas down: quorum lost. One down: only the replica alert.
+            "interval": "1m",
+            "input_series": [
+                {"series": f'up{{job="{alerts.KEEPER_JOB}",pod="keeper-0"}}', "values": "1x20"},
+                {"series": f'up{{job="{alerts.KEEPER_JOB}",pod="keeper-1"}}', "values": "0x20"},
+                {"series": f'up{{job="{alerts.KEEPER_JOB}",pod="keeper-2"}}', "values": "1x5 0x15"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "4m", "alertname": "KeeperQuorumLost", "exp_alerts": []},
+                {
+                    "eval_time": "12m",
+                    "alertname": "KeeperQuorumLost",
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {"severity": "critical"},
+                            "exp_annotations": {
+                                "summary": "Keeper has lost its quorum",
+                                "description": "Fewer than 2 of 3 Keeper replicas are up: every replicated table"
+                                " is read-only.",
+                            },
+                        }
+                    ],
+                },
+            ],
+        },
+        {
+            # A read-only replica for more than five minutes.
+            "interval": "1m",
+            "input_series": [
+                {
+                    "series": 'ClickHouseMetrics_ReadonlyReplica{namespace="clickhouse",pod="chi-a-0"}',
+                    "values": "0 1x10",
+                }
+            ],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "ClickHouseReadonlyReplica", "exp_alerts": []},
+                {
+                    "eval_time": "8m",
+                    "alertname": "ClickHouseReadonlyReplica",
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {"severity": "critical", "namespace": "clickhouse", "pod": "chi-a-0"},
+                            "exp_annotations": {
+                                "summary": "ClickHouse replica is read-only",
+                                "description": "clickhouse/chi-a-0 has 1 read-only replicated tables (Keeper"
+                                " unreachable or metadata lost).",
+                            },
+                        }
+                    ],
+                },
+            ],
+        },
+        {
+            # A service whose last backup succeeded at t=0: old after 26 h (+15 m pending), not before.
+            "interval": "5m",
+            "input_series": [
+                {"series": f'{alerts.BACKUP_METRIC}{{service="analytics"}}', "values": "0x400"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "25h", "alertname": "BackupTooOld", "exp_alerts": []},
+                {
+                    "eval_time": "28h",
+                    "alertname": "BackupTooOld",
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {"severity": "critical", "service": "analytics"},
+                            "exp_annotations": {
+                                "summary": "No recent backup",
+                                "description": "Service analytics was last backed up 1d 4h 0m 0s ago (limit 26h).",
+                            },
+                        }
+                    ],
+                },
+            ],
+        },
+    ],
+}
+
+
+def test_key_alerts_fire_when_they_should(tmp_path: Path):
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": alerts.rule_groups()}))
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], **RULE_TESTS}))
+    result = subprocess.run(
+        [PROMTOOL, "test", "rules", "tests.yml"], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dashboard_queries_are_valid_promql(tmp_path: Path):
+    """Each panel's query as a recording rule: promtool parses it."""
+    rules = [
+        {"record": f"dashboard:{key.replace('-', '_')}:{i}", "expr": expr}
+        for key, panels in dashboards.PANELS.items()
+        for i, (_, expr, _) in enumerate(panels)
+    ]
+    path = tmp_path / "dashboards.yml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = _run(PROMTOOL, "check", "rules", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_documented_customer_scrape_config_passes_promtool(tmp_path: Path):
+    """The scrape job docs/observability.md gives customers, as Prometheus reads it."""
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "observability.md").read_text()
+    (block,) = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "scrape_configs" in b]
+    config = yaml.safe_load(block)
+    (job,) = config["scrape_configs"]
+    assert (job["scheme"], job["metrics_path"], job["honor_labels"]) == ("https", "/metrics_all", True)
+    assert job["basic_auth"]["username"] == metrics_endpoint.USER
+    assert job["static_configs"][0]["targets"][0].endswith(":8443")
+    path = tmp_path / "prometheus.yml"
+    path.write_text(block)
+    result = _run(PROMTOOL, "check", "config", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dashboards_cover_memory_query_rate_and_io():
+    maps = dashboards.dashboard_config_maps()
+    assert {m["metadata"]["name"] for m in maps} == {
+        "dashboard-clickhouse-memory",
+        "dashboard-clickhouse-query-rate",
+        "dashboard-clickhouse-io",
+    }
+    for cm in maps:
+        assert cm["metadata"]["labels"] == {"grafana_dashboard": "1"}
+        (body,) = cm["data"].values()
+        board = json.loads(body)
+        assert {p["datasource"]["uid"] for p in board["panels"]} == {"thanos"}
+
+
+# -- AlertManager -------------------------------------------------------------------------------
+
+
+def _amtool_config(tmp_path: Path, config: dict) -> Path:
+    """The config as amtool reads it. Debian's amtool (0.25) predates the webhook's `url_file`
+    (AlertManager 0.26; the chart deploys 0.34): only when amtool names exactly that field is each
+    webhook's `url_file` swapped for a placeholder `url`; every other field is judged as written."""
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(config))
+    first = _run(AMTOOL, "check-config", str(path))
+    if first.returncode == 0:
+        return path
+    problems = [line for line in (first.stdout + first.stderr).splitlines() if "not found in type" in line]
+    assert problems and all("field url_file not found in type config.plain" in p for p in problems), (
+        first.stdout + first.stderr
+    )
+    for receiver in config["receivers"]:
+        for hook in receiver.get("webhook_configs", []):
+            assert hook.pop("url_file").startswith(alerts.SECRETS_DIR + "/")
+            hook["url"] = "https://webhook.invalid/alerts"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_alertmanager_config_passes_amtool(tmp_path: Path):
+    path = _amtool_config(tmp_path, alerts.alertmanager_config(RECEIVERS))
+    result = _run(AMTOOL, "check-config", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _receivers_for(path: Path, *labels: str) -> set[str]:
+    result = _run(AMTOOL, "config", "routes", "test", f"--config.file={path}", *labels)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return set(result.stdout.strip().split(","))
+
+
+def test_routing_sends_each_alert_where_it_belongs(tmp_path: Path):
+    path = _amtool_config(tmp_path, alerts.alertmanager_config(RECEIVERS))
+    critical = _receivers_for(path, "alertname=KeeperQuorumLost", "severity=critical")
+    assert critical == {"vendor", "customer-ops-slack", "customer-oncall", "customer-siem"}
+    warning = _receivers_for(path, "alertname=ClickHouseReplicationLag", "severity=warning")
+    assert warning == {"vendor", "customer-ops-slack", "customer-siem"}
+    # Falco's notices come with severity "information": only to who asked for it.
+    assert _receivers_for(path, "source=falco", "severity=information") == {"customer-siem"}
+    assert _receivers_for(path, "alertname=Watchdog", "severity=none") == {"vendor"}
+    assert _receivers_for(path, "alertname=InfoInhibitor", "severity=none") == {"null"}
+
+
+def test_without_customer_receivers_the_vendor_still_gets_alerts(tmp_path: Path):
+    path = _amtool_config(tmp_path, alerts.alertmanager_config([]))
+    assert _receivers_for(path, "alertname=ClickHouseDown", "severity=critical") == {"vendor"}
+
+
+def test_receiver_urls_are_files_never_inline():
+    config = alerts.alertmanager_config(RECEIVERS)
+    text = yaml.safe_dump(config)
+    assert "http://" not in text and "https://" not in text
+    vendor = next(r for r in config["receivers"] if r["name"] == "vendor")
+    assert vendor["webhook_configs"][0]["url_file"] == "/etc/alertmanager/secrets/alertmanager-vendor-webhook/url"
+    slack = next(r for r in config["receivers"] if r["name"] == "customer-ops-slack")
+    assert slack["slack_configs"][0]["api_url_file"] == "/etc/alertmanager/secrets/alertmanager-receivers/ops-slack"
+    assert alerts.alertmanager_secrets(RECEIVERS) == ["alertmanager-vendor-webhook", "alertmanager-receivers"]
+    assert alerts.alertmanager_secrets([]) == ["alertmanager-vendor-webhook"]
+
+
+def test_unknown_receiver_kind_is_rejected():
+    with pytest.raises(ValueError, match="unknown receiver kind"):
+        alerts.alertmanager_config([alerts.Receiver("x", "email")])
+
+
+# -- /metrics_all -------------------------------------------------------------------------------
+
+
+def _format_query(session: Session, sql: str) -> str:
+    escaped = sql.replace("\\", "\\\\").replace("'", "\\'")
+    return str(session.query(f"SELECT formatQuery('{escaped}')", "TabSeparatedRaw")).strip()
+
+
+@pytest.fixture(scope="module")
+def chdb_session():
+    session = Session()
+    yield session
+    session.close()
+
+
+def test_every_generated_statement_parses(chdb_session):
+    statements = [
+        *metrics_endpoint.statements(),
+        *metrics_endpoint.GRANTS,
+        metrics_endpoint.endpoint_query("main"),
+        *logs.statements(),
+        *logs.GRANTS,
+    ]
+    for sql in statements:
+        assert _format_query(chdb_session, sql), sql
+    # The judge itself rejects a broken statement.
+    with pytest.raises(Exception, match=r"SYNTAX_ERROR|Syntax error"):
+        _format_query(chdb_session, "GRANT SELECT ON TO metrics_scraper")
+
+
+def test_scraping_user_has_exactly_the_reference_grants(chdb_session):
+    grants = [_format_query(chdb_session, g) for g in metrics_endpoint.GRANTS]
+    assert grants == [
+        "GRANT REMOTE ON *.* TO metrics_scraper",
+        "GRANT SELECT ON byoc_metrics.custom_metrics TO metrics_scraper",
+    ]
+    users = metrics_endpoint.user_settings("analytics", ["10.0.0.0/16"])
+    assert users["metrics_scraper/grants/query"] == [
+        "GRANT REMOTE ON *.*",
+        "GRANT SELECT ON byoc_metrics.custom_metrics",
+    ]
+    assert users["metrics_scraper/k8s_secret_password_sha256_hex"] == (
+        "clickhouse-analytics-metrics-scraper/password_sha256_hex"
+    )
+    assert users["metrics_scraper/profile"] == "metrics_scraper"
+    assert metrics_endpoint.profile_settings()["metrics_scraper/readonly"] == "1"
+
+
+def test_metrics_view_runs_in_chdb_and_speaks_prometheus(chdb_session):
+    """The view and the endpoint's query run against chDB's own system tables; the output is
+    Prometheus text. chDB has no `system.asynchronous_metrics` (no background server): a table of
+    the same columns stands in for it, and `clusterAllReplicas` (no cluster in chDB) is the view."""
+    s = chdb_session
+    s.query("CREATE DATABASE IF NOT EXISTS stand_in")
+    s.query(
+        "CREATE TABLE IF NOT EXISTS stand_in.asynchronous_metrics (metric String, value Float64, description String)"
+        " ENGINE = Memory AS SELECT 'MemoryResident', 1073741824, 'Resident memory'"
+    )
+    for sql in metrics_endpoint.statements():
+        s.query(sql.replace("system.asynchronous_metrics", "stand_in.asynchronous_metrics"))
+    query = metrics_endpoint.endpoint_query("main")
+    assert "clusterAllReplicas('main', byoc_metrics.custom_metrics)" in query
+    text = str(s.query(query.replace("clusterAllReplicas('main', byoc_metrics.custom_metrics)", metrics_endpoint.VIEW)))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for name in (
+        "ClickHouse_CustomMetric_StorageSystemTablesS3DiskBytes",
+        "ClickHouse_CustomMetric_NumberOfBrokenDetachedParts",
+        "ClickHouse_CustomMetric_LostPartCount",
+        "ClickHouse_CustomMetric_NumberOfWarnings",
+        "ClickHouseErrorMetric_TotalNumberOfErrors",
+        "ClickHouseAsyncMetrics_MemoryResident",
+        "ClickHouseMetrics_Query",
+        "ClickHouseProfileEvents_Query",
+    ):
+        assert name in families, name
+        (sample,) = families[name].samples
+        assert set(sample.labels) == {"hostname"} and sample.labels["hostname"]
+    assert families["ClickHouseAsyncMetrics_MemoryResident"].samples[0].value == 1073741824
+    assert families["ClickHouseMetrics_Query"].type == "gauge"
+    assert families["ClickHouseProfileEvents_Query"].type == "counter"
+
+
+def test_metrics_config_xml_carries_the_statements_and_the_handler():
+    root = ET.fromstring(metrics_endpoint.config_xml("main"))
+    scripts = root.findall("./startup_scripts/scripts")
+    assert [s.findtext("query") for s in scripts] == metrics_endpoint.statements()
+    assert {s.findtext("user") for s in scripts} == {"default"}
+    (rule,) = root.findall("./http_handlers/rule")
+    assert rule.findtext("url") == "/metrics_all" and rule.findtext("methods") == "GET"
+    assert rule.findtext("handler/type") == "predefined_query_handler"
+    assert rule.findtext("handler/query") == metrics_endpoint.endpoint_query("main")
+    # The default handlers (queries on 8123, /ping, /replicas_status) stay.
+    assert root.find("./http_handlers/defaults") is not None
+
+
+def test_loghouse_writer_may_only_insert(chdb_session):
+    assert [_format_query(chdb_session, g) for g in logs.GRANTS] == [
+        "GRANT INSERT ON loghouse.container_logs TO loghouse_writer"
+    ]
+    assert "INSERT%20INTO%20loghouse.container_logs%20FORMAT%20JSONEachRow" in logs.insert_uri()
+
+
+# -- charts and objects -------------------------------------------------------------------------
+
+
+def _kps_values(grafana: bool = True, receivers=RECEIVERS):
+    return metrics.kube_prometheus_stack_values(
+        deployment_id="dev-1a2b3c",
+        thanos_role_arn="arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-thanos",
+        alertmanager_config=alerts.alertmanager_config(receivers),
+        alertmanager_secrets=alerts.alertmanager_secrets(receivers),
+        grafana=grafana,
+    )
+
+
+def _chart(pin):
+    return pin.chart, pin.version
+
+
+@pytest.fixture(scope="module")
+def kps_objects():
+    return charts.render(
+        *_chart(versions.KUBE_PROMETHEUS_STACK_CHART), _kps_values(), metrics.RELEASE, metrics.NAMESPACE
+    )
+
+
+def test_kube_prometheus_stack_renders_valid_objects(kps_objects):
+    assert charts.validate_all(kps_objects) == []
+
+
+def test_the_validation_rejects_an_unknown_field():
+    """The judge itself: strict on built-in kinds and on custom resources."""
+    policy = security.network_policies()[0]
+    assert charts.validate_all([{**policy, "spec": {**policy["spec"], "podSelectr": {}}}])
+    monitor = metrics.scrape_monitors()[0]
+    assert charts.validate_all([{**monitor, "spec": {**monitor["spec"], "portNumber": 9363}}])
+
+
+def test_prometheus_pair_uploads_to_the_bucket_with_the_thanos_role(kps_objects):
+    (prom,) = [o for o in kps_objects if o["kind"] == "Prometheus"]
+    spec = prom["spec"]
+    assert spec["replicas"] == 2
+    assert spec["serviceAccountName"] == "thanos"
+    assert spec["thanos"]["objectStorageConfig"] == {"name": "thanos-objstore", "key": "objstore.yml"}
+    assert spec["replicaExternalLabelName"] == "prometheus_replica"
+    (sa,) = [o for o in kps_objects if o["kind"] == "ServiceAccount" and o["metadata"]["name"] == "thanos"]
+    assert sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].endswith(":role/ClickHouse-cloud-dev-thanos")
+    # The IRSA role trusts exactly this service account.
+    assert (prom["metadata"]["namespace"], spec["serviceAccountName"]) == conv.SERVICE_ACCOUNTS["thanos"]
+    (am,) = [o for o in kps_objects if o["kind"] == "Alertmanager"]
+    assert am["spec"]["replicas"] == 3
+    assert am["spec"]["secrets"] == ["alertmanager-vendor-webhook", "alertmanager-receivers"]
+
+
+def test_alertmanager_routing_lands_in_the_chart_secret(kps_objects, tmp_path: Path):
+    """What AlertManager reads is the chart's Secret (our values merged into the chart's defaults):
+    amtool judges that file, and routes a critical alert to the vendor and every receiver."""
+    import base64
+
+    (secret,) = [o for o in kps_objects if o["kind"] == "Secret" and o["metadata"]["name"].startswith("alertmanager-")]
+    config = yaml.safe_load(base64.b64decode(secret["data"]["alertmanager.yaml"]))
+    assert config["route"]["routes"][2] == {
+        "receiver": "vendor",
+        "matchers": ['severity=~"critical|warning"'],
+        "continue": True,
+    }
+    path = _amtool_config(tmp_path, config)
+    assert _run(AMTOOL, "check-config", str(path)).returncode == 0
+    assert _receivers_for(path, "alertname=KeeperQuorumLost", "severity=critical") == {
+        "vendor",
+        "customer-ops-slack",
+        "customer-oncall",
+        "customer-siem",
+    }
+
+
+def test_every_monitoring_pod_lands_on_system_nodes(kps_objects):
+    for kind, name, spec in charts.pod_specs(kps_objects):
+        if kind == "DaemonSet":
+            assert {"operator": "Exists"} in spec["tolerations"], name
+            continue
+        assert spec["nodeSelector"] == conv.SYSTEM_NODE_LABELS, name
+    for obj in kps_objects:
+        if obj["kind"] in ("Prometheus", "Alertmanager"):
+            assert obj["spec"]["nodeSelector"] == conv.SYSTEM_NODE_LABELS
+            assert conv.toleration(conv.SYSTEM_TAINT) in obj["spec"]["tolerations"]
+
+
+def test_grafana_is_optional_and_uses_thanos_and_a_generated_password():
+    with_grafana = charts.render(
+        *_chart(versions.KUBE_PROMETHEUS_STACK_CHART), _kps_values(True), metrics.RELEASE, metrics.NAMESPACE
+    )
+    without = charts.render(
+        *_chart(versions.KUBE_PROMETHEUS_STACK_CHART), _kps_values(False, []), metrics.RELEASE, metrics.NAMESPACE
+    )
+    grafana = [o for o in with_grafana if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("grafana")]
+    assert len(grafana) == 1
+    assert not [o for o in without if "grafana" in o["metadata"]["name"] and o["kind"] == "Deployment"]
+    env = {e["name"]: e for c in grafana[0]["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])}
+    assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "grafana-admin"
+    datasources = [o for o in with_grafana if o["kind"] == "ConfigMap" and "datasource" in o["metadata"]["name"]]
+    text = "".join(json.dumps(d["data"]) for d in datasources)
+    assert metrics.thanos_query_url() in text
+
+
+def test_thanos_objects_are_valid_and_the_compactor_keeps_the_configured_retention():
+    objects = metrics.thanos_objects(raw_days=30, downsampled_days=365)
+    assert charts.validate_all(objects) == []
+    (compact,) = [o for o in objects if o["metadata"]["name"] == "thanos-compact" and o["kind"] == "StatefulSet"]
+    assert compact["spec"]["replicas"] == 1
+    args = compact["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--retention.resolution-raw=30d" in args
+    assert "--retention.resolution-1h=365d" in args
+    assert {"--deduplication.replica-label=prometheus_replica", "--deduplication.func=penalty"} <= set(args)
+    assert compact["spec"]["template"]["spec"]["serviceAccountName"] == "thanos"
+    (query,) = [o for o in objects if o["metadata"]["name"] == "thanos-query" and o["kind"] == "Deployment"]
+    qspec = query["spec"]["template"]["spec"]
+    # query never touches the bucket: no service account token at all.
+    assert qspec["automountServiceAccountToken"] is False
+    assert "--query.replica-label=prometheus_replica" in qspec["containers"][0]["args"]
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            assert obj["spec"]["template"]["spec"]["nodeSelector"] == conv.SYSTEM_NODE_LABELS
+
+
+@pytest.mark.parametrize("raw, downsampled", [(1, 30), (30, 7)])
+def test_retention_rejects_impossible_values(raw, downsampled):
+    with pytest.raises(ValueError, match="retention"):
+        metrics.retention_args(raw, downsampled)
+
+
+def test_objstore_config_has_no_keys():
+    config = metrics.objstore_config("clickhouse-cloud-dev-monitoring", "us-west-2")
+    assert config == {
+        "type": "S3",
+        "config": {
+            "bucket": "clickhouse-cloud-dev-monitoring",
+            "endpoint": "s3.us-west-2.amazonaws.com",
+            "region": "us-west-2",
+            "aws_sdk_auth": True,
+        },
+    }
+
+
+def test_monitors_are_valid_and_cover_every_component():
+    monitors = metrics.scrape_monitors()
+    assert charts.validate_all(monitors) == []
+    names = {m["metadata"]["name"] for m in monitors}
+    assert {
+        "clickhouse",
+        "clickhouse-keeper",
+        "clickhouse-operator",
+        "istiod",
+        "istio-gateways",
+        "cert-manager",
+        "aws-load-balancer-controller",
+        "external-dns",
+        "cluster-autoscaler",
+        "thanos",
+    } <= names
+    keeper = next(m for m in monitors if m["metadata"]["name"] == "clickhouse-keeper")
+    assert keeper["spec"]["podMetricsEndpoints"][0]["portNumber"] == 7000
+    # The job names the alert rules select on.
+    assert f"{metrics.NAMESPACE}/clickhouse" == alerts.CLICKHOUSE_JOB
+    assert f"{metrics.NAMESPACE}/clickhouse-keeper" == alerts.KEEPER_JOB
+
+
+def test_falco_renders_with_modern_ebpf_on_every_node_and_reports_to_alertmanager():
+    objects = charts.render(*_chart(versions.FALCO_CHART), security.falco_values("dev-1a2b3c"), "falco", "falco")
+    assert charts.validate_all(objects) == []
+    (ds,) = [o for o in objects if o["kind"] == "DaemonSet"]
+    spec = ds["spec"]["template"]["spec"]
+    assert spec["tolerations"] == [{"operator": "Exists"}]
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "falco")
+    falco_yaml = yaml.safe_load(config["data"]["falco.yaml"])
+    assert falco_yaml["engine"]["kind"] == "modern_ebpf"
+    sidekick = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"].endswith("falcosidekick"))
+    import base64
+
+    env = {k: base64.b64decode(v).decode() for k, v in sidekick["data"].items()}
+    assert env["ALERTMANAGER_HOSTPORT"] == metrics.alertmanager_url()
+    assert env["ALERTMANAGER_ENDPOINT"] == "/api/v2/alerts"
+    for _, name, pod in charts.pod_specs(objects):
+        if name.endswith("falcosidekick"):
+            assert pod["nodeSelector"] == conv.SYSTEM_NODE_LABELS
+
+
+def test_fluent_bit_renders_and_writes_only_into_loghouse():
+    values = logs.fluent_bit_values("clickhouse-logs.clickhouse.svc.cluster.local")
+    objects = charts.render(*_chart(versions.FLUENT_BIT_CHART), values, "fluent-bit", logs.NAMESPACE)
+    assert charts.validate_all(objects) == []
+    (ds,) = [o for o in objects if o["kind"] == "DaemonSet"]
+    container = ds["spec"]["template"]["spec"]["containers"][0]
+    password = next(e for e in container["env"] if e["name"] == "CLICKHOUSE_PASSWORD")
+    assert password["valueFrom"]["secretKeyRef"] == {"name": "loghouse-writer", "key": "password"}
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and "fluent-bit.conf" in o.get("data", {}))
+    conf = config["data"]["fluent-bit.conf"]
+    assert "Header X-ClickHouse-User loghouse_writer" in conf and "${CLICKHOUSE_PASSWORD}" in conf
+
+
+def test_metrics_server_renders_two_replicas_on_system_nodes():
+    objects = charts.render(
+        *_chart(versions.METRICS_SERVER_CHART), metrics_server.metrics_server_values(), "metrics-server", "kube-system"
+    )
+    assert charts.validate_all(objects) == []
+    (deploy,) = [o for o in objects if o["kind"] == "Deployment"]
+    assert deploy["spec"]["replicas"] == 2
+    assert deploy["spec"]["template"]["spec"]["nodeSelector"] == conv.SYSTEM_NODE_LABELS
+    assert any(o["kind"] == "APIService" and o["metadata"]["name"] == "v1beta1.metrics.k8s.io" for o in objects)
+
+
+def test_tailscale_operator_renders_without_credentials_in_its_values():
+    values = tailscale.operator_values("dev-1a2b3c")
+    objects = charts.render(*_chart(versions.TAILSCALE_OPERATOR_CHART), values, "tailscale-operator", "tailscale")
+    assert charts.validate_all(objects) == []
+    # The chart makes no Secret of its own: the layer's `operator-oauth` is mounted.
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    (deploy,) = [o for o in objects if o["kind"] == "Deployment"]
+    volumes = deploy["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "oauth", "secret": {"secretName": tailscale.OAUTH_SECRET}} in volumes
+    # Helm merges our selector into the chart's default (`kubernetes.io/os: linux`).
+    assert deploy["spec"]["template"]["spec"]["nodeSelector"].items() >= conv.SYSTEM_NODE_LABELS.items()
+    assert charts.validate_all([tailscale.view_binding()]) == []
+
+
+# -- network policies ---------------------------------------------------------------------------
+
+
+def test_network_policies_are_valid_and_start_from_deny():
+    policies = security.network_policies()
+    assert charts.validate_all(policies) == []
+    deny = policies[0]
+    assert deny["metadata"]["name"] == "default-deny"
+    assert deny["spec"] == {"podSelector": {}, "ingress": [], "egress": [], "policyTypes": ["Ingress", "Egress"]}
+    assert {p["metadata"]["namespace"] for p in policies} == {conv.CLICKHOUSE_NAMESPACE}
+
+
+def _allowed(policies, pod_labels: dict, peer_ns: str, peer_labels: dict, port: int) -> bool:
+    """Does any ingress rule of a policy selecting the pod admit this peer on this port?"""
+
+    def selects(selector: dict, labels: dict) -> bool:
+        for k, v in selector.get("matchLabels", {}).items():
+            if labels.get(k) != v:
+                return False
+        for expr in selector.get("matchExpressions", []):
+            if expr["operator"] == "Exists" and expr["key"] not in labels:
+                return False
+            if expr["operator"] == "In" and labels.get(expr["key"]) not in expr["values"]:
+                return False
+        return True
+
+    for policy in policies:
+        if not selects(policy["spec"]["podSelector"], pod_labels):
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            if port not in [p["port"] for p in rule.get("ports", [])]:
+                continue
+            for peer in rule.get("from", []):
+                ns_sel = peer.get("namespaceSelector")
+                ns_ok = (
+                    selects(ns_sel, {"kubernetes.io/metadata.name": peer_ns})
+                    if ns_sel
+                    else (peer_ns == conv.CLICKHOUSE_NAMESPACE)
+                )
+                if ns_ok and selects(peer.get("podSelector", {}), peer_labels):
+                    return True
+    return False
+
+
+SERVER = {"clickhouse.altinity.com/chi": "analytics"}
+KEEPER = {"clickhouse-keeper.altinity.com/chk": "shared"}
+
+
+@pytest.mark.parametrize(
+    "pod, ns, peer, port, allowed",
+    [
+        (SERVER, "istio-ingress", {"istio": "ingress"}, 8123, True),
+        (SERVER, "istio-ingress-private", {"istio": "ingress-private"}, 9000, True),
+        (SERVER, "istio-ingress", {"app": "something-else"}, 8123, False),
+        (SERVER, "default", {"istio": "ingress"}, 8123, False),
+        (SERVER, "monitoring", {"app.kubernetes.io/name": "prometheus"}, 9363, True),
+        (SERVER, "monitoring", {"app.kubernetes.io/name": "prometheus"}, 8123, False),
+        (SERVER, "monitoring", {"app.kubernetes.io/name": "grafana"}, 9363, False),
+        (SERVER, "clickhouse", SERVER, 9009, True),
+        (SERVER, "clickhouse-operator", {"app.kubernetes.io/name": "altinity-clickhouse-operator"}, 8123, True),
+        (KEEPER, "clickhouse", SERVER, 2181, True),
+        (KEEPER, "clickhouse", KEEPER, 9444, True),
+        (KEEPER, "clickhouse", SERVER, 9444, False),
+        (KEEPER, "istio-ingress", {"istio": "ingress"}, 2181, False),
+        (KEEPER, "monitoring", {"app.kubernetes.io/name": "prometheus"}, 7000, True),
+    ],
+)
+def test_network_policy_admits_exactly_the_listed_conversations(pod, ns, peer, port, allowed):
+    assert _allowed(security.network_policies(), pod, ns, peer, port) is allowed
