@@ -296,3 +296,64 @@ def test_the_listing_picks_the_newest_young_full_backup_and_the_newest_backup(tm
     # The 3-day-old full is too old to build on with fullEveryDays 2: the next backup is a full one.
     assert run_listing(backup.base_full_sql(BUCKET, REGION, "analytics", 2), tmp_path) == ""
     assert run_listing(backup.latest_backup_sql(BUCKET, REGION, "analytics"), tmp_path) == names[1]
+
+
+def test_the_cronjobs_last_success_becomes_the_backup_age_alert(tmp_path):
+    """promtool runs the recording rule and the alerting layer's BackupTooOld on a CronJob series
+    as kube-state-metrics reports it: the metric carries the service, and the alert fires for it."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    from components.observability import alerts
+
+    promtool = shutil.which("promtool") or "promtool"
+    groups = [backup.metric_rule_group(), *alerts.rule_groups()]
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": groups}))
+    series = 'kube_cronjob_status_last_successful_time{namespace="clickhouse", cronjob="backup-analytics"}'
+    tests = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "5m",
+                "input_series": [{"series": series, "values": "0x400"}],
+                "promql_expr_test": [
+                    {
+                        "expr": backup.METRIC,
+                        "eval_time": "10m",
+                        "exp_samples": [
+                            {
+                                "labels": f'{backup.METRIC}{{namespace="clickhouse", cronjob="backup-analytics", '
+                                'service="analytics"}',
+                                "value": 0,
+                            }
+                        ],
+                    }
+                ],
+                "alert_rule_test": [
+                    {"eval_time": "25h", "alertname": "BackupTooOld", "exp_alerts": []},
+                    {
+                        "eval_time": "28h",
+                        "alertname": "BackupTooOld",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {"severity": "critical", "service": "analytics"},
+                                "exp_annotations": {
+                                    "summary": "No recent backup",
+                                    "description": "Service analytics was last backed up 1d 4h 0m 0s ago (limit 26h).",
+                                },
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests))
+    result = subprocess.run(
+        [promtool, "test", "rules", "tests.yml"], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert alerts.BACKUP_METRIC == backup.METRIC == "clickhouse_backup_last_success_timestamp_seconds"
