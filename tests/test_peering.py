@@ -15,7 +15,7 @@ SERVICES = {"services": json.dumps([{"name": "analytics", "mysqlInterface": True
 
 
 def stack(*peers: dict, **values: str):
-    return run_offline({"peerings": json.dumps(list(peers)), **SERVICES, **values})
+    return run_offline({"peerings": json.dumps(list(peers)), **{**SERVICES, **values}})
 
 
 def of_type(result, typ: str) -> list[dict]:
@@ -164,3 +164,17 @@ def test_overlapping_peerings_stay_refused():
         ]
     else:
         raise AssertionError("overlap accepted")
+
+
+def test_the_change_plan_knows_every_type_of_peering_private_link_and_restore():
+    from tools import plan
+
+    result = stack(
+        {**PEER, "accepterRoleArn": ROLE, "peerRouteTableIds": TABLES, "privateDns": True},
+        services=json.dumps([{"name": "analytics"}, {"name": "copy", "restoreFrom": {"service": "analytics"}}]),
+        privateLink=json.dumps({"enabled": True, "allowedPrincipals": ["arn:aws:iam::210987654321:root"]}),
+    )
+    table = plan.load_table()
+    types = {r["type"] for r in result.resources}
+    assert {"aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "kubernetes:batch/v1:Job"} <= types
+    assert plan.uncovered_types(result.resources, table) == set()
