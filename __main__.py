@@ -14,7 +14,9 @@ from components.k8s_conventions import storage_class_name
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.observability.layer import Observability, TroubleshootingTailscale
+from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
+from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
 from components.providers import aws_provider, resolve_zones
 from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
@@ -51,6 +53,25 @@ else:
             nat_gateways=settings.network.nat_gateways,
             region=settings.region,
             data_protection=settings.cluster.data_protection,
+            private_endpoint_sources=wiring.private_endpoint_sources(settings),
+            private_endpoint_ports=wiring.private_endpoint_ports(settings),
+        ),
+        opts=on_aws,
+    )
+
+    peer_specs = wiring.peering_specs(settings)
+    peerings = VpcPeerings(
+        names.aws("peering"),
+        VpcPeeringsArgs(
+            names=names,
+            region=settings.region,
+            account_id=settings.account_id,
+            vpc_id=network.vpc_id,
+            vpc_cidr=settings.network.vpc_cidr,
+            private_route_table_ids=network.private_route_table_ids,
+            route_table_count=len(zones),
+            peerings=peer_specs,
+            default_tags=settings.default_tags,
         ),
         opts=on_aws,
     )
@@ -81,7 +102,12 @@ else:
     )
     buckets = ByocBuckets(
         names.aws("storage"),
-        ByocBucketsArgs(names=names, data_protection=settings.cluster.data_protection, kms_key_arn=keys.data_key_arn),
+        ByocBucketsArgs(
+            names=names,
+            data_protection=settings.cluster.data_protection,
+            kms_key_arn=keys.data_key_arn,
+            backup_expiry_days=wiring.backup_expiry_days(settings),
+        ),
         opts=on_aws,
     )
 
@@ -125,6 +151,7 @@ else:
             billing_bucket_arn=settings.iam.billing_bucket_arn,
             billing_prefix=settings.iam.billing_prefix,
             clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
+            restore_sources=wiring.restore_sources(settings),
             kms_key_arn=keys.data_key_arn,
         ),
         opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
@@ -166,6 +193,9 @@ else:
             ip_allow_list=ch.ip_allow_list,
             allow_any_source=ch.allow_any_source,
             data_bucket=buckets.bucket_names["data"],
+            backup_bucket=buckets.bucket_names["backup"],
+            private_security_group=network.private_endpoint_sg_id,
+            private_link=settings.private_link.enabled,
             services=tuple(
                 ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
             ),
@@ -188,6 +218,27 @@ else:
     tailscale_args = wiring.tailscale_args(settings, ready.system_nodes)
     if tailscale_args is not None:
         TroubleshootingTailscale(names.aws("troubleshooting-tailscale"), tailscale_args, opts=on_cluster)
+
+    private_endpoint = PrivateEndpoint(
+        names.aws("private-endpoint"),
+        PrivateEndpointArgs(
+            names=names,
+            region=settings.region,
+            zone_name=settings.dns.zone_name,
+            vpc_id=network.vpc_id,
+            services=tuple(s.name for s in ch.services),
+            peers=tuple(
+                PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
+                for p in peer_specs
+                if p.private_dns
+            ),
+            private_link_principals=(
+                settings.private_link.allowed_principals if settings.private_link.enabled else None
+            ),
+            after=(services.ingress.releases["gateway-private"],),
+        ),
+        opts=on_aws,
+    )
 
     pulumi.export("deployment_id", settings.deployment_id)
     pulumi.export("availability_zones", list(zones))
@@ -218,6 +269,12 @@ else:
     # Per service: public and private hostnames, ports, user, password (secret), and the /metrics_all
     # endpoint with its scraping user and password (secret).
     pulumi.export("services", services.outputs)
+    # Per peering: the connection id, and the steps left to do in the peer account when not automated.
+    pulumi.export("peerings", peerings.outputs)
+    pulumi.export("private_zone_ids", private_endpoint.private_zone_ids)
+    if private_endpoint.endpoint_service_name is not None:
+        # Give consumers this name to create their interface endpoint (docs/private-link.md).
+        pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)
     if observability_args is not None and observability_args.grafana:
         # Grafana's `admin` password (reach Grafana with kubectl port-forward: docs/observability.md).
         pulumi.export("grafana_admin_password", observability.grafana_password)

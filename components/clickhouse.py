@@ -25,6 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import backup as backups
 from components import helm, ingress, quantity, versions
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
@@ -70,6 +71,16 @@ def password_secret_name(service: str) -> str:
     return f"clickhouse-{service}-credentials"
 
 
+def backup_secret_name(service: str) -> str:
+    """The Secret of the `backup` user: its password (for the CronJob) and the hash (for the servers)."""
+    return f"clickhouse-{service}-backup"
+
+
+def restore_secret_name(service: str) -> str:
+    """The Secret holding the `default` user's password for the restore Job."""
+    return f"clickhouse-{service}-restore"
+
+
 def password_sha256(password: str) -> str:
     """How ClickHouse stores a password: `password_sha256_hex`."""
     return hashlib.sha256(password.encode()).hexdigest()
@@ -112,6 +123,10 @@ class ClickHouseServiceSpec:
     """Stop the servers (volumes and data stay)."""
     mysql_interface: bool
     """Expose the MySQL protocol through the gateways."""
+    backup: backups.BackupSpec | None = None
+    """Scheduled backups; None: none (and no backup user)."""
+    restore: backups.RestoreSpec | None = None
+    """A backup of another service to restore once the servers are ready; None: none."""
 
 
 def operator_values() -> dict[str, Any]:
@@ -217,8 +232,12 @@ def chi_spec(
     service_account: str,
     storage_class: str = STORAGE_CLASS,
     log_house: bool = False,
+    backup_bucket: str | None = None,
 ) -> dict[str, Any]:
     """The ClickHouseInstallation spec of one service.
+
+    With backups (or a restore) and `backup_bucket`, the servers get the backup prefixes as S3
+    endpoints with their IRSA credentials, and (with backups) the least-privilege `backup` user.
 
     The `default` user's password hash is read by the operator from the service's Secret
     (`password_secret_name(...)`), so the resource itself carries no credential; so are the hashes
@@ -243,6 +262,15 @@ def chi_spec(
         ports.append(
             {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
         )
+    files = {
+        "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
+        metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
+    }
+    if backup_bucket is not None and (service.backup is not None or service.restore is not None):
+        source = service.restore.source if service.restore else None
+        files["config.d/backups.xml"] = backups.backup_config_xml(backup_bucket, region, service.name, source)
+    if backup_bucket is not None and service.backup is not None:
+        users |= backups.backup_users(backup_secret_name(service.name), tuple(networks))
     return {
         "stop": "yes" if service.stopped else "no",
         "defaults": {
@@ -268,10 +296,7 @@ def chi_spec(
             },
             "profiles": metrics_endpoint.profile_settings(),
             "settings": settings,
-            "files": {
-                "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
-                metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
-            },
+            "files": files,
             "clusters": [
                 {
                     "name": CLUSTER_NAME,
@@ -445,6 +470,8 @@ class ClickHouseServiceArgs:
     """`<namespace>/<name>` of the private Istio Gateway."""
     public_gateway: str | None = None
     """`<namespace>/<name>` of the public Istio Gateway; None when there is no public endpoint."""
+    backup_bucket: pulumi.Input[str] | None = None
+    """The backup bucket (backups under `<name>/`); None: no backups or restore."""
     namespace: tuple[pulumi.Resource, ...] = ()
     """The `clickhouse` namespace: what every namespaced object of the service waits for."""
     installation_needs: tuple[pulumi.Resource, ...] = ()
@@ -519,15 +546,44 @@ class ClickHouseService(pulumi.ComponentResource):
         self.log_writer_password = None
         if args.log_house:
             self.log_writer_password = hashed_password("loghouse", logs.writer_password_secret_name(service.name))
-        spec = pulumi.Output.from_input(args.bucket).apply(
-            lambda bucket: chi_spec(
+        backup_bucket = pulumi.Output.from_input(args.backup_bucket) if args.backup_bucket is not None else None
+        if backup_bucket is not None and service.backup is not None:
+            # The backup CronJob reads the password itself; the servers only get its hash.
+            backup_password = random.RandomPassword(
+                f"{name}-backup-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+            )
+            hashed_users.append(
+                k8s.core.v1.Secret(
+                    f"{name}-backup-credentials",
+                    metadata={"name": backup_secret_name(service.name), "namespace": namespace},
+                    type="Opaque",
+                    string_data={
+                        "password": pulumi.Output.secret(backup_password.result),
+                        PASSWORD_KEY: pulumi.Output.secret(backup_password.result.apply(password_sha256)),
+                    },
+                    opts=child,
+                )
+            )
+        if backup_bucket is not None and service.restore is not None:
+            hashed_users.append(
+                k8s.core.v1.Secret(
+                    f"{name}-restore-credentials",
+                    metadata={"name": restore_secret_name(service.name), "namespace": namespace},
+                    type="Opaque",
+                    string_data={"password": self.password},
+                    opts=child,
+                )
+            )
+        spec = pulumi.Output.all(args.bucket, backup_bucket).apply(
+            lambda b: chi_spec(
                 service,
-                bucket=bucket,
+                bucket=b[0],
                 region=args.region,
                 networks=args.networks,
                 service_account=account,
                 storage_class=args.storage_class,
                 log_house=args.log_house,
+                backup_bucket=b[1],
             )
         )
         self.installation = k8s.apiextensions.CustomResource(
@@ -540,6 +596,8 @@ class ClickHouseService(pulumi.ComponentResource):
                 parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
             ),
         )
+        if backup_bucket is not None:
+            self._backup_and_restore(name, args, backup_bucket)
 
         backend = service_backend(service.name)
         self.private_host = ingress.private_host(service.name, args.zone_name)
@@ -552,7 +610,11 @@ class ClickHouseService(pulumi.ComponentResource):
                 f"{name}-route-{key}",
                 api_version="networking.istio.io/v1",
                 kind="VirtualService",
-                metadata={"name": f"{service.name}-{key}", "namespace": namespace},
+                metadata={
+                    "name": f"{service.name}-{key}",
+                    "namespace": namespace,
+                    "labels": {ingress.DNS_SCOPE_LABEL: key},
+                },
                 spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.routing_crds]),
             )
@@ -562,6 +624,55 @@ class ClickHouseService(pulumi.ComponentResource):
             self.ports["mysql"] = ingress.MYSQL_PORT
         self.user = USER
         self.register_outputs(self.outputs())
+
+    def _backup_and_restore(self, name: str, args: ClickHouseServiceArgs, bucket: pulumi.Output[str]) -> None:
+        """The backup CronJob and the restore Job; both wait for the installation."""
+        service = args.service
+        image = f"clickhouse/clickhouse-server:{service.clickhouse_version}"
+        host = service_backend(service.name)
+        labels = {CHI_LABEL: service.name, **conv.PART_OF_LABELS}
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, self.installation])
+        if service.backup is not None:
+            spec = service.backup
+            self.backup_job = k8s.batch.v1.CronJob(
+                f"{name}-backup",
+                metadata={"name": backups.cronjob_name(service.name), "namespace": conv.CLICKHOUSE_NAMESPACE},
+                spec=bucket.apply(
+                    lambda b: backups.cronjob_spec(
+                        spec,
+                        image=image,
+                        script=backups.backup_script(b, args.region, service.name, spec.full_every_days),
+                        host=host,
+                        password_secret=backup_secret_name(service.name),
+                        stopped=service.stopped,
+                        labels=labels,
+                    )
+                ),
+                opts=after,
+            )
+        if service.restore is not None:
+            restore = service.restore
+            servers = service.shards * service.replicas
+            k8s.batch.v1.Job(
+                f"{name}-restore",
+                metadata={
+                    "name": backups.restore_job_name(service.name),
+                    "namespace": conv.CLICKHOUSE_NAMESPACE,
+                    # A restore can take hours: `pulumi up` does not wait for it (the Job reports itself).
+                    "annotations": {"pulumi.com/skipAwait": "true"},
+                },
+                spec=bucket.apply(
+                    lambda b: backups.restore_job_spec(
+                        image=image,
+                        script=backups.restore_script(b, args.region, restore, servers),
+                        host=host,
+                        user=USER,
+                        password_secret=restore_secret_name(service.name),
+                        labels=labels,
+                    )
+                ),
+                opts=after,
+            )
 
     def outputs(self) -> dict[str, Any]:
         """What a client needs: hostnames, ports, user, password (secret), and the scrape endpoint."""

@@ -4,9 +4,13 @@ Creates the Helm releases `base`, `istiod` (highly available, on the system node
 `gateway` releases: the public one (namespace `istio-ingress`, internet-facing NLB filtered by the
 IP allow list; absent when the public endpoint is off) and the private one (namespace
 `istio-ingress-private`, internal NLB). In each gateway namespace a cert-manager `Certificate` for
-`*.<zone>` and an Istio `Gateway` terminating TLS for ClickHouse HTTPS (8443), native TLS (9440)
-and, when a service asks for it, the MySQL protocol. The NLBs come from the AWS Load Balancer
-Controller (EKS layer); external-dns publishes the hostnames the services' VirtualServices claim.
+`*.<zone>` and, once there are services, an Istio `Gateway` terminating TLS for ClickHouse HTTPS
+(8443), native TLS (9440) and, when a service asks for it, the MySQL protocol. Each Gateway names
+its own hosts only (`<service>.<zone>` on the public one, `<service>-private.<zone>` on the private
+one): no two gateways claim the same name. The NLBs come from the AWS Load Balancer Controller (EKS
+layer); the private one's frontend security group is the network layer's. external-dns publishes
+the public VirtualServices' hostnames (label `DNS_SCOPE_LABEL`); the private names are the private
+endpoint layer's records.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ CLICKHOUSE_MYSQL_PORT = 9004
 ALLOW_ANY_SOURCE_ANNOTATION = "clickhouse-byoc/allow-any-source"
 
 LB = "service.beta.kubernetes.io/aws-load-balancer"
+# On every VirtualService: which gateway (and so which DNS zone) its hostname belongs to. The
+# public external-dns only watches `public`.
+DNS_SCOPE_LABEL = "clickhouse-byoc/dns-scope"
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,15 @@ def gateway_values(
     source_ranges: Sequence[str],
     allow_any_source: bool = False,
     mysql: bool = False,
+    security_group: str | None = None,
+    private_link: bool = False,
 ) -> dict[str, Any]:
     """Values of one `gateway` release: an NLB through the AWS Load Balancer Controller.
+
+    `security_group` (private gateway): the frontend security group the network layer owns, in place
+    of one the controller would generate from the source ranges; the controller still opens the
+    gateway pods to it. `private_link`: PrivateLink traffic is admitted by the endpoint service's
+    principals and acceptance, not by the security group (whose rules name our ranges).
 
     `source_ranges` become `loadBalancerSourceRanges` (the controller turns them into the NLB's
     security group rules). An empty list on the public gateway is only valid when the user opted
@@ -179,6 +193,11 @@ def gateway_values(
     }
     if kind is PUBLIC and allow_any_source and not source_ranges:
         annotations[ALLOW_ANY_SOURCE_ANNOTATION] = "true"
+    if security_group is not None:
+        annotations[f"{LB}-security-groups"] = security_group
+        annotations[f"{LB}-manage-backend-security-group-rules"] = "true"
+    if private_link:
+        annotations[f"{LB}-inbound-sg-rules-on-private-link-traffic"] = "off"
     return {
         "name": kind.release,
         "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": 70},
@@ -216,9 +235,10 @@ def _tls() -> dict[str, Any]:
 def gateway_spec(
     kind: GatewayKind, zone: str, services: Sequence[str], mysql_services: Sequence[str]
 ) -> dict[str, Any]:
-    """An Istio Gateway terminating TLS with the zone's wildcard certificate.
+    """An Istio Gateway terminating TLS with the zone's wildcard certificate, for this gateway's own
+    hostnames only (never `*.<zone>`: the other gateway's names are not this one's to claim).
 
-    HTTPS is routed by the Host header, so one server covers every service. Native TLS and MySQL
+    HTTPS is routed by the Host header, so one server lists every service's host. Native TLS and MySQL
     are TCP after termination: routing needs the SNI, so each service gets its own server (one
     filter chain per hostname); a shared wildcard server would send every service's traffic to
     whichever VirtualService came first.
@@ -227,7 +247,7 @@ def gateway_spec(
     servers: list[dict[str, Any]] = [
         {
             "port": {"number": HTTPS_PORT, "name": "https", "protocol": "HTTPS"},
-            "hosts": [f"*.{zone}"],
+            "hosts": [host(service, zone) for service in services],
             "tls": _tls(),
         }
     ]
@@ -287,6 +307,10 @@ class IstioIngressArgs:
     """Names of the services (native TLS needs a server per hostname)."""
     mysql_services: tuple[str, ...] = ()
     """Names of the services exposing the MySQL protocol."""
+    private_security_group: pulumi.Input[str] | None = None
+    """The private NLB's frontend security group (network layer); None: the controller makes one."""
+    private_link: bool = False
+    """A PrivateLink endpoint service fronts the private NLB."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """What the objects here wait for, each only for what it needs: istiod for the system nodes, the
     gateways for the AWS Load Balancer Controller, the certificates for cert-manager and its issuers."""
@@ -338,8 +362,22 @@ class IstioIngress(pulumi.ComponentResource):
 
         for kind in kinds:
             ranges = args.ip_allow_list if kind is PUBLIC else args.private_source_ranges
-            values = gateway_values(kind, args.names, ranges, args.allow_any_source and kind is PUBLIC, mysql)
             # Its LoadBalancer Service gets an NLB from the controller, and Helm waits for the address.
+            if kind is PRIVATE and args.private_security_group is not None:
+                values = pulumi.Output.from_input(args.private_security_group).apply(
+                    lambda sg, ranges=ranges: gateway_values(
+                        PRIVATE, args.names, ranges, False, mysql, security_group=sg, private_link=args.private_link
+                    )
+                )
+            else:
+                values = gateway_values(
+                    kind,
+                    args.names,
+                    ranges,
+                    args.allow_any_source and kind is PUBLIC,
+                    mysql,
+                    private_link=args.private_link and kind is PRIVATE,
+                )
             gw_release = release(
                 f"gateway-{kind.key}",
                 versions.ISTIO_GATEWAY_CHART,
@@ -357,6 +395,8 @@ class IstioIngress(pulumi.ComponentResource):
                 spec=certificate_spec(args.zone_name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[kind.namespace], *ready.certificates]),
             )
+            if not args.services:
+                continue
             k8s.apiextensions.CustomResource(
                 f"{name}-gateway-{kind.key}",
                 api_version="networking.istio.io/v1",

@@ -3,7 +3,9 @@
 Creates the VPC (DNS support and hostnames on), an internet gateway, one public and one private
 subnet per zone (plus one pod subnet per zone on a secondary range when a pod range is set), NAT
 gateways with Elastic IPs, route tables, an S3 gateway endpoint on every private route table, and
-takes over the VPC's default security group to strip all of its rules.
+takes over the VPC's default security group to strip all of its rules. With listener ports given,
+also the private NLB's frontend security group: one ingress rule per source range and port (the VPC,
+its pod range, each peered VPC), so a removed peering takes exactly its own rules with it.
 
 Under `dataProtection` the VPC, its secondary range and the subnets are protected: a CIDR or zone
 change that would replace them stops the run instead (the plan tool refuses it first).
@@ -41,6 +43,15 @@ class ByocVpcArgs:
     """The region, for the S3 endpoint's service name."""
     data_protection: bool = True
     """Protect the VPC, its secondary range and its subnets against replacement and deletion."""
+    private_endpoint_sources: tuple[tuple[str, str], ...] = ()
+    """(key, CIDR) of every range allowed to reach the private NLB: `vpc`, `pods`, `peer-<name>`."""
+    private_endpoint_ports: tuple[int, ...] = ()
+    """The private NLB's client ports (8443, 9440, 3306 with MySQL); empty: no security group."""
+
+
+def endpoint_rules(sources: tuple[tuple[str, str], ...], ports: tuple[int, ...]) -> list[tuple[str, str, int]]:
+    """(rule key, CIDR, port) of every ingress rule of the private NLB's security group."""
+    return [(f"{key}-{port}", cidr, port) for key, cidr in sources for port in ports]
 
 
 def nat_zone_indexes(mode: str) -> list[int]:
@@ -199,6 +210,44 @@ class ByocVpc(pulumi.ComponentResource):
             tags={"Name": names.aws("s3")},
             opts=child,
         )
+
+        self.private_endpoint_sg_id: pulumi.Output[str] | None = None
+        if args.private_endpoint_ports:
+            # Owned here, not by the load balancer controller: the rules are explicit resources
+            # (one per range and port; no health or status port), and the NLB only names the group.
+            sg = aws.ec2.SecurityGroup(
+                f"{name}-private-endpoint-sg",
+                name=names.aws("private-endpoint"),
+                description="Private ClickHouse endpoint (internal NLB): clients from the VPC and peers",
+                vpc_id=vpc.id,
+                tags={"Name": names.aws("private-endpoint")},
+                opts=child,
+            )
+            for key, block, port in endpoint_rules(args.private_endpoint_sources, args.private_endpoint_ports):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-private-endpoint-{key}",
+                    security_group_id=sg.id,
+                    cidr_ipv4=block,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description=f"{key.rsplit('-', 1)[0]} to port {port}",
+                    opts=child,
+                )
+            # The NLB reaches its targets, the gateway pods (their side is the controller's backend rule).
+            targets = [("vpc", plan.vpc_cidr)] + ([("pods", plan.pod_cidr)] if plan.pod_cidr else [])
+            for key, block in targets:
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-private-endpoint-egress-{key}",
+                    security_group_id=sg.id,
+                    cidr_ipv4=block,
+                    ip_protocol="tcp",
+                    from_port=1,
+                    to_port=65535,
+                    description=f"to the gateway pods ({key})",
+                    opts=child,
+                )
+            self.private_endpoint_sg_id = sg.id
 
         self.vpc_id = vpc.id
         self.cidr_block = vpc.cidr_block

@@ -83,8 +83,19 @@ def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str,
     }
 
 
+# The label the services layer puts on each VirtualService (components.ingress.DNS_SCOPE_LABEL):
+# the public external-dns publishes only the routes of the public gateway.
+PUBLIC_DNS_SCOPE = "clickhouse-byoc/dns-scope=public"
+
+
 def external_dns_values(zone_name: str, zone_id: str, owner_id: str, region: str, role_arn: str) -> dict[str, Any]:
-    # upsert-only: external-dns never deletes a record, so a misconfigured source cannot wipe the zone.
+    """external-dns for the public zone only: the public gateway's VirtualServices, nothing else.
+
+    One source (`istio-virtualservice`, filtered by label) so a hostname comes from one route and
+    one gateway: the Gateways' own hosts and LoadBalancer Services are not sources, and the private
+    gateway's names (private hosted zones, components/private_endpoint.py) never reach the public zone.
+    upsert-only: external-dns never deletes a record, so a misconfigured source cannot wipe the zone.
+    """
     return {
         "provider": {"name": "aws"},
         "env": [{"name": "AWS_DEFAULT_REGION", "value": region}],
@@ -93,7 +104,8 @@ def external_dns_values(zone_name: str, zone_id: str, owner_id: str, region: str
         "txtOwnerId": owner_id,
         "policy": "upsert-only",
         "registry": "txt",
-        "sources": ["service", "istio-gateway", "istio-virtualservice"],
+        "sources": ["istio-virtualservice"],
+        "labelFilter": PUBLIC_DNS_SCOPE,
         "serviceAccount": _service_account("external-dns", role_arn),
         **system_placement(),
     }

@@ -59,6 +59,12 @@ class ByocServicesArgs:
     """The user's explicit opt-out of filtering the public NLB."""
     data_bucket: pulumi.Input[str]
     """The data bucket; each service's data lives under its `<name>/` prefix."""
+    backup_bucket: pulumi.Input[str] | None = None
+    """The backup bucket; each service's backups live under its `<name>/` prefix."""
+    private_security_group: pulumi.Input[str] | None = None
+    """The private NLB's frontend security group (network layer)."""
+    private_link: bool = False
+    """A PrivateLink endpoint service fronts the private NLB."""
     services: tuple[ServiceEntry, ...] = ()
     """The ClickHouse services, in configuration order."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
@@ -98,6 +104,8 @@ class ByocServices(pulumi.ComponentResource):
                 private_source_ranges=args.ranges.private_sources,
                 services=tuple(s.name for s in specs),
                 mysql_services=tuple(s.name for s in specs if s.mysql_interface),
+                private_security_group=args.private_security_group,
+                private_link=args.private_link,
                 ready=args.ready,
             ),
             opts=moved_from_root(self),
@@ -130,6 +138,7 @@ class ByocServices(pulumi.ComponentResource):
                     networks=networks,
                     private_gateway=self.ingress.private_gateway_ref,
                     public_gateway=self.ingress.public_gateway_ref,
+                    backup_bucket=args.backup_bucket,
                     namespace=(self.operator.namespace,),
                     installation_needs=(self.operator.release, self.operator.keeper, *args.ready.storage),
                     routing_crds=(self.ingress.releases["base"],),

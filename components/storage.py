@@ -57,7 +57,9 @@ def encryption_rule(kms_key_arn: pulumi.Input[str] | None) -> dict:
     }
 
 
-def lifecycle_rules(purpose: str) -> list[dict]:
+def lifecycle_rules(purpose: str, backup_expiry_days: dict[str, int] | None = None) -> list[dict]:
+    """The bucket's lifecycle; the backup bucket expires each service's backups under its own prefix
+    (components/backup.py decides how long, so no incremental outlives its full base)."""
     rules: list[dict] = [
         {
             "id": "abort-incomplete-multipart-uploads",
@@ -75,6 +77,25 @@ def lifecycle_rules(purpose: str) -> list[dict]:
                 "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
             }
         )
+    if purpose == "backup":
+        for service, days in sorted((backup_expiry_days or {}).items()):
+            rules.append(
+                {
+                    "id": f"expire-backups-{service}",
+                    "status": "Enabled",
+                    "filter": {"prefix": f"{service}/"},
+                    "expiration": {"days": days},
+                }
+            )
+        # Once their noncurrent versions are gone, the delete markers expiry left behind go too.
+        rules.append(
+            {
+                "id": "remove-expired-delete-markers",
+                "status": "Enabled",
+                "filter": {},
+                "expiration": {"expired_object_delete_marker": True},
+            }
+        )
     return rules
 
 
@@ -88,6 +109,8 @@ class ByocBucketsArgs:
     """Protect and retain the buckets (true), or let destroy delete them with their data (false)."""
     kms_key_arn: pulumi.Input[str] | None = None
     """The customer-managed key for SSE-KMS; None uses SSE-S3."""
+    backup_expiry_days: dict[str, int] | None = None
+    """Per service: days its backups stay current in the backup bucket (components.backup.lifecycle_days)."""
 
 
 class ByocBuckets(pulumi.ComponentResource):
@@ -153,7 +176,7 @@ class ByocBuckets(pulumi.ComponentResource):
             aws.s3.BucketLifecycleConfiguration(
                 f"{name}-{purpose}-lifecycle",
                 bucket=bucket.id,
-                rules=lifecycle_rules(purpose),
+                rules=lifecycle_rules(purpose, args.backup_expiry_days),
                 opts=on_bucket,
             )
         self.register_outputs({"bucket_names": self.bucket_names, "bucket_arns": self.bucket_arns})

@@ -11,17 +11,20 @@ from collections.abc import Mapping
 
 import pulumi
 
+from components import backup
 from components import iam_policies as docs
 from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
 from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
+from components.ingress import HTTPS_PORT, MYSQL_PORT, NATIVE_TLS_PORT
 from components.observability.layer import (
     LogHouseTarget,
     ObservabilityArgs,
     TailscaleAccess,
     TroubleshootingTailscaleArgs,
 )
+from components.peering import PeeringSpec
 from components.readiness import ClusterReadiness
 from components.settings import ServiceConfig, Settings
 
@@ -63,7 +66,28 @@ def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
         cache_size=service.cache_size,
         stopped=service.stopped,
         mysql_interface=service.mysql_interface,
+        backup=backup.BackupSpec(
+            enabled=service.backup.enabled,
+            schedule=service.backup.schedule,
+            retention_days=service.backup.retention_days,
+            full_every_days=service.backup.full_every_days,
+        ),
+        restore=(
+            backup.RestoreSpec(source=service.restore_from.service, backup=service.restore_from.backup)
+            if service.restore_from
+            else None
+        ),
     )
+
+
+def backup_expiry_days(settings: Settings) -> dict[str, int]:
+    """Per service: how long its backups' objects stay current in the backup bucket."""
+    return {s.name: backup.lifecycle_days(service_spec(s).backup) for s in settings.clickhouse.services}
+
+
+def restore_sources(settings: Settings) -> dict[str, str]:
+    """Per restoring service: the service whose backups it reads."""
+    return {s.name: s.restore_from.service for s in settings.clickhouse.services if s.restore_from}
 
 
 def bootstrap_role_args(
@@ -99,6 +123,40 @@ def bootstrap_role_args(
         troubleshooting_until=iam.troubleshooting_until,
         state_queue_arn=iam.state_queue_arn,
         only=iam.only,
+    )
+
+
+def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
+    network = settings.network
+    sources = [("vpc", network.vpc_cidr)]
+    if network.pod_cidr:
+        sources.append(("pods", network.pod_cidr))
+    sources += [(f"peer-{p.name}", p.cidr) for p in network.peerings]
+    return tuple(sources)
+
+
+def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
+    """The private NLB's client ports: HTTPS, native TLS, and MySQL when a service exposes it."""
+    mysql = (MYSQL_PORT,) if settings.clickhouse.mysql_interface else ()
+    return (HTTPS_PORT, NATIVE_TLS_PORT, *mysql)
+
+
+def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:
+    """The peer VPCs, as the peering layer takes them."""
+    return tuple(
+        PeeringSpec(
+            name=p.name,
+            cidr=p.cidr,
+            vpc_id=p.vpc_id,
+            account_id=p.account_id,
+            region=p.region,
+            accepter_role_arn=p.accepter_role_arn,
+            peer_route_table_ids=p.peer_route_table_ids,
+            private_dns=p.private_dns,
+        )
+        for p in settings.network.peerings
+        if p.vpc_id is not None
     )
 
 

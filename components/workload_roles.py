@@ -140,9 +140,31 @@ class WorkloadRolesArgs:
     """Key prefix in the billing bucket."""
     clickhouse_services: tuple[str, ...] = ()
     """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
+    restore_sources: dict[str, str] | None = None
+    """Per restoring service: the service whose backups it may read (`restoreFrom.service`)."""
     kms_key_arn: pulumi.Input[str] | None = None
     """The data key (CMEK) of the buckets, when `kms.customerManagedKey` is on: ClickHouse and
     Thanos use it through S3."""
+
+
+def restore_read_statements(backup_bucket_arn: str, source: str) -> list[dict]:
+    """Read-only access to another service's backups, for a service restoring one of them."""
+    return [
+        docs.statement(
+            "RestoreListSourceBackups",
+            ["s3:ListBucket"],
+            [backup_bucket_arn],
+            {"StringLike": {"s3:prefix": [f"{source}/*", source]}},
+        ),
+        docs.statement("RestoreReadSourceBackups", ["s3:GetObject"], [f"{backup_bucket_arn}/{source}/*"]),
+    ]
+
+
+def with_restore_source(policy: dict, backup_bucket_arn: str, source: str | None) -> dict:
+    """A ClickHouse server policy, plus read access to `source`'s backups when the service restores one."""
+    if source is None:
+        return policy
+    return {**policy, "Statement": [*policy["Statement"], *restore_read_statements(backup_bucket_arn, source)]}
 
 
 def workload_policies(args: WorkloadRolesArgs) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
@@ -187,8 +209,13 @@ class WorkloadRoles(pulumi.ComponentResource):
         ]
         for service in args.clickhouse_services:
             namespace, account = clickhouse_service_account(service)
+            source = (args.restore_sources or {}).get(service)
             policy = pulumi.Output.from_input(args.kms_key_arn).apply(
-                lambda k, s=service: docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, s, k)
+                lambda k, s=service, source=source: with_restore_source(
+                    docs.clickhouse_server_policy(args.data_bucket_arn, args.backup_bucket_arn, s, k),
+                    args.backup_bucket_arn,
+                    source,
+                )
             )
             specs.append((account, namespace, account, policy, ()))
         for purpose, namespace, account, policy, managed in specs:

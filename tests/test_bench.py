@@ -14,11 +14,12 @@ def test_generated_config_has_the_requested_services():
     assert cfg.stack == "bench-3"
 
 
-def test_bench_counts_twelve_resources_per_service(capsys):
+def test_bench_counts_seventeen_resources_per_service(capsys):
     # Per service: the ClickHouseService component, its service account, password (random +
-    # secret), the scraping user's password (random + secret), installation and two routes (9), and
-    # its IRSA role (component, role, policy: 3).
+    # secret), the scraping user's password (random + secret), installation and two routes (9), its
+    # backup user's password (random + secret) and CronJob (3), its IRSA role (component, role,
+    # policy: 3), its private zone and record (2).
     assert bench.main(["--sizes", "1", "2", "--runs", "1"]) == 0
     out = capsys.readouterr().out
     assert "cores, Python" in out
-    assert "marginal cost: 12.0 resources" in out
+    assert "marginal cost: 17.0 resources" in out

@@ -52,8 +52,15 @@ VARIANTS = {
     "dev": {},
     # No public gateway; pods in their own range (ENIConfig per zone).
     "private-pods": {"publicEndpoint": '{"enabled": false}', "ipAllowList": None, "podCidr": "100.64.0.0/16"},
-    # MySQL protocol on the gateways.
-    "mysql": {"services": lambda raw: _services(raw, mysqlInterface=True)},
+    # MySQL protocol on the gateways; a second service restored from the first (the restore Job).
+    "mysql": {
+        "services": lambda raw: json.dumps(
+            [
+                *json.loads(_services(raw, mysqlInterface=True)),
+                {"name": "restored", "restoreFrom": {"service": "analytics"}},
+            ]
+        )
+    },
 }
 
 
@@ -306,7 +313,7 @@ def test_the_program_objects_are_all_covered(stack):
     crds = stack.crds
     kinds = {o["kind"] for o in stack.created}
     custom = {o["kind"] for o in stack.created if crds.knows(o["apiVersion"], o["kind"])}
-    assert {"StorageClass", "Namespace", "Secret", "ServiceAccount", "ClusterRole", "RoleBinding"} <= kinds
+    assert {"StorageClass", "Namespace", "Secret", "ServiceAccount", "ClusterRole", "RoleBinding", "CronJob"} <= kinds
     assert {"ClickHouseInstallation", "ClickHouseKeeperInstallation", "Certificate", "ClusterIssuer"} <= custom
     assert {"Gateway", "VirtualService"} <= custom
     # Secret values are only known at deploy time: the only fields left out of the validation.

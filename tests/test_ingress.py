@@ -137,7 +137,8 @@ def test_gateway_terminates_tls_with_the_certificate_and_routes_tcp_by_sni():
     by_port = {}
     for server in spec["servers"]:
         by_port.setdefault(server["port"]["number"], []).append(server["hosts"])
-    assert by_port[8443] == [["*.byoc.example.com"]]
+    # Its own hosts only, never the zone's wildcard the other gateway would also match.
+    assert by_port[8443] == [["analytics.byoc.example.com", "logs.byoc.example.com"]]
     assert by_port[9440] == [["analytics.byoc.example.com"], ["logs.byoc.example.com"]]
     assert by_port[3306] == [["logs.byoc.example.com"]]
     names = [s["port"]["name"] for s in spec["servers"]]
@@ -149,6 +150,8 @@ def test_private_gateway_serves_the_private_hostnames():
     assert spec["selector"] == {"istio": "ingress-private"}
     hosts = [h for s in spec["servers"] if s["port"]["number"] == 9440 for h in s["hosts"]]
     assert hosts == ["analytics-private.byoc.example.com"]
+    https = [h for s in spec["servers"] if s["port"]["number"] == 8443 for h in s["hosts"]]
+    assert https == ["analytics-private.byoc.example.com"]
     assert not [s for s in spec["servers"] if s["port"]["number"] == 3306]
 
 

@@ -66,7 +66,11 @@ def test_thanos_monitors_rules_and_policies_are_registered(default):
     names = {r["inputs"]["metadata"]["name"] for r in default.by_type("kubernetes:apps/v1:StatefulSet")}
     assert names == {"thanos-store", "thanos-compact"}
     (rule,) = default.by_type("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-    assert [g["name"] for g in rule["inputs"]["spec"]["groups"]] == [g["name"] for g in alerts.rule_groups()]
+    # The backup-age recording rule (components.backup) first, then the alerts reading it.
+    assert [g["name"] for g in rule["inputs"]["spec"]["groups"]] == [
+        "clickhouse-backups",
+        *(g["name"] for g in alerts.rule_groups()),
+    ]
     policies = {
         p["inputs"]["metadata"]["name"] for p in default.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     }

@@ -276,7 +276,32 @@ def test_adding_a_service_only_creates_and_disrupts_nothing():
     assert {c.action for c in p.changes} <= {"create", "update"}
     assert not any(c.disruptive for c in p.changes) and p.blocked == []
     assert any(c.type == CHI and c.action == "create" for c in p.changes)
-    assert all(c.type == "kubernetes:networking.istio.io/v1:Gateway" for c in p.changes if c.action == "update")
+    # In place: the Gateways' host lists and the backup bucket's lifecycle (the new service's prefix).
+    updated = {c.type for c in p.changes if c.action == "update"}
+    assert updated <= {
+        "kubernetes:networking.istio.io/v1:Gateway",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    }
+
+
+def test_peering_and_backup_changes_are_not_disruptive():
+    peer = {"name": "apps", "cidr": "10.20.0.0/16", "vpcId": "vpc-0123456789abcdef0", "accountId": "210987654321"}
+    services = json.dumps([{"name": "analytics"}])
+    base = synth(services=services)
+    added = plan.diff(base, synth(services=services, peerings=json.dumps([peer])))
+    removed = plan.diff(synth(services=services, peerings=json.dumps([peer])), base)
+    rescheduled = plan.diff(
+        base,
+        synth(services=json.dumps([{"name": "analytics", "backup": {"schedule": "0 4 * * *", "retentionDays": 30}}])),
+    )
+    for p in (added, removed, rescheduled):
+        assert p.changes and p.blocked == [] and not any(c.disruptive or c.stateful for c in p.changes)
+    assert {c.action for c in added.changes} == {"create", "update"}
+    assert {c.action for c in removed.changes} == {"delete", "update"}
+    assert {c.type for c in rescheduled.changes} == {
+        "kubernetes:batch/v1:CronJob",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    }
 
 
 def test_node_type_change_rolls_node_groups_in_place_disruptively():

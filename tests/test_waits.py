@@ -100,6 +100,8 @@ def test_istio_waits_only_for_the_cluster_nodes_and_load_balancing(records):
             ns,
             "Release/platform-aws-load-balancer-controller",
         }
+    # The private NLB's frontend security group (network layer) is named in the gateway's values.
+    expected["Release/ingress-gateway-private"].add("SecurityGroup/network-private-endpoint-sg")
     for key, waits in expected.items():
         assert direct_waits(records, ix[key]) == waits, key
 
@@ -125,11 +127,17 @@ def test_clickhouse_waits_for_its_operator_keeper_and_storage(records):
         "VirtualService/ch-logs-route-private": {"Namespace/clickhouse-ns-clickhouse", "Release/ingress-base"},
     }
     for svc in ("analytics", "logs"):
+        # The backup job runs once the installation exists, as its backup user.
+        expected[f"CronJob/ch-{svc}-backup"] = {
+            "Namespace/clickhouse-ns-clickhouse",
+            f"ClickHouseInstallation/ch-{svc}-chi",
+        }
         expected[f"ClickHouseInstallation/ch-{svc}-chi"] = {
             f"ServiceAccount/ch-{svc}-sa",
             f"Secret/ch-{svc}-credentials",
             # The scraping user's password hash (/metrics_all), read by the operator.
             f"Secret/ch-{svc}-metrics-credentials",
+            f"Secret/ch-{svc}-backup-credentials",
             "Namespace/clickhouse-ns-clickhouse",
             "Release/clickhouse-operator",
             "ClickHouseKeeperInstallation/clickhouse-keeper",

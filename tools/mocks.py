@@ -39,6 +39,7 @@ _EC2: dict[str, tuple[str, str]] = {
     "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation": ("vpc-cidr-assoc", "vpc"),
     "aws:ec2/launchTemplate:LaunchTemplate": ("lt", "launch-template"),
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("pcx", "vpc-peering-connection"),
+    "aws:ec2/vpcEndpointService:VpcEndpointService": ("vpce-svc", "vpc-endpoint-service"),
 }
 
 
@@ -95,6 +96,20 @@ class ByocMocks(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
             return {"name": self.region, "region": self.region, "id": self.region}
+        if token in ("aws:lb/getLoadBalancer:getLoadBalancer", "aws:alb/getLoadBalancer:getLoadBalancer"):
+            # The NLB the load balancer controller created under the requested name.
+            name = args.args.get("name") or "lb"
+            suffix = _hex(name, 16)
+            scheme = "internal-" if name.endswith("-private") else ""
+            return {
+                "name": name,
+                "arn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/net/{name}/{suffix}",
+                "dnsName": f"{scheme}{name}-{suffix[:10]}.elb.{self.region}.amazonaws.com",
+                "zoneId": "Z18D5FSROUN65G",
+                "loadBalancerType": "network",
+                "internal": bool(scheme),
+                "id": name,
+            }
         return {}
 
     # -- resources -----------------------------------------------------------------------------
@@ -126,6 +141,8 @@ class ByocMocks(pulumi.runtime.Mocks):
                 data = {k: v for k, v in inputs.items() if k not in _LAUNCH_TEMPLATE_NOT_DATA}
                 version = 1 + int(_hex(json.dumps(data, sort_keys=True, default=str), 6), 16) % 9999
                 state.update(latestVersion=version, defaultVersion=version)
+            if typ == "aws:ec2/vpcEndpointService:VpcEndpointService":
+                state.update(serviceName=f"com.amazonaws.vpce.{region}.{rid}", state="Available")
             return rid, state
 
         if typ == "eks:index:Cluster":

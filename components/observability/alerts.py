@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components import backup
+
 SECRETS_DIR = "/etc/alertmanager/secrets"
 VENDOR_SECRET = "alertmanager-vendor-webhook"
 VENDOR_KEY = "url"
@@ -22,8 +24,9 @@ RECEIVER_KINDS = ("webhook", "slack", "pagerduty")
 # Alerts are grouped per problem and place: one notification per alert name, service and pod set.
 GROUP_BY = ["alertname", "deployment", "namespace", "service"]
 
-# The backup job (issue 13) exports the Unix time of each service's last successful backup.
-BACKUP_METRIC = "clickhouse_byoc_backup_last_success_timestamp_seconds"
+# The Unix time of each service's last successful backup: recorded from the backup CronJob's
+# last success (components.backup.metric_rule_group, in the same PrometheusRule).
+BACKUP_METRIC = backup.METRIC
 # A daily backup plus slack for one failed run and a long one.
 BACKUP_MAX_AGE_HOURS = 26
 

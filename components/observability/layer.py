@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from components import helm, versions
+from components import backup, helm, versions
 from components.k8s_conventions import PART_OF_LABELS as PART_OF
 from components.naming import Names
 from components.observability import alerts, dashboards, logs, metrics, security, tailscale
@@ -210,7 +210,8 @@ class Observability(pulumi.ComponentResource):
             api_version=metrics.MONITORING_API,
             kind="PrometheusRule",
             metadata={"name": "clickhouse-byoc", "namespace": ns},
-            spec={"groups": alerts.rule_groups()},
+            # The backup-age series the backup alert reads, recorded first from the backup CronJobs.
+            spec={"groups": [backup.metric_rule_group(), *alerts.rule_groups()]},
             opts=on(kps),
         )
         if args.grafana:

@@ -29,6 +29,7 @@ from components.settings import iam as _iam
 from components.settings import maintenance as _maintenance
 from components.settings import network as _network
 from components.settings import observability as _observability
+from components.settings import private_link as _private_link
 from components.settings import services as _services
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
@@ -55,8 +56,11 @@ from components.settings.network import (
 )
 from components.settings.observability import ObservabilitySettings, TailscaleSettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
 from components.settings.services import (
+    BACKUP_DEFAULTS,
+    BACKUP_NAME_RE,
     CLICKHOUSE_VERSION_RE,
     IAM_ROLE_NAME_MAX,
     MAX_ALLOW_LIST,
@@ -65,13 +69,15 @@ from components.settings.services import (
     SERVICE_DEFAULTS,
     SERVICE_FIELDS,
     SERVICE_NAME_RE,
+    BackupConfig,
     ClickHouseSettings,
+    RestoreFrom,
     ServiceConfig,
 )
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability)
+LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability, _private_link)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -81,6 +87,8 @@ KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(REQUIRED) | frozenset(OPTIONAL) | f
 
 __all__ = [
     "ACCOUNT_RE",
+    "BACKUP_DEFAULTS",
+    "BACKUP_NAME_RE",
     "BOOTSTRAP_MODES",
     "CLICKHOUSE_VERSION_RE",
     "DEFAULTS",
@@ -114,6 +122,7 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
+    "BackupConfig",
     "ClickHouseSettings",
     "ClusterSettings",
     "ConfigError",
@@ -123,6 +132,8 @@ __all__ = [
     "NetworkSettings",
     "ObservabilitySettings",
     "Peering",
+    "PrivateLinkSettings",
+    "RestoreFrom",
     "ServiceConfig",
     "Settings",
     "TailscaleSettings",
@@ -158,6 +169,8 @@ class Settings:
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
     """ClickHouse services, the IP allow list and the public endpoint."""
+    private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
+    """The PrivateLink endpoint service on the private NLB."""
     observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     maintenance_window: MaintenanceWindow | None = None
@@ -204,6 +217,7 @@ def parse(
     clickhouse = _services.parse(raw, p)
     services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
+    private_link = _private_link.parse(raw, p)
     observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
@@ -234,6 +248,7 @@ def parse(
         cluster=cluster,
         iam=iam,
         clickhouse=clickhouse,
+        private_link=private_link,
         observability=observability,
         maintenance_window=maintenance_window,
         warnings=tuple(warnings),

@@ -10,7 +10,7 @@ from typing import Any
 
 from components import cidr
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
-from components.settings.reader import NS, Problems, claim_name, decode_value, read_list
+from components.settings.reader import NS, Problems, claim_name, coerce, decode_value, read_list
 
 NAT_MODES = ("one-per-az", "single")
 DEFAULTS: dict[str, Any] = {"vpcCidr": "10.0.0.0/22", "natGateways": "one-per-az", "peerings": []}
@@ -18,7 +18,9 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {}
 REQUIRED: tuple[str, ...] = ()
 # No default: without zones the region's first three are used; without a pod range pods use the VPC's.
 OPTIONAL = ("availabilityZones", "podCidr")
-PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region")
+PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region", "accepterRoleArn", "peerRouteTableIds", "privateDns")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+ROUTE_TABLE_ID_RE = re.compile(r"^rtb-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
 PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
@@ -31,7 +33,7 @@ SMALL_VPC_WARNING = (
 
 @dataclass(frozen=True)
 class Peering:
-    """A VPC the BYOC VPC will be peered with (validated now, created by a later layer)."""
+    """A VPC the BYOC VPC is peered with (components/peering.py)."""
 
     name: str
     """Unique lowercase name of the peering."""
@@ -43,6 +45,12 @@ class Peering:
     """The peer's AWS account, when it is not the customer account."""
     region: str | None = None
     """The peer's region, when it is not `aws:region`."""
+    accepter_role_arn: str | None = None
+    """A role in the peer account to assume: accepts the connection and routes back. None: manual steps."""
+    peer_route_table_ids: tuple[str, ...] = ()
+    """Route tables of the peer VPC that get a route to the BYOC VPC (with `accepter_role_arn`)."""
+    private_dns: bool = False
+    """Associate the services' private hosted zones with the peer VPC (`<service>-private.<zone>`)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def parse(raw: Mapping[str, str], region: str, p: Problems) -> NetworkSettings:
         pod_cidr=str(ranges.get("podCidr", pod_cidr)) if pod_cidr else None,
         availability_zones=zones,
         nat_gateways=nat,
-        peerings=_peerings(raw, ranges, p),
+        peerings=_peerings(raw, ranges, raw.get(f"{NS}:accountId", ""), p),
     )
 
 
@@ -114,10 +122,12 @@ def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] 
     return tuple(value)
 
 
-def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], p: Problems) -> tuple[Peering, ...]:
+def _peerings(
+    raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], customer_account: str, p: Problems
+) -> tuple[Peering, ...]:
     value = read_list(raw, "peerings", DEFAULTS["peerings"])
     if not isinstance(value, list):
-        p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId?, accountId?, region?} maps")
+        p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId, accountId?, region?, ...} maps")
         return ()
     peerings: list[Peering] = []
     seen: dict[str, int] = {}
@@ -125,7 +135,7 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
     for i, item in enumerate(value):
         key = f"peerings[{i}]"
         if not isinstance(item, dict):
-            p.add(key, item, "not a map; use {name, cidr, vpcId?, accountId?, region?}")
+            p.add(key, item, "not a map; use {name, cidr, vpcId, accountId?, region?, accepterRoleArn?, ...}")
             continue
         for extra in sorted(set(item) - set(PEERING_KEYS)):
             p.add(f"{key}.{extra}", item[extra], f"unknown key; use only {', '.join(PEERING_KEYS)}")
@@ -156,14 +166,69 @@ def _peerings(raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], 
             else:
                 taken[f"peerings[{i}]"] = net
         vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")
-        if vpc_id is not None and not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
-            p.add(f"{key}.vpcId", vpc_id, "not a VPC id; use the peer's id, e.g. vpc-0a1b2c3d4e5f67890")
+        if not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
+            # Required since the program creates the connection.
+            p.add(f"{key}.vpcId", vpc_id, "missing or not a VPC id; give the peer VPC's id, e.g. vpc-0a1b2c3d4e5f67890")
         if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
             p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
         if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
             p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
         elif peer_region and (problem := partition_problem(peer_region)):
             p.add(f"{key}.region", peer_region, problem)
+        role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
-            peerings.append(Peering(name, block, vpc_id, account, peer_region or None))
+            peerings.append(Peering(name, block, vpc_id, account, peer_region or None, role, tables, private_dns))
     return tuple(peerings)
+
+
+def _accepter(
+    item: dict, key: str, account: Any, customer_account: str, p: Problems
+) -> tuple[str | None, tuple[str, ...], bool]:
+    """The automated accepter side: a role in the peer account, and the peer's route tables."""
+    role, tables = item.get("accepterRoleArn"), item.get("peerRouteTableIds")
+    private_dns = item.get("privateDns", False)
+    match = ROLE_ARN_RE.match(role) if isinstance(role, str) else None
+    if role is not None and not match:
+        p.add(
+            f"{key}.accepterRoleArn", role, "not an IAM role ARN; use e.g. arn:aws:iam::210987654321:role/byoc-peering"
+        )
+    elif match and isinstance(account, str) and match.group(1) != account:
+        p.add(
+            f"{key}.accepterRoleArn",
+            role,
+            f"is in account {match.group(1)}, not the peer's accountId {account}; use a role of the peer account",
+        )
+    if tables is None:
+        tables = []
+    if not isinstance(tables, list) or not all(isinstance(t, str) and ROUTE_TABLE_ID_RE.match(t) for t in tables):
+        p.add(f"{key}.peerRouteTableIds", tables, 'not a list of route table ids; use e.g. ["rtb-0a1b2c3d4e5f67890"]')
+        tables = None
+    elif len(set(tables)) != len(tables):
+        p.add(f"{key}.peerRouteTableIds", tables, "lists a route table twice; remove the duplicate")
+    if tables is None:
+        tables = []
+    elif tables and role is None:
+        p.add(
+            f"{key}.peerRouteTableIds",
+            tables,
+            "needs accepterRoleArn (a role in the peer account that may add the routes); set it, or remove "
+            "peerRouteTableIds and add the routes by hand",
+        )
+    elif role is not None and not tables:
+        p.add(
+            f"{key}.peerRouteTableIds",
+            None,
+            "required with accepterRoleArn; list the peer VPC's route tables that must route to the BYOC VPC",
+        )
+    ok, private_dns = coerce(private_dns, bool)
+    if not ok:
+        p.add(f"{key}.privateDns", private_dns, "not true or false; set it as one")
+        private_dns = False
+    elif private_dns and account is not None and role is None and account != customer_account:
+        p.add(
+            f"{key}.privateDns",
+            True,
+            "needs accepterRoleArn for a VPC of another account (the association is made from that account); "
+            "set it, or associate the private zones by hand (docs/dns.md)",
+        )
+    return (role if match else None), tuple(tables), private_dns

@@ -34,7 +34,22 @@ SERVICE_DEFAULTS: dict[str, Any] = {
     "stopped": False,
     "mysqlInterface": False,
 }
-SERVICE_FIELDS: dict[str, type] = {"name": str, **{k: type(v) for k, v in SERVICE_DEFAULTS.items()}}
+SERVICE_FIELDS: dict[str, type] = {
+    "name": str,
+    **{k: type(v) for k, v in SERVICE_DEFAULTS.items()},
+    "backup": dict,
+    "restoreFrom": dict,
+}
+# `services[i].backup`: scheduled native backups into the backup bucket (components/backup.py).
+BACKUP_DEFAULTS: dict[str, Any] = {"enabled": True, "schedule": "0 2 * * *", "retentionDays": 7, "fullEveryDays": 7}
+BACKUP_FIELDS: dict[str, type] = {k: type(v) for k, v in BACKUP_DEFAULTS.items()}
+RESTORE_FIELDS: dict[str, type] = {"service": str, "backup": str}
+MAX_RETENTION_DAYS = 3650
+# A backup's name as the backup job writes it: its UTC start time and whether it is full or incremental.
+BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)$")
+# Five cron fields (minute hour day-of-month month day-of-week), as a Kubernetes CronJob takes them.
+CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 # A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
 # `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
 SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
@@ -44,6 +59,30 @@ MAX_SHARDS, MAX_REPLICAS = 32, 5
 # (3 ports with MySQL), within the default quota of 60 inbound rules per security group.
 MAX_ALLOW_LIST = 20
 IAM_ROLE_NAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """A service's scheduled backups (`services[i].backup`)."""
+
+    enabled: bool = BACKUP_DEFAULTS["enabled"]
+    """False: no backup job (existing backups still age out)."""
+    schedule: str = BACKUP_DEFAULTS["schedule"]
+    """Cron schedule in UTC (five fields)."""
+    retention_days: int = BACKUP_DEFAULTS["retentionDays"]
+    """Every backup younger than this stays restorable."""
+    full_every_days: int = BACKUP_DEFAULTS["fullEveryDays"]
+    """A full backup when the last full one is this old; incremental ones on it in between."""
+
+
+@dataclass(frozen=True)
+class RestoreFrom:
+    """Restore a backup of another service into this new one (`services[i].restoreFrom`)."""
+
+    service: str
+    """The service whose backup is restored (it need not exist any more; its backups do)."""
+    backup: str = "latest"
+    """`latest`, or a backup's name as the backup job wrote it (`20260102T030405Z-full`)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +107,10 @@ class ServiceConfig:
     """True stops the servers (pods gone; volumes and S3 data kept)."""
     mysql_interface: bool = SERVICE_DEFAULTS["mysqlInterface"]
     """Also expose ClickHouse's MySQL protocol."""
+    backup: BackupConfig = BackupConfig()
+    """Scheduled backups."""
+    restore_from: RestoreFrom | None = None
+    """A backup restored into the service once it is ready, or None."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +203,8 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
     before = len(p.lines)
     fields = dict(SERVICE_DEFAULTS)
     for name, value in item.items():
+        if name in ("backup", "restoreFrom"):
+            continue
         if name not in SERVICE_FIELDS:
             close = difflib.get_close_matches(name, list(SERVICE_FIELDS), n=1)
             hint = f"did you mean {close[0]}?" if close else f"use {', '.join(SERVICE_FIELDS)}"
@@ -210,6 +255,8 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
             problem = _quantity_problem(fields[field_name], minimum, smallest, example)
             if problem:
                 p.add(f"{key}.{field_name}", fields[field_name], problem)
+    backup = _backup(item.get("backup"), key, p)
+    restore = _restore_from(item.get("restoreFrom"), key, name, p)
     if len(p.lines) > before:
         return None
     return ServiceConfig(
@@ -222,7 +269,95 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
         cache_size=fields["cacheSize"],
         stopped=fields["stopped"],
         mysql_interface=fields["mysqlInterface"],
+        backup=backup,
+        restore_from=restore,
     )
+
+
+def _sub_object(value: Any, key: str, fields: Mapping[str, type], defaults: Mapping[str, Any], p: Problems):
+    """A map field of a list item: field defaults applied; non-maps, unknown fields and wrong types reported."""
+    out: dict[str, Any] = dict(defaults)
+    if value is None:
+        return out
+    if not isinstance(value, dict):
+        p.add(key, value, f"not a map; use {{{', '.join(fields)}}}")
+        return None
+    for name, item in value.items():
+        if name not in fields:
+            close = difflib.get_close_matches(name, list(fields), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"use {', '.join(fields)}"
+            p.add(f"{key}.{name}", item, f"unknown field; {hint}")
+            continue
+        ok, coerced = coerce(item, fields[name])
+        if ok:
+            out[name] = coerced
+        else:
+            p.add(f"{key}.{name}", item, f"not {kind_words(fields[name])}; set it as one")
+    return out
+
+
+def cron_problem(schedule: str) -> str | None:
+    """Why `schedule` is not a five-field cron expression a CronJob takes, or None."""
+    parts = schedule.split()
+    if len(parts) != 5:
+        return 'not five cron fields (minute hour day month weekday); use e.g. "0 2 * * *" (02:00 UTC daily)'
+    for part, (lo, hi) in zip(parts, CRON_RANGES, strict=True):
+        if not CRON_FIELD_RE.match(part):
+            return f'field {part!r} is not a cron field; use numbers, ranges, lists and steps, e.g. "0 2 * * *"'
+        numbers = [int(n) for n in re.findall(r"(?<![/\d])\d+", part)]
+        if any(not lo <= n <= hi for n in numbers):
+            return f'field {part!r} is out of range {lo}-{hi}; use e.g. "0 2 * * *"'
+    return None
+
+
+def _backup(value: Any, key: str, p: Problems) -> BackupConfig:
+    before = len(p.lines)
+    fields = _sub_object(value, f"{key}.backup", BACKUP_FIELDS, BACKUP_DEFAULTS, p)
+    if fields is None or len(p.lines) > before:
+        return BackupConfig()
+    problem = cron_problem(fields["schedule"])
+    if problem:
+        p.add(f"{key}.backup.schedule", fields["schedule"], problem)
+    if not 1 <= fields["retentionDays"] <= MAX_RETENTION_DAYS:
+        p.add(f"{key}.backup.retentionDays", fields["retentionDays"], f"out of range; use 1-{MAX_RETENTION_DAYS} days")
+    if not 1 <= fields["fullEveryDays"] <= 31:
+        p.add(
+            f"{key}.backup.fullEveryDays",
+            fields["fullEveryDays"],
+            "out of range; use 1-31 days (1: every backup is a full one)",
+        )
+    return BackupConfig(fields["enabled"], fields["schedule"], fields["retentionDays"], fields["fullEveryDays"])
+
+
+def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreFrom | None:
+    if value is None:
+        return None
+    before = len(p.lines)
+    fields = _sub_object(value, f"{key}.restoreFrom", RESTORE_FIELDS, {"backup": "latest"}, p)
+    if fields is None or len(p.lines) > before:
+        return None
+    source, backup = fields.get("service"), fields["backup"]
+    if not isinstance(source, str) or not SERVICE_NAME_RE.match(source):
+        p.add(
+            f"{key}.restoreFrom.service",
+            source,
+            "missing or not a service name; name the service whose backups to restore, e.g. analytics",
+        )
+    elif source == name:
+        p.add(
+            f"{key}.restoreFrom.service",
+            source,
+            "is this service itself; restore into a new service (a new services entry) and compare before switching",
+        )
+    if backup != "latest" and not BACKUP_NAME_RE.match(backup):
+        p.add(
+            f"{key}.restoreFrom.backup",
+            backup,
+            "not a backup name; use latest or a name the backup job wrote, e.g. 20260102T030405Z-full",
+        )
+    if len(p.lines) > before:
+        return None
+    return RestoreFrom(source, backup)
 
 
 def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
