@@ -115,6 +115,19 @@ def test_retain_on_delete_only_forgets():
     assert p.changes[0].action == "delete" and p.blocked == [kept["urn"]]
 
 
+def test_a_protected_resource_is_blocked_even_when_it_would_only_be_forgotten():
+    # The engine checks `protect` before `retainOnDelete` (pulumi/pulumi step.go, DeleteStep.Apply):
+    # removing a protected, retained key from the program stops `pulumi up` like a delete would.
+    key = rec("aws:kms/key:Key", "data", {"description": "k"}, retainOnDelete=True, protect=True)
+    p = plan.diff([key], [])
+    (c,) = p.changes
+    assert c.action == "forget" and c.stateful and not c.disruptive and p.blocked == [key["urn"]]
+    assert any("pulumi state unprotect" in r for r in c.reasons)
+    assert plan.diff([key], [], allow=[key["urn"]]).blocked == []
+    # Unprotected (dataProtection off), the same removal only forgets the key: nothing blocks.
+    assert plan.diff([dict(key, protect=False)], []).blocked == []
+
+
 def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manages():
     cluster = rec("eks:index:Cluster", "eks", {"name": "c", "serviceRole": "r1"}, custom=False)
     provider = rec("pulumi:providers:kubernetes", "k8s", {"kubeconfig": "[secret]"}, dependencies=[cluster["urn"]])

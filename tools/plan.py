@@ -493,7 +493,9 @@ def diff(
             if action == "forget"
             else ["no longer declared"]
         )
-        if action == "delete" and b.get("protect"):
+        if b.get("protect"):
+            # The engine refuses to delete a protected resource before it looks at retainOnDelete
+            # (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply): a forget stops too.
             reasons.append("protected: pulumi up stops until it is unprotected (pulumi state unprotect)")
         changes[b["urn"]] = Change(b["urn"], b["type"], action, b["type"] in STATEFUL_TYPES, False, reasons)
 
@@ -538,6 +540,8 @@ def _classify(
             change.blocked = True
         if change.action == "replace" and base_record.get("retainOnDelete"):
             change.reasons.append("retainOnDelete: the old one is kept (forgotten) and a new, empty one is created")
+    elif change.action == "forget" and (base_by_urn.get(change.urn) or {}).get("protect"):
+        change.blocked = True
     elif change.action == "update":
         if typ in (CHI, CHK):
             notes += _chi_disruptive(paths)
