@@ -83,6 +83,13 @@ def test_nested_replace_path_and_sibling_update():
     scaled = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"maxSize": 6}})]
     (c,) = plan.diff(base, scaled).changes
     assert c.action == "update" and not c.disruptive
+    # Scaling in drains nodes (a managed node group evicts their pods); scaling out does not.
+    two = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"desiredSize": 2, "maxSize": 2}})]
+    one = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"desiredSize": 1, "maxSize": 1}})]
+    (c,) = plan.diff(two, one).changes
+    assert c.disruptive and any(r.startswith("scalingConfig.desiredSize: 2 -> 1: nodes are drained") for r in c.reasons)
+    (c,) = plan.diff(one, two).changes
+    assert not c.disruptive
     moved = [rec(NG, "ng", {"launchTemplate": {"id": "lt-2", "version": "1"}, "scalingConfig": {"maxSize": 3}})]
     (c,) = plan.diff(base, moved).changes
     assert c.action == "replace" and c.disruptive and not c.stateful
