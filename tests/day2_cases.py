@@ -370,7 +370,8 @@ CASES: list[Case] = [
         "A data key (protected, retained) and a new StorageClass `gp3-encrypted-cmk`; the old class is "
         "forgotten, not deleted (its volumes name it). SSE-KMS for new objects; the claim templates name the "
         "new class (the operator recreates each StatefulSet, a restart per pod); root volumes take the key, "
-        "so every node group rolls.",
+        "so every node group rolls. A `gp3-encrypted-cmk` class retained by an earlier toggle must be deleted "
+        "first ([keys and storage classes](#keys-storage-classes-and-volumes)).",
         reasons=(("platform-storage-class", "retainOnDelete"),),
     ),
     Case(
@@ -391,7 +392,9 @@ CASES: list[Case] = [
         """,
         "**Blocked** under `dataProtection`: the data key is protected, and Pulumi checks protection before "
         "retention, so `pulumi up` would stop. Once unprotected the key is only forgotten (retained): what it "
-        "encrypted stays readable. The rest mirrors turning it on.",
+        "encrypted stays readable. The rest mirrors turning it on. The `gp3-encrypted` class the earlier toggle "
+        "retained must be deleted first, or the create fails with `AlreadyExists` "
+        "([keys and storage classes](#keys-storage-classes-and-volumes)).",
         before=KMS_ON,
         reasons=(("keys-data", "pulumi state unprotect"),),
     ),
