@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,32 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tools import synth as _synth  # noqa: E402
 from tools.stackconfig import StackConfig  # noqa: E402
-from tools.synth import SynthResult, synthesize  # noqa: E402
+from tools.synth import SynthResult  # noqa: E402
+
+_SYNTH_RUNS: dict[tuple, SynthResult] = {}
+_run_program = _synth.synthesize
+
+
+def synthesize(
+    cfg: StackConfig, program: Callable[[], Any] | None = None, echo_warnings: bool = False, fresh: bool = False
+) -> SynthResult:
+    """`tools.synth.synthesize`, once per configuration in a test process: the real program is
+    deterministic for a given configuration, and a module's or another module's second run of the
+    same stack would only cost time. Every caller gets its own deep copy to change as it likes.
+    Runs of another program, runs that echo warnings (the CLI's) and `fresh` runs (a test watching
+    what the program does while it runs) are never shared."""
+    if program is not None or echo_warnings or fresh:
+        return _run_program(cfg, program=program, echo_warnings=echo_warnings)
+    key = (cfg.project, cfg.stack, tuple(sorted(cfg.raw.items())), tuple(sorted(cfg.secret_keys)))
+    if key not in _SYNTH_RUNS:
+        _SYNTH_RUNS[key] = _run_program(cfg)
+    return copy.deepcopy(_SYNTH_RUNS[key])
+
+
+# Test modules, tools.plan and tools.cost reach the synth through the module attribute.
+_synth.synthesize = synthesize
 
 hypothesis_settings.register_profile("default", max_examples=150, deadline=None)
 hypothesis_settings.load_profile("default")
@@ -51,10 +76,12 @@ def run_offline(
     program: Callable[[], Any] | None = None,
     stack: str = "test",
     secret_keys: frozenset[str] = frozenset(),
+    fresh: bool = False,
 ) -> SynthResult:
-    """Runs `program` (default: the real __main__.py) under the mocks with this configuration."""
+    """Runs `program` (default: the real __main__.py) under the mocks with this configuration
+    (`fresh`: a run of its own, not a copy of an earlier one)."""
     cfg = StackConfig(NS, stack, raw_config(values), secret_keys, ())
-    return synthesize(cfg, program=program)
+    return synthesize(cfg, program=program, fresh=fresh)
 
 
 def mock_id(record: dict[str, Any]) -> str:

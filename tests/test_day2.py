@@ -31,11 +31,11 @@ NODE_GROUP_REPLACE_ON_CHANGE = ("amiType", "capacityType", "clusterName", "diskS
                                 "subnetIds", "remoteAccess")  # fmt: skip
 
 
-def run_dev(changes: dict[str, str] | None = None):
+def run_dev(changes: dict[str, str] | None = None, fresh: bool = False):
     """The dev stack, with `changes` (short keys, JSON text values) over its config."""
     dev = load_stack("dev")
     values = {**dev.raw, **{f"clickhouse-byoc:{k}": v for k, v in (changes or {}).items()}}
-    return run_offline(values, stack="dev", secret_keys=dev.secret_keys)
+    return run_offline(values, stack="dev", secret_keys=dev.secret_keys, fresh=fresh)
 
 
 def _flat(value: Any, path: str = "") -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _run_watching_the_eks_component(changes: dict[str, str] | None = None):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cl.eks, "Cluster", spy)
-        return run_dev(changes), seen
+        return run_dev(changes, fresh=True), seen
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,14 @@ if [ ! -x venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
   echo "$want" > "$stamp"
 fi
 
+# The alerting tests run Prometheus' own checkers (Debian packages prometheus, prometheus-alertmanager).
+for tool in promtool amtool; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "check: $tool is missing; install it: sudo apt-get install prometheus prometheus-alertmanager" >&2
+    exit 1
+  fi
+done
+
 echo "check: ruff"
 venv/bin/ruff check .
 venv/bin/ruff format --check .
