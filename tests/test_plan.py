@@ -83,6 +83,13 @@ def test_nested_replace_path_and_sibling_update():
     scaled = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"maxSize": 6}})]
     (c,) = plan.diff(base, scaled).changes
     assert c.action == "update" and not c.disruptive
+    # Scaling in drains nodes (a managed node group evicts their pods); scaling out does not.
+    two = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"desiredSize": 2, "maxSize": 2}})]
+    one = [rec(NG, "ng", {"launchTemplate": lt, "scalingConfig": {"desiredSize": 1, "maxSize": 1}})]
+    (c,) = plan.diff(two, one).changes
+    assert c.disruptive and any(r.startswith("scalingConfig.desiredSize: 2 -> 1: nodes are drained") for r in c.reasons)
+    (c,) = plan.diff(one, two).changes
+    assert not c.disruptive
     moved = [rec(NG, "ng", {"launchTemplate": {"id": "lt-2", "version": "1"}, "scalingConfig": {"maxSize": 3}})]
     (c,) = plan.diff(base, moved).changes
     assert c.action == "replace" and c.disruptive and not c.stateful
@@ -113,6 +120,19 @@ def test_retain_on_delete_only_forgets():
     assert c.action == "forget" and c.stateful and p.blocked == []
     p = plan.diff([dict(kept, retainOnDelete=False)], [])
     assert p.changes[0].action == "delete" and p.blocked == [kept["urn"]]
+
+
+def test_a_protected_resource_is_blocked_even_when_it_would_only_be_forgotten():
+    # The engine checks `protect` before `retainOnDelete` (pulumi/pulumi step.go, DeleteStep.Apply):
+    # removing a protected, retained key from the program stops `pulumi up` like a delete would.
+    key = rec("aws:kms/key:Key", "data", {"description": "k"}, retainOnDelete=True, protect=True)
+    p = plan.diff([key], [])
+    (c,) = p.changes
+    assert c.action == "forget" and c.stateful and not c.disruptive and p.blocked == [key["urn"]]
+    assert any("pulumi state unprotect" in r for r in c.reasons)
+    assert plan.diff([key], [], allow=[key["urn"]]).blocked == []
+    # Unprotected (dataProtection off), the same removal only forgets the key: nothing blocks.
+    assert plan.diff([dict(key, protect=False)], []).blocked == []
 
 
 def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manages():

@@ -71,6 +71,7 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 OPERATOR_CHART = "altinity-clickhouse-operator"
+ROLLS = "the node group rolls"
 
 # Modeled seconds per type and action, from AWS and Kubernetes behaviour (see docs/change-plan.md
 # for the reasoning). Types not listed take DEFAULT_SECONDS; a replace takes create + delete.
@@ -306,7 +307,11 @@ def _node_group_disruptive(paths: list[tuple[str, Any, Any]]) -> list[str]:
     out = []
     for path, old, new in paths:
         if path in ("launchTemplate.version", "version", "releaseVersion", "amiType"):
-            out.append(f"{path}: {_short(old)} -> {_short(new)}: the node group rolls (nodes drained and replaced)")
+            out.append(f"{path}: {_short(old)} -> {_short(new)}: {ROLLS} (nodes drained and replaced)")
+        elif path == "scalingConfig.desiredSize" and isinstance(old, int) and isinstance(new, int) and new < old:
+            # A managed node group drains the nodes it scales in: their pods (Keeper on the system
+            # groups) are evicted and start again elsewhere.
+            out.append(f"{path}: {old} -> {new}: nodes are drained and terminated, their pods restart elsewhere")
     return out
 
 
@@ -493,7 +498,9 @@ def diff(
             if action == "forget"
             else ["no longer declared"]
         )
-        if action == "delete" and b.get("protect"):
+        if b.get("protect"):
+            # The engine refuses to delete a protected resource before it looks at retainOnDelete
+            # (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply): a forget stops too.
             reasons.append("protected: pulumi up stops until it is unprotected (pulumi state unprotect)")
         changes[b["urn"]] = Change(b["urn"], b["type"], action, b["type"] in STATEFUL_TYPES, False, reasons)
 
@@ -538,6 +545,8 @@ def _classify(
             change.blocked = True
         if change.action == "replace" and base_record.get("retainOnDelete"):
             change.reasons.append("retainOnDelete: the old one is kept (forgotten) and a new, empty one is created")
+    elif change.action == "forget" and (base_by_urn.get(change.urn) or {}).get("protect"):
+        change.blocked = True
     elif change.action == "update":
         if typ in (CHI, CHK):
             notes += _chi_disruptive(paths)
@@ -574,7 +583,7 @@ def _duration(record: Mapping[str, Any], action: str, change: Change | None = No
     if action == "update" and change is not None:
         if typ == EKS_CLUSTER and any(r.startswith("version:") for r in change.reasons):
             return table["upgrade"]
-        if typ == NODE_GROUP and change.disruptive:
+        if typ == NODE_GROUP and any(ROLLS in r for r in change.reasons):
             size = (record.get("inputs", {}).get("scalingConfig") or {}).get("desiredSize") or 1
             return table["roll"] * max(int(size), 1)
     return table.get(action, DEFAULT_SECONDS.get(action, 2))

@@ -1,0 +1,139 @@
+"""Every supported day-2 change of the dev stack, planned as a user would plan it.
+
+For each case of `tests/day2_cases.py` the dev stack (`Pulumi.dev.yaml`) is synthesized before and
+after the change (one synth per distinct configuration, cached for the module), the pair is given to
+`python -m tools.plan --json` as resources files, and the printed plan must match the case's rows
+exactly: each change's action, type and name, stateful / disruptive / blocked flags, and the exit
+code (0, or 3 when something is blocked). What is disruptive for the ClickHouse installations comes
+from the Altinity operator's own restart rules, vendored with its chart (checked below).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+
+from tests import day2_cases as day2
+from tests import references as ref
+from tests.conftest import run_offline
+from tools import plan
+from tools.stackconfig import load_stack
+
+_SYNTHS: dict[str, list[dict[str, Any]]] = {}
+SYNTH_CPU_SECONDS: list[float] = []
+"""CPU seconds of each synth this module ran (one per distinct configuration)."""
+
+
+def synth(overrides: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dev stack's records with `overrides` (short keys) over its configuration."""
+    values = day2.config(overrides)
+    key = json.dumps(values, sort_keys=True)
+    if key not in _SYNTHS:
+        dev = load_stack("dev")
+        raw = {**dev.raw, **{f"clickhouse-byoc:{k}": v for k, v in values.items()}}
+        started = time.process_time()
+        _SYNTHS[key] = run_offline(raw, stack="dev", secret_keys=dev.secret_keys).resources
+        SYNTH_CPU_SECONDS.append(time.process_time() - started)
+    return _SYNTHS[key]
+
+
+def _plan_json(case: day2.Case, tmp_path, capsys) -> tuple[int, dict[str, Any]]:
+    (tmp_path / "base.json").write_text(json.dumps(synth(dict(case.before))))
+    (tmp_path / "now.json").write_text(json.dumps(synth(dict(case.after))))
+    code = plan.main(
+        ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json"), "--json"]
+    )
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _describe(change: dict[str, Any], blocked: set[str]) -> str:
+    flags = "".join(
+        flag for flag, on in (("S", change["stateful"]), ("D", change["disruptive"]), ("B", change["urn"] in blocked))
+        if on
+    )  # fmt: skip
+    return f"{change['action']} {change['type']} {day2.short_name(change['urn'])} {flags}".rstrip()
+
+
+def mismatches(case: day2.Case, result: dict[str, Any]) -> list[str]:
+    """Where the plan differs from the case's rows (empty when it matches)."""
+    rows = case.rows
+    blocked = set(result["blocked"])
+    counts = [0] * len(rows)
+    problems = []
+    for change in result["changes"]:
+        index = next((i for i, row in enumerate(rows) if row.matches(change)), None)
+        if index is None:
+            problems.append(f"unexpected: {_describe(change, blocked)}")
+            continue
+        row = rows[index]
+        counts[index] += 1
+        flags = (change["stateful"], change["disruptive"], change["urn"] in blocked)
+        if flags != (row.stateful, row.disruptive, row.blocked):
+            problems.append(f"flags differ from row {index + 1}: {_describe(change, blocked)}")
+    for index, (row, n) in enumerate(zip(rows, counts, strict=True)):
+        if (n < row.count) if row.at_least else (n != row.count):
+            problems.append(f"row {index + 1} ({row.action} {row.type} {row.name}) matched {n}, expected {row.count}")
+    for pattern, text in case.reasons:
+        found = [c for c in result["changes"] if re.fullmatch(pattern, day2.short_name(c["urn"]))]
+        if not found or not all(any(text in r for r in c["reasons"]) for c in found):
+            problems.append(f"no reason containing {text!r} on {pattern}")
+    return problems
+
+
+@pytest.mark.parametrize("case", day2.CASES, ids=lambda c: c.id)
+def test_the_plan_of_each_day2_change(case, tmp_path, capsys):
+    code, result = _plan_json(case, tmp_path, capsys)
+    assert mismatches(case, result) == []
+    assert code == case.exit_code
+    assert (code == 3) == bool(result["blocked"])
+
+
+def test_the_table_checks_what_it_claims(tmp_path, capsys):
+    # A plan that differs from the rows in a flag, a count or an unlisted change is reported.
+    (case,) = [c for c in day2.CASES if c.id == "clickhouse-node-type"]
+    _, result = _plan_json(case, tmp_path, capsys)
+    tampered = json.loads(json.dumps(result))
+    tampered["changes"][-1]["disruptive"] = not tampered["changes"][-1]["disruptive"]
+    assert any(p.startswith("flags differ") for p in mismatches(case, tampered))
+    fewer = dict(result, changes=result["changes"][:-1])
+    assert any("matched 2, expected 3" in p for p in mismatches(case, fewer))
+    extra = dict(result, changes=[*result["changes"], {**result["changes"][0], "action": "delete"}])
+    assert any(p.startswith("unexpected: delete") for p in mismatches(case, extra))
+
+
+def test_the_table_has_the_changes_the_docs_promise():
+    ids = [c.id for c in day2.CASES]
+    assert len(ids) == len(set(ids)) >= 15
+    # Every case changes something: the two configurations differ.
+    for case in day2.CASES:
+        assert day2.config(case.before) != day2.config(case.after), case.id
+
+
+def test_the_operator_restarts_servers_for_config_files_and_settings():
+    # The cache size lives in config.d/storage.xml and the MySQL port in the server settings: the
+    # Altinity operator's restart rules (its chart's default configuration, vendored) restart
+    # ClickHouse for both, which is why those cases are disruptive. The program keeps those rules.
+    values = ref.load_yaml(ref.ALTINITY / "values.yaml")
+    policy = values["configs"]["files"]["config.yaml"]["clickhouse"]["configurationRestartPolicy"]
+    (default,) = [r for r in policy["rules"] if r["version"] == "*"]
+    rules = {k: v for rule in default["rules"] for k, v in rule.items()}
+    assert rules["files/config.d/*.xml"] == "yes" and rules["settings/*"] == "yes"
+    assert "settings/mysql_port" not in rules
+    dev = synth({})
+    (operator,) = [r for r in dev if r["type"] == plan.HELM_RELEASE and r["inputs"]["chart"] == plan.OPERATOR_CHART]
+    assert "configurationRestartPolicy" not in json.dumps(operator["inputs"].get("values", {}))
+    (chi,) = [r for r in dev if r["type"] == plan.CHI]
+    assert "config.d/storage.xml" in chi["inputs"]["spec"]["configuration"]["files"]
+
+
+def test_docs_day2_table_is_generated_from_the_cases():
+    assert day2.doc_section(day2.DOC.read_text()) == day2.render_table(), "run: python -m tests.day2_cases"
+
+
+def test_the_readme_links_the_day2_reference():
+    readme = (day2.ROOT / "README.md").read_text()
+    assert "[docs/day-2.md](docs/day-2.md)" in readme
