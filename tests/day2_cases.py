@@ -146,17 +146,24 @@ CASES: list[Case] = [
         """
         create ClickHouseService ch-events
         create ClickHouseInstallation ch-events-chi S
-        create RandomPassword ch-events-(metrics-)?password x2 S
-        create Secret ch-events-(metrics-)?credentials x2
+        create RandomPassword ch-events-(backup-|metrics-)?password x3 S
+        create Secret ch-events-(backup-|metrics-)?credentials x3
+        create CronJob ch-events-backup
         create ServiceAccount ch-events-sa
         create VirtualService ch-events-route-(public|private) x2
         create IrsaRole workload-roles-clickhouse-events
         create Role workload-roles-clickhouse-events-role
         create RolePolicy workload-roles-clickhouse-events-policy
+        create Zone private-endpoint-events-zone S
+        create Record private-endpoint-events-alias
         update Gateway ingress-gateway-(public|private) x2
+        update BucketLifecycleConfiguration storage-backup-lifecycle
         """,
-        "A new ClickHouseInstallation with its credentials, IRSA role (its own S3 prefix), routes on both "
-        "gateways and hostnames; the gateways list the new hosts. Existing pods are untouched.",
+        "A new ClickHouseInstallation with its credentials (admin, metrics, backup), IRSA role (its own S3 "
+        "prefix), routes on both gateways and hostnames; its backup CronJob and a lifecycle rule for its "
+        "prefix in the backup bucket ([backups](backups.md)); the private hosted zone "
+        "`events-private.<zone>` with its alias record to the private NLB ([DNS](dns.md)). The gateways "
+        "list the new hosts. Existing pods are untouched.",
     ),
     Case(
         "remove-service",
@@ -165,19 +172,29 @@ CASES: list[Case] = [
         """
         delete ClickHouseService ch-analytics
         delete ClickHouseInstallation ch-analytics-chi SDB
-        delete RandomPassword ch-analytics-(metrics-)?password x2 SDB
-        delete Secret ch-analytics-(metrics-)?credentials x2
+        delete RandomPassword ch-analytics-(backup-|metrics-)?password x3 SDB
+        delete Secret ch-analytics-(backup-|metrics-)?credentials x3
+        delete CronJob ch-analytics-backup
         delete ServiceAccount ch-analytics-sa
         delete VirtualService ch-analytics-route-(public|private) x2
         delete IrsaRole workload-roles-clickhouse-analytics
         delete Role workload-roles-clickhouse-analytics-role
         delete RolePolicy workload-roles-clickhouse-analytics-policy
-        update Gateway ingress-gateway-(public|private) x2
+        delete Zone private-endpoint-analytics-zone SDB
+        delete Record private-endpoint-analytics-alias
+        delete Gateway ingress-gateway-(public|private) x2
+        update BucketLifecycleConfiguration storage-backup-lifecycle
         """,
-        "Deletes the installation (its pods and claims; the volumes stay, the class is `Retain`) and its "
-        "credentials; the objects under its S3 prefix stay in the data bucket. **Blocked**: the installation "
-        "and its generated passwords are state; allow each URN with `--allow` once the service is meant to go.",
-        reasons=(("ch-analytics-chi", "stateful resource would be deleted"),),
+        "Deletes the installation (its pods and claims; the volumes stay, the class is `Retain`), its "
+        "credentials, its backup CronJob and its private hosted zone; the objects under its S3 prefix stay in "
+        "the data bucket and its backups in the backup bucket, where its lifecycle rule goes (they no longer "
+        "expire: delete them when no longer needed). The last service gone, both Gateways go too (a Gateway "
+        "lists only its services' hosts). **Blocked**: the installation, its generated passwords and its "
+        "private zone are state; allow each URN with `--allow` once the service is meant to go.",
+        reasons=(
+            ("ch-analytics-chi", "stateful resource would be deleted"),
+            ("private-endpoint-analytics-zone", "stateful resource would be deleted"),
+        ),
     ),
     Case(
         "add-replicas",
@@ -209,18 +226,25 @@ CASES: list[Case] = [
         "stop-service",
         "`services[].stopped` false -> true",
         {"services": analytics(stopped=True)},
-        "update ClickHouseInstallation ch-analytics-chi SD",
-        '`spec.stop: "yes"`: the operator removes the pods; claims, volumes and S3 data stay. Starting it '
-        "again is the reverse update.",
-        reasons=(("ch-analytics-chi", "spec.stop: no -> yes"),),
+        """
+        update ClickHouseInstallation ch-analytics-chi SD
+        update CronJob ch-analytics-backup
+        """,
+        '`spec.stop: "yes"`: the operator removes the pods; claims, volumes and S3 data stay. The backup '
+        "CronJob is suspended. Starting it again is the reverse update.",
+        reasons=(("ch-analytics-chi", "spec.stop: no -> yes"), ("ch-analytics-backup", "spec.suspend: false -> true")),
     ),
     Case(
         "clickhouse-version",
         "`services[].clickhouseVersion` 25.8.29.51 -> 25.10",
         {"services": analytics(clickhouseVersion="25.10")},
-        "update ClickHouseInstallation ch-analytics-chi SD",
-        "A new server image: the operator restarts the servers one at a time on it.",
-        reasons=(("ch-analytics-chi", "clickhouse-server:25.10"),),
+        """
+        update ClickHouseInstallation ch-analytics-chi SD
+        update CronJob ch-analytics-backup
+        """,
+        "A new server image: the operator restarts the servers one at a time on it. The backup CronJob's "
+        "`clickhouse-client` runs from the same image.",
+        reasons=(("ch-analytics-(chi|backup)", "clickhouse-server:25.10"),),
     ),
     Case(
         "mysql-interface",
@@ -231,10 +255,32 @@ CASES: list[Case] = [
         update Release ingress-gateway-(public|private) x2
         update Gateway ingress-gateway-(public|private) x2
         update VirtualService ch-analytics-route-(public|private) x2
+        create SecurityGroupIngressRule network-private-endpoint-vpc-3306
         """,
         "`mysql_port` in the server settings (a `settings/*` change the operator restarts the servers for), "
-        "port 3306 on the installation's Service, both gateways' Services and Gateways, and the routes.",
+        "port 3306 on the installation's Service, both gateways' Services and Gateways, and the routes; the "
+        "private endpoint's security group admits 3306 from the VPC range (and from each peering's).",
         reasons=(("ch-analytics-chi", "mysql_port: null -> 9004"),),
+    ),
+    Case(
+        "backup-settings",
+        "`services[].backup`: `schedule` 0 2 * * * -> 30 3 * * *, `retentionDays` 7 -> 14",
+        {"services": analytics(backup={"schedule": "30 3 * * *", "retentionDays": 14})},
+        """
+        update CronJob ch-analytics-backup
+        update BucketLifecycleConfiguration storage-backup-lifecycle
+        """,
+        "The CronJob's schedule and the expiry of `analytics/` in the backup bucket (now 14 + 7 + 1 = 22 "
+        "days), in place ([backups](backups.md)). The installation is untouched.",
+        reasons=(("ch-analytics-backup", "30 3 * * *"), ("storage-backup-lifecycle", "expiration.days: 15 -> 22")),
+    ),
+    Case(
+        "backup-off",
+        "`services[].backup.enabled` true -> false",
+        {"services": analytics(backup={"enabled": False})},
+        "update CronJob ch-analytics-backup",
+        "The CronJob is suspended; existing backups keep their lifecycle rule and age out. Nothing restarts.",
+        reasons=(("ch-analytics-backup", "spec.suspend: false -> true"),),
     ),
     Case(
         "cache-grow",
@@ -431,7 +477,9 @@ CASES: list[Case] = [
         replace ClickHouseKeeperInstallation clickhouse-keeper SDB
         replace NodeGroup cluster-(system|clickhouse)-[abc] x6 D
         replace NatGateway network-nat-[0-2] x3
-        replace aws:ec2/* network-.* x16
+        replace aws:ec2/* network-.* x17
+        replace SecurityGroupIngressRule network-private-endpoint-vpc-(8443|9440) x2
+        replace SecurityGroupEgressRule network-private-endpoint-egress-vpc
         replace pulumi:providers:kubernetes cluster-k8s
         replace kubernetes:* .* x60+
         """,
@@ -479,9 +527,18 @@ CASES: list[Case] = [
         "peering",
         "`peerings`: add `{name: corp, cidr: 172.16.0.0/16, vpcId: ...}`",
         {"peerings": [{"name": "corp", "cidr": "172.16.0.0/16", "vpcId": "vpc-0123456789abcdef0"}]},
-        "update Release ingress-gateway-private",
-        "The peer's range may reach the private NLB (`loadBalancerSourceRanges`). The peering connection and "
-        "its routes are not created by this version.",
+        """
+        create VpcPeeringConnection peering-corp
+        create PeeringConnectionOptions peering-corp-options
+        create Route peering-corp-route-[0-2] x3
+        create SecurityGroupIngressRule network-private-endpoint-peer-corp-(8443|9440) x2
+        update Release ingress-gateway-private
+        """,
+        "The peering connection (the peer is in the same account and region: the requester accepts it), DNS "
+        "resolution over it, a route to the peer's range in each zone's private route table, ingress rules "
+        "from that range on the private endpoint's security group (8443, 9440), and the range in the private "
+        "NLB's `loadBalancerSourceRanges` ([peering](peering.md)). Nothing stateful, nothing restarts. "
+        "Removing the entry removes exactly these.",
         reasons=(("ingress-gateway-private", "172.16.0.0/16"),),
     ),
     Case(

@@ -137,3 +137,30 @@ def test_docs_day2_table_is_generated_from_the_cases():
 def test_the_readme_links_the_day2_reference():
     readme = (day2.ROOT / "README.md").read_text()
     assert "[docs/day-2.md](docs/day-2.md)" in readme
+
+
+def test_the_peering_case_routes_every_private_route_table_and_opens_the_endpoint_ports():
+    # The plan names the peering's resources; what they carry: a route to the peer's range through
+    # the connection in each zone's private route table (none in the public one), and ingress from
+    # that range on the private endpoint's security group for 8443 and 9440 only.
+    (case,) = [c for c in day2.CASES if c.id == "peering"]
+    (peer,) = case.after["peerings"]
+    now = {day2.short_name(r["urn"]): r for r in synth(dict(case.after))}
+    private_tables = {now[f"network-private-{i}-default"]["inputs"]["routeTableId"] for i in range(3)}
+    assert len(private_tables) == 3
+    assert now["network-public-default"]["inputs"]["routeTableId"] not in private_tables
+    connection = now["peering-corp"]["inputs"]
+    assert connection["peerVpcId"] == peer["vpcId"] and connection["autoAccept"] is True
+    routes = [r["inputs"] for n, r in now.items() if n.startswith("peering-corp-route-")]
+    assert {r["routeTableId"] for r in routes} == private_tables and len(routes) == 3
+    assert all(r["destinationCidrBlock"] == peer["cidr"] for r in routes)
+    assert len({r["vpcPeeringConnectionId"] for r in routes}) == 1
+    assert routes[0]["vpcPeeringConnectionId"] == now["peering-corp-options"]["inputs"]["vpcPeeringConnectionId"]
+    rules = [r["inputs"] for n, r in now.items() if "-peer-corp-" in n]
+    assert sorted((r["fromPort"], r["toPort"], r["cidrIpv4"], r["ipProtocol"]) for r in rules) == [
+        (8443, 8443, peer["cidr"], "tcp"),
+        (9440, 9440, peer["cidr"], "tcp"),
+    ]
+    endpoint_sg = {now[f"network-private-endpoint-vpc-{p}"]["inputs"]["securityGroupId"] for p in (8443, 9440)}
+    assert {r["securityGroupId"] for r in rules} == endpoint_sg
+    assert not any(r["protect"] for n, r in now.items() if n.startswith("peering-corp"))
