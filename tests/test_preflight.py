@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import boto3
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 
@@ -15,13 +16,18 @@ from tools import preflight, stackconfig
 
 ACCOUNT = "123456789012"
 ZONES = ["us-west-2a", "us-west-2b", "us-west-2c"]
+# One botocore session for every test: its loader parses each service model once (the EC2 model
+# alone takes a few hundred milliseconds); every test still gets clients and stubs of its own.
+_BOTOCORE = botocore.session.get_session()
 
 
 class Stubs:
     """One stubbed client per service, with fake credentials and no network."""
 
     def __init__(self, region: str = "us-west-2"):
-        session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=region)
+        session = boto3.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=region, botocore_session=_BOTOCORE
+        )
         self.clients = preflight.Clients.from_session(session)
         self.stubs = {
             name: Stubber(getattr(self.clients, name)) for name in ("sts", "quotas", "ec2", "elbv2", "eks", "route53")
