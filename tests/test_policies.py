@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 
@@ -207,20 +210,15 @@ class _Sink:
 
 @pytest.fixture(scope="module")
 def dev_records(tmp_path_factory):
+    # The synth's own command line is tested in tests/test_stack.py; here its output file.
+    from tools import stackconfig, synth
+
     out = tmp_path_factory.mktemp("synth")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.synth", "--stack", "dev", "--out", str(out), "--no-policy-check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "policy check" not in proc.stdout
-    return out / "resources.json"
+    return synth.write(synth.synthesize(stackconfig.load_stack("dev")), out)
 
 
 def _check(path, *args):
+    """`python -m tools.policy_check` as a process: exit code and what it printed."""
     return subprocess.run(
         [sys.executable, "-m", "tools.policy_check", str(path), *args],
         cwd=ROOT,
@@ -228,6 +226,14 @@ def _check(path, *args):
         text=True,
         timeout=60,
     )
+
+
+def _check_in_process(path, *args):
+    """The same command's `main`, without a new interpreter (the process form is tested above)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = policy_check.main([str(path), *args])
+    return types.SimpleNamespace(returncode=code, stdout=stdout.getvalue(), stderr=stderr.getvalue())
 
 
 def test_dev_stack_has_no_mandatory_violation(dev_records):
@@ -250,7 +256,7 @@ def test_runner_exits_1_on_an_unprefixed_cluster_and_a_public_bucket(dev_records
     ]
     path = tmp_path / "resources.json"
     path.write_text(json.dumps(mutated))
-    proc = _check(path)
+    proc = _check_in_process(path)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert any(
@@ -264,9 +270,9 @@ def test_runner_exits_1_on_an_unprefixed_cluster_and_a_public_bucket(dev_records
     # The same violations as advisory do not fail the run.
     config = tmp_path / "policy-config.json"
     config.write_text(json.dumps({"all": "advisory"}))
-    assert _check(path, "--config", str(config)).returncode == 0
+    assert _check_in_process(path, "--config", str(config)).returncode == 0
     config.write_text(json.dumps({"no-such-rule": "advisory"}))
-    bad = _check(path, "--config", str(config))
+    bad = _check_in_process(path, "--config", str(config))
     assert bad.returncode == 2 and "unknown rule(s) no-such-rule" in bad.stderr
 
 

@@ -186,8 +186,10 @@ def summary(results: list[Result], n_resources: int) -> str:
     )
 
 
-def report(records: list[Mapping[str, Any]], config: Mapping[str, Any] | None = None, out: TextIO = sys.stdout) -> int:
-    """Runs the check, prints the report, returns the exit code (1 on a mandatory violation)."""
+def report(records: list[Mapping[str, Any]], config: Mapping[str, Any] | None = None, out: TextIO | None = None) -> int:
+    """Runs the check, prints the report (to `out`, default the current stdout), returns the exit
+    code (1 on a mandatory violation)."""
+    out = out or sys.stdout
     results = run(records, config)
     for result in results:
         print(result.line(), file=out)
