@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
+import pickle
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,24 +25,55 @@ from tools import synth as _synth  # noqa: E402
 from tools.stackconfig import StackConfig  # noqa: E402
 from tools.synth import SynthResult  # noqa: E402
 
-_SYNTH_RUNS: dict[tuple, SynthResult] = {}
+_SYNTH_RUNS: dict[str, SynthResult] = {}
 _run_program = _synth.synthesize
+# A folder the test session's processes (the xdist workers) share their synth runs through.
+_SHARED_RUNS: Path | None = None
 
 
 def synthesize(
     cfg: StackConfig, program: Callable[[], Any] | None = None, echo_warnings: bool = False, fresh: bool = False
 ) -> SynthResult:
-    """`tools.synth.synthesize`, once per configuration in a test process: the real program is
-    deterministic for a given configuration, and a module's or another module's second run of the
-    same stack would only cost time. Every caller gets its own deep copy to change as it likes.
+    """`tools.synth.synthesize`, once per configuration in a test session: the real program is
+    deterministic for a given configuration, and a second run of the same stack, by another module
+    or the other worker, would only cost time. Every caller gets its own copy to change as it likes.
     Runs of another program, runs that echo warnings (the CLI's) and `fresh` runs (a test watching
     what the program does while it runs) are never shared."""
     if program is not None or echo_warnings or fresh:
         return _run_program(cfg, program=program, echo_warnings=echo_warnings)
-    key = (cfg.project, cfg.stack, tuple(sorted(cfg.raw.items())), tuple(sorted(cfg.secret_keys)))
+    key = hashlib.sha256(
+        json.dumps([cfg.project, cfg.stack, sorted(cfg.raw.items()), sorted(cfg.secret_keys)]).encode()
+    ).hexdigest()
     if key not in _SYNTH_RUNS:
-        _SYNTH_RUNS[key] = _run_program(cfg)
+        shared = _SHARED_RUNS / key if _SHARED_RUNS else None
+        if shared is not None and shared.exists():
+            _SYNTH_RUNS[key] = pickle.loads(shared.read_bytes())
+        else:
+            _SYNTH_RUNS[key] = _run_program(cfg)
+            if shared is not None:
+                partial = shared.with_suffix(f".{os.getpid()}")
+                partial.write_bytes(pickle.dumps(_SYNTH_RUNS[key]))
+                partial.replace(shared)
     return copy.deepcopy(_SYNTH_RUNS[key])
+
+
+def pytest_configure(config):
+    global _SHARED_RUNS
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        _SHARED_RUNS = Path(workerinput["synth_runs"])
+    else:
+        _SHARED_RUNS = Path(tempfile.mkdtemp(prefix="clickhouse-byoc-synth-runs-"))
+
+
+def pytest_configure_node(node):
+    """(pytest-xdist, in the controller) Each worker gets the session's shared folder."""
+    node.workerinput["synth_runs"] = str(_SHARED_RUNS)
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "workerinput", None) is None and _SHARED_RUNS is not None:
+        shutil.rmtree(_SHARED_RUNS, ignore_errors=True)
 
 
 # Test modules, tools.plan and tools.cost reach the synth through the module attribute.
