@@ -16,6 +16,7 @@ import platform
 import statistics
 import time
 
+from components.settings.cluster import MAX_CLICKHOUSE_NODES_PER_ZONE
 from tools import stackconfig
 from tools.synth import SynthResult, synthesize
 
@@ -27,6 +28,9 @@ def generated_config(services: int, base: str = "dev") -> stackconfig.StackConfi
     ns = cfg.project
     raw[f"{ns}:services"] = json.dumps([{"name": f"svc-{i:03d}"} for i in range(services)])
     raw.setdefault(f"{ns}:ipAllowList", json.dumps(["203.0.113.0/24"]))
+    # Room for every generated server: the capacity check refuses a stack whose services cannot fit.
+    nodes = json.loads(raw.get(f"{ns}:clickhouseNodes") or "{}")
+    raw[f"{ns}:clickhouseNodes"] = json.dumps({**nodes, "maxSize": MAX_CLICKHOUSE_NODES_PER_ZONE})
     return stackconfig.StackConfig(cfg.project, f"bench-{services}", raw, cfg.secret_keys, cfg.placeholders)
 
 
