@@ -109,6 +109,14 @@ def read_object(
         example = next(iter(fields))
         p.add(key, value, f"not a map; set its fields, e.g. `pulumi config set --path {key}.{example} ...`")
         return out
+    return read_fields(value, key, fields, out, p)
+
+
+def read_fields(
+    value: Mapping[str, Any], key: str, fields: Mapping[str, type], out: dict[str, Any], p: Problems
+) -> dict[str, Any]:
+    """The fields of map `value` (at `key`) coerced into `out`; unknown fields and wrong types
+    reported, with a "did you mean" hint."""
     for name, item in value.items():
         if name not in fields:
             close = difflib.get_close_matches(name, list(fields), n=1)

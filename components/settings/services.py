@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from components import naming, quantity, versions
-from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_list, read_object
+from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
 DEFAULTS: dict[str, Any] = {
     "services": [],
@@ -282,18 +282,7 @@ def _sub_object(value: Any, key: str, fields: Mapping[str, type], defaults: Mapp
     if not isinstance(value, dict):
         p.add(key, value, f"not a map; use {{{', '.join(fields)}}}")
         return None
-    for name, item in value.items():
-        if name not in fields:
-            close = difflib.get_close_matches(name, list(fields), n=1)
-            hint = f"did you mean {close[0]}?" if close else f"use {', '.join(fields)}"
-            p.add(f"{key}.{name}", item, f"unknown field; {hint}")
-            continue
-        ok, coerced = coerce(item, fields[name])
-        if ok:
-            out[name] = coerced
-        else:
-            p.add(f"{key}.{name}", item, f"not {kind_words(fields[name])}; set it as one")
-    return out
+    return read_fields(value, key, fields, out, p)
 
 
 def cron_problem(schedule: str) -> str | None:
