@@ -70,7 +70,8 @@ def storage_class(kms_key_arn: str | None = None, default: bool = True) -> dict[
 
 def default_class_patch(class_name: str) -> dict[str, Any]:
     """The server-side-apply patch that marks one class the default: its field manager alone owns
-    the annotation, so deleting the patch removes it again (the class itself stays)."""
+    the annotation, so deleting the patch removes it again and the class itself stays (pulumi-kubernetes'
+    server-side apply guide: deleting a Patch resource undoes the patched changes)."""
     return {"metadata": {"name": class_name, "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}}}
 
 
