@@ -10,7 +10,6 @@ from components import wiring
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
-from components.k8s_conventions import storage_class_name
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
 from components.observability.layer import Observability, TroubleshootingTailscale
@@ -200,7 +199,7 @@ else:
                 ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
             ),
             ready=ready,
-            storage_class=storage_class_name(settings.cluster.customer_managed_key),
+            storage_class=platform.storage_class,
             log_house_service=wiring.log_house_service(settings),
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),

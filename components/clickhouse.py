@@ -394,8 +394,8 @@ class ClickHouseOperatorArgs:
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """What the objects here wait for: the operator its system nodes, Keeper its volumes' storage
     (the EBS CSI add-on and the `gp3-encrypted` class)."""
-    storage_class: str = STORAGE_CLASS
-    """The StorageClass Keeper's claim template names (k8s_conventions.storage_class_name)."""
+    storage_class: pulumi.Input[str] = STORAGE_CLASS
+    """The StorageClass Keeper's claim template names (ClusterPlatform.storage_class)."""
 
 
 class ClickHouseOperator(pulumi.ComponentResource):
@@ -441,7 +441,7 @@ class ClickHouseOperator(pulumi.ComponentResource):
             api_version=CHK_API,
             kind="ClickHouseKeeperInstallation",
             metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
-            spec=keeper_spec(args.storage_class),
+            spec=pulumi.Output.from_input(args.storage_class).apply(keeper_spec),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace, *ready.storage]),
         )
         self.keeper_host = keeper_host()
@@ -479,8 +479,8 @@ class ClickHouseServiceArgs:
     CSI add-on and the storage class. On removal the installation then goes before the operator."""
     routing_crds: tuple[pulumi.Resource, ...] = ()
     """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
-    storage_class: str = STORAGE_CLASS
-    """The StorageClass the servers' claim template names (k8s_conventions.storage_class_name)."""
+    storage_class: pulumi.Input[str] = STORAGE_CLASS
+    """The StorageClass the servers' claim template names (ClusterPlatform.storage_class)."""
     log_house: bool = False
     """This service holds LogHouse (`loghouse.container_logs` and its writer user)."""
 
@@ -574,14 +574,14 @@ class ClickHouseService(pulumi.ComponentResource):
                     opts=child,
                 )
             )
-        spec = pulumi.Output.all(args.bucket, backup_bucket).apply(
+        spec = pulumi.Output.all(args.bucket, backup_bucket, args.storage_class).apply(
             lambda b: chi_spec(
                 service,
                 bucket=b[0],
                 region=args.region,
                 networks=args.networks,
                 service_account=account,
-                storage_class=args.storage_class,
+                storage_class=b[2],
                 log_house=args.log_house,
                 backup_bucket=b[1],
             )

@@ -7,14 +7,15 @@ cannot leave a role trusting a service account nobody uses.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 # Every namespace and cluster-wide object the program creates itself carries this label.
 PART_OF_LABELS = {"app.kubernetes.io/part-of": "clickhouse-byoc"}
 # IRSA: the service account annotation naming the role its pods assume.
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
-# The default StorageClass the platform layer creates (gp3, encrypted, reclaimPolicy Retain), with
-# the AWS-managed EBS key; CMK_STORAGE_CLASS below with the customer-managed key.
+# The StorageClass the platform layer always creates (gp3, encrypted, reclaimPolicy Retain), with
+# the AWS-managed EBS key; the default class unless the customer-managed key is on (see below).
 STORAGE_CLASS = "gp3-encrypted"
 # The Kubernetes group the vendor's data-plane-mgmt access entry maps to (bound by DataPlaneAccess).
 DATA_PLANE_GROUP = "clickhouse-byoc:data-plane-mgmt"
@@ -28,13 +29,17 @@ CLICKHOUSE_NODE_LABELS = {NODE_ROLE_LABEL: "clickhouse"}
 CLICKHOUSE_TAINT = {"key": "dedicated", "value": "clickhouse", "effect": "NoSchedule"}
 
 # Kubernetes refuses to update a StorageClass's `parameters`, so the customer-managed key gets a
-# class of its own next to STORAGE_CLASS (the AWS-managed EBS key).
-CMK_STORAGE_CLASS = "gp3-encrypted-cmk"
+# class of its own next to STORAGE_CLASS, named after the key: a key made by a later toggle gets a
+# new class and never collides with the one an earlier key's class left in the cluster.
+CMK_STORAGE_CLASS_PREFIX = "gp3-encrypted-cmk-"
 
 
-def storage_class_name(customer_managed_key: bool) -> str:
-    """The class new volumes are provisioned from (ClickHouse and Keeper claim templates name it)."""
-    return CMK_STORAGE_CLASS if customer_managed_key else STORAGE_CLASS
+def storage_class_name(kms_key_arn: str | None) -> str:
+    """The class new volumes are provisioned from (ClickHouse and Keeper claim templates name it):
+    STORAGE_CLASS, or with a customer-managed key `gp3-encrypted-cmk-<first 8 hex of the ARN's SHA-256>`."""
+    if kms_key_arn is None:
+        return STORAGE_CLASS
+    return CMK_STORAGE_CLASS_PREFIX + hashlib.sha256(kms_key_arn.encode()).hexdigest()[:8]
 
 
 # cert-manager ClusterIssuers the EKS layer creates (DNS01 through Route 53).

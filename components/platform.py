@@ -1,8 +1,9 @@
 """The cluster platform: default storage, load balancers, DNS, certificates and autoscaling.
 
-On the EKS cluster, through its Kubernetes provider: the default StorageClass `gp3-encrypted`
-(encrypted, `WaitForFirstConsumer`, expandable, `Retain`), and Helm releases of the AWS Load
-Balancer Controller, external-dns, cert-manager (with Let's Encrypt production and staging
+On the EKS cluster, through its Kubernetes provider: the StorageClass `gp3-encrypted` (encrypted,
+`WaitForFirstConsumer`, expandable, `Retain`; the default class) and, with a customer-managed key,
+`gp3-encrypted-cmk-<key hash>` (the same with the key, and the default instead), and Helm releases
+of the AWS Load Balancer Controller, external-dns, cert-manager (with Let's Encrypt production and staging
 ClusterIssuers solving DNS01 through Route 53), the cluster autoscaler and metrics-server (the
 resource metrics API the HPAs of istiod and the gateways scale on). Every release runs on the
 system nodes; those that call AWS use their own IRSA role through their service account's annotation.
@@ -38,29 +39,40 @@ ACME_SERVERS = {
 # -- pure builders ------------------------------------------------------------------------------
 
 
-def storage_class(kms_key_arn: pulumi.Input[str] | None) -> dict[str, Any]:
-    """The default StorageClass: a deleted claim keeps its volume (`Retain`), volumes are created
-    in the zone of the pod that first uses them, and can grow.
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
-    Named after its key (`gp3-encrypted` or `gp3-encrypted-cmk`): Kubernetes refuses any update
-    of a class's `parameters`, so turning the customer-managed key on or off makes a new class
-    instead of changing this one."""
+
+def storage_class(kms_key_arn: str | None = None, default: bool = True) -> dict[str, Any]:
+    """A StorageClass of the platform: a deleted claim keeps its volume (`Retain`), volumes are
+    created in the zone of the pod that first uses them, and can grow.
+
+    Named after its key (k8s_conventions.storage_class_name): Kubernetes refuses any update of a
+    class's `parameters`, so each key has a class of its own. `default` sets the default-class
+    annotation (`"true"`/`"false"`; annotations may change); without a key only: the customer-key
+    class is marked default by default_class_patch, so that forgetting it also unmarks it."""
     # The EBS CSI driver ignores a bare `fsType` (deprecated; aws-ebs-csi-driver v1.64.0
     # docs/parameters.md, pkg/driver/controller.go): the file system goes in the CSI-prefixed key.
     parameters = {"type": "gp3", "encrypted": "true", "csi.storage.k8s.io/fstype": "ext4"}
-    if kms_key_arn is not None:
+    metadata: dict[str, Any] = {"name": storage_class_name(kms_key_arn)}
+    if kms_key_arn is None:
+        metadata["annotations"] = {DEFAULT_CLASS_ANNOTATION: "true" if default else "false"}
+    else:
         parameters["kmsKeyId"] = kms_key_arn
     return {
-        "metadata": {
-            "name": storage_class_name(kms_key_arn is not None),
-            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-        },
+        "metadata": metadata,
         "provisioner": "ebs.csi.aws.com",
         "parameters": parameters,
         "reclaim_policy": "Retain",
         "volume_binding_mode": "WaitForFirstConsumer",
         "allow_volume_expansion": True,
     }
+
+
+def default_class_patch(class_name: str) -> dict[str, Any]:
+    """The server-side-apply patch that marks one class the default: its field manager alone owns
+    the annotation, so deleting the patch removes it again and the class itself stays (pulumi-kubernetes'
+    server-side apply guide: deleting a Patch resource undoes the patched changes)."""
+    return {"metadata": {"name": class_name, "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}}}
 
 
 def _service_account(purpose: str, role_arn: str) -> dict[str, Any]:
@@ -207,7 +219,9 @@ class ClusterPlatform(pulumi.ComponentResource):
     certificates: list[pulumi.Resource]
     """cert-manager and its ClusterIssuers: what a Certificate waits for."""
     storage: list[pulumi.Resource]
-    """The default StorageClass (with the cluster's EBS CSI add-on: what a volume waits for)."""
+    """The StorageClasses and the default mark (with the cluster's EBS CSI add-on: what a volume waits for)."""
+    storage_class: pulumi.Output[str]
+    """The class new volumes come from (the default class): what claim templates name."""
 
     def __init__(self, name: str, args: ClusterPlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
@@ -228,16 +242,39 @@ class ClusterPlatform(pulumi.ComponentResource):
         cert_role = role("cert-manager")
         scaler_role = role("cluster-autoscaler")
 
-        sc = storage_class(args.volume_key_arn)
-        # A class per key, each under its own logical name: a toggle creates the new class rather
-        # than replacing the old. The old one is retained (only forgotten): the volumes it made
-        # still name it, and growing them reads its `allowVolumeExpansion`.
-        cmk = "-cmk" if args.volume_key_arn is not None else ""
-        storage = k8s.storage.v1.StorageClass(
-            f"{name}-storage-class{cmk}",
-            **sc,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
-        )
+        # `gp3-encrypted` is always declared and never forgotten: its volumes keep naming it, and
+        # toggling the key back off must not create it again (pulumi-kubernetes creates
+        # client-side: an object left in the cluster fails the create with AlreadyExists). Only
+        # its default-class annotation follows the key.
+        cmk = args.volume_key_arn is not None
+        aws_managed = storage_class(default=not cmk)
+        retained = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
+        aws_class = k8s.storage.v1.StorageClass(f"{name}-storage-class", **aws_managed, opts=retained)
+        storage: list[pulumi.Resource] = [aws_class]
+        self.storage_class: pulumi.Output[str] = pulumi.Output.from_input(aws_managed["metadata"]["name"])
+        if cmk:
+            # The customer-key class exists while the key is on, named after the key. Turning the key
+            # off forgets it (retained: its volumes name it, and growing them reads its
+            # `allowVolumeExpansion`); a later key gets a class of another name. The default mark is a
+            # separate patch, deleted (so removed from the class) when the class is forgotten.
+            sc = pulumi.Output.from_input(args.volume_key_arn).apply(storage_class)
+            cmk_class = k8s.storage.v1.StorageClass(
+                f"{name}-storage-class-cmk",
+                metadata=sc["metadata"],
+                provisioner=sc["provisioner"],
+                parameters=sc["parameters"],
+                reclaim_policy=sc["reclaim_policy"],
+                volume_binding_mode=sc["volume_binding_mode"],
+                allow_volume_expansion=sc["allow_volume_expansion"],
+                opts=retained,
+            )
+            self.storage_class = sc["metadata"]["name"]
+            default_mark = k8s.storage.v1.StorageClassPatch(
+                f"{name}-storage-class-cmk-default",
+                metadata=self.storage_class.apply(lambda n: default_class_patch(n)["metadata"]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[cmk_class]),
+            )
+            storage += [cmk_class, default_mark]
 
         def release(key: str, pin: versions.ChartPin, namespace: str, values: pulumi.Input[dict]):
             return helm.release(
@@ -301,5 +338,5 @@ class ClusterPlatform(pulumi.ComponentResource):
         # operator's pods are pending.
         self.load_balancing = [lbc]
         self.certificates = [cert_manager, *issuers]
-        self.storage = [storage]
-        self.register_outputs({"storage_class": sc["metadata"]["name"]})
+        self.storage = storage
+        self.register_outputs({"storage_class": self.storage_class})

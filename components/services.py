@@ -69,8 +69,8 @@ class ByocServicesArgs:
     """The ClickHouse services, in configuration order."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """The cluster's capabilities (nodes, load balancing, certificates, storage) objects wait for."""
-    storage_class: str = STORAGE_CLASS
-    """The StorageClass new ClickHouse and Keeper claims come from (k8s_conventions.storage_class_name);
+    storage_class: pulumi.Input[str] = STORAGE_CLASS
+    """The StorageClass new ClickHouse and Keeper claims come from (ClusterPlatform.storage_class);
     claims made earlier keep theirs."""
     log_house_service: str | None = None
     """The service that holds LogHouse (its `loghouse` database and writer user), if any."""

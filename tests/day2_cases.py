@@ -405,7 +405,8 @@ CASES: list[Case] = [
         create Key keys-data S
         create Alias keys-data-alias
         create StorageClass platform-storage-class-cmk
-        forget StorageClass platform-storage-class
+        create StorageClassPatch platform-storage-class-cmk-default
+        update StorageClass platform-storage-class
         update BucketServerSideEncryptionConfiguration storage-(data|backup|monitoring)-encryption x3
         update RolePolicy (cluster-irsa-ebs-csi|workload-roles-clickhouse-analytics|workload-roles-thanos)-policy x3
         update LaunchTemplate cluster-(system|clickhouse)-lt x2
@@ -413,22 +414,23 @@ CASES: list[Case] = [
         update ClickHouseInstallation ch-analytics-chi SD
         update ClickHouseKeeperInstallation clickhouse-keeper SD
         """,
-        "A data key (protected, retained) and a new StorageClass `gp3-encrypted-cmk`; the old class is "
-        "forgotten, not deleted (its volumes name it). SSE-KMS for new objects; the claim templates name the "
-        "new class (the operator recreates each StatefulSet, a restart per pod); root volumes take the key, "
-        "so every node group rolls. A `gp3-encrypted-cmk` class retained by an earlier toggle must be deleted "
-        "first ([keys and storage classes](#keys-storage-classes-and-volumes)).",
-        reasons=(("platform-storage-class", "retainOnDelete"),),
+        "A data key (protected, retained) and a StorageClass named after it, `gp3-encrypted-cmk-<key hash>`, "
+        "marked default by a patch; `gp3-encrypted` stays (its volumes name it), only its default mark turns "
+        '`"false"`. SSE-KMS for new objects; the claim templates name the new class (the operator recreates '
+        "each StatefulSet, a restart per pod); root volumes take the key, so every node group rolls "
+        "([keys and storage classes](#keys-storage-classes-and-volumes)).",
+        reasons=(("platform-storage-class", "metadata.annotations"),),
     ),
     Case(
         "customer-key-off",
         "`kms.customerManagedKey` true -> false",
         {},
         """
-        create StorageClass platform-storage-class
         forget Key keys-data SB
         forget StorageClass platform-storage-class-cmk
+        delete StorageClassPatch platform-storage-class-cmk-default
         delete Alias keys-data-alias
+        update StorageClass platform-storage-class
         update BucketServerSideEncryptionConfiguration storage-(data|backup|monitoring)-encryption x3
         update RolePolicy (cluster-irsa-ebs-csi|workload-roles-clickhouse-analytics|workload-roles-thanos)-policy x3
         update LaunchTemplate cluster-(system|clickhouse)-lt x2
@@ -438,21 +440,23 @@ CASES: list[Case] = [
         """,
         "**Blocked** under `dataProtection`: the data key is protected, and Pulumi checks protection before "
         "retention, so `pulumi up` would stop. Once unprotected the key is only forgotten (retained): what it "
-        "encrypted stays readable. The rest mirrors turning it on. The `gp3-encrypted` class the earlier toggle "
-        "retained must be deleted first, or the create fails with `AlreadyExists` "
+        "encrypted stays readable. Its class is forgotten too (its volumes name it) and loses its default mark "
+        "(the patch is deleted); `gp3-encrypted`, never forgotten, is the default again and the claim "
+        "templates name it. Turning a key on later makes a new key and a class of a new name "
         "([keys and storage classes](#keys-storage-classes-and-volumes)).",
         before=KMS_ON,
-        reasons=(("keys-data", "pulumi state unprotect"),),
+        reasons=(("keys-data", "pulumi state unprotect"), ("platform-storage-class-cmk", "retainOnDelete")),
     ),
     Case(
         "customer-key-off-unprotected",
         "`kms.customerManagedKey` true -> false, `dataProtection: false`",
         {"dataProtection": False},
         """
-        create StorageClass platform-storage-class
         forget Key keys-data S
         forget StorageClass platform-storage-class-cmk
+        delete StorageClassPatch platform-storage-class-cmk-default
         delete Alias keys-data-alias
+        update StorageClass platform-storage-class
         update BucketServerSideEncryptionConfiguration storage-(data|backup|monitoring)-encryption x3
         update RolePolicy (cluster-irsa-ebs-csi|workload-roles-clickhouse-analytics|workload-roles-thanos)-policy x3
         update LaunchTemplate cluster-(system|clickhouse)-lt x2

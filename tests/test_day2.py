@@ -11,6 +11,7 @@ any update of a StorageClass's `parameters`.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 
 from components import cluster as cl
 from components import providers, versions
+from components.k8s_conventions import storage_class_name
 from tests.conftest import run_offline
 from tools.stackconfig import load_stack
 
@@ -276,21 +278,31 @@ def test_turning_the_customer_key_on_creates_a_new_storage_class(base, cmk_on):
         "ClickHouse-cloud-dev-keys-data",
         "ClickHouse-cloud-dev-keys-data-alias",
         "ClickHouse-cloud-dev-platform-storage-class-cmk",
+        "ClickHouse-cloud-dev-platform-storage-class-cmk-default",
     ]
-    # The old class leaves the program but is retained (forgotten, not deleted): volumes name it.
-    assert diff.names(diff.deleted) == ["ClickHouse-cloud-dev-platform-storage-class"]
-    assert all(diff.before[u]["retainOnDelete"] for u in diff.deleted)
-    # Kubernetes refuses a `parameters` update: no class present before and after changes at all.
-    for urn in diff.updated:
-        assert diff.after[urn]["type"] != "kubernetes:storage.k8s.io/v1:StorageClass"
-    (cmk,) = after.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
-    assert cmk["inputs"]["metadata"]["name"] == "gp3-encrypted-cmk"
-    assert cmk["inputs"]["parameters"]["kmsKeyId"].startswith("arn:aws:kms:us-west-2:")
+    # `gp3-encrypted` is never forgotten (a later toggle back would create it again and fail with
+    # AlreadyExists): only its default mark changes, an annotation, which Kubernetes lets change.
+    assert diff.deleted == []
+    classes = {r["name"]: r for r in after.by_type("kubernetes:storage.k8s.io/v1:StorageClass")}
+    aws_managed = classes["ClickHouse-cloud-dev-platform-storage-class"]
+    assert diff.updated[aws_managed["urn"]] == ["metadata.annotations.storageclass.kubernetes.io/is-default-class"]
+    assert aws_managed["inputs"]["metadata"]["name"] == "gp3-encrypted"
+    cmk = classes["ClickHouse-cloud-dev-platform-storage-class-cmk"]
+    key_arn = cmk["inputs"]["parameters"]["kmsKeyId"]
+    assert key_arn.startswith("arn:aws:kms:us-west-2:")
+    cmk_name = cmk["inputs"]["metadata"]["name"]
+    assert cmk_name == storage_class_name(key_arn) != "gp3-encrypted-cmk"
+    # Exactly one class is the default: the customer-key class, through its patch.
+    (mark,) = after.by_type("kubernetes:storage.k8s.io/v1:StorageClassPatch")
+    assert mark["inputs"]["metadata"]["name"] == cmk_name
+    default = "storageclass.kubernetes.io/is-default-class"
+    assert aws_managed["inputs"]["metadata"]["annotations"][default] == "false"
+    assert mark["inputs"]["metadata"]["annotations"][default] == "true"
     # New claims (new replicas, Keeper members) come from the new class; existing claims stay.
     for kind in ("ClickHouseInstallation", "ClickHouseKeeperInstallation"):
         (cr,) = [r for r in after.resources if r["inputs"].get("kind") == kind]
         (template,) = cr["inputs"]["spec"]["templates"]["volumeClaimTemplates"]
-        assert template["spec"]["storageClassName"] == "gp3-encrypted-cmk"
+        assert template["spec"]["storageClassName"] == cmk_name
     # The root volumes take the key too: a new launch template version, so every group rolls in place.
     updated = diff.updated_names()
     for group in _groups(base):
@@ -306,6 +318,18 @@ def test_turning_the_customer_key_off_never_deletes_it(base, cmk_on):
     # Protected: `pulumi up` stops instead of deleting; retained: even once unprotected, the key
     # is only forgotten, so what it encrypted stays readable.
     assert diff.before[gone_key]["protect"] is True and diff.before[gone_key]["retainOnDelete"] is True
+    # Its class is forgotten (its volumes name it), its default mark deleted (removed from the class);
+    # nothing is created: `gp3-encrypted` was there all along and only becomes the default again.
+    assert diff.created == []
+    gone = {diff.before[u]["name"].removeprefix("ClickHouse-cloud-dev-"): diff.before[u] for u in diff.deleted}
+    assert gone["platform-storage-class-cmk"]["retainOnDelete"] is True
+    assert gone["platform-storage-class-cmk-default"]["retainOnDelete"] is False
+    (aws_managed,) = base.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    assert aws_managed["inputs"]["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+    for kind in ("ClickHouseInstallation", "ClickHouseKeeperInstallation"):
+        (cr,) = [r for r in base.resources if r["inputs"].get("kind") == kind]
+        (template,) = cr["inputs"]["spec"]["templates"]["volumeClaimTemplates"]
+        assert template["spec"]["storageClassName"] == "gp3-encrypted"
 
 
 def test_shrinking_cache_size_changes_only_the_service_and_never_a_bound_claim(base):
@@ -367,3 +391,29 @@ def test_pinning_the_default_zones_as_the_warning_says_changes_nothing(base):
     diff = Diff(base, pinned)
     assert diff.created == [] and diff.deleted == [] and diff.updated == {}
     assert not [w for w in pinned.warnings if "availabilityZones: not set" in w]
+
+
+def test_every_toggle_sequence_creates_only_class_names_the_cluster_does_not_hold(base, cmk_on):
+    # A cluster's StorageClasses, replayed through off -> on -> off -> on: a forgotten (retained)
+    # class stays in the cluster, and pulumi-kubernetes fails the create of a name still there.
+    # Each `on` makes a new key (the old one was forgotten), so the second `on` gets another ARN:
+    # the mocks fabricate the same one, so its class is renamed here as a new key would name it.
+    sc = "kubernetes:storage.k8s.io/v1:StorageClass"
+
+    def declared(result, arn_suffix=""):
+        names = {}
+        for r in result.by_type(sc):
+            arn = r["inputs"]["parameters"].get("kmsKeyId")
+            names[r["urn"]] = storage_class_name(arn + arn_suffix if arn else None)
+        return names
+
+    steps = [declared(base), declared(cmk_on), declared(base), declared(cmk_on, "-later")]
+    cluster = set(steps[0].values())
+    for before, after in itertools.pairwise(steps):
+        for urn, name in after.items():
+            if before.get(urn) != name:
+                assert name not in cluster, name
+                cluster.add(name)
+        # The program never drops `gp3-encrypted`: no step can try to create it again.
+        assert "gp3-encrypted" in after.values()
+    assert len(cluster) == 3

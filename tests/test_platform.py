@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 
 from components import platform as pf
 from components import versions
-from components.k8s_conventions import SERVICE_ACCOUNTS
+from components.k8s_conventions import SERVICE_ACCOUNTS, storage_class_name
 from tests.conftest import run_offline
 
 SYSTEM = {"nodeSelector": {"byoc/node-role": "system"}}
+STORAGE_CLASS_TYPE = "kubernetes:storage.k8s.io/v1:StorageClass"
+DEFAULT = "storageclass.kubernetes.io/is-default-class"
 TOLERATION = {"key": "CriticalAddonsOnly", "operator": "Equal", "value": "true", "effect": "NoSchedule"}
 
 
@@ -25,7 +28,8 @@ def releases(result):
 
 
 def test_default_storage_class(stack):
-    (sc,) = stack.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    (sc,) = stack.by_type(STORAGE_CLASS_TYPE)
+    assert not stack.by_type("kubernetes:storage.k8s.io/v1:StorageClassPatch")
     i = sc["inputs"]
     assert i["metadata"]["name"] == "gp3-encrypted"
     assert i["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
@@ -37,8 +41,38 @@ def test_default_storage_class(stack):
 
 def test_storage_class_uses_the_customer_key():
     result = run_offline({"kms": '{"customerManagedKey": true}'}, stack="prod")
-    (sc,) = result.by_type("kubernetes:storage.k8s.io/v1:StorageClass")
-    assert sc["inputs"]["parameters"]["kmsKeyId"].startswith("arn:aws:kms:us-west-2:123456789012:key/")
+    classes = {r["name"].rsplit("-platform-", 1)[1]: r for r in result.by_type(STORAGE_CLASS_TYPE)}
+    assert sorted(classes) == ["storage-class", "storage-class-cmk"]
+    aws_managed, cmk = classes["storage-class"], classes["storage-class-cmk"]
+    key_arn = cmk["inputs"]["parameters"]["kmsKeyId"]
+    assert key_arn.startswith("arn:aws:kms:us-west-2:123456789012:key/")
+    # The customer-key class is named after its key; `gp3-encrypted` stays, unchanged but for its mark.
+    name = "gp3-encrypted-cmk-" + hashlib.sha256(key_arn.encode()).hexdigest()[:8]
+    assert cmk["inputs"]["metadata"] == {"name": name}
+    assert aws_managed["inputs"]["metadata"] == {"name": "gp3-encrypted", "annotations": {DEFAULT: "false"}}
+    assert "kmsKeyId" not in aws_managed["inputs"]["parameters"]
+    assert aws_managed["retainOnDelete"] is True and cmk["retainOnDelete"] is True
+    # Exactly one class is the default: the customer-key one, marked by a patch of its own that is
+    # not retained (deleting it when the key goes off removes the mark from the retained class).
+    (mark,) = result.by_type("kubernetes:storage.k8s.io/v1:StorageClassPatch")
+    assert mark["inputs"]["metadata"] == {"name": name, "annotations": {DEFAULT: "true"}}
+    assert mark["retainOnDelete"] is False and cmk["urn"] in mark["dependencies"]
+    # New ClickHouse and Keeper claims come from it.
+    claims = [
+        t["spec"]["storageClassName"]
+        for kind in ("ClickHouseInstallation", "ClickHouseKeeperInstallation")
+        for r in result.resources
+        if r["type"].endswith(f":{kind}")
+        for t in r["inputs"]["spec"]["templates"]["volumeClaimTemplates"]
+    ]
+    assert claims and set(claims) == {name}
+
+
+def test_a_storage_class_name_follows_its_key():
+    assert storage_class_name(None) == "gp3-encrypted"
+    first, second = storage_class_name("arn:aws:kms:r:1:key/a"), storage_class_name("arn:aws:kms:r:1:key/b")
+    assert first.startswith("gp3-encrypted-cmk-") and len(first) == len("gp3-encrypted-cmk-") + 8
+    assert first != second and storage_class_name("arn:aws:kms:r:1:key/a") == first
 
 
 def test_releases_pinned_and_on_system_nodes(stack):
@@ -137,6 +171,8 @@ def test_cluster_autoscaler_values(stack):
 
 def test_pure_builders():
     assert pf.storage_class("arn:k")["parameters"]["kmsKeyId"] == "arn:k"
+    assert "annotations" not in pf.storage_class("arn:k")["metadata"]
+    assert pf.storage_class(default=False)["metadata"]["annotations"] == {pf.DEFAULT_CLASS_ANNOTATION: "false"}
     assert pf.cluster_issuer(pf.ISSUER_STAGING, "r", "z", "Z1")["spec"]["acme"]["server"].startswith(
         "https://acme-staging"
     )
