@@ -211,6 +211,7 @@ else:
         ready=ready,
         clickhouse_namespace=services.operator.namespace,
         services=services.services,
+        storage_class=platform.storage_class,
     )
     if observability_args is not None:
         observability = Observability(names.aws("observability"), observability_args, opts=on_cluster)

@@ -168,6 +168,7 @@ def observability_args(
     ready: ClusterReadiness,
     clickhouse_namespace: pulumi.Resource,
     services: Mapping[str, ClickHouseService],
+    storage_class: pulumi.Input[str],
 ) -> ObservabilityArgs | None:
     """The observability layer's args; None when `observability.enabled` is false."""
     obs = settings.observability
@@ -193,6 +194,7 @@ def observability_args(
         log_house=log_house,
         ready=ready,
         clickhouse_namespace=(clickhouse_namespace,),
+        storage_class=storage_class,
     )
 
 

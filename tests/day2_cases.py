@@ -413,12 +413,17 @@ CASES: list[Case] = [
         update NodeGroup cluster-(system|clickhouse)-[abc] x6 D
         update ClickHouseInstallation ch-analytics-chi SD
         update ClickHouseKeeperInstallation clickhouse-keeper SD
+        update Release observability-kube-prometheus-stack
+        replace StatefulSet observability-thanos-(store|compact)-statefulset x2
         """,
         "A data key (protected, retained) and a StorageClass named after it, `gp3-encrypted-cmk-<key hash>`, "
         "marked default by a patch; `gp3-encrypted` stays (its volumes name it), only its default mark turns "
         '`"false"`. SSE-KMS for new objects; the claim templates name the new class (the operator recreates '
         "each StatefulSet, a restart per pod); root volumes take the key, so every node group rolls "
-        "([keys and storage classes](#keys-storage-classes-and-volumes)).",
+        "([keys and storage classes](#keys-storage-classes-and-volumes)). The monitoring claim templates "
+        "follow: the Prometheus operator recreates Prometheus' and AlertManager's StatefulSets, the Thanos "
+        "store and compactor StatefulSets are replaced; existing monitoring claims stay on their class "
+        "([observability](observability.md#volumes-and-the-customer-key)).",
         reasons=(("platform-storage-class", "metadata.annotations"),),
     ),
     Case(
@@ -437,6 +442,8 @@ CASES: list[Case] = [
         update NodeGroup cluster-(system|clickhouse)-[abc] x6 D
         update ClickHouseInstallation ch-analytics-chi SD
         update ClickHouseKeeperInstallation clickhouse-keeper SD
+        update Release observability-kube-prometheus-stack
+        replace StatefulSet observability-thanos-(store|compact)-statefulset x2
         """,
         "**Blocked** under `dataProtection`: the data key is protected, and Pulumi checks protection before "
         "retention, so `pulumi up` would stop. Once unprotected the key is only forgotten (retained): what it "
@@ -463,6 +470,8 @@ CASES: list[Case] = [
         update NodeGroup cluster-(system|clickhouse)-[abc] x6 D
         update ClickHouseInstallation ch-analytics-chi SD
         update ClickHouseKeeperInstallation clickhouse-keeper SD
+        update Release observability-kube-prometheus-stack
+        replace StatefulSet observability-thanos-(store|compact)-statefulset x2
         """,
         "Keys are retained even without protection: the key is forgotten, never deleted "
         "(`aws kms schedule-key-deletion` is yours to run).",

@@ -681,3 +681,31 @@ KEEPER = {"clickhouse-keeper.altinity.com/chk": "shared"}
 )
 def test_network_policy_admits_exactly_the_listed_conversations(pod, ns, peer, port, allowed):
     assert _allowed(security.network_policies(), pod, ns, peer, port) is allowed
+
+
+def test_every_monitoring_claim_names_the_class_given():
+    values = metrics.kube_prometheus_stack_values(
+        deployment_id="dev-1a2b3c",
+        thanos_role_arn="arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-thanos",
+        alertmanager_config=alerts.alertmanager_config(RECEIVERS),
+        alertmanager_secrets=alerts.alertmanager_secrets(RECEIVERS),
+        grafana=True,
+        storage_class="gp3-encrypted-cmk-0123abcd",
+    )
+    prometheus = values["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"]["spec"]
+    alertmanager = values["alertmanager"]["alertmanagerSpec"]["storage"]["volumeClaimTemplate"]["spec"]
+    assert prometheus["storageClassName"] == alertmanager["storageClassName"] == "gp3-encrypted-cmk-0123abcd"
+    # Grafana keeps no volume of its own (dashboards come from ConfigMaps, data through Thanos).
+    assert values["grafana"]["persistence"] == {"enabled": False}
+    objects = metrics.thanos_objects(30, 365, "gp3-encrypted-cmk-0123abcd")
+    templates = [t for o in objects if o["kind"] == "StatefulSet" for t in o["spec"]["volumeClaimTemplates"]]
+    assert len(templates) == 2
+    assert {t["spec"]["storageClassName"] for t in templates} == {"gp3-encrypted-cmk-0123abcd"}
+    # Without a class: the AWS-managed key's.
+    default = metrics.thanos_objects(30, 365)
+    assert {
+        t["spec"]["storageClassName"]
+        for o in default
+        if o["kind"] == "StatefulSet"
+        for t in o["spec"]["volumeClaimTemplates"]
+    } == {"gp3-encrypted"}

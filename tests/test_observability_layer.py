@@ -172,3 +172,47 @@ def test_the_layer_is_in_the_dev_stack():
     result = run_offline(stack="prod")
     (layer_record,) = result.by_type("clickhouse-byoc:observability:Observability")
     assert layer_record["name"] == "ClickHouse-cloud-prod-observability"
+
+
+def _monitoring_claims(result) -> dict[str, str]:
+    """Every observability claim template's class: the chart's Prometheus and AlertManager volumes
+    and the Thanos StatefulSets' claim templates."""
+    (kps,) = [r for r in result.by_type(RELEASE) if r["inputs"]["chart"] == metrics.RELEASE]
+    values = kps["inputs"]["values"]
+    claims = {
+        "prometheus": values["prometheus"]["prometheusSpec"]["storageSpec"]["volumeClaimTemplate"],
+        "alertmanager": values["alertmanager"]["alertmanagerSpec"]["storage"]["volumeClaimTemplate"],
+    }
+    for sts in result.by_type("kubernetes:apps/v1:StatefulSet"):
+        for template in sts["inputs"]["spec"]["volumeClaimTemplates"]:
+            claims[f"{sts['inputs']['metadata']['name']}/{template['metadata']['name']}"] = template
+    return {name: claim["spec"]["storageClassName"] for name, claim in claims.items()}
+
+
+def _clickhouse_claims(result) -> set[str]:
+    return {
+        t["spec"]["storageClassName"]
+        for kind in ("ClickHouseInstallation", "ClickHouseKeeperInstallation")
+        for r in result.resources
+        if r["type"].endswith(f":{kind}")
+        for t in r["inputs"]["spec"]["templates"]["volumeClaimTemplates"]
+    }
+
+
+@pytest.mark.parametrize("kms", [False, True], ids=["aws-managed-key", "customer-key"])
+def test_monitoring_volumes_follow_the_volume_key(kms):
+    # The whole program: the class comes from ClusterPlatform.storage_class, as for ClickHouse.
+    result = run_offline({"kms": '{"customerManagedKey": true}'} if kms else None, stack="prod")
+    claims = _monitoring_claims(result)
+    assert set(claims) == {"prometheus", "alertmanager", "thanos-store/data", "thanos-compact/data"}
+    (clickhouse_class,) = _clickhouse_claims(result)
+    if kms:
+        assert clickhouse_class.startswith("gp3-encrypted-cmk-")
+    else:
+        assert clickhouse_class == "gp3-encrypted"
+    assert set(claims.values()) == {clickhouse_class}
+
+
+def test_an_unresolved_class_defaults_to_the_aws_managed_one(default):
+    # The component alone (no platform): its claims name the project's default class.
+    assert set(_monitoring_claims(default).values()) == {"gp3-encrypted"}

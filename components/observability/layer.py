@@ -27,6 +27,7 @@ import yaml
 
 from components import backup, helm, versions
 from components.k8s_conventions import PART_OF_LABELS as PART_OF
+from components.k8s_conventions import STORAGE_CLASS
 from components.naming import Names
 from components.observability import alerts, dashboards, logs, metrics, security, tailscale
 from components.readiness import ClusterReadiness
@@ -87,6 +88,9 @@ class ObservabilityArgs:
     the operator after the release, which Helm does not wait for."""
     clickhouse_namespace: tuple[pulumi.Resource, ...] = ()
     """The `clickhouse` namespace, where the NetworkPolicies live."""
+    storage_class: pulumi.Input[str] = STORAGE_CLASS
+    """The StorageClass Prometheus', AlertManager's and the Thanos store's and compactor's claim
+    templates name (ClusterPlatform.storage_class: the customer key's class while it is on)."""
 
 
 _TYPED = {
@@ -182,21 +186,34 @@ class Observability(pulumi.ComponentResource):
                 )
             )
         receivers = list(args.receivers)
-        kps_values = pulumi.Output.from_input(args.thanos_role_arn).apply(
-            lambda role: metrics.kube_prometheus_stack_values(
+        kps_values = pulumi.Output.all(args.thanos_role_arn, args.storage_class).apply(
+            lambda a: metrics.kube_prometheus_stack_values(
                 deployment_id=args.names.deployment_id,
-                thanos_role_arn=role,
+                thanos_role_arn=a[0],
                 alertmanager_config=alerts.alertmanager_config(receivers, has_vendor),
                 alertmanager_secrets=alerts.alertmanager_secrets(receivers, has_vendor),
                 grafana=args.grafana,
+                storage_class=a[1],
             )
         )
         kps = release(metrics.RELEASE, versions.KUBE_PROMETHEUS_STACK_CHART, ns, kps_values, monitoring, *secrets)
         self.releases[metrics.RELEASE] = kps
 
-        for obj in metrics.thanos_objects(args.retention_raw_days, args.retention_downsampled_days):
+        raw_days, downsampled_days = args.retention_raw_days, args.retention_downsampled_days
+
+        def thanos_spec(index: int) -> pulumi.Output[dict[str, Any]]:
+            """The spec of the `index`th Thanos object, its claim templates on the resolved class."""
+            return pulumi.Output.from_input(args.storage_class).apply(
+                lambda sc: metrics.thanos_objects(raw_days, downsampled_days, sc)[index]["spec"]
+            )
+
+        # The objects' kinds and names do not depend on the class: list them with the default one,
+        # and take the StatefulSets' specs (their claim templates) from the resolved class.
+        for index, obj in enumerate(metrics.thanos_objects(raw_days, downsampled_days)):
             # The store gateway and compactor claim volumes; query and the Services need no storage.
             claims = storage if obj["kind"] == "StatefulSet" else []
+            if obj["kind"] == "StatefulSet":
+                obj = {**obj, "spec": thanos_spec(index)}
             _object(
                 f"{name}-{obj['metadata']['name']}-{obj['kind'].lower()}",
                 obj,

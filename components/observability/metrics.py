@@ -49,7 +49,6 @@ THANOS_IMAGE = versions.THANOS_IMAGE
 # Where ClickHouse and Keeper expose Prometheus metrics (ClickHouse's `<prometheus>` endpoint).
 CLICKHOUSE_METRICS_PORT = 9363
 KEEPER_METRICS_PORT = 7000
-STORAGE_CLASS = "gp3-encrypted"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
@@ -88,10 +87,12 @@ def _every_node() -> list[dict[str, str]]:
     return [{"operator": "Exists"}]
 
 
-def _claim(size: str) -> dict[str, Any]:
+def _claim(size: str, storage_class: str) -> dict[str, Any]:
+    """A claim template on `storage_class` (ClusterPlatform.storage_class: the customer key's class
+    while `kms.customerManagedKey` is on, like the ClickHouse and Keeper claims)."""
     return {
         "spec": {
-            "storageClassName": STORAGE_CLASS,
+            "storageClassName": storage_class,
             "accessModes": ["ReadWriteOnce"],
             "resources": {"requests": {"storage": size}},
         }
@@ -105,8 +106,9 @@ def kube_prometheus_stack_values(
     alertmanager_config: dict[str, Any],
     alertmanager_secrets: list[str],
     grafana: bool,
+    storage_class: str = conv.STORAGE_CLASS,
 ) -> dict[str, Any]:
-    """Values of kube-prometheus-stack.
+    """Values of kube-prometheus-stack; Prometheus' and AlertManager's volumes on `storage_class`.
 
     `alertmanager_config` is AlertManager's routing (see `alerts.alertmanager_config`): readable in
     the values; the receivers' URLs are files from `alertmanager_secrets`, Secrets mounted under
@@ -177,7 +179,7 @@ def kube_prometheus_stack_values(
                 "replicas": ALERTMANAGER_REPLICAS,
                 "secrets": list(alertmanager_secrets),
                 "retention": "120h",
-                "storage": {"volumeClaimTemplate": _claim("2Gi")},
+                "storage": {"volumeClaimTemplate": _claim("2Gi", storage_class)},
                 "resources": _requests("50m", "128Mi", "256Mi"),
                 "podAntiAffinity": "hard",
                 "topologySpreadConstraints": [_zone_spread({"app.kubernetes.io/name": "alertmanager"})],
@@ -208,7 +210,7 @@ def kube_prometheus_stack_values(
                     "objectStorageConfig": {"existingSecret": {"name": OBJSTORE_SECRET, "key": OBJSTORE_KEY}},
                     "resources": _requests("50m", "128Mi", "512Mi"),
                 },
-                "storageSpec": {"volumeClaimTemplate": _claim(PROMETHEUS_VOLUME)},
+                "storageSpec": {"volumeClaimTemplate": _claim(PROMETHEUS_VOLUME, storage_class)},
                 "resources": _requests("500m", "2Gi", "4Gi"),
                 "podAntiAffinity": "hard",
                 "topologySpreadConstraints": [_zone_spread({"app.kubernetes.io/name": "prometheus"})],
@@ -394,10 +396,12 @@ def retention_args(raw_days: int, downsampled_days: int) -> list[str]:
     ]
 
 
-def thanos_objects(raw_days: int, downsampled_days: int) -> list[dict[str, Any]]:
+def thanos_objects(
+    raw_days: int, downsampled_days: int, storage_class: str = conv.STORAGE_CLASS
+) -> list[dict[str, Any]]:
     """Thanos query (2 replicas, deduplicating the Prometheus pair), the store gateway (2 replicas)
     and the compactor (a singleton: two compactors on one bucket corrupt it), with their Services
-    and a PodDisruptionBudget for query."""
+    and a PodDisruptionBudget for query. The store's and compactor's volumes on `storage_class`."""
     query_args = [
         f"--grpc-address=0.0.0.0:{GRPC_PORT}",
         f"--http-address=0.0.0.0:{PROMETHEUS_PORT}",
@@ -432,7 +436,7 @@ def thanos_objects(raw_days: int, downsampled_days: int) -> list[dict[str, Any]]
         _requests("100m", "512Mi", "2Gi"),
         [_OBJSTORE_MOUNT, {"name": "data", "mountPath": "/var/thanos/compact"}],
     )
-    claim = {"metadata": {"name": "data"}, **_claim("20Gi")}
+    claim = {"metadata": {"name": "data"}, **_claim("20Gi", storage_class)}
 
     def workload(kind: str, name: str, component: str, replicas: int, pod: dict, **extra: Any) -> dict:
         return {
