@@ -42,6 +42,17 @@ def _statements() -> dict[str, list[Doc]]:
             out["Condition"] = cond
         return out
 
+    # The module grants these twice on security groups: tagged for the deployment, or owned by an
+    # EKS cluster named clickhouse-cloud-*.
+    security_group_writes = [
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:DeleteSecurityGroup",
+        "ec2:ModifySecurityGroupRules",
+    ]
+
     def eq(key: str, *values: str) -> Doc:
         return {"StringEquals": {key: list(values)}}
 
@@ -268,26 +279,12 @@ def _statements() -> dict[str, list[Doc]]:
                 st(["ec2:CreateTags"], ["*"], RT()),
                 st(["ec2:ModifyVolumeAttribute"], ["arn:aws:ec2:*:*:volume/*"]),
                 st(
-                    [
-                        "ec2:AuthorizeSecurityGroupEgress",
-                        "ec2:AuthorizeSecurityGroupIngress",
-                        "ec2:RevokeSecurityGroupEgress",
-                        "ec2:RevokeSecurityGroupIngress",
-                        "ec2:DeleteSecurityGroup",
-                        "ec2:ModifySecurityGroupRules",
-                    ],
+                    security_group_writes,
                     ["arn:aws:ec2:*:*:security-group/*"],
                     RS(),
                 ),
                 st(
-                    [
-                        "ec2:AuthorizeSecurityGroupEgress",
-                        "ec2:AuthorizeSecurityGroupIngress",
-                        "ec2:RevokeSecurityGroupEgress",
-                        "ec2:RevokeSecurityGroupIngress",
-                        "ec2:DeleteSecurityGroup",
-                        "ec2:ModifySecurityGroupRules",
-                    ],
+                    security_group_writes,
                     ["arn:aws:ec2:*:*:security-group/*"],
                     {"StringLike": {"aws:ResourceTag/aws:eks:cluster-name": ["clickhouse-cloud-*"]}},
                 ),
