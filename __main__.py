@@ -178,6 +178,7 @@ else:
         load_balancing=tuple(platform.load_balancing),
         certificates=tuple(platform.certificates),
         storage=(cluster.ebs_csi, *platform.storage),
+        node_scaling=tuple(platform.node_scaling),
     )
 
     ch = settings.clickhouse

@@ -25,8 +25,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components import awaits, helm, ingress, quantity, versions
 from components import backup as backups
-from components import helm, ingress, quantity, versions
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
@@ -146,7 +146,25 @@ def operator_values() -> dict[str, Any]:
         "tolerations": placement["tolerations"],
         "crdHook": {"nodeSelector": placement["nodeSelector"], "tolerations": placement["tolerations"]},
         "operator": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}},
-        "configs": {"files": {"config.yaml": {"watch": {"namespaces": [conv.CLICKHOUSE_NAMESPACE]}}}},
+        "configs": {
+            "files": {
+                "config.yaml": {
+                    "watch": {"namespaces": [conv.CLICKHOUSE_NAMESPACE]},
+                    # `pulumi up`'s await annotations stay on the installations: copied onto the
+                    # pod templates, a change of them would roll every pod.
+                    "annotation": {"exclude": list(awaits.OPERATOR_EXCLUDED_ANNOTATIONS)},
+                    # "Completed" must mean every pod is ready: wait long enough for a node from
+                    # zero, and stop (status Aborted) instead of ignoring a StatefulSet that never
+                    # becomes ready, which the chart's default `ignore` would report as Completed.
+                    "reconcile": {
+                        "statefulSet": {
+                            "create": {"onFailure": "abort"},
+                            "update": {"timeout": awaits.STATEFULSET_READY_TIMEOUT},
+                        }
+                    },
+                }
+            }
+        },
     }
 
 
@@ -436,12 +454,18 @@ class ClickHouseOperator(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_ns, credentials, *ready.system_nodes]),
             create_namespace=False,
         )
+        keeper = pulumi.Output.from_input(args.storage_class).apply(lambda c: awaits.with_task_id(keeper_spec(c)))
         self.keeper = k8s.apiextensions.CustomResource(
             f"{name}-keeper",
             api_version=CHK_API,
             kind="ClickHouseKeeperInstallation",
-            metadata={"name": KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
-            spec=pulumi.Output.from_input(args.storage_class).apply(keeper_spec),
+            metadata={
+                "name": KEEPER_NAME,
+                "namespace": conv.CLICKHOUSE_NAMESPACE,
+                # `pulumi up` returns once the operator has completed this spec (components/awaits.py).
+                "annotations": keeper.apply(awaits.keeper_annotations),
+            },
+            spec=keeper,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, self.namespace, *ready.storage]),
         )
         self.keeper_host = keeper_host()
@@ -476,7 +500,8 @@ class ClickHouseServiceArgs:
     """The `clickhouse` namespace: what every namespaced object of the service waits for."""
     installation_needs: tuple[pulumi.Resource, ...] = ()
     """What the installation waits for and must outlive it: the operator release, Keeper, the EBS
-    CSI add-on and the storage class. On removal the installation then goes before the operator."""
+    CSI add-on and the storage class, the cluster autoscaler (its servers' nodes). On removal the
+    installation then goes before the operator."""
     routing_crds: tuple[pulumi.Resource, ...] = ()
     """Istio's `base` release (the VirtualService CRD): what the routes wait for."""
     storage_class: pulumi.Input[str] = STORAGE_CLASS
@@ -575,22 +600,30 @@ class ClickHouseService(pulumi.ComponentResource):
                 )
             )
         spec = pulumi.Output.all(args.bucket, backup_bucket, args.storage_class).apply(
-            lambda b: chi_spec(
-                service,
-                bucket=b[0],
-                region=args.region,
-                networks=args.networks,
-                service_account=account,
-                storage_class=b[2],
-                log_house=args.log_house,
-                backup_bucket=b[1],
+            lambda b: awaits.with_task_id(
+                chi_spec(
+                    service,
+                    bucket=b[0],
+                    region=args.region,
+                    networks=args.networks,
+                    service_account=account,
+                    storage_class=b[2],
+                    log_house=args.log_house,
+                    backup_bucket=b[1],
+                )
             )
         )
         self.installation = k8s.apiextensions.CustomResource(
             f"{name}-chi",
             api_version=CHI_API,
             kind="ClickHouseInstallation",
-            metadata={"name": service.name, "namespace": namespace, "labels": {CHI_LABEL: service.name}},
+            metadata={
+                "name": service.name,
+                "namespace": namespace,
+                "labels": {CHI_LABEL: service.name},
+                # `pulumi up` returns once the operator has completed this spec: the servers run.
+                "annotations": spec.apply(awaits.installation_annotations),
+            },
             spec=spec,
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
@@ -658,8 +691,9 @@ class ClickHouseService(pulumi.ComponentResource):
                 metadata={
                     "name": backups.restore_job_name(service.name),
                     "namespace": conv.CLICKHOUSE_NAMESPACE,
-                    # A restore can take hours: `pulumi up` does not wait for it (the Job reports itself).
-                    "annotations": {"pulumi.com/skipAwait": "true"},
+                    # A restore can take hours: `pulumi up` does not wait for it (the Job reports
+                    # itself; docs/clickhouse.md says how to follow it).
+                    "annotations": {awaits.SKIP_AWAIT: "true"},
                 },
                 spec=bucket.apply(
                     lambda b: backups.restore_job_spec(

@@ -22,7 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import helm, versions
+from components import awaits, helm, versions
 from components import k8s_conventions as conv
 from components.naming import Names
 from components.readiness import ClusterReadiness
@@ -391,7 +391,12 @@ class IstioIngress(pulumi.ComponentResource):
                 f"{name}-cert-{kind.key}",
                 api_version="cert-manager.io/v1",
                 kind="Certificate",
-                metadata={"name": "clickhouse-wildcard", "namespace": kind.namespace},
+                # `pulumi up` waits until the certificate is issued: the Gateway needs its Secret.
+                metadata={
+                    "name": "clickhouse-wildcard",
+                    "namespace": kind.namespace,
+                    "annotations": awaits.certificate_annotations(),
+                },
                 spec=certificate_spec(args.zone_name),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[kind.namespace], *ready.certificates]),
             )

@@ -312,7 +312,7 @@ class ClusterPlatform(pulumi.ComponentResource):
             SERVICE_ACCOUNTS["cert-manager"][0],
             cert_role.apply(cert_manager_values),
         )
-        release(
+        autoscaler = release(
             "cluster-autoscaler",
             versions.CLUSTER_AUTOSCALER_CHART,
             SERVICE_ACCOUNTS["cluster-autoscaler"][0],
@@ -333,9 +333,10 @@ class ClusterPlatform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[cert_manager]),
             )
             issuers.append(issuer_resource)
-        # external-dns and the autoscaler are needed by nothing at deploy time: external-dns
-        # publishes names once VirtualServices exist, the autoscaler adds ClickHouse nodes when the
-        # operator's pods are pending.
+        # external-dns is needed by nothing at deploy time: it publishes names once VirtualServices
+        # exist. The autoscaler adds the ClickHouse nodes an installation's pods wait for, and
+        # `pulumi up` waits for the installation to complete (components/awaits.py).
+        self.node_scaling = [autoscaler]
         self.load_balancing = [lbc]
         self.certificates = [cert_manager, *issuers]
         self.storage = storage

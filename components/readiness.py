@@ -28,3 +28,6 @@ class ClusterReadiness:
     """cert-manager (the Certificate CRD and its webhook) and the ClusterIssuers."""
     storage: tuple[pulumi.Resource, ...] = ()
     """The EBS CSI add-on and the default StorageClass: what a volume claim needs to be provisioned."""
+    node_scaling: tuple[pulumi.Resource, ...] = ()
+    """The cluster autoscaler: it adds the ClickHouse nodes (their groups start at zero) that an
+    installation's servers need before the operator can report it complete."""

@@ -140,7 +140,12 @@ class ByocServices(pulumi.ComponentResource):
                     public_gateway=self.ingress.public_gateway_ref,
                     backup_bucket=args.backup_bucket,
                     namespace=(self.operator.namespace,),
-                    installation_needs=(self.operator.release, self.operator.keeper, *args.ready.storage),
+                    installation_needs=(
+                        self.operator.release,
+                        self.operator.keeper,
+                        *args.ready.storage,
+                        *args.ready.node_scaling,
+                    ),
                     routing_crds=(self.ingress.releases["base"],),
                     storage_class=args.storage_class,
                     log_house=entry.spec.name == args.log_house_service,

@@ -125,6 +125,9 @@ class Case:
     """Config over the dev stack before the change (default: the dev stack itself)."""
     reasons: tuple[tuple[str, str], ...] = ()
     """(name regex, text): a change whose name matches has a reason containing the text."""
+    deployed_by: str | None = None
+    """The earlier revision of the program that deployed the stack (a key of `EARLIER_REVISIONS`):
+    the base is what it registered, for a change of the program rather than of the configuration."""
 
     @property
     def rows(self) -> list[Row]:
@@ -134,6 +137,36 @@ class Case:
     def exit_code(self) -> int:
         return 3 if any(r.blocked for r in self.rows) else 0
 
+
+AWAIT_KEYS = ("pulumi.com/waitFor", "pulumi.com/timeoutSeconds")
+AWAITED = (
+    "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation",
+    "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation",
+    "kubernetes:cert-manager.io/v1:Certificate",
+)
+
+
+def before_awaits(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of the revision before `pulumi up` waited for the operators: no await
+    annotations, no `spec.taskID`, the operator chart's own `annotation` and `reconcile` settings."""
+    out = json.loads(json.dumps(records))
+    for r in out:
+        inputs = r.get("inputs") or {}
+        if r["type"] in AWAITED:
+            meta = inputs["metadata"]
+            kept = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in AWAIT_KEYS}
+            meta.pop("annotations", None)
+            if kept:
+                meta["annotations"] = kept
+            inputs["spec"].pop("taskID", None)
+        if r["type"] == "kubernetes:helm.sh/v3:Release" and inputs.get("chart") == "altinity-clickhouse-operator":
+            config = inputs["values"]["configs"]["files"]["config.yaml"]
+            config.pop("annotation", None)
+            config.pop("reconcile", None)
+    return out
+
+
+EARLIER_REVISIONS = {"before-awaits": before_awaits}
 
 KMS_ON = {"kms": {"customerManagedKey": True}}
 TROUBLESHOOTING = {"troubleshootingAccess": {"until": "<a week ahead>"}}
@@ -636,6 +669,31 @@ CASES: list[Case] = [
         "ClickHouse namespace's NetworkPolicies); the monitoring bucket and its data stay. **Blocked** on the "
         "generated Grafana admin password (state): allow its URN to drop it.",
         reasons=(("observability-grafana-password", "stateful resource would be deleted"),),
+    ),
+    Case(
+        "upgrade-awaits",
+        "upgrade of a stack deployed before `pulumi up` awaited the operators (no configuration change)",
+        {},
+        """
+        update ClickHouseInstallation ch-analytics-chi S
+        update ClickHouseKeeperInstallation clickhouse-keeper S
+        update Certificate ingress-cert-(public|private) x2
+        update Release clickhouse-operator
+        """,
+        "The operator's configuration gains `annotation.exclude` (the await annotations) and "
+        "`reconcile.statefulSet` (abort, not ignore, a StatefulSet that never becomes ready; wait 900 s for "
+        "one): its pod restarts and rolls no installation. Then, in dependency order, Keeper and each "
+        "installation get their await annotations and a `spec.taskID`: a new generation, which the operator "
+        "reconciles once and, with no pod template change, restarts nothing; this `pulumi up` waits for each "
+        "to complete ([when `pulumi up` returns](clickhouse.md#when-pulumi-up-returns)). The Certificates "
+        "get theirs; cert-manager does not reissue.",
+        reasons=(
+            ("ch-analytics-chi", "spec.taskID only"),
+            ("clickhouse-keeper", "spec.taskID only"),
+            ("clickhouse-operator", "operator configuration"),
+            ("ingress-cert-(public|private)", "cert-manager does not reissue"),
+        ),
+        deployed_by="before-awaits",
     ),
 ]
 

@@ -243,7 +243,9 @@ def test_password_hash_lives_in_a_secret_not_in_the_installation(full):
 def test_keeper_is_shared(full):
     result, _ = full
     (keeper,) = result.by_type(CHK)
-    assert keeper["inputs"]["metadata"] == {"name": "shared", "namespace": "clickhouse"}
+    metadata = keeper["inputs"]["metadata"]
+    assert (metadata["name"], metadata["namespace"]) == ("shared", "clickhouse")
+    assert set(metadata) == {"name", "namespace", "annotations"}  # the await annotations (test_awaits.py)
 
 
 def test_routes_per_service_and_gateway(full):

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from components import awaits
 from components.settings import ConfigError
 from tools import projectconfig, stackconfig
 
@@ -67,6 +68,7 @@ STATEFUL_TYPES = frozenset(
 
 CHI = "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation"
 CHK = "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"
+CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 EKS_CLUSTER = "eks:index:Cluster"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -98,11 +100,11 @@ SECONDS: dict[str, dict[str, int]] = {
     "aws:s3/bucket:Bucket": {"create": 3, "update": 3, "delete": 3},
     # Helm releases wait for their workloads to become ready (chart-specific, below).
     "kubernetes:helm.sh/v3:Release": {"create": 60, "update": 60, "delete": 20},
-    # Pulumi does not await custom resources: applying a ClickHouseInstallation takes seconds. The
-    # operator then creates StatefulSets and the autoscaler adds a node from zero (3-4 min) before
-    # the service answers; that happens after `pulumi up` returns and is not part of the model.
-    CHI: {"create": 5, "update": 5, "delete": 30},
-    CHK: {"create": 5, "update": 5, "delete": 30},
+    # `pulumi up` waits for the operator to complete an installation and for cert-manager to issue
+    # a certificate (components/awaits.py): create and update come from that model, per record.
+    CHI: {"delete": 30},
+    CHK: {"delete": 30},
+    CERTIFICATE: {"delete": 2},
     "random:index/randomPassword:RandomPassword": {"create": 0, "update": 0, "delete": 0},
 }
 ADDON_SECONDS = {"vpc-cni": 45, "kube-proxy": 45, "eks-pod-identity-agent": 45}
@@ -133,6 +135,8 @@ class Change:
     allowable: bool = True
     """False for a change Kubernetes rejects: --allow cannot make it work."""
     seconds: int = 0
+    paths: list[str] = field(default_factory=list)
+    """The changed input paths of an update (dotted)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -290,17 +294,49 @@ def shrinks(typ: str, old: Mapping[str, Any], new: Mapping[str, Any], table: Map
 # -- disruption -----------------------------------------------------------------------------------
 
 
+def _annotation_keys(path: str, old: Any, new: Any) -> set[str]:
+    """The annotation keys a changed `metadata.annotations...` path touches."""
+    if path == "metadata.annotations":
+        before, after = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+        return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    return {path.removeprefix("metadata.annotations.")}
+
+
 def _chi_disruptive(paths: list[tuple[str, Any, Any]]) -> list[str]:
-    """A ClickHouse or Keeper spec change restarts existing pods unless it only adds replicas or shards."""
+    """A ClickHouse or Keeper spec change restarts existing pods unless it only adds replicas or
+    shards or names a new task. The operator copies the installation's labels and annotations onto
+    the pod templates (release-0.25.6 `annotator.go`, `labeler.go`), so those roll the pods too,
+    except the annotations its configuration excludes (the program's await annotations)."""
     out = []
     for path, old, new in paths:
         growth = path.endswith(("layout.replicasCount", "layout.shardsCount", "replicasCount"))
         if growth and isinstance(old, int) and isinstance(new, int) and new > old:
             continue
-        if path.startswith(("metadata.labels", "metadata.annotations")):
+        if path == "spec.taskID":
+            continue
+        if path.startswith("metadata.annotations"):
+            copied = sorted(_annotation_keys(path, old, new) - set(awaits.OPERATOR_EXCLUDED_ANNOTATIONS))
+            if copied:
+                out.append(
+                    f"metadata.annotations {', '.join(copied)}: copied onto the pod templates, the operator "
+                    "rolls the pods at its next reconcile"
+                )
+            continue
+        if path.startswith("metadata.labels"):
+            out.append(f"{path}: copied onto the pod templates, the operator rolls the pods one by one")
             continue
         out.append(f"{path}: existing pods restart (the operator rolls them one by one)")
     return out
+
+
+def _reconcile_notes(change: Change) -> list[str]:
+    """What the operator does for an installation update that restarts nothing (not disruptive)."""
+    spec = [p for p in change.paths if p.startswith("spec.")]
+    if spec == ["spec.taskID"]:
+        return ["spec.taskID only: the operator reconciles this spec and restarts nothing"]
+    if not spec and change.paths:
+        return ["metadata only: no new generation, the operator does not reconcile"]
+    return []
 
 
 def _node_group_disruptive(paths: list[tuple[str, Any, Any]]) -> list[str]:
@@ -447,7 +483,7 @@ def diff(
             if reasons:
                 renamed.append((pairs[r["urn"]], r["urn"]))
             continue
-        change = Change(r["urn"], typ, action, stateful, False, reasons)
+        change = Change(r["urn"], typ, action, stateful, False, reasons, paths=[p for p, _, _ in paths])
         if rejected:
             change.reasons = rejected + change.reasons
             change.blocked = True
@@ -550,10 +586,15 @@ def _classify(
     elif change.action == "update":
         if typ in (CHI, CHK):
             notes += _chi_disruptive(paths)
+            if not notes:
+                change.reasons += _reconcile_notes(change)
         elif typ == NODE_GROUP:
             notes += _node_group_disruptive(paths)
         elif typ == EKS_CLUSTER:
             notes += _cluster_disruptive(paths)
+        elif typ == CERTIFICATE and paths and not any(p.startswith("spec.") for p, _, _ in paths):
+            # cert-manager's issuing triggers compare the spec with the Secret, never annotations.
+            change.reasons.append("metadata only: cert-manager does not reissue the certificate")
         elif typ == HELM_RELEASE and paths and chart == OPERATOR_CHART:
             for path, old, new in paths:
                 if path == "version":
@@ -561,6 +602,10 @@ def _classify(
                         f"operator {old} -> {new}: the new operator reconciles every installation and may "
                         "roll ClickHouse and Keeper pods"
                     )
+            if any(p.startswith("values.configs.") for p, _, _ in paths) and not notes:
+                # The chart's checksum annotations restart the operator pod; on start it compares each
+                # installation with the last one it completed and finds nothing to do.
+                change.reasons.append("operator configuration: the operator pod restarts, installations are not rolled")
     if notes:
         change.disruptive = True
         change.reasons += notes
@@ -569,10 +614,41 @@ def _classify(
 # -- durations ------------------------------------------------------------------------------------
 
 
+def _reconcile_kind(change: Change | None) -> str:
+    """How the operator reconciles an installation update (components/awaits.py)."""
+    if change is None:
+        return awaits.CREATE
+    if change.disruptive:
+        return awaits.ROLL
+    if any(p.endswith(("layout.replicasCount", "layout.shardsCount")) for p in change.paths):
+        return awaits.GROW
+    return awaits.RECONCILE
+
+
+def _awaited_seconds(record: Mapping[str, Any], action: str, change: Change | None) -> int | None:
+    """Modeled seconds of what `pulumi up` waits for (components/awaits.py); None: not awaited."""
+    typ = record["type"]
+    if typ not in (CHI, CHK, CERTIFICATE):
+        return None
+    spec = (record.get("inputs") or {}).get("spec") or {}
+    if action == "update" and change is not None and not any(p.startswith("spec.") for p in change.paths):
+        # Metadata only: no new generation, nothing to reconcile or reissue.
+        return awaits.METADATA.typical
+    if typ in (CHI, CHK) and action in ("create", "update"):
+        how = awaits.CREATE if action == "create" else _reconcile_kind(change)
+        return (awaits.installation_seconds if typ == CHI else awaits.keeper_seconds)(spec, how)
+    if typ == CERTIFICATE and action in ("create", "update"):
+        return awaits.CERTIFICATE.typical
+    return None
+
+
 def _duration(record: Mapping[str, Any], action: str, change: Change | None = None) -> int:
     typ = record["type"]
     if record.get("custom") is False and typ != EKS_CLUSTER:
         return 0
+    awaited = _awaited_seconds(record, action, change)
+    if awaited is not None:
+        return awaited
     table = SECONDS.get(typ, DEFAULT_SECONDS)
     if typ == "aws:eks/addon:Addon" and action == "create":
         return ADDON_SECONDS.get(record.get("inputs", {}).get("addonName", ""), table[action])
