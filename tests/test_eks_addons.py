@@ -11,10 +11,9 @@ import pytest
 
 from components import versions
 from components.settings import ConfigError, parse
-from tests.conftest import raw_config, run_offline
+from tests.conftest import raw_config
 
 TABLES = Path(__file__).resolve().parent / "upstream" / "eks-addons" / "addon-versions.json"
-ADDON = "aws:eks/addon:Addon"
 
 
 def _tables() -> dict:
@@ -91,12 +90,3 @@ def test_a_minor_without_every_pin_is_refused():
     with pytest.raises(LookupError, match=r"no pinned vpc-cni version for Kubernetes 1\.36"):
         versions.eks_addon_version("vpc-cni", "1.36")
     assert all(accepted(m) for m in versions.KUBERNETES_VERSIONS if m not in refused)
-
-
-@pytest.mark.parametrize("minor", ["1.33"])
-def test_the_program_creates_each_addon_at_its_pin(minor):
-    # 1.35 (the dev stack) and 1.34 are checked by tests/test_day2.py; under the mocks a deploy-time
-    # lookup of an add-on version (aws.eks.get_addon_version) fails the run.
-    result = run_offline({"kubernetesVersion": minor})
-    by_addon = {a["inputs"]["addonName"]: a["inputs"]["addonVersion"] for a in result.by_type(ADDON)}
-    assert by_addon == {a: versions.eks_addon_version(a, minor) for a in versions.EKS_ADDONS}
