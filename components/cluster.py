@@ -375,19 +375,12 @@ class ByocCluster(pulumi.ComponentResource):
             )
 
         def addon(addon_name: str, depends_on: list[pulumi.Resource], **kwargs) -> aws.eks.Addon:
-            # Pinned per minor; without a published pin, EKS's default version for the minor.
-            version: pulumi.Input[str] | None = eks_addon_version(addon_name, s.kubernetes_version)
-            if version is None:
-                version = aws.eks.get_addon_version_output(
-                    addon_name=addon_name,
-                    kubernetes_version=s.kubernetes_version,
-                    opts=pulumi.InvokeOutputOptions(parent=self),
-                ).version
+            # Pinned per minor (components.versions); nothing is resolved at deploy time.
             return aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=self.cluster_name,
                 addon_name=addon_name,
-                addon_version=version,
+                addon_version=eks_addon_version(addon_name, s.kubernetes_version),
                 # Adopt what EKS bootstrapped; keep our configuration on upgrades.
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",

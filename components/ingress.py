@@ -15,7 +15,7 @@ endpoint layer's records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +155,75 @@ def gateway_ports(mysql: bool) -> list[dict[str, Any]]:
     if mysql:
         ports.append({"name": "tls-mysql", "port": MYSQL_PORT, "protocol": "TCP", "targetPort": MYSQL_PORT})
     return ports
+
+
+def private_endpoint_ports(mysql: bool) -> tuple[int, ...]:
+    """The client ports of the gateway Service (its ports without the status port): what the private
+    endpoint's security group opens to each internal range (components.network)."""
+    return tuple(p["port"] for p in gateway_ports(mysql) if p["port"] != STATUS_PORT)
+
+
+# The AWS Load Balancer Controller's Service annotations (v2.14.0 `pkg/annotations/constants.go`,
+# prefix `service.beta.kubernetes.io/`) that decide what goes into the security group it manages.
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+def _annotation_list(value: str | None) -> list[str]:
+    """ParseStringSliceAnnotation: comma-separated, each item trimmed, empty items dropped."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def controller_security_group_rules(service: Mapping[str, Any]) -> list[tuple[str, str, int | str, str]]:
+    """The inbound rules the AWS Load Balancer Controller writes into the frontend security group it
+    creates for a LoadBalancer Service, as (family, protocol, port, source): v2.14.0
+    `pkg/service/model_build_load_balancer.go` (`buildLoadBalancerSecurityGroups`) and
+    `pkg/service/model_build_managed_sg.go` (`buildManagedSecurityGroupIngressPermissions`).
+
+    None when the Service names its own groups (`-security-groups`) or has no group
+    (`-disable-nlb-sg: true`). Otherwise, for every Service port: one rule per source range
+    (`loadBalancerSourceRanges`, else the `load-balancer-source-ranges` annotation, else 0.0.0.0/0
+    and, on a dualstack NLB, ::/0; none when prefix lists are given instead), an ICMP path-MTU rule
+    per range when `-enable-icmp-for-path-mtu-discovery` is `on`, and one rule per prefix list of
+    `-security-group-prefix-lists`. Health checks are not here: they reach the targets through the
+    backend group, whose rules the controller puts on the cluster's node security group.
+
+    `service` is the gateway chart's `service` values (`annotations`, `loadBalancerSourceRanges`,
+    `ports`), which the chart renders into the Service unchanged (tests/test_security_group_quota.py).
+    """
+    annotations = service.get("annotations") or {}
+
+    def annotation(suffix: str) -> str | None:
+        return annotations.get(f"{LB}-{suffix}")
+
+    if (annotation("disable-nlb-sg") or "").lower() in ("1", "t", "true") or _annotation_list(
+        annotation("security-groups")
+    ):
+        return []
+    prefix_lists = _annotation_list(annotation("security-group-prefix-lists"))
+    prefix_lists_given = annotation("security-group-prefix-lists") is not None
+    icmp = annotation("enable-icmp-for-path-mtu-discovery") == "on"
+    cidrs = list(service.get("loadBalancerSourceRanges") or []) or _annotation_list(
+        annotations.get(SOURCE_RANGES_ANNOTATION)
+    )
+    if not cidrs and not prefix_lists_given:
+        cidrs = ["0.0.0.0/0"] + (["::/0"] if annotation("ip-address-type") == "dualstack" else [])
+    rules: list[tuple[str, str, int | str, str]] = []
+    for port in service.get("ports") or []:
+        protocol = str(port.get("protocol", "TCP")).lower()
+        for cidr in cidrs:
+            family = "ipv6" if ":" in cidr else "ipv4"
+            rules.append((family, protocol, port["port"], cidr))
+            if icmp:
+                rules.append((family, "icmpv6" if family == "ipv6" else "icmp", "path-mtu", cidr))
+        rules += [("prefix-list", protocol, port["port"], pl) for pl in prefix_lists]
+    return rules
+
+
+def public_gateway_rules(
+    names: Names, ranges: Sequence[str], allow_any_source: bool, mysql: bool
+) -> list[tuple[str, str, int | str, str]]:
+    """The inbound rules of the public NLB's security group, from the public gateway's Service."""
+    return controller_security_group_rules(gateway_values(PUBLIC, names, ranges, allow_any_source, mysql)["service"])
 
 
 def gateway_values(

@@ -13,6 +13,7 @@ change that would replace them stops the run instead (the plan tool refuses it f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pulumi
@@ -49,9 +50,22 @@ class ByocVpcArgs:
     """The private NLB's client ports (8443, 9440, 3306 with MySQL); empty: no security group."""
 
 
+def endpoint_sources(
+    vpc_cidr: str, pod_cidr: str | None, peers: Iterable[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer (name, CIDR)."""
+    sources = [("vpc", vpc_cidr)] + ([("pods", pod_cidr)] if pod_cidr else [])
+    return tuple(sources + [(f"peer-{name}", block) for name, block in peers])
+
+
 def endpoint_rules(sources: tuple[tuple[str, str], ...], ports: tuple[int, ...]) -> list[tuple[str, str, int]]:
     """(rule key, CIDR, port) of every ingress rule of the private NLB's security group."""
     return [(f"{key}-{port}", cidr, port) for key, cidr in sources for port in ports]
+
+
+def endpoint_egress_rules(vpc_cidr: str, pod_cidr: str | None) -> list[tuple[str, str]]:
+    """(key, CIDR) of its egress rules: to the gateway pods, in the VPC or the pod range."""
+    return [("vpc", vpc_cidr)] + ([("pods", pod_cidr)] if pod_cidr else [])
 
 
 def nat_zone_indexes(mode: str) -> list[int]:
@@ -235,8 +249,7 @@ class ByocVpc(pulumi.ComponentResource):
                     opts=child,
                 )
             # The NLB reaches its targets, the gateway pods (their side is the controller's backend rule).
-            targets = [("vpc", plan.vpc_cidr)] + ([("pods", plan.pod_cidr)] if plan.pod_cidr else [])
-            for key, block in targets:
+            for key, block in endpoint_egress_rules(plan.vpc_cidr, plan.pod_cidr):
                 aws.vpc.SecurityGroupEgressRule(
                     f"{name}-private-endpoint-egress-{key}",
                     security_group_id=sg.id,

@@ -83,6 +83,11 @@ def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str,
     # Region and VPC are given because pods cannot reach the instance metadata (hop limit 1).
     # Without the service mutator webhook the controller only manages Services that ask for it
     # (`aws-load-balancer-type: external`), never silently takes over other LoadBalancer Services.
+    # WAF Classic, WAFv2 and Shield default to on at v2.14.0 (`pkg/config/addons_config.go`) while
+    # their write permissions are left out of the controller's role (iam_policies.workloads): the
+    # features are turned off so that the flags and the role agree. They act on ALBs only (the
+    # gateways are NLBs); an ALB annotated for WAF or Shield would otherwise fail its reconcile on
+    # a denied call, and Shield on asks for the account's subscription on every deploy.
     return {
         "clusterName": cluster_name,
         "region": region,
@@ -90,6 +95,9 @@ def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str,
         "replicaCount": 2,
         "serviceAccount": _service_account("load-balancer-controller", role_arn),
         "enableServiceMutatorWebhook": False,
+        "enableWaf": False,
+        "enableWafv2": False,
+        "enableShield": False,
         "podDisruptionBudget": {"maxUnavailable": 1},
         **system_placement(),
     }

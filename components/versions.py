@@ -28,30 +28,55 @@ KUBERNETES_VERSIONS = ("1.33", "1.34", "1.35", "1.36")
 KUBERNETES_EXTENDED_SUPPORT = ("1.33",)
 
 # EKS managed add-ons, pinned per Kubernetes minor: a `kubernetesVersion` bump upgrades them after
-# the control plane and the node groups (components.cluster). Versions are the "latest version of
-# the Amazon EKS add-on type" tables of the EKS User Guide, read 2026-11-26:
-#   kube-proxy: docs.amazonaws.cn/zh_cn/eks/latest/userguide/managing-kube-proxy.md
-#               (1.35 v1.35.3-eksbuild.2, 1.34 v1.34.6-eksbuild.2, 1.33 v1.33.10-eksbuild.2)
-#   coredns:    docs.amazonaws.cn/en_us/eks/latest/userguide/managing-coredns.md (1.35, 1.34) and
-#               docs.amazonaws.cn/zh_cn/eks/latest/userguide/managing-coredns.md (1.33)
-#   vpc-cni:    docs.aws.amazon.com/ja_jp/eks/latest/userguide/pod-networking.html (1.27-1.33)
-# No published table names a version for the pairs left out below (every add-on on 1.36, vpc-cni
-# on 1.34/1.35, aws-ebs-csi-driver on any minor: its page lists none). For those the program asks
-# EKS for the add-on's default version on that minor (DescribeAddonVersions, through
-# aws.eks.get_addon_version) at deploy time: it still changes with the minor, so a bump upgrades
-# the add-on, but it is EKS's choice rather than a pin. Add the pin here once AWS publishes it.
+# the control plane and the node groups (components.cluster); a pin change alone updates the add-on
+# in place (docs/day-2.md). No version is resolved at deploy time: a later `pulumi up` changes an
+# add-on only when a pin here changes, and the plan shows it.
+#
+# Each pin is the newest version the tables in tests/upstream/eks-addons/addon-versions.json list
+# for its (add-on, minor): the EKS User Guide's "latest version of the Amazon EKS add-on type" tables
+# for kube-proxy, coredns and vpc-cni, and, since the guide publishes none for the EBS CSI driver,
+# AWS Labs' cdk-eks-blueprints record of its default version per minor (sources and dates there). A
+# later revision of a table can list an older build for a minor; the pin never goes back.
+# A minor missing a pin is refused by the settings, naming the add-ons (components.settings.cluster).
 EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
 EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
-    "1.33": {"vpc-cni": "v1.20.1-eksbuild.3", "kube-proxy": "v1.33.10-eksbuild.2", "coredns": "v1.13.2-eksbuild.4"},
-    "1.34": {"kube-proxy": "v1.34.6-eksbuild.2", "coredns": "v1.13.2-eksbuild.7"},
-    "1.35": {"kube-proxy": "v1.35.3-eksbuild.2", "coredns": "v1.14.2-eksbuild.4"},
-    "1.36": {},
+    "1.33": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.33.10-eksbuild.13",
+        "coredns": "v1.13.2-eksbuild.4",
+        "aws-ebs-csi-driver": "v1.56.0-eksbuild.1",
+    },
+    "1.34": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.34.6-eksbuild.13",
+        "coredns": "v1.13.2-eksbuild.11",
+        "aws-ebs-csi-driver": "v1.56.0-eksbuild.1",
+    },
+    "1.35": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.35.3-eksbuild.13",
+        "coredns": "v1.14.3-eksbuild.3",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    # No table read names vpc-cni or aws-ebs-csi-driver for 1.36 yet.
+    "1.36": {"kube-proxy": "v1.36.0-eksbuild.14", "coredns": "v1.14.3-eksbuild.3"},
 }
 
 
-def eks_addon_version(addon: str, kubernetes_version: str) -> str | None:
-    """The pinned version of an EKS managed add-on on a Kubernetes minor, or None (EKS default)."""
-    return EKS_ADDON_VERSIONS[kubernetes_version].get(addon)
+def unpinned_addons(kubernetes_version: str) -> tuple[str, ...]:
+    """The managed add-ons with no pinned version on a Kubernetes minor (the settings refuse it)."""
+    pins = EKS_ADDON_VERSIONS.get(kubernetes_version, {})
+    return tuple(addon for addon in EKS_ADDONS if addon not in pins)
+
+
+def eks_addon_version(addon: str, kubernetes_version: str) -> str:
+    """The pinned version of an EKS managed add-on on a Kubernetes minor."""
+    try:
+        return EKS_ADDON_VERSIONS[kubernetes_version][addon]
+    except KeyError:
+        raise LookupError(
+            f"no pinned {addon} version for Kubernetes {kubernetes_version}: the settings refuse this minor"
+        ) from None
 
 
 # Helm charts of the cluster add-ons.

@@ -17,7 +17,8 @@ from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
 from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
-from components.ingress import HTTPS_PORT, MYSQL_PORT, NATIVE_TLS_PORT
+from components.ingress import private_endpoint_ports as ingress_private_endpoint_ports
+from components.network import endpoint_sources
 from components.observability.layer import (
     LogHouseTarget,
     ObservabilityArgs,
@@ -129,17 +130,12 @@ def bootstrap_role_args(
 def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
     """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
     network = settings.network
-    sources = [("vpc", network.vpc_cidr)]
-    if network.pod_cidr:
-        sources.append(("pods", network.pod_cidr))
-    sources += [(f"peer-{p.name}", p.cidr) for p in network.peerings]
-    return tuple(sources)
+    return endpoint_sources(network.vpc_cidr, network.pod_cidr, [(p.name, p.cidr) for p in network.peerings])
 
 
 def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
     """The private NLB's client ports: HTTPS, native TLS, and MySQL when a service exposes it."""
-    mysql = (MYSQL_PORT,) if settings.clickhouse.mysql_interface else ()
-    return (HTTPS_PORT, NATIVE_TLS_PORT, *mysql)
+    return ingress_private_endpoint_ports(settings.clickhouse.mysql_interface)
 
 
 def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:

@@ -385,16 +385,19 @@ CASES: list[Case] = [
     ),
     Case(
         "kubernetes-version",
-        "`kubernetesVersion` 1.35 -> 1.36",
-        {"kubernetesVersion": "1.36"},
+        "`kubernetesVersion` 1.34 -> 1.35",
+        {"kubernetesVersion": "1.35"},
         """
         update eks:index:Cluster cluster-eks SD
         update NodeGroup cluster-(system|clickhouse)-[abc] x6 D
-        update Addon cluster-(vpc-cni|kube-proxy|coredns|aws-ebs-csi-driver) x4
+        update Addon cluster-(kube-proxy|coredns|aws-ebs-csi-driver) x3
         update Release platform-cluster-autoscaler
         """,
-        "Control plane, then every node group's `version` (rolled as above), then the add-ons at the "
-        "versions pinned for the new minor, and the autoscaler image of that minor.",
+        "Control plane, then every node group's `version` (rolled as above), then the add-ons whose "
+        "pinned version differs on the new minor (here kube-proxy, coredns and the EBS CSI driver; vpc-cni "
+        "has one build for both), and the autoscaler image of that minor. 1.36 is refused until every "
+        "add-on has a published version for it.",
+        before={"kubernetesVersion": "1.34"},
         reasons=(("cluster-eks", "control-plane upgrade"), ("cluster-kube-proxy", "addonVersion")),
     ),
     Case(

@@ -142,6 +142,8 @@ def test_load_balancer_controller_values(stack):
     values = releases(stack)["aws-load-balancer-controller"]["values"]
     assert values["clusterName"] == "ClickHouse-cloud-prod" and values["region"] == "us-west-2"
     assert values["vpcId"].startswith("vpc-") and values["enableServiceMutatorWebhook"] is False
+    # Their permissions are not granted (tests/test_controller_flags.py checks the rendered flags).
+    assert (values["enableWaf"], values["enableWafv2"], values["enableShield"]) == (False, False, False)
 
 
 def test_cert_manager_crds_and_issuers(stack):

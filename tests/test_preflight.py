@@ -52,7 +52,9 @@ def quota(s: Stubs, service: str, code: str, value: float) -> None:
     s.quotas.add_response("get_service_quota", {"Quota": {"Value": value}}, {"ServiceCode": service, "QuotaCode": code})
 
 
-def healthy(s: Stubs, *, account=ACCOUNT, vpcs=1, eips=0, vcpu_quota=1152.0, offered=None, nats=(), zone="create"):
+def healthy(
+    s: Stubs, *, account=ACCOUNT, vpcs=1, eips=0, vcpu_quota=1152.0, offered=None, nats=(), zone="create", sg_rules=60.0
+):
     """The calls preflight makes for the dev stack, in order, with the given account state."""
     s.sts.add_response(
         "get_caller_identity", {"Account": account, "Arn": f"arn:aws:iam::{account}:role/ops", "UserId": "AROA:x"}
@@ -83,6 +85,7 @@ def healthy(s: Stubs, *, account=ACCOUNT, vpcs=1, eips=0, vcpu_quota=1152.0, off
     quota(s, "elasticloadbalancing", "L-69A177A2", 50)
     s.eks.add_response("list_clusters", {"clusters": []})
     quota(s, "eks", "L-1194D53C", 100)
+    quota(s, "vpc", "L-0EA8095F", sg_rules)
     s.ec2.add_response(
         "describe_instance_types",
         {"InstanceTypes": [{"InstanceType": "m5.xlarge", "VCpuInfo": {"DefaultVCpus": 4}},
@@ -156,6 +159,30 @@ def test_quotas_without_room_fail_and_name_the_quota_to_raise():
         not checks["quota vcpus L-1216C47A"].ok
         and "4 used + 44 needed of 32" in checks["quota vcpus L-1216C47A"].detail
     )
+
+
+def test_security_group_rules_quota_must_hold_what_the_setting_claims():
+    # The dev stack's biggest group: 1 allow-list range x 3 ports on the public NLB, 1 x 2 privately.
+    s = Stubs()
+    healthy(s)
+    check = by_name(preflight.run(dev_settings(), s.clients))["quota security-group-rules"]
+    assert (
+        check.ok
+        and check.detail == "Inbound or outbound rules per security group (L-0EA8095F): the largest group needs 3 of 60"
+    )
+    # An account whose quota was lowered below the setting (60 by default): the setting is wrong.
+    s = Stubs()
+    healthy(s, sg_rules=2)
+    check = by_name(preflight.run(dev_settings(), s.clients))["quota security-group-rules"]
+    assert (
+        not check.ok
+        and "awsQuotas.rulesPerSecurityGroup says 60, more than the account has: set it to 2" in check.detail
+    )
+    # Lowered, but this stack still fits: a warning.
+    s = Stubs()
+    healthy(s, sg_rules=10)
+    check = by_name(preflight.run(dev_settings(), s.clients))["quota security-group-rules"]
+    assert check.ok and check.warning and check.line().startswith("warn quota security-group-rules: ")
 
 
 def test_vcpus_enough_now_but_not_for_the_maximum_scale_is_a_warning():

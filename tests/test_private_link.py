@@ -62,3 +62,26 @@ def test_rejections(config, key, words):
 def test_settings_accept_principals():
     settings = parse(raw_config({"privateLink": json.dumps({"enabled": True, "allowedPrincipals": PRINCIPALS})}), "dev")
     assert settings.private_link.enabled and settings.private_link.allowed_principals == tuple(PRINCIPALS)
+
+
+def test_listed_principals_turn_private_link_on():
+    # `enabled` left out: the principals are the request for the service (on main this created nothing).
+    settings = parse(raw_config({"privateLink": json.dumps({"allowedPrincipals": PRINCIPALS})}), "dev")
+    assert settings.private_link.enabled and settings.private_link.allowed_principals == tuple(PRINCIPALS)
+    result = run_offline(
+        {"services": json.dumps([{"name": "analytics"}]), "privateLink": json.dumps({"allowedPrincipals": PRINCIPALS})}
+    )
+    allowed = result.by_type("aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple")
+    assert sorted(a["inputs"]["principalArn"] for a in allowed) == PRINCIPALS
+    # Nothing listed, nothing set: still off.
+    assert not parse(raw_config({"privateLink": json.dumps({"allowedPrincipals": []})}), "dev").private_link.enabled
+
+
+def test_principals_with_enabled_false_are_refused():
+    with pytest.raises(ConfigError) as err:
+        parse(raw_config({"privateLink": json.dumps({"enabled": False, "allowedPrincipals": PRINCIPALS})}), "dev")
+    (line,) = err.value.problems
+    assert line.startswith("clickhouse-byoc:privateLink.enabled: false: allowedPrincipals lists 2 principal(s)")
+    assert "remove `enabled`" in line
+    # `enabled: false` alone stays valid: it is the default.
+    assert not parse(raw_config({"privateLink": json.dumps({"enabled": False})}), "dev").private_link.enabled

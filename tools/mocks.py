@@ -76,15 +76,12 @@ class ByocMocks(pulumi.runtime.Mocks):
                 "state": "available",
             }
         if token == "aws:eks/getAddonVersion:getAddonVersion":
-            # EKS's default version of an add-on on a minor (DescribeAddonVersions): a stand-in
-            # that names both, so a version bump visibly changes it.
-            addon, minor = args.args["addonName"], args.args["kubernetesVersion"]
-            return {
-                "addonName": addon,
-                "kubernetesVersion": minor,
-                "version": f"v0.0.0-default-for-{minor}",
-                "id": addon,
-            }
+            # Every EKS add-on is pinned (components/versions.py): a version EKS picks at deploy
+            # time could change on a later `pulumi up` with no configuration change.
+            raise RuntimeError(
+                f"{args.args.get('addonName')}: add-on version resolved at deploy time; pin it in "
+                "components/versions.py"
+            )
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,

@@ -6,7 +6,8 @@ With credentials for the stack's account (the usual AWS environment, or `--profi
 calls check, one line each:
 - the caller's account is the stack's `accountId`;
 - service quotas leave room for what the stack creates: VPCs, Elastic IPs (one per NAT gateway),
-  NAT gateways per zone, Network Load Balancers, EKS clusters, and the On-Demand vCPUs of the
+  NAT gateways per zone, Network Load Balancers, EKS clusters, rules per security group (the
+  largest group, and `awsQuotas.rulesPerSecurityGroup` against the account), and the On-Demand vCPUs of the
   instance families used (system nodes plus one ClickHouse node per server pod; the node groups'
   maximum is reported when the quota would stop the autoscaler short of it);
 - every instance type is offered in every chosen zone;
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from components.settings import ConfigError, Settings, parse
+from components.settings import quotas as sg_quotas
 from tools import stackconfig
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
@@ -41,6 +43,7 @@ QUOTA_NAT_PER_AZ = ("vpc", "L-FE5A380F", "NAT gateways per Availability Zone")
 QUOTA_EIPS = ("ec2", "L-0263D0A3", "EC2-VPC Elastic IPs")
 QUOTA_NLBS = ("elasticloadbalancing", "L-69A177A2", "Network Load Balancers per Region")
 QUOTA_EKS = ("eks", "L-1194D53C", "EKS clusters")
+QUOTA_SG_RULES = ("vpc", "L-0EA8095F", "Inbound or outbound rules per security group")
 # On-Demand vCPU quotas by instance family (the letters before the generation digit).
 VCPU_QUOTAS = {
     **dict.fromkeys("acdhimrtz", ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) vCPUs")),
@@ -165,8 +168,31 @@ def check_quotas(settings: Settings, c: Clients, zones: Sequence[str]) -> list[C
 
     clusters = len(c.eks.list_clusters()["clusters"])
     checks.append(_room("quota eks-clusters", QUOTA_EKS, quota_value(c.quotas, *QUOTA_EKS[:2]), clusters, 1))
+    checks.append(check_security_group_rules(settings, quota_value(c.quotas, *QUOTA_SG_RULES[:2])))
     checks += check_vcpus(settings, c)
     return checks
+
+
+def check_security_group_rules(settings: Settings, limit: float) -> Check:
+    """The settings refused any group over `awsQuotas.rulesPerSecurityGroup`; that value must not be
+    more than the account's quota."""
+    claimed = settings.aws_quotas.rules_per_security_group
+    needed = max(
+        sg_quotas.largest_family(sg_quotas.public_group_rules(settings.clickhouse, settings.names)),
+        len(sg_quotas.private_group_rules(settings.clickhouse, settings.network)),
+    )
+    detail = f"{QUOTA_SG_RULES[2]} ({QUOTA_SG_RULES[1]}): the largest group needs {needed} of {limit:g}"
+    if claimed > limit:
+        # Over the account's quota: a failure if this stack needs more; else a warning (the setting
+        # would let a later change through that AWS then refuses).
+        return Check(
+            "quota security-group-rules",
+            needed <= limit,
+            f"{detail}; awsQuotas.rulesPerSecurityGroup says {claimed}, more than the account has: set it to "
+            f"{limit:g}, or raise the quota in Service Quotas ({QUOTA_SG_RULES[0]} {QUOTA_SG_RULES[1]}) first",
+            warning=True,
+        )
+    return Check("quota security-group-rules", needed <= limit, detail)
 
 
 def check_vcpus(settings: Settings, c: Clients) -> list[Check]:

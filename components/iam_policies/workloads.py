@@ -187,7 +187,8 @@ def load_balancer_controller_policy(cluster_name: str, vpc_arn: str, load_balanc
     cluster's node security group, which has no controller tag), listeners and rules to this
     deployment's load balancers (their names are fixed, `names.load_balancer`), target
     registration to this cluster's target groups. The WAF and Shield write actions are left out
-    (the deployment's load balancers are NLBs); `tests/test_iam_parity.py` lists every deviation.
+    (the deployment's load balancers are NLBs) and the controller's WAF, WAFv2 and Shield add-ons
+    are turned off to match (components.platform); `tests/test_iam_parity.py` lists every deviation.
     """
     owned = {"StringEquals": {f"aws:ResourceTag/{LBC_TAG}": cluster_name}}
     requested = {"StringEquals": {f"aws:RequestTag/{LBC_TAG}": cluster_name}}

@@ -30,6 +30,7 @@ from components.settings import maintenance as _maintenance
 from components.settings import network as _network
 from components.settings import observability as _observability
 from components.settings import private_link as _private_link
+from components.settings import quotas as _quotas
 from components.settings import services as _services
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
@@ -57,13 +58,13 @@ from components.settings.network import (
 from components.settings.observability import ObservabilitySettings, TailscaleSettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE
 from components.settings.private_link import PrivateLinkSettings
+from components.settings.quotas import AwsQuotas
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
 from components.settings.services import (
     BACKUP_DEFAULTS,
     BACKUP_NAME_RE,
     CLICKHOUSE_VERSION_RE,
     IAM_ROLE_NAME_MAX,
-    MAX_ALLOW_LIST,
     MAX_REPLICAS,
     MAX_SHARDS,
     SERVICE_DEFAULTS,
@@ -77,7 +78,18 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability, _private_link)
+LAYERS = (
+    _deployment,
+    _network,
+    _dns,
+    _cluster,
+    _iam,
+    _services,
+    _maintenance,
+    _observability,
+    _private_link,
+    _quotas,
+)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -99,7 +111,6 @@ __all__ = [
     "INSTANCE_TYPE_RE",
     "KNOWN_KEYS",
     "LONG_TROUBLESHOOTING_DAYS",
-    "MAX_ALLOW_LIST",
     "MAX_REPLICAS",
     "MAX_SHARDS",
     "NAT_MODES",
@@ -122,6 +133,7 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
+    "AwsQuotas",
     "BackupConfig",
     "ClickHouseSettings",
     "ClusterSettings",
@@ -173,6 +185,8 @@ class Settings:
     """The PrivateLink endpoint service on the private NLB."""
     observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
+    aws_quotas: AwsQuotas = field(default_factory=lambda: AwsQuotas())
+    """The account's AWS quotas the configuration was checked against."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
     warnings: tuple[str, ...] = ()
@@ -205,7 +219,9 @@ def parse(
     region = _deployment.region(raw, p)
     account_id = _deployment.account(raw, p)
     deployment_id = _deployment.deployment_id(raw, stack, p)
+    before = len(p.lines)
     network = _network.parse(raw, region, p)
+    network_ok = len(p.lines) == before
     tags = _deployment.tags(raw, deployment_id, p)
     dns = _dns.parse(raw, p)
     before = len(p.lines)
@@ -218,6 +234,11 @@ def parse(
     services_ok = len(p.lines) == before
     _services.role_name_lengths(deployment_id, clickhouse.services, p)
     private_link = _private_link.parse(raw, p)
+    before = len(p.lines)
+    aws_quotas = _quotas.parse(raw, p)
+    if network_ok and services_ok and len(p.lines) == before:
+        # On valid ranges and services only: a quota line would repeat a broken key's problem.
+        _quotas.check(aws_quotas, clickhouse, network, naming.Names(deployment_id, account_id), p)
     observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
@@ -250,6 +271,7 @@ def parse(
         clickhouse=clickhouse,
         private_link=private_link,
         observability=observability,
+        aws_quotas=aws_quotas,
         maintenance_window=maintenance_window,
         warnings=tuple(warnings),
         secret_keys=secret_keys,

@@ -76,6 +76,14 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
             f"not a Kubernetes minor this program supports; use one of "
             f"{', '.join(versions.KUBERNETES_VERSIONS)} (default {versions.KUBERNETES_VERSION})",
         )
+    elif unpinned := versions.unpinned_addons(version):
+        accepted = [v for v in versions.KUBERNETES_VERSIONS if not versions.unpinned_addons(v)]
+        p.add(
+            "kubernetesVersion",
+            version,
+            f"no published EKS add-on version of {', '.join(unpinned)} for {version} yet (the program pins every "
+            f"add-on, never EKS's deploy-time default: components/versions.py); use {accepted[-1]} until one is pinned",
+        )
 
     endpoint = _object(raw, "clusterEndpoint", p)
     cidrs = endpoint["publicCidrs"]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings.reader import Problems, read_object
+from components.settings.reader import NS, Problems, decode_value, read_object
 
 DEFAULTS: dict[str, Any] = {"privateLink": {"enabled": False, "allowedPrincipals": []}}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {"privateLink": {"enabled": bool, "allowedPrincipals": list}}
@@ -24,12 +24,15 @@ class PrivateLinkSettings:
     """A VPC endpoint service in front of the private NLB, for consumer VPCs of other accounts."""
 
     enabled: bool = False
-    """Create the endpoint service."""
+    """Create the endpoint service: `enabled: true`, or principals listed without `enabled`."""
     allowed_principals: tuple[str, ...] = ()
     """IAM principals (account roots, roles, users) that may request an endpoint; each needs acceptance."""
 
 
 def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSettings:
+    """Listing principals is asking for the service: non-empty `allowedPrincipals` turns it on unless
+    `enabled` is set. `enabled: false` with principals is refused (they would do nothing), as is
+    `enabled: true` without any (nobody could connect)."""
     before = len(p.lines)
     fields = read_object(raw, "privateLink", OBJECT_FIELDS["privateLink"], DEFAULTS["privateLink"], p)
     if len(p.lines) > before:
@@ -47,11 +50,21 @@ def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSettings:
             p.add(key, item, "listed twice; remove the duplicate")
         else:
             principals.append(item)
-    if fields["enabled"] and not fields["allowedPrincipals"]:
+    given = decode_value(raw.get(f"{NS}:privateLink"))
+    enabled_set = isinstance(given, dict) and "enabled" in given
+    enabled = bool(fields["enabled"]) if enabled_set else bool(fields["allowedPrincipals"])
+    if enabled and not fields["allowedPrincipals"]:
         p.add(
             "privateLink.allowedPrincipals",
             None,
             "empty while privateLink.enabled is true; list the accounts or roles that may connect, e.g. "
             '`pulumi config set --path "privateLink.allowedPrincipals[0]" arn:aws:iam::210987654321:root`',
         )
-    return PrivateLinkSettings(bool(fields["enabled"]), tuple(principals))
+    elif enabled_set and not enabled and fields["allowedPrincipals"]:
+        p.add(
+            "privateLink.enabled",
+            False,
+            f"allowedPrincipals lists {len(fields['allowedPrincipals'])} principal(s), which then do nothing; "
+            "remove `enabled` (listed principals turn PrivateLink on) or set it true, or remove allowedPrincipals",
+        )
+    return PrivateLinkSettings(enabled, tuple(principals))

@@ -55,9 +55,6 @@ CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
 CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?$")
 MAX_SHARDS, MAX_REPLICAS = 32, 5
-# The AWS Load Balancer Controller opens one security group rule per CIDR and listener port
-# (3 ports with MySQL), within the default quota of 60 inbound rules per security group.
-MAX_ALLOW_LIST = 20
 IAM_ROLE_NAME_MAX = 64
 
 
@@ -376,10 +373,5 @@ def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
             p.add(f"ipAllowList[{i}]", item, "listed twice; remove the duplicate")
         else:
             out.append(str(net))
-    if len(value) > MAX_ALLOW_LIST:
-        p.add(
-            "ipAllowList",
-            f"{len(value)} CIDRs",
-            f"too many; the load balancer's security group takes at most {MAX_ALLOW_LIST}: merge ranges",
-        )
+    # How many fit the load balancer's security group: components/settings/quotas.py.
     return tuple(out)
