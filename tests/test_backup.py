@@ -190,8 +190,8 @@ def test_backup_defaults_daily_seven_days():
 @pytest.mark.parametrize(
     ("item", "key", "words"),
     [
-        ({"backup": {"schedule": "daily"}}, "services[0].backup.schedule", "not five cron fields"),
-        ({"backup": {"schedule": "0 25 * * *"}}, "services[0].backup.schedule", "out of range 0-23"),
+        ({"backup": {"schedule": "daily"}}, "services[0].backup.schedule", "expected exactly 5 fields"),
+        ({"backup": {"schedule": "0 25 * * *"}}, "services[0].backup.schedule", "above maximum (23)"),
         ({"backup": {"retentionDays": 0}}, "services[0].backup.retentionDays", "out of range"),
         ({"backup": {"fullEveryDays": 40}}, "services[0].backup.fullEveryDays", "out of range"),
         ({"backup": {"retention": 3}}, "services[0].backup.retention", "did you mean retentionDays"),

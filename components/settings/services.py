@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from components import naming, quantity, versions
+from components.settings import cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
 DEFAULTS: dict[str, Any] = {
@@ -47,9 +48,6 @@ RESTORE_FIELDS: dict[str, type] = {"service": str, "backup": str}
 MAX_RETENTION_DAYS = 3650
 # A backup's name as the backup job writes it: its UTC start time and whether it is full or incremental.
 BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)$")
-# Five cron fields (minute hour day-of-month month day-of-week), as a Kubernetes CronJob takes them.
-CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
-CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 # A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
 # `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
 SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
@@ -285,26 +283,12 @@ def _sub_object(value: Any, key: str, fields: Mapping[str, type], defaults: Mapp
     return read_fields(value, key, fields, out, p)
 
 
-def cron_problem(schedule: str) -> str | None:
-    """Why `schedule` is not a five-field cron expression a CronJob takes, or None."""
-    parts = schedule.split()
-    if len(parts) != 5:
-        return 'not five cron fields (minute hour day month weekday); use e.g. "0 2 * * *" (02:00 UTC daily)'
-    for part, (lo, hi) in zip(parts, CRON_RANGES, strict=True):
-        if not CRON_FIELD_RE.match(part):
-            return f'field {part!r} is not a cron field; use numbers, ranges, lists and steps, e.g. "0 2 * * *"'
-        numbers = [int(n) for n in re.findall(r"(?<![/\d])\d+", part)]
-        if any(not lo <= n <= hi for n in numbers):
-            return f'field {part!r} is out of range {lo}-{hi}; use e.g. "0 2 * * *"'
-    return None
-
-
 def _backup(value: Any, key: str, p: Problems) -> BackupConfig:
     before = len(p.lines)
     fields = _sub_object(value, f"{key}.backup", BACKUP_FIELDS, BACKUP_DEFAULTS, p)
     if fields is None or len(p.lines) > before:
         return BackupConfig()
-    problem = cron_problem(fields["schedule"])
+    problem = cron.schedule_problem(fields["schedule"])
     if problem:
         p.add(f"{key}.backup.schedule", fields["schedule"], problem)
     if not 1 <= fields["retentionDays"] <= MAX_RETENTION_DAYS:
