@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import cidr
-from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
+from components.settings.aws import arn_partition_problem, region_problem
+from components.settings.patterns import ACCOUNT_RE
 from components.settings.reader import NS, Problems, claim_name, coerce, decode_value, read_list
 
 NAT_MODES = ("one-per-az", "single")
@@ -19,7 +20,7 @@ REQUIRED: tuple[str, ...] = ()
 # No default: without zones the region's first three are used; without a pod range pods use the VPC's.
 OPTIONAL = ("availabilityZones", "podCidr")
 PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region", "accepterRoleArn", "peerRouteTableIds", "privateDns")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 ROUTE_TABLE_ID_RE = re.compile(r"^rtb-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -171,9 +172,9 @@ def _peerings(
             p.add(f"{key}.vpcId", vpc_id, "missing or not a VPC id; give the peer VPC's id, e.g. vpc-0a1b2c3d4e5f67890")
         if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
             p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
-        if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
+        if peer_region is not None and not isinstance(peer_region, str):
             p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
-        elif peer_region and (problem := partition_problem(peer_region)):
+        elif peer_region and (problem := region_problem(peer_region)):
             p.add(f"{key}.region", peer_region, problem)
         role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
@@ -188,7 +189,10 @@ def _accepter(
     role, tables = item.get("accepterRoleArn"), item.get("peerRouteTableIds")
     private_dns = item.get("privateDns", False)
     match = ROLE_ARN_RE.match(role) if isinstance(role, str) else None
-    if role is not None and not match:
+    if problem := arn_partition_problem(role):
+        p.add(f"{key}.accepterRoleArn", role, problem)
+        match = None
+    elif role is not None and not match:
         p.add(
             f"{key}.accepterRoleArn", role, "not an IAM role ARN; use e.g. arn:aws:iam::210987654321:role/byoc-peering"
         )
