@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from components import naming, quantity, versions
-from components.settings import cron
+from components.settings import aws, cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
 DEFAULTS: dict[str, Any] = {
@@ -193,6 +194,22 @@ def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str)
     return None
 
 
+def _volume_problem(cache_size: str) -> str | None:
+    """The server's volume (cache plus headroom, whole GiB as the EBS CSI driver asks for it) must be a
+    size EC2's CreateVolume takes for the StorageClass's gp3."""
+    from components.clickhouse import VOLUME_HEADROOM
+
+    headroom_gib = VOLUME_HEADROOM // aws.GIB
+    gib = math.ceil((quantity.to_bytes(cache_size) + VOLUME_HEADROOM) / aws.GIB)
+    _, largest = aws.volume_size_gib("gp3")
+    if gib <= largest:
+        return None
+    return (
+        f"the server's volume (cacheSize + {headroom_gib} GiB) would be {gib} GiB, and EBS gp3 volumes take at most "
+        f"{largest} GiB (EC2 CreateVolume); use at most {largest - headroom_gib}Gi"
+    )
+
+
 def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceConfig | None:
     key = f"services[{i}]"
     if not isinstance(item, dict):
@@ -251,6 +268,8 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
     ):
         if isinstance(fields[field_name], str):
             problem = _quantity_problem(fields[field_name], minimum, smallest, example)
+            if problem is None and field_name == "cacheSize":
+                problem = _volume_problem(fields[field_name])
             if problem:
                 p.add(f"{key}.{field_name}", fields[field_name], problem)
     backup = _backup(item.get("backup"), key, p)
