@@ -176,3 +176,70 @@ def test_a_cache_whose_volume_gp3_cannot_hold_is_refused(cache, volume):
 def test_a_cache_gp3_can_hold_is_accepted(cache):
     """EC2 takes gp3 volumes up to 65,536 GiB (botocore 1.44.8's CreateVolume documentation): 20Ti fits."""
     assert _problems_or_none({"services": json.dumps([{"name": "analytics", "cacheSize": cache}])}) == []
+
+
+# -- peerings: one connection per VPC pair (VPC peering guide), the accepter role in the peer's account --
+
+
+def peerings(*entries) -> str:
+    base = {"cidr": "10.20.0.0/16", "vpcId": "vpc-0123456789abcdef0"}
+    return json.dumps([{**base, **e} for e in entries])
+
+
+ROUTES = {"peerRouteTableIds": ["rtb-0a1b2c3d4e5f67890"]}
+
+
+@pytest.mark.parametrize(
+    ("entries", "line"),
+    [
+        (
+            ({"name": "apps"}, {"name": "apps-2", "cidr": "10.21.0.0/16"}),
+            "clickhouse-byoc:peerings[1].vpcId: vpc-0123456789abcdef0: already peered by peerings[0]; AWS allows one "
+            "peering connection between two VPCs: keep one entry for this VPC",
+        ),
+        (
+            ({"name": "apps"}, {"name": "apps-2"}),
+            "clickhouse-byoc:peerings[1].vpcId: vpc-0123456789abcdef0: already peered by peerings[0]; AWS allows one "
+            "peering connection between two VPCs: keep one entry for this VPC",
+        ),
+        (
+            ({"name": "apps", "accepterRoleArn": "arn:aws:iam::210987654321:role/peering", **ROUTES},),
+            "clickhouse-byoc:peerings[0].accepterRoleArn: arn:aws:iam::210987654321:role/peering: is in account "
+            "210987654321, but peerings[0].accountId is not set, so the peer VPC is in accountId 123456789012; set "
+            "peerings[0].accountId to the peer VPC's account, or use a role of 123456789012",
+        ),
+        (
+            (
+                {
+                    "name": "apps",
+                    "accountId": "210987654321",
+                    "accepterRoleArn": "arn:aws:iam::111122223333:role/peering",
+                    **ROUTES,
+                },
+            ),
+            "clickhouse-byoc:peerings[0].accepterRoleArn: arn:aws:iam::111122223333:role/peering: is in account "
+            "111122223333, not the peer's accountId 210987654321; use a role of the peer account",
+        ),
+    ],
+)
+def test_a_peering_aws_would_refuse_is_refused(entries, line):
+    assert problems_for({"peerings": peerings(*entries)}) == [line]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        ({"name": "apps"}, {"name": "data", "cidr": "10.21.0.0/16", "vpcId": "vpc-0fedcba9876543210"}),
+        ({"name": "apps", "accepterRoleArn": "arn:aws:iam::123456789012:role/peering", **ROUTES},),
+        (
+            {
+                "name": "apps",
+                "accountId": "210987654321",
+                "accepterRoleArn": "arn:aws:iam::210987654321:role/peering",
+                **ROUTES,
+            },
+        ),
+    ],
+)
+def test_peerings_aws_accepts_are_accepted(entries):
+    assert _problems_or_none({"peerings": peerings(*entries)}) == []

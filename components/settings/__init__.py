@@ -222,7 +222,12 @@ def parse(
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
         _capacity.check(
-            cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p, observability=observability
+            cluster,
+            clickhouse,
+            custom_networking=network.pod_cidr is not None,
+            p=p,
+            observability=observability,
+            network=None if iam.only else network,
         )
     maintenance_window = _maintenance.parse(raw, p)
 
