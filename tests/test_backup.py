@@ -210,11 +210,13 @@ def test_backup_and_restore_rejections(item, key, words):
 
 def test_restore_from_accepts_latest_and_a_backup_name():
     cfg = services(
+        {"name": "old"},
         {"name": "a", "restoreFrom": {"service": "old"}},
-        {"name": "b", "restoreFrom": {"service": "old", "backup": "20261122T020000Z-full"}},
+        {"name": "b", "restoreFrom": {"service": "gone", "backup": "20261122T020000Z-full"}},
     )
-    a, b = parse(raw_config(cfg), "dev").clickhouse.services
+    _, a, b = parse(raw_config(cfg), "dev").clickhouse.services
     assert (a.restore_from.service, a.restore_from.backup) == ("old", "latest")
+    assert b.restore_from.service == "gone"
     assert b.restore_from.backup == "20261122T020000Z-full"
 
 

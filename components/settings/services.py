@@ -147,6 +147,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
             service = _service(item, i, seen, p)
             if service is not None:
                 services.append(service)
+        _restores(value, services, p)
     before = len(p.lines)
     allow = _allow_list(raw, p)
     allow_list_broken = len(p.lines) > before
@@ -350,6 +351,37 @@ def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreFrom |
     if len(p.lines) > before:
         return None
     return RestoreFrom(source, backup)
+
+
+def _restores(items: list[Any], services: list[ServiceConfig], p: Problems) -> None:
+    """A restore reads backups that exist, into servers that run: its source is a service of this stack,
+    or a removed one named with the backup to restore (which `latest` could not tell from a typo); its
+    target is not stopped (the Job waits for every server, and a stopped service has none)."""
+    names = [item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+    index = {name: i for i, name in reversed(list(enumerate(names)))}
+    for service in services:
+        restore, i = service.restore_from, index[service.name]
+        if restore is None:
+            continue
+        key = f"services[{i}]"
+        if service.stopped:
+            p.add(
+                f"{key}.stopped",
+                True,
+                f"{key}.restoreFrom restores once every server answers, and a stopped service has none (its Job "
+                "would fail after pulumi up reported success); set stopped false until the restore is done, or remove "
+                "restoreFrom (a finished restore needs it no longer)",
+            )
+        elif restore.service not in index and restore.backup == "latest":
+            close = difflib.get_close_matches(restore.service, names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            p.add(
+                f"{key}.restoreFrom.service",
+                restore.service,
+                f"not a service of this stack{hint}; name one of {', '.join(names)}, or, to restore a removed "
+                f"service's backups, set {key}.restoreFrom.backup to the one to restore (`aws s3 ls "
+                f"s3://<backup bucket>/{restore.service}/` lists them)",
+            )
 
 
 def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
