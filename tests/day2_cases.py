@@ -377,11 +377,12 @@ CASES: list[Case] = [
     ),
     Case(
         "clickhouse-max-size",
-        "`clickhouseNodes.maxSize` 5 -> 8",
-        {"clickhouseNodes": {"instanceType": "r6i.4xlarge", "maxSize": 8}},
+        "`clickhouseNodes.maxSize` 3 -> 5",
+        {"clickhouseNodes": {"instanceType": "r6i.4xlarge", "maxSize": 5}},
         "update NodeGroup cluster-clickhouse-[abc] x3",
         "Each ClickHouse group's `maxSize`; the autoscaler may add more nodes. Nothing restarts.",
-        reasons=(("cluster-clickhouse-a", "scalingConfig.maxSize: 5 -> 8"),),
+        before={"clickhouseNodes": {"instanceType": "r6i.4xlarge", "maxSize": 3}},
+        reasons=(("cluster-clickhouse-a", "scalingConfig.maxSize: 3 -> 5"),),
     ),
     Case(
         "kubernetes-version",

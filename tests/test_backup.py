@@ -190,8 +190,8 @@ def test_backup_defaults_daily_seven_days():
 @pytest.mark.parametrize(
     ("item", "key", "words"),
     [
-        ({"backup": {"schedule": "daily"}}, "services[0].backup.schedule", "not five cron fields"),
-        ({"backup": {"schedule": "0 25 * * *"}}, "services[0].backup.schedule", "out of range 0-23"),
+        ({"backup": {"schedule": "daily"}}, "services[0].backup.schedule", "expected exactly 5 fields"),
+        ({"backup": {"schedule": "0 25 * * *"}}, "services[0].backup.schedule", "above maximum (23)"),
         ({"backup": {"retentionDays": 0}}, "services[0].backup.retentionDays", "out of range"),
         ({"backup": {"fullEveryDays": 40}}, "services[0].backup.fullEveryDays", "out of range"),
         ({"backup": {"retention": 3}}, "services[0].backup.retention", "did you mean retentionDays"),
@@ -210,11 +210,13 @@ def test_backup_and_restore_rejections(item, key, words):
 
 def test_restore_from_accepts_latest_and_a_backup_name():
     cfg = services(
+        {"name": "old"},
         {"name": "a", "restoreFrom": {"service": "old"}},
-        {"name": "b", "restoreFrom": {"service": "old", "backup": "20261122T020000Z-full"}},
+        {"name": "b", "restoreFrom": {"service": "gone", "backup": "20261122T020000Z-full"}},
     )
-    a, b = parse(raw_config(cfg), "dev").clickhouse.services
+    _, a, b = parse(raw_config(cfg), "dev").clickhouse.services
     assert (a.restore_from.service, a.restore_from.backup) == ("old", "latest")
+    assert b.restore_from.service == "gone"
     assert b.restore_from.backup == "20261122T020000Z-full"
 
 

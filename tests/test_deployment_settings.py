@@ -13,7 +13,7 @@ from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
 # (config, key named in the problem, words of the problem)
 BAD = [
     ({"aws:region": None}, "aws:region", "required"),
-    ({"aws:region": "Oregon"}, "aws:region", "not an AWS region"),
+    ({"aws:region": "Oregon"}, "aws:region", "not a region of the aws partition"),
     ({"accountId": None}, "clickhouse-byoc:accountId", "required"),
     ({"accountId": "12345"}, "clickhouse-byoc:accountId", "12-digit"),
     ({"deploymentId": "Prod"}, "clickhouse-byoc:deploymentId", "lowercase"),

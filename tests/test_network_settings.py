@@ -52,14 +52,14 @@ BAD = [
     ),
     (
         {
-            "peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "vpcId": "vpc-0123456789abcdef0"}, {"name": "b", "cidr": "10.1.128.0/17", "vpcId": "vpc-0123456789abcdef0"}]'
+            "peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "vpcId": "vpc-0123456789abcdef0"}, {"name": "b", "cidr": "10.1.128.0/17", "vpcId": "vpc-0fedcba9876543210"}]'
         },
         "clickhouse-byoc:peerings[1].cidr",
         "overlaps peerings[0]",
     ),
     (
         {
-            "peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "vpcId": "vpc-0123456789abcdef0"}, {"name": "a", "cidr": "10.2.0.0/16", "vpcId": "vpc-0123456789abcdef0"}]'
+            "peerings": '[{"name": "a", "cidr": "10.1.0.0/16", "vpcId": "vpc-0123456789abcdef0"}, {"name": "a", "cidr": "10.2.0.0/16", "vpcId": "vpc-0fedcba9876543210"}]'
         },
         "clickhouse-byoc:peerings[1].name",
         "duplicate",
@@ -120,7 +120,8 @@ def test_rejections_name_key_value_and_fix(values, key, words):
 
 
 def test_small_vpc_warns_unless_pod_cidr():
-    s = parse(raw_config({"vpcCidr": "10.0.0.0/23"}), "dev", SECRET_CLOUD)
+    # A /23's private subnets hold one ClickHouse node a zone under prefix delegation (the subnet check).
+    s = parse(raw_config({"vpcCidr": "10.0.0.0/23", "clickhouseNodes": '{"maxSize": 1}'}), "dev", SECRET_CLOUD)
     assert len(s.warnings) == 1
     assert s.warnings[0].startswith("clickhouse-byoc:vpcCidr: 10.0.0.0/23: a /23 leaves 369 usable private IPs")
     assert "about 30 ClickHouse server pods" in s.warnings[0]

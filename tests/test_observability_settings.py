@@ -74,9 +74,12 @@ def test_log_house_defaults_to_the_first_service():
 
 
 def test_tailscale_exists_only_with_granted_access():
-    access = {"until": UNTIL, "tailscale": {"enabled": True, "oauthClientId": "k1", "oauthClientSecret": "s1"}}
+    access = {
+        "until": UNTIL,
+        "tailscale": {"enabled": True, "oauthClientId": "k1", "oauthClientSecret": "tskey-client-k1-s1"},
+    }
     obs = parse(raw_config({"troubleshootingAccess": json.dumps(access)}), "dev").observability
-    assert (obs.tailscale.client_id, obs.tailscale.client_secret) == ("k1", "s1")
+    assert (obs.tailscale.client_id, obs.tailscale.client_secret) == ("k1", "tskey-client-k1-s1")
     access["tailscale"]["enabled"] = False
     assert parse(raw_config({"troubleshootingAccess": json.dumps(access)}), "dev").observability.tailscale is None
 

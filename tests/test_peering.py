@@ -154,7 +154,7 @@ def test_removing_a_peering_removes_exactly_its_own_resources_none_stateful():
 def test_overlapping_peerings_stay_refused():
     from components.settings import ConfigError, parse
 
-    clash = [PEER, {**PEER, "name": "other", "cidr": "10.20.128.0/17"}]
+    clash = [PEER, {**PEER, "name": "other", "cidr": "10.20.128.0/17", "vpcId": "vpc-0fedcba9876543210"}]
     try:
         parse(raw_config({"peerings": json.dumps(clash)}), "dev")
     except ConfigError as err:

@@ -504,7 +504,7 @@ def test_a_launch_template_data_change_in_the_synth_is_a_new_version_not_a_new_n
 
 
 def test_a_node_maximum_change_updates_the_node_groups_in_place():
-    p = plan.diff(synth(), synth(clickhouseNodes='{"instanceType": "r6i.4xlarge", "maxSize": 7}'))
+    p = plan.diff(synth(), synth(clickhouseNodes='{"instanceType": "r6i.4xlarge", "maxSize": 4}'))
     ngs = [c for c in p.changes if c.type == NG]
     assert len(ngs) == 3 and all(c.action == "update" and not c.disruptive for c in ngs)
     assert all(any(r.startswith("scalingConfig.maxSize: ") for r in c.reasons) for c in ngs)

@@ -51,7 +51,12 @@ def test_default_zones_are_the_regions_first_three(prod):
 
 def test_configured_zones_are_used_and_a_small_vpc_warns():
     result = run_offline(
-        {"availabilityZones": '["us-west-2b","us-west-2c","us-west-2d"]', "vpcCidr": "10.0.0.0/23"}, stack="prod"
+        {
+            "availabilityZones": '["us-west-2b","us-west-2c","us-west-2d"]',
+            "vpcCidr": "10.0.0.0/23",
+            "clickhouseNodes": '{"maxSize": 1}',
+        },
+        stack="prod",
     )
     zones = sorted({r["inputs"]["availabilityZone"] for r in result.by_type("aws:ec2/subnet:Subnet")})
     assert zones == ["us-west-2b", "us-west-2c", "us-west-2d"]

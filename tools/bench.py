@@ -31,6 +31,9 @@ def generated_config(services: int, base: str = "dev") -> stackconfig.StackConfi
     # Room for every generated server: the capacity check refuses a stack whose services cannot fit.
     nodes = json.loads(raw.get(f"{ns}:clickhouseNodes") or "{}")
     raw[f"{ns}:clickhouseNodes"] = json.dumps({**nodes, "maxSize": MAX_CLICKHOUSE_NODES_PER_ZONE})
+    # And pod addresses for that many nodes: under prefix delegation a /22's private subnets hold 5 a zone.
+    if not raw.get(f"{ns}:podCidr"):
+        raw[f"{ns}:podCidr"] = "100.64.0.0/16"
     return stackconfig.StackConfig(cfg.project, f"bench-{services}", raw, cfg.secret_keys, cfg.placeholders)
 
 

@@ -28,6 +28,7 @@ from components.settings import dns as _dns
 from components.settings import iam as _iam
 from components.settings import maintenance as _maintenance
 from components.settings import network as _network
+from components.settings import noop as _noop
 from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import quotas as _quotas
@@ -243,9 +244,17 @@ def parse(
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.
         _capacity.check(
-            cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p, observability=observability
+            cluster,
+            clickhouse,
+            custom_networking=network.pod_cidr is not None,
+            p=p,
+            observability=observability,
+            network=None if iam.only else network,
         )
     maintenance_window = _maintenance.parse(raw, p)
+    layers = _noop.Layers(network, cluster, iam, clickhouse, private_link, observability)
+    if not p.lines:  # on settings that are otherwise valid: a broken key is already one line
+        _noop.check(raw, layers, p)
 
     if p.lines:
         raise ConfigError(p.lines)
@@ -256,6 +265,7 @@ def parse(
         + _iam.warnings(iam, now)
         # A bootstrap-only stack installs no cluster layer: nothing to warn about there.
         + ([] if iam.only else _observability.warnings(observability))
+        + _noop.warnings(raw, layers, secret_keys)
     )
     return Settings(
         project=NS,

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from components import quantity
+from components import cidr, quantity
+from components.settings import subnets
 from components.settings.cluster import ClusterSettings
 from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
+from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.reader import Problems
 from components.settings.services import ClickHouseSettings, ServiceConfig
@@ -31,6 +33,8 @@ class Workload:
     """Per pod (sum of its containers); pods = 1."""
     source: str
     """Where the requests come from."""
+    host_network: bool = False
+    """On the node's network: its pods take no pod address."""
 
 
 def _pod(cpu_m: int = 0, memory_mib: int = 0) -> Resources:
@@ -39,8 +43,14 @@ def _pod(cpu_m: int = 0, memory_mib: int = 0) -> Resources:
 
 # On every node, system and ClickHouse alike.
 DAEMONSETS = (
-    Workload("aws-node", 1, _pod(50), "EKS vpc-cni add-on: aws-node and aws-eks-nodeagent request 25m each"),
-    Workload("kube-proxy", 1, _pod(100), "EKS kube-proxy add-on: 100m"),
+    Workload(
+        "aws-node",
+        1,
+        _pod(50),
+        "EKS vpc-cni add-on: aws-node and aws-eks-nodeagent request 25m each",
+        host_network=True,
+    ),
+    Workload("kube-proxy", 1, _pod(100), "EKS kube-proxy add-on: 100m", host_network=True),
     Workload(
         "ebs-csi-node",
         1,
@@ -76,7 +86,13 @@ PUBLIC_GATEWAY = Workload("public-gateway", 9, _pod(250, 256), "as private-gatew
 
 # The observability layer (components/observability/): on every node while it is on ...
 OBSERVABILITY_DAEMONSETS = (
-    Workload("node-exporter", 1, _pod(50, 64), "metrics.py kube_prometheus_stack_values: 50m/64Mi"),
+    Workload(
+        "node-exporter",
+        1,
+        _pod(50, 64),
+        "metrics.py kube_prometheus_stack_values: 50m/64Mi; the chart's hostNetwork: true",
+        host_network=True,
+    ),
     Workload("falco", 1, _pod(100, 512), "security.py falco_values: 100m/512Mi"),
 )
 LOGHOUSE_DAEMONSET = Workload("fluent-bit", 1, _pod(50, 64), "logs.py fluent_bit_values: 50m/64Mi")
@@ -162,11 +178,14 @@ def check(
     custom_networking: bool,
     p: Problems,
     observability: ObservabilitySettings | None = None,
+    network: NetworkSettings | None = None,
 ) -> None:
-    """Reports every service that cannot be scheduled and system node groups too small for their workloads."""
+    """Reports every service that cannot be scheduled, system node groups too small for their
+    workloads, and (given the network) a zone whose pod subnet cannot address its nodes' pods."""
     types = instance_types()
     node_pods = daemonsets(observability)
     ch_type = types.get(cluster.clickhouse_instance_type)
+    before = len(p.lines)
     if ch_type is not None:
         _check_services(cluster, clickhouse, ch_type, custom_networking, p, node_pods)
     system_type = types.get(cluster.system_instance_type)
@@ -174,6 +193,47 @@ def check(
         _check_system(
             cluster, system_workloads(clickhouse, observability), system_type, custom_networking, p, node_pods
         )
+    # On node groups that hold their pods: a maxSize already refused would only be refused twice.
+    if network is not None and ch_type and system_type and len(p.lines) == before:
+        _check_subnets(cluster, clickhouse, observability, network, ch_type, system_type, p)
+
+
+def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None) -> tuple[int, int, int]:
+    """Pods that take a pod address: (per node, on each ClickHouse node, on the system nodes in all).
+
+    A ClickHouse node holds one server of each running service at most (anti-affinity), and at least
+    one (the autoscaler adds a node only for a server); the backup and restore Jobs run on the system
+    nodes."""
+    per_node = sum(w.replicas for w in daemonsets(observability) if not w.host_network)
+    running = [s for s in clickhouse.services if not s.stopped]
+    jobs = sum(1 for s in running if s.backup.enabled) + sum(1 for s in running if s.restore_from is not None)
+    system = sum(w.replicas for w in system_workloads(clickhouse, observability) if not w.host_network) + jobs
+    return per_node, per_node + max(1, len(running)), system
+
+
+def _check_subnets(
+    cluster: ClusterSettings,
+    clickhouse: ClickHouseSettings,
+    observability: ObservabilitySettings | None,
+    network: NetworkSettings,
+    ch_type: InstanceType,
+    system_type: InstanceType,
+    p: Problems,
+) -> None:
+    if cidr.vpc_cidr_problem(network.vpc_cidr) or (network.pod_cidr and cidr.pod_cidr_problem(network.pod_cidr)):
+        return  # already reported
+    per_node, on_clickhouse, system = address_pods(clickhouse, observability)
+    system_nodes = cluster.system_nodes_per_zone
+    kinds = (
+        subnets.NodeKind("ClickHouse", cluster.clickhouse_max_per_zone, on_clickhouse, ch_type),
+        subnets.NodeKind(
+            "system", system_nodes, subnets.system_pods_per_node(system, system_nodes, per_node), system_type
+        ),
+    )
+    warm = subnets.warm_prefix_target()
+    problem = subnets.problem(kinds, cluster.clickhouse_max_per_zone, network.vpc_cidr, network.pod_cidr, warm)
+    if problem:
+        p.add("clickhouseNodes.maxSize", cluster.clickhouse_max_per_zone, problem)
 
 
 def _check_services(

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from components import naming
-from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
+from components.settings.aws import region_problem
+from components.settings.patterns import ACCOUNT_RE
 from components.settings.reader import NS, Problems, decode_value
 
 DEFAULTS: dict[str, Any] = {"tags": {}}
@@ -25,9 +26,7 @@ def region(raw: Mapping[str, str], p: Problems) -> str:
     value = raw.get("aws:region")
     if not value:
         p.add("aws:region", None, "required; run `pulumi config set aws:region us-west-2` (your region)")
-    elif not REGION_RE.match(value):
-        p.add("aws:region", value, "not an AWS region name; use a name such as us-west-2")
-    elif problem := partition_problem(value):
+    elif problem := region_problem(value):
         p.add("aws:region", value, problem)
     return value or ""
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import naming
+from components.settings.aws import arn_partition_problem, region_problem
 from components.settings.patterns import ACCOUNT, ACCOUNT_RE, REGION
 from components.settings.reader import NS, Problems, decode_value, read_object
 
@@ -155,6 +156,8 @@ def parse(
     derived_from_bad_account = not vendor_ok and not cloud.get("principalArnPattern")
     if derived_from_bad_account:
         pass  # the account id's problem is already reported
+    elif problem := arn_partition_problem(pattern):
+        p.add("clickhouseCloud.principalArnPattern", pattern, problem)
     elif not match:
         p.add(
             "clickhouseCloud.principalArnPattern",
@@ -168,10 +171,16 @@ def parse(
             f"names account {match.group(1)}, not clickhouseCloud.accountId {vendor}; use the vendor account",
         )
     queue = cloud.get("stateQueueArn") or None
-    if queue and not SQS_ARN_RE.match(queue):
+    if problem := arn_partition_problem(queue):
+        p.add("clickhouseCloud.stateQueueArn", queue, problem)
+    elif queue and not SQS_ARN_RE.match(queue):
         p.add("clickhouseCloud.stateQueueArn", queue, "not an SQS queue ARN; use arn:aws:sqs:<region>:<account>:<name>")
+    elif queue and (problem := region_problem(queue.split(":")[3])):
+        p.add("clickhouseCloud.stateQueueArn", queue, f"names region {queue.split(':')[3]}, {problem}")
     bucket = cloud.get("billingBucketArn") or None
-    if bucket and not S3_BUCKET_ARN_RE.match(bucket):
+    if problem := arn_partition_problem(bucket):
+        p.add("clickhouseCloud.billingBucketArn", bucket, problem)
+    elif bucket and not S3_BUCKET_ARN_RE.match(bucket):
         p.add("clickhouseCloud.billingBucketArn", bucket, "not an S3 bucket ARN; use arn:aws:s3:::<bucket name>")
     prefix = (cloud.get("billingPrefix") or f"{account_id}/{deployment_id}").strip("/")
     if not S3_PREFIX_RE.match(prefix) or "*" in prefix:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import cidr
-from components.settings.patterns import ACCOUNT_RE, REGION_RE, partition_problem
+from components.settings.aws import arn_partition_problem, region_problem
+from components.settings.patterns import ACCOUNT_RE
 from components.settings.reader import NS, Problems, claim_name, coerce, decode_value, read_list
 
 NAT_MODES = ("one-per-az", "single")
@@ -19,7 +20,7 @@ REQUIRED: tuple[str, ...] = ()
 # No default: without zones the region's first three are used; without a pod range pods use the VPC's.
 OPTIONAL = ("availabilityZones", "podCidr")
 PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region", "accepterRoleArn", "peerRouteTableIds", "privateDns")
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 ROUTE_TABLE_ID_RE = re.compile(r"^rtb-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -131,6 +132,7 @@ def _peerings(
         return ()
     peerings: list[Peering] = []
     seen: dict[str, int] = {}
+    peer_vpcs: dict[str, int] = {}
     taken = dict(ranges)
     for i, item in enumerate(value):
         key = f"peerings[{i}]"
@@ -148,6 +150,21 @@ def _peerings(
             )
         else:
             claim_name(name, i, "peerings", seen, p)
+        vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")
+        if not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
+            # Required since the program creates the connection.
+            p.add(f"{key}.vpcId", vpc_id, "missing or not a VPC id; give the peer VPC's id, e.g. vpc-0a1b2c3d4e5f67890")
+        elif vpc_id in peer_vpcs:
+            # The VPC peering guide: one peering connection between the same two VPCs at a time.
+            p.add(
+                f"{key}.vpcId",
+                vpc_id,
+                f"already peered by peerings[{peer_vpcs[vpc_id]}]; AWS allows one peering connection between two "
+                "VPCs: keep one entry for this VPC",
+            )
+        else:
+            peer_vpcs[vpc_id] = i
+        twice = isinstance(vpc_id, str) and peer_vpcs.get(vpc_id, i) != i
         net = cidr.parse_network(block) if isinstance(block, str) else None
         if net is None:
             p.add(
@@ -157,23 +174,19 @@ def _peerings(
             )
         else:
             clash = next((what for what, other in taken.items() if net.overlaps(other)), None)
-            if clash:
+            if clash and not twice:  # the same VPC twice is one mistake, reported on vpcId
                 p.add(
                     f"{key}.cidr",
                     block,
                     f"overlaps {clash} ({taken[clash]}); peered ranges must not overlap: pick a disjoint range",
                 )
-            else:
+            elif not clash:
                 taken[f"peerings[{i}]"] = net
-        vpc_id, account, peer_region = item.get("vpcId"), item.get("accountId"), item.get("region")
-        if not (isinstance(vpc_id, str) and VPC_ID_RE.match(vpc_id)):
-            # Required since the program creates the connection.
-            p.add(f"{key}.vpcId", vpc_id, "missing or not a VPC id; give the peer VPC's id, e.g. vpc-0a1b2c3d4e5f67890")
         if account is not None and not (isinstance(account, str) and ACCOUNT_RE.match(account)):
             p.add(f"{key}.accountId", account, "not a 12-digit AWS account id; quote it so leading zeros stay")
-        if peer_region is not None and not (isinstance(peer_region, str) and REGION_RE.match(peer_region)):
+        if peer_region is not None and not isinstance(peer_region, str):
             p.add(f"{key}.region", peer_region, "not an AWS region name; use a name such as us-east-1")
-        elif peer_region and (problem := partition_problem(peer_region)):
+        elif peer_region and (problem := region_problem(peer_region)):
             p.add(f"{key}.region", peer_region, problem)
         role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
@@ -188,7 +201,10 @@ def _accepter(
     role, tables = item.get("accepterRoleArn"), item.get("peerRouteTableIds")
     private_dns = item.get("privateDns", False)
     match = ROLE_ARN_RE.match(role) if isinstance(role, str) else None
-    if role is not None and not match:
+    if problem := arn_partition_problem(role):
+        p.add(f"{key}.accepterRoleArn", role, problem)
+        match = None
+    elif role is not None and not match:
         p.add(
             f"{key}.accepterRoleArn", role, "not an IAM role ARN; use e.g. arn:aws:iam::210987654321:role/byoc-peering"
         )
@@ -197,6 +213,15 @@ def _accepter(
             f"{key}.accepterRoleArn",
             role,
             f"is in account {match.group(1)}, not the peer's accountId {account}; use a role of the peer account",
+        )
+    elif match and account is None and customer_account and match.group(1) != customer_account:
+        # Without accountId the peer VPC is in the customer account: the accepter provider is
+        # restricted to it (allowed_account_ids), so a role elsewhere fails at `pulumi up`.
+        p.add(
+            f"{key}.accepterRoleArn",
+            role,
+            f"is in account {match.group(1)}, but {key}.accountId is not set, so the peer VPC is in accountId "
+            f"{customer_account}; set {key}.accountId to the peer VPC's account, or use a role of {customer_account}",
         )
     if tables is None:
         tables = []

@@ -42,6 +42,15 @@ RECEIVER_FIELDS: dict[str, type] = {
     "severities": list,
     "channel": str,
 }
+# Tailscale's key prefixes (kb "Key prefixes"; tests/upstream/tailscale): what each kind of key starts with.
+TAILSCALE_KEY_PREFIXES = {
+    "tskey-api-": "API access token (tskey-api-)",
+    "tskey-auth-": "auth key (tskey-auth-)",
+    "tskey-client-": "OAuth client secret (tskey-client-)",
+    "tskey-scim-": "SCIM key (tskey-scim-)",
+    "tskey-webhook-": "webhook key (tskey-webhook-)",
+}
+OAUTH_CLIENT_SECRET_PREFIX = "tskey-client-"
 RECEIVER_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
 WEBHOOK_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
 
@@ -175,7 +184,48 @@ def _tailscale(raw: Mapping[str, str], until: str | None, p: Problems) -> Tailsc
         p.add(f"{key}.{name}", None, "required while tailscale is enabled; set it with `pulumi config set --secret`")
     if missing:
         return None
+    before = len(p.lines)
+    _tailscale_credentials(fields["oauthClientId"], fields["oauthClientSecret"], key, p)
+    if len(p.lines) > before:
+        return None
     return TailscaleSettings(fields["oauthClientId"], fields["oauthClientSecret"])
+
+
+def _key_kind(value: str) -> str | None:
+    """The kind of Tailscale key `value` is, by its documented prefix, or None."""
+    return next((kind for prefix, kind in TAILSCALE_KEY_PREFIXES.items() if value.startswith(prefix)), None)
+
+
+def _redacted(value: str) -> str:
+    """What a problem line may show of a credential: its key prefix, never the key."""
+    prefix = next((prefix for prefix in TAILSCALE_KEY_PREFIXES if value.startswith(prefix)), None)
+    return f"{prefix}... (rest not shown)" if prefix else f"(not shown, {len(value)} characters)"
+
+
+def _tailscale_credentials(client_id: str, secret: str, key: str, p: Problems) -> None:
+    """The OAuth client's secret is a `tskey-client-` key, and its id no key at all (Tailscale's key
+    prefixes). The offline synth's stand-in for an encrypted value is not checked."""
+    fix = (
+        "create an OAuth client (admin console > Settings > OAuth clients, scopes Devices Core and Auth Keys) and "
+        f"set its secret: `pulumi config set --secret --path {key}.oauthClientSecret tskey-client-...`"
+    )
+    if secret != SECRET_PLACEHOLDER and not secret.startswith(OAUTH_CLIENT_SECRET_PREFIX):
+        kind = _key_kind(secret)
+        what = (
+            f"a Tailscale {kind}"
+            if kind
+            else f"not a Tailscale OAuth client secret (those start with {OAUTH_CLIENT_SECRET_PREFIX})"
+        )
+        if kind:
+            what += f", not an OAuth client secret (those start with {OAUTH_CLIENT_SECRET_PREFIX})"
+        p.add(f"{key}.oauthClientSecret", _redacted(secret), f"{what}; {fix}")
+    if client_id != SECRET_PLACEHOLDER and _key_kind(client_id):
+        p.add(
+            f"{key}.oauthClientId",
+            _redacted(client_id),
+            f"a Tailscale {_key_kind(client_id)}, not an OAuth client's id; set the id the admin console shows "
+            f"next to the client, and keep the key out of this field (rotate it if it was committed)",
+        )
 
 
 def parse(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.settings.aws import arn_partition_problem
 from components.settings.reader import NS, Problems, decode_value, read_object
 
 DEFAULTS: dict[str, Any] = {"privateLink": {"enabled": False, "allowedPrincipals": []}}
@@ -16,7 +17,7 @@ OPTIONAL: tuple[str, ...] = ()
 
 # Who may request an endpoint: an account root, a role or a user. Never `*`: acceptance is required
 # anyway, but an open service lets anyone see it and file requests.
-PRINCIPAL_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})$")
+PRINCIPAL_RE = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSettings:
     principals: list[str] = []
     for i, item in enumerate(fields["allowedPrincipals"]):
         key = f"privateLink.allowedPrincipals[{i}]"
-        if not (isinstance(item, str) and PRINCIPAL_RE.match(item)):
+        if problem := arn_partition_problem(item):
+            p.add(key, item, problem)
+        elif not (isinstance(item, str) and PRINCIPAL_RE.match(item)):
             p.add(
                 key,
                 item,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from components import naming, quantity, versions
+from components.settings import aws, cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
 DEFAULTS: dict[str, Any] = {
@@ -47,9 +49,6 @@ RESTORE_FIELDS: dict[str, type] = {"service": str, "backup": str}
 MAX_RETENTION_DAYS = 3650
 # A backup's name as the backup job writes it: its UTC start time and whether it is full or incremental.
 BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)$")
-# Five cron fields (minute hour day-of-month month day-of-week), as a Kubernetes CronJob takes them.
-CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
-CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 # A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
 # `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
 SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
@@ -145,6 +144,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
             service = _service(item, i, seen, p)
             if service is not None:
                 services.append(service)
+        _restores(value, services, p)
     before = len(p.lines)
     allow = _allow_list(raw, p)
     allow_list_broken = len(p.lines) > before
@@ -190,6 +190,22 @@ def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str)
     if amount < minimum:
         return f"too small; use at least {smallest}"
     return None
+
+
+def _volume_problem(cache_size: str) -> str | None:
+    """The server's volume (cache plus headroom, whole GiB as the EBS CSI driver asks for it) must be a
+    size EC2's CreateVolume takes for the StorageClass's gp3."""
+    from components.clickhouse import VOLUME_HEADROOM
+
+    headroom_gib = VOLUME_HEADROOM // aws.GIB
+    gib = math.ceil((quantity.to_bytes(cache_size) + VOLUME_HEADROOM) / aws.GIB)
+    _, largest = aws.volume_size_gib("gp3")
+    if gib <= largest:
+        return None
+    return (
+        f"the server's volume (cacheSize + {headroom_gib} GiB) would be {gib} GiB, and EBS gp3 volumes take at most "
+        f"{largest} GiB (EC2 CreateVolume); use at most {largest - headroom_gib}Gi"
+    )
 
 
 def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceConfig | None:
@@ -250,6 +266,8 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
     ):
         if isinstance(fields[field_name], str):
             problem = _quantity_problem(fields[field_name], minimum, smallest, example)
+            if problem is None and field_name == "cacheSize":
+                problem = _volume_problem(fields[field_name])
             if problem:
                 p.add(f"{key}.{field_name}", fields[field_name], problem)
     backup = _backup(item.get("backup"), key, p)
@@ -282,26 +300,12 @@ def _sub_object(value: Any, key: str, fields: Mapping[str, type], defaults: Mapp
     return read_fields(value, key, fields, out, p)
 
 
-def cron_problem(schedule: str) -> str | None:
-    """Why `schedule` is not a five-field cron expression a CronJob takes, or None."""
-    parts = schedule.split()
-    if len(parts) != 5:
-        return 'not five cron fields (minute hour day month weekday); use e.g. "0 2 * * *" (02:00 UTC daily)'
-    for part, (lo, hi) in zip(parts, CRON_RANGES, strict=True):
-        if not CRON_FIELD_RE.match(part):
-            return f'field {part!r} is not a cron field; use numbers, ranges, lists and steps, e.g. "0 2 * * *"'
-        numbers = [int(n) for n in re.findall(r"(?<![/\d])\d+", part)]
-        if any(not lo <= n <= hi for n in numbers):
-            return f'field {part!r} is out of range {lo}-{hi}; use e.g. "0 2 * * *"'
-    return None
-
-
 def _backup(value: Any, key: str, p: Problems) -> BackupConfig:
     before = len(p.lines)
     fields = _sub_object(value, f"{key}.backup", BACKUP_FIELDS, BACKUP_DEFAULTS, p)
     if fields is None or len(p.lines) > before:
         return BackupConfig()
-    problem = cron_problem(fields["schedule"])
+    problem = cron.schedule_problem(fields["schedule"])
     if problem:
         p.add(f"{key}.backup.schedule", fields["schedule"], problem)
     if not 1 <= fields["retentionDays"] <= MAX_RETENTION_DAYS:
@@ -344,6 +348,37 @@ def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreFrom |
     if len(p.lines) > before:
         return None
     return RestoreFrom(source, backup)
+
+
+def _restores(items: list[Any], services: list[ServiceConfig], p: Problems) -> None:
+    """A restore reads backups that exist, into servers that run: its source is a service of this stack,
+    or a removed one named with the backup to restore (which `latest` could not tell from a typo); its
+    target is not stopped (the Job waits for every server, and a stopped service has none)."""
+    names = [item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+    index = {name: i for i, name in reversed(list(enumerate(names)))}
+    for service in services:
+        restore, i = service.restore_from, index[service.name]
+        if restore is None:
+            continue
+        key = f"services[{i}]"
+        if service.stopped:
+            p.add(
+                f"{key}.stopped",
+                True,
+                f"{key}.restoreFrom restores once every server answers, and a stopped service has none (its Job "
+                "would fail after pulumi up reported success); set stopped false until the restore is done, or remove "
+                "restoreFrom (a finished restore needs it no longer)",
+            )
+        elif restore.service not in index and restore.backup == "latest":
+            close = difflib.get_close_matches(restore.service, names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            p.add(
+                f"{key}.restoreFrom.service",
+                restore.service,
+                f"not a service of this stack{hint}; name one of {', '.join(names)}, or, to restore a removed "
+                f"service's backups, set {key}.restoreFrom.backup to the one to restore (`aws s3 ls "
+                f"s3://<backup bucket>/{restore.service}/` lists them)",
+            )
 
 
 def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
