@@ -244,6 +244,9 @@ def test_a_tag_key_in_another_case_is_the_same_key():
     volume = Resource(f"{EC2}volume/vol-0123", {"Clickhouse-BYOC/Deployment": "acme-prod"})
     deny_untagged = {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": "*",
                      "Condition": {"Null": {"aws:ResourceTag/clickhouse-byoc/deployment": "true"}}}  # fmt: skip
-    theirs = {**deny_untagged, "Condition": {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "acme-prod"}}}
+    theirs = {
+        **deny_untagged,
+        "Condition": {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "acme-prod"}},
+    }
     assert not statement_applies(deny_untagged, "ec2:DeleteVolume", volume.arn, volume.context())
     assert statement_applies(theirs, "ec2:DeleteVolume", volume.arn, volume.context())
