@@ -218,11 +218,16 @@ def access_entries(
 
 
 def managed_addon_policies(
-    volume_key_arn: pulumi.Input[str] | None, deployment_id: str
+    volume_key_arn: pulumi.Input[str] | None, deployment_id: str, vpc_arn: pulumi.Input[str]
 ) -> dict[str, tuple[pulumi.Input[dict] | None, tuple[str, ...]]]:
-    """purpose -> (inline policy, managed policy ARNs) of the managed add-ons' IRSA roles."""
+    """purpose -> (inline policy, managed policy ARNs) of the managed add-ons' IRSA roles.
+
+    Both inline: AWS's managed `AmazonEKS_CNI_Policy` reaches every network interface and
+    instance in the account, other deployments' included (docs/iam.md).
+    """
     ebs_csi = pulumi.Output.from_input(volume_key_arn).apply(lambda key: docs.ebs_csi_policy(key, deployment_id))
-    return {"vpc-cni": (None, (docs.EKS_CNI_POLICY,)), "ebs-csi": (ebs_csi, ())}
+    vpc_cni = pulumi.Output.from_input(vpc_arn).apply(lambda vpc: docs.vpc_cni_policy(vpc, deployment_id))
+    return {"vpc-cni": (vpc_cni, ()), "ebs-csi": (ebs_csi, ())}
 
 
 # -- the component ------------------------------------------------------------------------------
@@ -357,7 +362,11 @@ class ByocCluster(pulumi.ComponentResource):
         # that layer: the alias keeps their addresses.
         former_parent = former_parent_urn(self, name)
         roles: dict[str, IrsaRole] = {}
-        for purpose, (policy, managed) in managed_addon_policies(args.volume_key_arn, names.deployment_id).items():
+        vpc_arn = pulumi.Output.from_input(args.vpc_id).apply(
+            lambda vpc: f"arn:aws:ec2:{args.region}:{names.account_id}:vpc/{vpc}"
+        )
+        policies = managed_addon_policies(args.volume_key_arn, names.deployment_id, vpc_arn)
+        for purpose, (policy, managed) in policies.items():
             namespace, account = SERVICE_ACCOUNTS[purpose]
             roles[purpose] = IrsaRole(
                 f"{name}-irsa-{purpose}",

@@ -64,7 +64,7 @@ class IrsaRoleArgs:
     policy: pulumi.Input[dict] | None
     """The role's one inline policy document, or None."""
     managed_policy_arns: tuple[str, ...] = ()
-    """AWS managed policies to attach (e.g. AmazonEKS_CNI_Policy for aws-node)."""
+    """AWS managed policies to attach (none today: AWS's reach across the account, see docs/iam.md)."""
 
 
 class IrsaRole(pulumi.ComponentResource):

@@ -2,11 +2,20 @@
 
 It implements the parts of IAM's evaluation logic the program's documents and the vendored upstream
 policies use: Action/Resource wildcards (and NotAction/NotResource), explicit Deny over Allow, and
-the condition operators StringEquals, StringNotEquals, StringLike, StringNotLike, ArnEquals,
-ArnLike, Null, Bool and DateLessThan, with the `ForAnyValue:`/`ForAllValues:` set qualifiers and
+the condition operators StringEquals, StringNotEquals, StringEqualsIgnoreCase, StringNotEqualsIgnoreCase,
+StringLike, StringNotLike, ArnEquals, ArnNotEquals, ArnLike, ArnNotLike, Null, Bool, DateLessThan and
+DateGreaterThan, with the `ForAnyValue:`/`ForAllValues:` set qualifiers and
 `...IfExists`. Absent keys follow IAM: only `...Not...` operators, `Null: true`, `...IfExists` and
 `ForAllValues:` match an absent key. A context value may be a list (a multi-valued key such as
 `aws:TagKeys` or `route53:ChangeResourceRecordSetsRecordTypes`).
+
+Condition key names are not case-sensitive, tag keys in `aws:ResourceTag/<k>` and
+`aws:RequestTag/<k>` included: the policy key `aws:ResourceTag/TagKey1` matches a resource tag
+named `tagkey1`. Where a resource carries two tags whose keys differ only by case (EC2 allows it),
+AWS says the key matches both and only one value matches, with no rule for which: the evaluator
+lets any of them match, the caller's best case. `Null` asks whether a key is absent, and a tag
+whose value is the empty string counts as null. These readings are the IAM user guide's, vendored
+with examples in `tests/upstream/iam-docs/` and checked by `tests/test_iam_evaluation.py`.
 
 `decide` evaluates one action on one resource; `decide_request` evaluates a request that AWS
 authorizes against several resources at once (EC2 `CreateSubnet` is authorized on the new subnet,
@@ -60,19 +69,34 @@ def _single(operator: str, value: str, expected: list[str]) -> bool:
     raise NotImplementedError(operator)
 
 
-_NEGATED = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals"}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
 
 
-def _condition_holds(operator: str, key: str, expected: list, context: dict[str, Any]) -> bool:
+def folded(context: dict[str, Any]) -> dict[str, list[str]]:
+    """The context by lowercase key name; values of keys that differ only by case are pooled."""
+    out: dict[str, list[str]] = {}
+    for key, value in context.items():
+        out.setdefault(key.lower(), []).extend(str(v) for v in _list(value))
+    return out
+
+
+def _condition_holds(operator: str, key: str, expected: list, context: dict[str, list[str]]) -> bool:
     qualifier = ""
     if ":" in operator:
         qualifier, operator = operator.split(":", 1)
     if_exists = operator.endswith("IfExists")
     operator = operator.removesuffix("IfExists")
-    present = key in context
-    values = [str(v) for v in _list(context.get(key))] if present else []
+    present = key.lower() in context
+    values = context.get(key.lower(), [])
     if operator == "Null":
-        return (not present) == (str(expected[0]).lower() == "true")
+        null = not present or all(v == "" for v in values)
+        return null == (str(expected[0]).lower() == "true")
     if not present:
         return if_exists or operator in _NEGATED or qualifier == "ForAllValues"
     base = _NEGATED.get(operator, operator)
@@ -109,7 +133,10 @@ def _matches_resource(st: dict, resource: str | None) -> bool:
 def statement_applies(
     st: dict, action: str, resource: str | None, context: dict | None = None, principal: str | None = None
 ) -> bool:
-    context = context or {}
+    return _applies(st, action, resource, folded(context or {}), principal)
+
+
+def _applies(st: dict, action: str, resource: str | None, context: dict[str, list[str]], principal: str | None) -> bool:
     if not _matches_action(st, action) or not _matches_resource(st, resource):
         return False
     if principal is not None and "Principal" in st:
@@ -133,9 +160,10 @@ def decide(
 ) -> str:
     """ALLOW, DENY (an explicit deny matched) or IMPLICIT (nothing allowed it)."""
     result = IMPLICIT
+    keys = folded(context or {})
     for doc in documents:
         for st in doc["Statement"]:
-            if statement_applies(st, action, resource, context, principal):
+            if _applies(st, action, resource, keys, principal):
                 if st["Effect"] == "Deny":
                     return DENY
                 result = ALLOW

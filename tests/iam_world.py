@@ -17,12 +17,15 @@ from functools import cached_property
 from components import iam_policies as docs
 from components.iam import BootstrapRoleArgs, bootstrap_scope
 from components.naming import Names, mandatory_tags
+from components.workload_roles import with_restore_source
 from tests.iam_eval import Resource
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
 VENDOR = "426924874929"
 LBC_TAG = "elbv2.k8s.aws/cluster"
+BILLING_BUCKET = f"arn:aws:s3:::clickhouse-byoc-billing-{VENDOR}"
+UNTIL = "2030-01-01T00:00:00Z"
 
 # Actions that create a resource of these kinds: a request names the new resource (with the
 # request's tags) and the existing parents it is also authorized on (with their own tags).
@@ -126,6 +129,14 @@ class World:
         return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{_id(self.deployment_id, 'data-key', 32)}"
 
     @property
+    def state_queue_arn(self) -> str:
+        return f"arn:aws:sqs:{REGION}:{VENDOR}:byoc-state-{self.deployment_id}"
+
+    @property
+    def billing_prefix(self) -> str:
+        return f"{ACCOUNT}/{self.deployment_id}"
+
+    @property
     def load_balancer_names(self) -> tuple[str, ...]:
         return (self.names.load_balancer("public"), self.names.load_balancer("private"))
 
@@ -151,9 +162,17 @@ class World:
             ("vpc-endpoint", "vpce"),
             ("launch-template", "lt"),
             ("security-group", "sg"),
-            ("network-interface", "eni"),
         ):
             add(kind, self.ec2(kind, prefix), base, **vpc)
+        # Network interfaces are EC2's (a node's primary one, made at launch) or the VPC CNI's
+        # (its own tags): none carries the provider's default tags.
+        add("network-interface", self.ec2("network-interface", "eni-primary"), {}, **vpc)
+        add(
+            "network-interface",
+            self.ec2("network-interface", "eni-cni"),
+            {"node.k8s.amazonaws.com/instance_id": f"i-{_id(self.deployment_id, 'instance')}"},
+            **vpc,
+        )
         # What EKS and the controllers create carries their tags, not the provider's.
         add("security-group", self.ec2("security-group", "sg-eks-cluster"), eks_tags, **vpc)
         add("security-group", self.ec2("security-group", "sg-lbc"), {LBC_TAG: cluster}, **vpc)
@@ -189,6 +208,8 @@ class World:
         for arn in self.bucket_arns.values():
             add("bucket", arn, base)
             add("object", f"{arn}/data/part-1")
+            add("object", f"{arn}/analytics/part-1")
+            add("object", f"{arn}/restored/part-1")
         add("hostedzone", self.zone_arn, base)
         add("key", self.data_key_arn, base)
         add("alias", f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/{self.names.aws('data')}")
@@ -207,7 +228,12 @@ class World:
             f":autoScalingGroupName/{asg}",
             {f"k8s.io/cluster-autoscaler/{cluster}": "owned", "k8s.io/cluster-autoscaler/enabled": "true"},
         )
-        add("log-group", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/{cluster}/cluster")
+        log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/{cluster}/cluster"
+        add("log-group", log_group)
+        add("log-stream", f"{log_group}:log-stream:kube-apiserver-{_id(self.deployment_id, 'stream', 32)}")
+        # In the vendor's account: this deployment's state queue and billing prefix.
+        add("queue", self.state_queue_arn)
+        add("object", f"{BILLING_BUCKET}/{self.billing_prefix}/2025-01-01.json")
         return tuple(out)
 
     def of_kind(self, kind: str) -> list[Resource]:
@@ -285,6 +311,7 @@ class World:
         key = self.data_key_arn if kms else None
         buckets = self.bucket_arns
         return {
+            "vpc-cni": docs.vpc_cni_policy(self.vpc_arn, self.deployment_id),
             "ebs-csi": docs.ebs_csi_policy(key, self.deployment_id),
             "load-balancer-controller": docs.load_balancer_controller_policy(
                 self.cluster, self.vpc_arn, self.load_balancer_names
@@ -294,6 +321,16 @@ class World:
             "cluster-autoscaler": docs.cluster_autoscaler_policy(self.cluster),
             "thanos": docs.thanos_policy(buckets["monitoring"], key),
             "clickhouse-analytics": docs.clickhouse_server_policy(buckets["data"], buckets["backup"], "analytics", key),
+            # A service restoring another service's backup (`services[].restoreFrom`).
+            "clickhouse-restored": with_restore_source(
+                docs.clickhouse_server_policy(buckets["data"], buckets["backup"], "restored", key),
+                buckets["backup"],
+                "analytics",
+            ),
+            "state-exporter": docs.state_exporter_policy(self.state_queue_arn),
+            "billing-scraper": docs.billing_scraper_policy(BILLING_BUCKET, self.billing_prefix),
+            "data-plane-mgmt": docs.data_plane_mgmt_policy(self.scope.cluster_arn),
+            "troubleshooting": docs.troubleshooting_policy(ACCOUNT, REGION, self.cluster, UNTIL),
         }
 
     def vendor_documents(self) -> dict[str, list[dict]]:
@@ -304,3 +341,110 @@ class World:
             "bootstrap": list(docs.bootstrap_policies(self.scope, full).values()),
             "boundary": [docs.boundary_policy(self.scope)],
         }
+
+
+# -- resources of no deployment ------------------------------------------------------------------
+
+STRANGER_VPC = f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0a0a0a0a0a0a0a0a0"
+OTHER_CLUSTER = "payments-eks"
+
+
+def unowned() -> tuple[Entry, ...]:
+    """Resources in the same account that belong to no deployment, with what AWS sees on them: a
+    volume and a snapshot from before the deployment tag existed (only the driver's tags), another
+    cluster's controller-made load balancer and target group and one without any tag, instances
+    of another cluster or of nobody, and whatever else a deployment's documents name (an untagged
+    key, a role outside any path, someone's bucket)."""
+    out: list[Entry] = []
+
+    def add(kind: str, arn: str, tags: dict[str, str] | None = None, **keys: str) -> None:
+        out.append(Entry(kind, Resource(arn, dict(tags or {}), dict(keys))))
+
+    def ec2(kind: str, name: str) -> str:
+        account = "" if kind == "snapshot" else ACCOUNT
+        return f"arn:aws:ec2:{REGION}:{account}:{kind}/{name}"
+
+    vpc = {"ec2:Vpc": STRANGER_VPC}
+    driver = {"ebs.csi.aws.com/cluster": "true", "CSIVolumeName": "pvc-0ld"}
+    claim = {
+        "kubernetes.io/created-for/pvc/name": "data-chi-0",
+        "kubernetes.io/created-for/pvc/namespace": "clickhouse",
+        "kubernetes.io/created-for/pv/name": "pvc-0ld",
+    }
+    gp3 = {"ec2:VolumeType": "gp3"}
+    # The EBS CSI driver's volumes and snapshots from before the deployment tag: its own tags only.
+    add("volume", ec2("volume", "vol-0before0tag0000"), {**driver, **claim}, **gp3)
+    add(
+        "volume",
+        ec2("volume", "vol-0other0cluster0"),
+        {**driver, f"kubernetes.io/cluster/{OTHER_CLUSTER}": "owned"},
+        **gp3,
+    )
+    add("volume", ec2("volume", "vol-0untagged00000"), {}, **gp3)
+    add("volume", ec2("volume", "vol-0empty0deploy0"), {"clickhouse-byoc/deployment": ""}, **gp3)
+    add(
+        "snapshot",
+        ec2("snapshot", "snap-0before0tag00"),
+        {"ebs.csi.aws.com/cluster": "true", "CSIVolumeSnapshotName": "snapcontent-0ld"},
+    )
+    add("snapshot", ec2("snapshot", "snap-0untagged0000"))
+    # Instances of another cluster and of nobody, and their network.
+    add(
+        "instance",
+        ec2("instance", "i-0other0cluster00"),
+        {f"kubernetes.io/cluster/{OTHER_CLUSTER}": "owned", "aws:eks:cluster-name": OTHER_CLUSTER},
+    )
+    add("instance", ec2("instance", "i-0untagged000000"))
+    for kind, name in (
+        ("vpc", "vpc-0a0a0a0a0a0a0a0a0"),
+        ("subnet", "subnet-0a0a0a0a0a0a0a0"),
+        ("route-table", "rtb-0a0a0a0a0a0a0a0a0"),
+        ("internet-gateway", "igw-0a0a0a0a0a0a0a0a0"),
+        ("natgateway", "nat-0a0a0a0a0a0a0a0a0"),
+        ("elastic-ip", "eipalloc-0a0a0a0a0a0a0a0"),
+        ("vpc-endpoint", "vpce-0a0a0a0a0a0a0a0a0"),
+        ("launch-template", "lt-0a0a0a0a0a0a0a0a0"),
+        ("security-group", "sg-0a0a0a0a0a0a0a0a0"),
+        ("network-interface", "eni-0a0a0a0a0a0a0a0a0"),
+    ):
+        add(kind, ec2(kind, name), {}, **vpc)
+    add("security-group", ec2("security-group", "sg-0other0cluster0"), {"aws:eks:cluster-name": OTHER_CLUSTER}, **vpc)
+    add("security-group", ec2("security-group", "sg-0other0lbc00000"), {LBC_TAG: OTHER_CLUSTER}, **vpc)
+    add(
+        "network-interface",
+        ec2("network-interface", "eni-0other0cni0000"),
+        {"node.k8s.amazonaws.com/instance_id": "i-0other0cluster00"},
+        **vpc,
+    )
+    # Load balancers and target groups another cluster's controller made, and ones without any tag.
+    elb = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}"
+    for name, tags in (("k8s-payments-ingress", {LBC_TAG: OTHER_CLUSTER}), ("k8s-untagged-nlb", {})):
+        add("loadbalancer", f"{elb}:loadbalancer/net/{name}/0a0a0a0a0a0a0a0a", tags)
+        add("targetgroup", f"{elb}:targetgroup/{name[:20]}/0b0b0b0b0b0b0b0b", tags)
+        add("listener", f"{elb}:listener/net/{name}/0a0a0a0a0a0a0a0a/0c0c0c0c0c0c0c0c")
+        add("listener-rule", f"{elb}:listener-rule/net/{name}/0a0a0a0a0a0a0a0a/0c0c0c0c0c0c0c0c/0d0d0d0d0d0d0d0d")
+    eks = f"arn:aws:eks:{REGION}:{ACCOUNT}"
+    add("cluster", f"{eks}:cluster/{OTHER_CLUSTER}")
+    add("nodegroup", f"{eks}:nodegroup/{OTHER_CLUSTER}/workers/0a0a")
+    add("addon", f"{eks}:addon/{OTHER_CLUSTER}/coredns/0a0a")
+    add("podidentityassociation", f"{eks}:podidentityassociation/{OTHER_CLUSTER}/a-0a0a")
+    add(
+        "autoScalingGroup",
+        f"arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:0a0a:autoScalingGroupName/eks-{OTHER_CLUSTER}-workers",
+        {f"k8s.io/cluster-autoscaler/{OTHER_CLUSTER}": "owned", "k8s.io/cluster-autoscaler/enabled": "true"},
+    )
+    add("role", f"arn:aws:iam::{ACCOUNT}:role/Admin")
+    add("role", f"arn:aws:iam::{ACCOUNT}:role/service/payments-irsa")
+    add("policy", f"arn:aws:iam::{ACCOUNT}:policy/AdminAccess")
+    add("key", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0a0a0a0a-0a0a-0a0a-0a0a-0a0a0a0a0a0a")
+    add("alias", f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/payments")
+    add("bucket", f"arn:aws:s3:::payments-data-{ACCOUNT}")
+    add("object", f"arn:aws:s3:::payments-data-{ACCOUNT}/ledger/2025.parquet")
+    add("hostedzone", "arn:aws:route53:::hostedzone/Z0A0A0A0A0A0A0A0A0A0A")
+    add("log-group", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/{OTHER_CLUSTER}/cluster")
+    add(
+        "log-stream",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/eks/{OTHER_CLUSTER}/cluster:log-stream:kube-apiserver-0a0a",
+    )
+    add("queue", f"arn:aws:sqs:{REGION}:{VENDOR}:byoc-state-shared")
+    return tuple(out)

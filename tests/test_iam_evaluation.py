@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components import iam_policies as docs
-from tests.iam_eval import ALLOW, DENY, IMPLICIT, Resource, decide, decide_request
+from tests.conftest import ROOT
+from tests.iam_eval import ALLOW, DENY, IMPLICIT, Resource, decide, decide_request, statement_applies
 from tests.iam_fixtures import NAMES, OIDC_ARN, OIDC_HOST, PATTERN, SCOPE, VENDOR, ZONE
 
 ACCOUNT = "123456789012"
@@ -203,3 +206,47 @@ def test_creates_are_authorized_on_the_new_resource_and_on_its_parents(full, act
     # The statement before the split: every create under the request tag only.
     before = [docs.document(docs.statement("Ec2CreateOnlyTagged", [action], "*", {"StringEquals": TAGGED}))]
     assert decide_request(before, action, [created, *existing], request, created=(created.arn,)) == IMPLICIT
+
+
+# -- the evaluator against the IAM user guide ------------------------------------------------------
+
+SEMANTICS = json.loads((ROOT / "tests" / "upstream" / "iam-docs" / "condition-semantics.json").read_text())
+
+
+def documented_examples():
+    for case in SEMANTICS["cases"]:
+        for i, example in enumerate(case["examples"]):
+            yield pytest.param(case, example, id=f"{case['doc'].rsplit('/', 1)[-1]}-{i}")
+
+
+@pytest.mark.parametrize(("case", "example"), list(documented_examples()))
+def test_evaluator_follows_the_documented_condition_semantics(case, example):
+    """Each documented example, through the evaluator: a statement with the example's condition
+    applies exactly when the guide says it does."""
+    st = {"Effect": "Allow", "Action": "ec2:DescribeVolumes", "Resource": "*", "Condition": example["condition"]}
+    resource = Resource(f"{EC2}volume/vol-0123", example.get("resource_tags", {}))
+    context = {**resource.context(), **example.get("context", {})}
+    expected = example["applies"] if example["applies"] != "either" else example["evaluator"]
+    assert statement_applies(st, "ec2:DescribeVolumes", resource.arn, context) is expected, case["quote"]
+
+
+def test_the_documented_examples_cover_null_case_and_absence():
+    operators = {op for case in SEMANTICS["cases"] for ex in case["examples"] for op in ex["condition"]}
+    assert {"Null", "StringEquals", "StringNotLike", "StringLikeIfExists", "StringEqualsIgnoreCase"} <= operators
+    assert any("ResourceTag" in k for case in SEMANTICS["cases"] for ex in case["examples"]
+               for pairs in ex["condition"].values() for k in pairs)  # fmt: skip
+
+
+def test_a_tag_key_in_another_case_is_the_same_key():
+    """The evaluator before this change compared key names as written: a volume tagged
+    `Clickhouse-BYOC/Deployment=acme-prod` read as untagged (a `Null` check held) and as not
+    `acme-prod`'s; AWS reads both as the deployment tag."""
+    volume = Resource(f"{EC2}volume/vol-0123", {"Clickhouse-BYOC/Deployment": "acme-prod"})
+    deny_untagged = {"Effect": "Allow", "Action": "ec2:DeleteVolume", "Resource": "*",
+                     "Condition": {"Null": {"aws:ResourceTag/clickhouse-byoc/deployment": "true"}}}  # fmt: skip
+    theirs = {
+        **deny_untagged,
+        "Condition": {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "acme-prod"}},
+    }
+    assert not statement_applies(deny_untagged, "ec2:DeleteVolume", volume.arn, volume.context())
+    assert statement_applies(theirs, "ec2:DeleteVolume", volume.arn, volume.context())

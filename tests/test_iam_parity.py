@@ -26,6 +26,7 @@ UPSTREAM = ROOT / "tests" / "upstream" / "iam"
 REFERENCES = {
     "load-balancer-controller": "aws-load-balancer-controller-v2.14.0.json",
     "ebs-csi": "aws-ebs-csi-driver-v1.64.0.json",
+    "vpc-cni": "amazon-vpc-cni-v1.20.1.json",
     "cluster-autoscaler": "cluster-autoscaler-1.35.0.json",
     "external-dns": "external-dns-v0.21.0.json",
     "cert-manager": "cert-manager-v1.19.json",
@@ -48,6 +49,9 @@ DEVIATIONS: dict[tuple[str, str], str] = {
     },
     ("load-balancer-controller", "elasticloadbalancing:SetWebAcl"): "WAF Classic on ALBs; the gateways are NLBs, "
     "and the action takes no resource ARN, so granting it would reach every load balancer in the account",
+    ("ebs-csi", "ec2:CopyVolumes"): "the source volume is authorized without its tags (the service authorization "
+    "reference lists only request keys for CopyVolumes), so no condition keeps it to this deployment's volumes: "
+    "any volume in the account could be copied into one tagged for this deployment; the program never clones one",
 }
 
 # Request keys a deployment's own requests carry: the provider's default tags on what the program
@@ -77,6 +81,8 @@ def kinds_of(action: str) -> set[str] | None:
         return None
     if service == "ec2":
         for word, kinds in (
+            ("NetworkInterface", {"network-interface"}),
+            ("PrivateIpAddresses", {"network-interface"}),
             ("SecurityGroup", {"security-group"}),
             ("Volume", {"volume"}),
             ("Snapshot", {"snapshot"}),
@@ -84,7 +90,7 @@ def kinds_of(action: str) -> set[str] | None:
             if word in verb:
                 return kinds
         if verb in ("CreateTags", "DeleteTags"):
-            return {"security-group", "volume", "snapshot"}
+            return {"security-group", "volume", "snapshot", "network-interface"}
         return None
     if service == "elasticloadbalancing":
         if "TargetGroup" in verb or "Targets" in verb:
@@ -104,7 +110,12 @@ def kinds_of(action: str) -> set[str] | None:
 
 
 # Actions authorized on two existing resources at once.
-TOGETHER = {"ec2:AttachVolume": ("volume", "instance"), "ec2:DetachVolume": ("volume", "instance")}
+TOGETHER = {
+    "ec2:AttachVolume": ("volume", "instance"),
+    "ec2:DetachVolume": ("volume", "instance"),
+    "ec2:AttachNetworkInterface": ("network-interface", "instance"),
+    "ec2:DetachNetworkInterface": ("network-interface", "instance"),
+}
 
 
 def request_keys(world: World, st: dict) -> dict[str, object] | None:

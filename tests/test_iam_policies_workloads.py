@@ -25,21 +25,65 @@ def test_route53_writes_only_on_the_zone():
 def test_ebs_csi_creates_only_tagged_for_the_deployment_and_changes_only_its_volumes():
     doc = docs.ebs_csi_policy(None, "dev")
     for st in doc["Statement"]:
-        creates = {"ec2:CreateVolume", "ec2:CopyVolumes"} & set(st["Action"]) and st["Resource"] == [
-            "arn:aws:ec2:*:*:volume/*"
-        ]
+        creates = "ec2:CreateVolume" in st["Action"] and st["Resource"] == ["arn:aws:ec2:*:*:volume/*"]
         if creates:
             assert st["Condition"]["StringEquals"] == {"aws:RequestTag/clickhouse-byoc/deployment": "dev"}
-        if {"ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:AttachVolume"} & set(st["Action"]):
-            assert st["Condition"] in (
-                {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "dev"}},
-                {"Null": {"aws:ResourceTag/clickhouse-byoc/deployment": "true"}},
-                {"Null": {"aws:ResourceTag/clickhouse-byoc/deployment": "true", "ec2:VolumeType": "false"}},
-            )
+        changes = {"ec2:DeleteVolume", "ec2:DeleteSnapshot", "ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume"}
+        if changes & set(st["Action"]) or st["Action"] == ["ec2:DeleteTags"]:
+            # Only this deployment's tag: no statement for volumes without it (issue 19).
+            assert st["Condition"] == {"StringEquals": {"aws:ResourceTag/clickhouse-byoc/deployment": "dev"}}
+    assert not any("Null" in (st.get("Condition") or {}) for st in doc["Statement"])
+    assert "ec2:CopyVolumes" not in allowed_actions(doc)
     assert not any(a.startswith("kms:") for a in allowed_actions(doc))
     key = "arn:aws:kms:us-west-2:123456789012:key/0000"
     grants = statements(docs.ebs_csi_policy(key, "dev"))["GrantsForEbsOnly"]
     assert grants["Resource"] == [key] and grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+
+
+def test_ebs_csi_leaves_volumes_and_snapshots_without_the_deployment_tag_alone():
+    """A volume from before the tag (the driver's tags only) is no deployment's to IAM: after the
+    one-time step of docs/iam.md it carries the tag and is this deployment's again."""
+    doc = [docs.ebs_csi_policy(None, "dev")]
+    before = {"ebs.csi.aws.com/cluster": "true", "CSIVolumeName": "pvc-1"}
+    volume = Resource("arn:aws:ec2:us-west-2:123456789012:volume/vol-1", before, {"ec2:VolumeType": "gp3"})
+    tagged = Resource(volume.arn, {**before, "clickhouse-byoc/deployment": "dev"}, volume.keys)
+    snapshot = Resource("arn:aws:ec2:us-west-2::snapshot/snap-1", {"CSIVolumeSnapshotName": "snapcontent-1"})
+    for action in ("ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume", "ec2:DeleteVolume", "ec2:DeleteTags"):
+        assert decide(doc, action, volume.arn, volume.context()) == IMPLICIT, action
+        assert decide(doc, action, tagged.arn, tagged.context()) == ALLOW, action
+    assert decide(doc, "ec2:DeleteSnapshot", snapshot.arn, snapshot.context()) == IMPLICIT
+    tagged_snapshot = Resource(snapshot.arn, {**snapshot.tags, "clickhouse-byoc/deployment": "dev"})
+    assert decide(doc, "ec2:DeleteSnapshot", tagged_snapshot.arn, tagged_snapshot.context()) == ALLOW
+
+
+VPC_ARN = "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0123456789abcdef0"
+
+
+def test_vpc_cni_works_on_interfaces_of_its_vpc_and_nodes_of_its_deployment():
+    doc = [docs.vpc_cni_policy(VPC_ARN, "dev")]
+    ec2 = "arn:aws:ec2:us-west-2:123456789012:"
+    primary = Resource(f"{ec2}network-interface/eni-1", {}, {"ec2:Vpc": VPC_ARN})
+    elsewhere = Resource(f"{ec2}network-interface/eni-2", {}, {"ec2:Vpc": VPC_ARN.replace("0123", "9999")})
+    node = Resource(f"{ec2}instance/i-1", {"clickhouse-byoc/deployment": "dev"})
+    for action in ("ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"):
+        assert decide_request(doc, action, [primary]) == ALLOW
+        assert decide_request(doc, action, [elsewhere]) == IMPLICIT
+    assert decide_request(doc, "ec2:AttachNetworkInterface", [primary, node]) == ALLOW
+    assert decide_request(doc, "ec2:AttachNetworkInterface", [elsewhere, node]) == IMPLICIT
+    # A new interface: authorized on it (no VPC key yet), its subnet and its security group.
+    new = Resource(f"{ec2}network-interface/eni-new")
+    subnet = Resource(f"{ec2}subnet/subnet-1", {}, {"ec2:Vpc": VPC_ARN})
+    group = Resource(f"{ec2}security-group/sg-1", {}, {"ec2:Vpc": VPC_ARN})
+    assert decide_request(doc, "ec2:CreateNetworkInterface", [new, subnet, group], created=(new.arn,)) == ALLOW
+    foreign = Resource(subnet.arn, {}, {"ec2:Vpc": elsewhere.keys["ec2:Vpc"]})
+    assert decide_request(doc, "ec2:CreateNetworkInterface", [new, foreign, group], created=(new.arn,)) == IMPLICIT
+    # The plugin's own tags on its interfaces, at creation and after; never another deployment's.
+    tags = {"aws:RequestTag/node.k8s.amazonaws.com/instance_id": "i-1", "ec2:CreateAction": "CreateNetworkInterface"}
+    assert decide(doc, "ec2:CreateTags", new.arn, tags) == ALLOW
+    assert decide(doc, "ec2:CreateTags", primary.arn, {**primary.context(), **tags}) == ALLOW
+    claim = {**primary.context(), "aws:RequestTag/clickhouse-byoc/deployment": "dev-prod"}
+    assert decide(doc, "ec2:CreateTags", primary.arn, claim) == IMPLICIT
+    assert decide(doc, "ec2:CreateTags", elsewhere.arn, elsewhere.context()) == IMPLICIT
 
 
 def test_autoscaler_scales_only_this_clusters_groups():

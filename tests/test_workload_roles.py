@@ -32,6 +32,7 @@ ZONE = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
 QUEUE = "arn:aws:sqs:us-west-2:426924874929:byoc-state"
 BILLING = "arn:aws:s3:::clickhouse-byoc-billing"
 KMS = "arn:aws:kms:us-west-2:123456789012:key/0000-1111"
+VPC = "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0123456789abcdef0"
 
 
 def workload_args(**over) -> WorkloadRolesArgs:
@@ -41,7 +42,7 @@ def workload_args(**over) -> WorkloadRolesArgs:
         "oidc_issuer": OIDC_HOST,
         "zone_arn": ZONE,
         "cluster_name": NAMES.cluster,
-        "vpc_arn": "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0123456789abcdef0",
+        "vpc_arn": VPC,
         "data_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('data')}",
         "backup_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('backup')}",
         "monitoring_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('monitoring')}",
@@ -65,7 +66,7 @@ def run_irsa_roles(volume_key_arn: str | None = KMS, **over):
         roles.role_arns.apply(arns.update)
         for service, arn in roles.service_role_arns.items():
             arn.apply(lambda a, s=service: service_arns.__setitem__(s, a))
-        for purpose, (policy, managed) in managed_addon_policies(volume_key_arn, NAMES.deployment_id).items():
+        for purpose, (policy, managed) in managed_addon_policies(volume_key_arn, NAMES.deployment_id, VPC).items():
             namespace, account = SERVICE_ACCOUNTS[purpose]
             role = IrsaRole(
                 f"ClickHouse-cloud-t-cluster-irsa-{purpose}",
@@ -110,7 +111,7 @@ def test_the_cluster_keeps_only_its_managed_addons_roles(irsa):
     assert {c.removeprefix(prefix) for c in children} == (set(SERVICE_ACCOUNTS) - {"vpc-cni", "ebs-csi"}) | {
         "clickhouse-analytics"
     }
-    assert set(managed_addon_policies(None, NAMES.deployment_id)) == {"vpc-cni", "ebs-csi"}
+    assert set(managed_addon_policies(None, NAMES.deployment_id, VPC)) == {"vpc-cni", "ebs-csi"}
 
 
 def test_each_service_gets_the_arn_of_its_own_role(irsa):
@@ -129,13 +130,17 @@ def test_inline_policies_are_the_documents(irsa):
     assert inline["ClickHouse-cloud-t-billing-scraper"]["Statement"][0]["Resource"] == [f"{BILLING}/123456789012/t/*"]
     server = {s["Sid"]: s for s in inline["ClickHouse-cloud-t-clickhouse-analytics"]["Statement"]}
     assert server["ClickHouseReadWriteObjects"]["Resource"][0].endswith("-data-123456789012/analytics/*")
-    assert "ClickHouse-cloud-t-vpc-cni" not in inline
+    cni = {s["Sid"]: s for s in inline["ClickHouse-cloud-t-vpc-cni"]["Statement"]}
+    assert cni["InterfacesInDeploymentVpc"]["Condition"] == {
+        "StringEqualsIfExists": {"ec2:Vpc": VPC, "aws:RequestTag/clickhouse-byoc/deployment": "t"}
+    }
 
 
-def test_cni_policy_is_on_aws_node_role_only(irsa):
+def test_no_role_attaches_the_account_wide_cni_policy(irsa):
+    """AWS's `AmazonEKS_CNI_Policy` reaches every interface and instance in the account: the
+    aws-node role has the inline policy scoped to this VPC instead, and no managed policy."""
     result, _, _ = irsa
-    (cni,) = [r for r in result.by_type(ATTACH) if r["inputs"]["policyArn"].endswith("AmazonEKS_CNI_Policy")]
-    assert cni["inputs"]["role"] == "ClickHouse-cloud-t-vpc-cni"
+    assert [r["inputs"]["policyArn"] for r in result.by_type(ATTACH)] == []
 
 
 def test_optional_vendor_roles_absent_without_config():

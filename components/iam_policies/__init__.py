@@ -25,7 +25,6 @@ from components.iam_policies.common import (
     BYOC_RESOURCE_TAG,
     ECR_READ_ONLY_POLICY,
     EKS_CLUSTER_POLICY,
-    EKS_CNI_POLICY,
     EKS_WORKER_POLICY,
     LBC_TAG,
     PURPOSE_TAG,
@@ -46,6 +45,7 @@ from components.iam_policies.workloads import (
     load_balancer_controller_policy,
     state_exporter_policy,
     thanos_policy,
+    vpc_cni_policy,
 )
 
 __all__ = [
@@ -53,7 +53,6 @@ __all__ = [
     "BYOC_RESOURCE_TAG",
     "ECR_READ_ONLY_POLICY",
     "EKS_CLUSTER_POLICY",
-    "EKS_CNI_POLICY",
     "EKS_WORKER_POLICY",
     "LBC_TAG",
     "PURPOSE_TAG",
@@ -82,4 +81,5 @@ __all__ = [
     "thanos_policy",
     "troubleshooting_policy",
     "vendor_trust",
+    "vpc_cni_policy",
 ]

@@ -388,23 +388,12 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
         statement("Route53ListZones", ["route53:ListHostedZones", "route53:ListHostedZonesByName"], "*"),
     ]
     if access.kms:
+        # No kms:CreateKey: a key created with tags needs kms:TagResource on a key that has none yet,
+        # which IAM cannot tell from any untagged key in the account; with it, the role could tag a
+        # key of no deployment as this one's and schedule its deletion. The program creates the
+        # deployment's keys (`kms.customerManagedKey`), tagged.
         keys = [f"arn:aws:kms:{scope.region}:{scope.account_id}:key/*"]
-        if access.mode == "full":
-            tagged = tagged_request(deployment)
-            out.append(statement("KmsCreateOnlyTaggedKeys", ["kms:CreateKey"], "*", tagged))
-            # CreateKey with tags also needs TagResource; on an existing key only if it is this
-            # deployment's (retagging another deployment's key would hand it over).
-            out.append(
-                statement(
-                    "KmsTagKeysOnCreate",
-                    ["kms:TagResource"],
-                    keys,
-                    {
-                        "StringEquals": tagged["StringEquals"],
-                        "StringEqualsIfExists": {DEPLOYMENT_RESOURCE_TAG: deployment},
-                    },
-                )
-            )
+        ours = tagged_resource(deployment)
         out += [
             statement(
                 "KmsManageDeploymentKeys",
@@ -417,11 +406,12 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
                 ]
                 + (["kms:ScheduleKeyDeletion"] if access.mode == "full" else []),
                 keys,
-                tagged_resource(deployment),
+                ours,
             ),
-            # Alias actions authorize on both the alias and the key it points to: the program's
-            # aliases by exact name and the vendor's under `alias/<prefix>/`; keys of this deployment
-            # (aliases carry no tags, hence IfExists; a key tagged for another deployment is denied).
+            # Alias actions are authorized on the alias and on each key it names: the program's
+            # aliases by exact name and the vendor's under `alias/<prefix>/` (aliases carry no
+            # tags, hence IfExists), and only keys with this deployment's tag (the deny: an untagged
+            # key would pass IfExists).
             statement(
                 "KmsAliasesOfDeployment",
                 ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
@@ -434,10 +424,17 @@ def _storage_statements(scope: BootstrapScope, access: BootstrapAccess) -> list[
                 {"StringEqualsIfExists": {DEPLOYMENT_RESOURCE_TAG: deployment}},
             ),
             statement(
+                "KmsAliasesOnlyForDeploymentKeys",
+                ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+                keys,
+                {"StringNotEquals": {DEPLOYMENT_RESOURCE_TAG: deployment}},
+                effect="Deny",
+            ),
+            statement(
                 "KmsGrantsForAwsServicesOnly",
                 ["kms:CreateGrant"],
                 keys,
-                {"Bool": {"kms:GrantIsForAWSResource": "true"}, **tagged_resource(deployment)},
+                {"Bool": {"kms:GrantIsForAWSResource": "true"}, **ours},
             ),
         ]
     return out

@@ -13,8 +13,6 @@ Doc = dict[str, Any]
 EKS_CLUSTER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
 EKS_WORKER_POLICY = "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
 ECR_READ_ONLY_POLICY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
-# On the aws-node IRSA role, not the node role: pods on the node then cannot use it (EKS best practices).
-EKS_CNI_POLICY = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
 
 BYOC_REQUEST_TAG = f"aws:RequestTag/{BYOC_TAG}"
 BYOC_RESOURCE_TAG = f"aws:ResourceTag/{BYOC_TAG}"

@@ -49,19 +49,78 @@ def cert_manager_policy(zone_arn: str) -> Doc:
     )
 
 
+def vpc_cni_policy(vpc_arn: str, deployment_id: str) -> Doc:
+    """Upstream (amazon-vpc-cni-k8s `docs/iam-policy.md`, IPv4: `AmazonEKS_CNI_Policy`), narrowed to
+    this deployment's VPC and nodes.
+
+    Upstream grants every network-interface write on `*`: any interface, instance and security
+    group in the account. The plugin only works on interfaces of its own VPC (it creates them in
+    the node's subnets; its clean-up of leaked interfaces filters by `vpc-id`), on its own node,
+    with its VPC's security groups. So interface writes require this VPC (`ec2:Vpc`), instance
+    writes this deployment's tag (the node launch templates put it on every instance). Upstream's
+    own scope-down (same page) keys on the plugin's cluster tag instead, which the nodes' primary
+    interfaces (made by EC2 at launch) lack and which its unconditioned `CreateTags` lets anyone
+    put on any interface.
+    """
+    interfaces, instances = "arn:aws:ec2:*:*:network-interface/*", "arn:aws:ec2:*:*:instance/*"
+    # The plugin tags interfaces with its own keys; never with another deployment's tag.
+    in_vpc = {"StringEqualsIfExists": {"ec2:Vpc": vpc_arn, DEPLOYMENT_REQUEST_TAG: deployment_id}}
+    return document(
+        statement(
+            "Describe",
+            [
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeInstances",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeTags",
+            ],
+            "*",
+        ),
+        # Every interface, subnet and security group has `ec2:Vpc`: it must be this VPC. A new
+        # interface (CreateNetworkInterface) and an instance have none: the subnet decides the
+        # first, `OnlyDeploymentNodes` the second.
+        statement(
+            "InterfacesInDeploymentVpc",
+            [
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:AttachNetworkInterface",
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DetachNetworkInterface",
+                "ec2:ModifyNetworkInterfaceAttribute",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            [interfaces, instances, "arn:aws:ec2:*:*:subnet/*", "arn:aws:ec2:*:*:security-group/*"],
+            in_vpc,
+        ),
+        statement("TagInterfacesInDeploymentVpc", ["ec2:CreateTags"], [interfaces], in_vpc),
+        statement(
+            "OnlyDeploymentNodes",
+            ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+            [instances],
+            {"StringNotEquals": {DEPLOYMENT_RESOURCE_TAG: deployment_id}},
+            effect="Deny",
+        ),
+    )
+
+
 def ebs_csi_policy(kms_key_arn: str | None, deployment_id: str) -> Doc:
     """Upstream (the driver's `docs/example-iam-policy.json`), narrowed to this deployment's volumes.
 
     The driver tags what it creates with the deployment tag (`controller.extraVolumeTags`, set by
-    the EKS layer), so changes require it; volumes without the tag (created before it existed)
-    stay usable, a volume tagged for another deployment is not. Instances always carry the tag
-    (node launch templates). A new volume has no resource tags yet, so listing `volume/*` next to
-    snapshots never lets a create skip its request tags.
+    the EKS layer), so every change requires it; instances always carry it (node launch templates).
+    A volume or snapshot without it (one from before the tag existed) is no deployment's as far as
+    IAM can tell, so it is out of reach: docs/iam.md has the one-time step that tags a running
+    deployment's older volumes and snapshots. No `ec2:CopyVolumes`: its source volume is authorized
+    without its tags (the service authorization reference lists only request keys for it), so no
+    condition could keep it to this deployment's volumes, and the program never clones a volume.
+    A new volume has no resource tags yet, so listing `volume/*` next to snapshots never lets a
+    create skip its request tags.
     """
     volumes, snapshots = "arn:aws:ec2:*:*:volume/*", "arn:aws:ec2:*:*:snapshot/*"
     instances = "arn:aws:ec2:*:*:instance/*"
     ours = {"StringEquals": {DEPLOYMENT_RESOURCE_TAG: deployment_id}}
-    untagged = {"Null": {DEPLOYMENT_RESOURCE_TAG: "true"}}
     requested = {DEPLOYMENT_REQUEST_TAG: deployment_id}
     statements = [
         statement(
@@ -80,18 +139,12 @@ def ebs_csi_policy(kms_key_arn: str | None, deployment_id: str) -> Doc:
         ),
         statement(
             "ChangeDeploymentVolumes",
-            ["ec2:AttachVolume", "ec2:CopyVolumes", "ec2:CreateSnapshot", "ec2:DetachVolume", "ec2:ModifyVolume"],
+            ["ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume"],
             [volumes, instances],
             ours,
         ),
-        statement(
-            "ChangeVolumesFromBeforeTheDeploymentTag",
-            # Volumes only (`ec2:VolumeType` exists on volumes, never on instances); no CopyVolumes
-            # or snapshots: their new resource has no tags yet and would pass a Null test.
-            ["ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume"],
-            [volumes, instances],
-            {"Null": {DEPLOYMENT_RESOURCE_TAG: "true", "ec2:VolumeType": "false"}},
-        ),
+        # Authorized on the volume (its tags) and the new snapshot (none yet: request tags below).
+        statement("SnapshotDeploymentVolumes", ["ec2:CreateSnapshot"], [volumes, snapshots], ours),
         statement(
             "RestoreDeploymentSnapshots",
             ["ec2:CreateVolume", "ec2:EnableFastSnapshotRestores"],
@@ -102,24 +155,22 @@ def ebs_csi_policy(kms_key_arn: str | None, deployment_id: str) -> Doc:
             "TagOnCreate",
             ["ec2:CreateTags"],
             [volumes, snapshots],
-            {"StringEquals": {"ec2:CreateAction": ["CopyVolumes", "CreateSnapshot", "CreateVolume"]}},
+            {"StringEquals": {"ec2:CreateAction": ["CreateSnapshot", "CreateVolume"]}},
         ),
         statement("UntagDeploymentVolumes", ["ec2:DeleteTags"], [volumes, snapshots], ours),
-        statement("UntagVolumesFromBeforeTheDeploymentTag", ["ec2:DeleteTags"], [volumes], untagged),
         statement(
             "CreateVolumesTaggedForCluster",
-            ["ec2:CopyVolumes", "ec2:CreateVolume"],
+            ["ec2:CreateVolume"],
             [volumes],
             {"StringLike": {"aws:RequestTag/ebs.csi.aws.com/cluster": "true"}, "StringEquals": requested},
         ),
         statement(
             "CreateVolumesNamedByDriver",
-            ["ec2:CopyVolumes", "ec2:CreateVolume"],
+            ["ec2:CreateVolume"],
             [volumes],
             {"StringLike": {"aws:RequestTag/CSIVolumeName": "*"}, "StringEquals": requested},
         ),
         statement("DeleteDeploymentVolumes", ["ec2:DeleteVolume"], [volumes], ours),
-        statement("DeleteVolumesFromBeforeTheDeploymentTag", ["ec2:DeleteVolume"], [volumes], untagged),
         statement(
             "SnapshotsTaggedForCluster",
             ["ec2:CreateSnapshot"],
