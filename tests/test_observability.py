@@ -667,6 +667,15 @@ def test_every_monitoring_pod_lands_on_system_nodes(kps_objects):
             assert conv.toleration(conv.SYSTEM_TAINT) in obj["spec"]["tolerations"]
 
 
+def test_a_render_without_a_subchart_leaves_later_renders_whole():
+    """The harness: Helm drops disabled subcharts from the chart it renders; every render starts
+    from the vendored chart again, so a release rendered after one without Grafana still has it."""
+    pin = _chart(versions.KUBE_PROMETHEUS_STACK_CHART)
+    charts.render(*pin, _kps_values(False, RECEIVERS[:1]), metrics.RELEASE, metrics.NAMESPACE)
+    later = charts.render(*pin, _kps_values(True, RECEIVERS[:1]), metrics.RELEASE, metrics.NAMESPACE)
+    assert [o["metadata"]["name"] for o in later if o["kind"] == "Deployment" and "grafana" in o["metadata"]["name"]]
+
+
 def test_grafana_is_optional_and_uses_thanos_and_a_generated_password():
     with_grafana = charts.render(
         *_chart(versions.KUBE_PROMETHEUS_STACK_CHART), _kps_values(True), metrics.RELEASE, metrics.NAMESPACE
