@@ -669,11 +669,16 @@ def test_every_monitoring_pod_lands_on_system_nodes(kps_objects):
 
 def test_a_render_without_a_subchart_leaves_later_renders_whole():
     """The harness: Helm drops disabled subcharts from the chart it renders; every render starts
-    from the vendored chart again, so a release rendered after one without Grafana still has it."""
-    pin = _chart(versions.KUBE_PROMETHEUS_STACK_CHART)
-    charts.render(*pin, _kps_values(False, RECEIVERS[:1]), metrics.RELEASE, metrics.NAMESPACE)
-    later = charts.render(*pin, _kps_values(True, RECEIVERS[:1]), metrics.RELEASE, metrics.NAMESPACE)
-    assert [o["metadata"]["name"] for o in later if o["kind"] == "Deployment" and "grafana" in o["metadata"]["name"]]
+    from the vendored chart again, so a release rendered after one without a subchart still has it."""
+    values = security.falco_values("render-order")
+    without = {**values, "falcosidekick": {**values["falcosidekick"], "enabled": False}}
+    assert not [
+        o
+        for o in charts.render(*_chart(versions.FALCO_CHART), without, "falco", "falco")
+        if "sidekick" in o["metadata"]["name"]
+    ]
+    later = charts.render(*_chart(versions.FALCO_CHART), values, "falco", "falco")
+    assert [o for o in later if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("falcosidekick")]
 
 
 def test_grafana_is_optional_and_uses_thanos_and_a_generated_password():
