@@ -175,6 +175,7 @@ def observability_args(
         log_house = LogHouseTarget(
             host=service_backend(obs.log_house_service),
             password=services[obs.log_house_service].log_writer_password,
+            service=obs.log_house_service,
         )
     return ObservabilityArgs(
         names=settings.names,

@@ -126,7 +126,10 @@ def render_release(inputs: dict[str, Any], api_versions: tuple[str, ...] = ()) -
 @functools.cache
 def _render(key: str) -> list[dict[str, Any]]:
     inputs = json.loads(key)
-    chart = _chart(chart_dir(inputs["chart"], inputs["version"]))
+    # A chart of its own per render: Helm's render drops the subcharts the values disable from the
+    # loaded chart itself, so a shared one would render later releases without them (Grafana gone
+    # from every kube-prometheus-stack render after one with `grafana.enabled: false`).
+    chart = helm_python.Chart.load(chart_dir(inputs["chart"], inputs["version"]))
     values = inputs.get("values") or {}
     chart.validate_schema(values)
     # helm-python-sdk's Chart.render does not expose kube_version / api_versions; the native

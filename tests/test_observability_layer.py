@@ -94,7 +94,7 @@ def test_without_grafana_there_is_no_password_and_no_dashboard():
 def test_log_house_and_receivers_add_their_release_and_secrets():
     result = run_offline(
         program=_program(
-            log_house=layer.LogHouseTarget("clickhouse-logs.clickhouse.svc.cluster.local", "pw"),
+            log_house=layer.LogHouseTarget("clickhouse-logs.clickhouse.svc.cluster.local", "pw", "logs"),
             receivers=(alerts.Receiver("ops", "slack", channel="#ops"),),
             receiver_secrets={"ops": "https://hooks.slack.example/T000/B000/xyz"},
         )

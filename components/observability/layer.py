@@ -41,9 +41,11 @@ class LogHouseTarget:
     """Where Fluent Bit writes: the LogHouse service's in-cluster HTTP endpoint and its writer."""
 
     host: str
-    """`<service>.clickhouse.svc.cluster.local`."""
+    """`clickhouse-<service>.clickhouse.svc.cluster.local`."""
     password: pulumi.Input[str]
     """The writer's password (the service keeps only its hash)."""
+    service: str
+    """The LogHouse service: the only ClickHouse pods the NetworkPolicies open to Fluent Bit."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,8 @@ class Observability(pulumi.ComponentResource):
             falco_ns,
             kps,
         )
-        for obj in security.network_policies():
+        log_house_service = args.log_house.service if args.log_house is not None else None
+        for obj in security.network_policies(log_house_service):
             _object(f"{name}-netpol-{obj['metadata']['name']}", obj, on(*args.clickhouse_namespace))
 
         if args.log_house is not None:
@@ -256,8 +259,8 @@ class Observability(pulumi.ComponentResource):
                 string_data={"password": pulumi.Output.secret(args.log_house.password)},
                 opts=on(logging_ns),
             )
-            self.releases["fluent-bit"] = release(
-                "fluent-bit",
+            self.releases[logs.RELEASE] = release(
+                logs.RELEASE,
                 versions.FLUENT_BIT_CHART,
                 logs.NAMESPACE,
                 logs.fluent_bit_values(args.log_house.host),

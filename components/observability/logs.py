@@ -21,6 +21,10 @@ PASSWORD_KEY = "password_sha256_hex"
 # The Secret in the log agent's namespace with the writer's password (env CLICKHOUSE_PASSWORD).
 AGENT_SECRET = "loghouse-writer"
 NAMESPACE = "logging"
+# The Helm release (and so the `app.kubernetes.io/instance` label of its pods).
+RELEASE = "fluent-bit"
+# ClickHouse's HTTP port, where Fluent Bit posts (the `clickhouse-<service>` Service's `http` port).
+CLICKHOUSE_PORT = 8123
 LOGHOUSE_TTL_DAYS = 30
 
 
@@ -66,7 +70,7 @@ def insert_uri() -> str:
     return f"/?query={quote(query)}&input_format_skip_unknown_fields=1&date_time_input_format=best_effort"
 
 
-def fluent_bit_values(clickhouse_host: str, clickhouse_port: int = 8123) -> dict[str, Any]:
+def fluent_bit_values(clickhouse_host: str, clickhouse_port: int = CLICKHOUSE_PORT) -> dict[str, Any]:
     """Values of the fluent-bit chart: a DaemonSet on every node tailing container logs into LogHouse."""
     inputs = """[INPUT]
     Name tail

@@ -2,11 +2,14 @@
 
 What a reviewer reads in the service's ClickHouseInstallation (no statement hides in a Secret):
 
-- `config.d/metrics_all.xml`: two startup scripts (run by every server at start, idempotent) create
+- `config.d/byoc_observability.xml`: two startup scripts (run by every server at start, idempotent) create
   the database `byoc_metrics` and the view `byoc_metrics.custom_metrics` (`SQL SECURITY DEFINER`:
   readers need no grant on the system tables behind it), and an HTTP handler that answers
   `GET /metrics_all` with the view of every replica (`clusterAllReplicas`), labelled by hostname,
-  in ClickHouse's `Prometheus` format. The default handlers stay (`<defaults/>`).
+  in ClickHouse's `Prometheus` format. The default handlers stay (`<defaults/>`). Every name is
+  made a valid Prometheus name the way ClickHouse's own endpoint does it (see `sanitized_name_sql`),
+  once per replica even where two source names become one; HELP text and label values are escaped
+  the way Prometheus' text format reads them.
 - the user `metrics_scraper` with exactly the reference's grants: `REMOTE ON *.*` (to reach the
   other replicas) and `SELECT` on the view; read-only profile; the same client networks as
   `default` (the gateways). Its password's SHA-256 is in a Secret; the password is a secret stack
@@ -44,16 +47,68 @@ def password_secret_name(service: str) -> str:
     return f"clickhouse-{service}-metrics-scraper"
 
 
-def _custom(name: str, value_sql: str, help_text: str) -> str:
+# Prometheus' metric-name grammar is `[a-zA-Z_:][a-zA-Z0-9_:]*`, and a scrape with one name outside
+# it fails whole. ClickHouse's own endpoint (src/Server/PrometheusMetricsWriter.cpp, 25.8) makes a
+# name fit by replacing every character outside `[a-zA-Z0-9_:]` with `_`, then dropping the leading
+# characters that are not letters, and skips a name left empty. The view applies the same rule, so
+# both endpoints name a metric alike (`jemalloc.arenas.all.pactive` ->
+# `ClickHouseAsyncMetrics_jemalloc_arenas_all_pactive`).
+NAME_INVALID_CHARACTERS = "[^a-zA-Z0-9_:]"
+NAME_LEADING_NON_LETTERS = "^[^a-zA-Z]*"
+METRICS_PREFIX = "ClickHouseMetrics_"
+EVENTS_PREFIX = "ClickHouseProfileEvents_"
+ASYNC_PREFIX = "ClickHouseAsyncMetrics_"
+ERRORS_PREFIX = "ClickHouseErrorMetric_"
+CUSTOM_PREFIX = "ClickHouse_CustomMetric_"
+HOSTNAME_LABEL = "hostname"
+
+
+def sanitized_name_sql(expr: str) -> str:
+    """SQL: `expr` made a Prometheus metric name by ClickHouse's own rule (empty: skip it)."""
+    replaced = f"replaceRegexpAll({expr}, '{NAME_INVALID_CHARACTERS}', '_')"
+    return f"replaceRegexpOne({replaced}, '{NAME_LEADING_NON_LETTERS}', '')"
+
+
+def help_sql(expr: str) -> str:
+    r"""SQL: `expr` as HELP text. The `Prometheus` format writes HELP as it is, and the text format
+    reads `\\` and `\n` there as escapes: a backslash is doubled and a line break written `\n`."""
+    return rf"replaceAll(replaceAll(toValidUTF8({expr}), '\\', '\\\\'), '\n', '\\n')"
+
+
+def label_value_sql(expr: str) -> str:
+    r"""SQL: `expr` as a label value. The `Prometheus` format escapes `\`, `"` and line breaks the way
+    the text format reads them, but writes tab, CR, backspace, form feed and NUL as `\t`, `\r`,
+    `\b`, `\f`, `\0`, escapes the text format rejects: those characters become spaces first."""
+    return rf"replaceRegexpAll(toValidUTF8({expr}), '[\\x00-\\x09\\x0B-\\x1F]', ' ')"
+
+
+def _row(name_sql: str, value_sql: str, help_text_sql: str, kind: str, rank: int, source: str = "") -> str:
+    """One source's rows: (original name, value, help, type), and `rank`, the source's precedence
+    when two sources' names sanitize to the same name."""
+    tail = f" FROM {source}" if source else ""
     return (
-        f"SELECT 'ClickHouse_CustomMetric_{name}' AS name, toFloat64(ifNull(({value_sql}), 0)) AS value,"
-        f" '{help_text}' AS help, 'gauge' AS type, map('hostname', hostName()) AS labels"
+        f"SELECT {name_sql} AS original, toFloat64({value_sql}) AS value, {help_text_sql} AS help,"
+        f" '{kind}' AS type, {rank} AS rank{tail}"
     )
 
 
+def _custom(name: str, value_sql: str, help_text: str) -> str:
+    return _row(f"'{CUSTOM_PREFIX}{name}'", f"ifNull(({value_sql}), 0)", f"'{help_text}'", "gauge", 0)
+
+
+def _prefixed(prefix: str, column: str) -> str:
+    """`prefix` + the sanitized name, as ClickHouse writes `system.metrics` and `system.events`
+    (the name alone is sanitized; one that sanitizes to nothing is skipped)."""
+    return f"if({sanitized_name_sql(column)} = '', '', concat('{prefix}', {sanitized_name_sql(column)}))"
+
+
 def view_select() -> str:
-    """The view's query: one row per metric of this replica (name, value, help, type, labels)."""
-    parts = [
+    """The view's query: one row per metric of this replica (name, value, help, type, labels).
+
+    Every name passes the sanitizer; names two sources share after it (e.g. `a.b` and `a_b`) are
+    kept once, from the first source in the order below and the smallest original name, so a
+    scrape never carries a duplicate series or a second HELP line."""
+    sources = [
         _custom(
             "StorageSystemTablesS3DiskBytes",
             "SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND disk_name IN"
@@ -71,20 +126,37 @@ def view_select() -> str:
             "Parts lost for good by replicated tables.",
         ),
         _custom("NumberOfWarnings", "SELECT count() FROM system.warnings", "Server warnings (system.warnings)."),
-        "SELECT concat('ClickHouseErrorMetric_', name) AS name, toFloat64(sum(value)) AS value,"
-        " 'Errors of this code since the server started.' AS help, 'counter' AS type,"
-        " map('hostname', hostName()) AS labels FROM system.errors GROUP BY name",
-        "SELECT 'ClickHouseErrorMetric_TotalNumberOfErrors' AS name, toFloat64(sum(value)) AS value,"
-        " 'Errors of every code since the server started.' AS help, 'counter' AS type,"
-        " map('hostname', hostName()) AS labels FROM system.errors",
-        "SELECT concat('ClickHouseMetrics_', metric) AS name, toFloat64(value) AS value, description AS help,"
-        " 'gauge' AS type, map('hostname', hostName()) AS labels FROM system.metrics",
-        "SELECT concat('ClickHouseProfileEvents_', event) AS name, toFloat64(value) AS value, description AS help,"
-        " 'counter' AS type, map('hostname', hostName()) AS labels FROM system.events",
-        "SELECT concat('ClickHouseAsyncMetrics_', metric) AS name, toFloat64(value) AS value, description AS help,"
-        " 'gauge' AS type, map('hostname', hostName()) AS labels FROM system.asynchronous_metrics",
+        _row(
+            f"'{ERRORS_PREFIX}TotalNumberOfErrors'",
+            "sum(value)",
+            "'Errors of every code since the server started.'",
+            "counter",
+            1,
+            "system.errors",
+        ),
+        _row(
+            f"concat('{ERRORS_PREFIX}', name)",
+            "sum(value)",
+            "'Errors of this code since the server started.'",
+            "counter",
+            2,
+            "system.errors GROUP BY name",
+        ),
+        _row(_prefixed(METRICS_PREFIX, "metric"), "value", "description", "gauge", 3, "system.metrics"),
+        _row(_prefixed(EVENTS_PREFIX, "event"), "value", "description", "counter", 4, "system.events"),
+        _row(f"concat('{ASYNC_PREFIX}', metric)", "value", "description", "gauge", 5, "system.asynchronous_metrics"),
     ]
-    return "\nUNION ALL\n".join(parts)
+    union = "\nUNION ALL\n".join(sources)
+    # The sanitizer runs once more over every name: a no-op on the custom names and on those built
+    # above, ClickHouse's rule on `ClickHouseAsyncMetrics_<name>` (the server sanitizes that one
+    # whole, prefix included) and on the error codes' names.
+    return (
+        f"SELECT name, argMin(value, key) AS value, {help_sql('argMin(help, key)')} AS help,"
+        f" argMin(type, key) AS type, map('{HOSTNAME_LABEL}', {label_value_sql('hostName()')}) AS labels\n"
+        f"FROM (SELECT {sanitized_name_sql('original')} AS name, (rank, original) AS key, value, help, type FROM (\n"
+        f"{union}\n))\n"
+        "WHERE name != ''\nGROUP BY name"
+    )
 
 
 def statements() -> list[str]:

@@ -7,7 +7,8 @@ event is an alert like any other, routed by its severity.
 In the `clickhouse` namespace nothing may talk to anything unless a policy below allows it:
 gateways -> ClickHouse ports, ClickHouse <-> ClickHouse (distributed queries, replication),
 ClickHouse <-> Keeper, Keeper <-> Keeper (Raft), Prometheus -> metrics ports, the operator ->
-ClickHouse and Keeper, and the servers' way out to DNS and to S3/STS over HTTPS. The policies
+ClickHouse and Keeper, with LogHouse Fluent Bit -> the LogHouse service's HTTP port (that
+service's servers only), and the servers' way out to DNS and to S3/STS over HTTPS. The policies
 are enforced by the VPC CNI's network policy agent (the EKS layer turns it on).
 """
 
@@ -16,10 +17,14 @@ from __future__ import annotations
 from typing import Any
 
 from components import k8s_conventions as conv
-from components.observability import metrics
+from components.observability import logs, metrics
 
 CHI_LABEL = "clickhouse.altinity.com/chi"
 CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
+# The operator labels the pods it creates `<group>/app: chop` (its `LabelAppName`/`LabelAppValue`);
+# a pod of ours that carries the installation's label (the backup Job's) does not have it.
+CHI_APP_LABEL = "clickhouse.altinity.com/app"
+OPERATOR_APP_VALUE = "chop"
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 # ClickHouse: HTTP (clients, /metrics_all), native, MySQL, interserver replication.
@@ -94,8 +99,14 @@ def _ports(*numbers: int, protocol: str = "TCP") -> list[dict[str, Any]]:
     return [{"protocol": protocol, "port": n} for n in numbers]
 
 
-def network_policies() -> list[dict[str, Any]]:
-    """The namespace's policies: a default deny, then one allow per conversation."""
+def fluent_bit_pods() -> dict[str, Any]:
+    """Fluent Bit's pods: the chart's selector labels (chart name, release name)."""
+    return {"matchLabels": {"app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": logs.RELEASE}}
+
+
+def network_policies(log_house_service: str | None = None) -> list[dict[str, Any]]:
+    """The namespace's policies: a default deny, then one allow per conversation (with
+    `log_house_service`, Fluent Bit's inserts into that service)."""
     servers, keeper = _has(CHI_LABEL), _has(CHK_LABEL)
     same_ns_servers = {"podSelector": servers}
     same_ns_keeper = {"podSelector": keeper}
@@ -114,7 +125,7 @@ def network_policies() -> list[dict[str, Any]]:
         "to": [_in_namespace("kube-system", {"matchLabels": {"k8s-app": "kube-dns"}})],
         "ports": _ports(53, protocol="UDP") + _ports(53),
     }
-    return [
+    policies = [
         _policy("default-deny", {}, ingress=[], egress=[]),
         _policy("dns", {}, egress=[dns]),
         _policy(
@@ -149,3 +160,15 @@ def network_policies() -> list[dict[str, Any]]:
             egress=[{"to": [same_ns_keeper], "ports": _ports(KEEPER_CLIENT_PORT, KEEPER_RAFT_PORT)}],
         ),
     ]
+    if log_house_service is not None:
+        # Fluent Bit posts to the LogHouse service's HTTP port: that service's servers only, that port only.
+        policies.append(
+            _policy(
+                "loghouse-ingress",
+                {"matchLabels": {CHI_LABEL: log_house_service, CHI_APP_LABEL: OPERATOR_APP_VALUE}},
+                ingress=[
+                    {"from": [_in_namespace(logs.NAMESPACE, fluent_bit_pods())], "ports": _ports(logs.CLICKHOUSE_PORT)}
+                ],
+            )
+        )
+    return policies
