@@ -548,7 +548,8 @@ def test_monitors_are_valid_and_cover_every_component():
         "thanos",
     } <= names
     keeper = next(m for m in monitors if m["metadata"]["name"] == "clickhouse-keeper")
-    assert keeper["spec"]["podMetricsEndpoints"][0]["portNumber"] == 7000
+    # By the name the Keeper pod template declares (test_monitoring_truth checks it against the pods).
+    assert keeper["spec"]["podMetricsEndpoints"][0]["port"] == metrics.METRICS_PORT_NAME
     # The job names the alert rules select on.
     assert f"{metrics.NAMESPACE}/clickhouse" == alerts.CLICKHOUSE_JOB
     assert f"{metrics.NAMESPACE}/clickhouse-keeper" == alerts.KEEPER_JOB
