@@ -211,6 +211,35 @@ def test_every_metric_a_rule_or_dashboard_reads_is_emitted():
     assert len(s3) == 4 and all(names.clickhouse_server().emits(n) for n in s3)
 
 
+# The labels prometheus-operator puts on every target of a PodMonitor or ServiceMonitor.
+TARGET_LABELS = {"job", "instance", "namespace", "pod", "container", "endpoint", "service"}
+
+
+def _carried(name: str) -> set[str]:
+    """The labels a series of `name` carries: its exporter's (or its recording rule's) and the
+    target's."""
+    family = names.exporter_families().get(name)
+    if family is not None:
+        return set(family.labels) | TARGET_LABELS
+    if name in _recorded():
+        return {"namespace", "cronjob", "service"}
+    return TARGET_LABELS
+
+
+def test_every_label_a_rule_or_dashboard_matches_is_carried_by_its_series():
+    exprs = [r["expr"] for g in [backup.metric_rule_group(), *alerts.rule_groups()] for r in g["rules"]]
+    exprs += [expr for panels in dashboards.PANELS.values() for _t, expr, _u in panels]
+    problems = []
+    for expr in exprs:
+        for selector in _selectors(promql_parser.parse(expr)):
+            for matcher in selector.matchers.matchers:
+                if selector.name and matcher.name not in _carried(selector.name):
+                    problems.append(f"{selector.name}{{{matcher.name}}} in {expr}")
+    assert problems == []
+    # The judge itself: a label kube-state-metrics does not set on node conditions.
+    assert "phase" not in _carried("kube_node_status_condition")
+
+
 def test_a_name_no_emitter_writes_is_caught():
     """The judge itself: a misspelt counter, a raw asynchronous name the endpoint sanitizes, a
     Keeper name on the server, and an exporter family that does not exist are all not emitted."""
