@@ -27,7 +27,7 @@ import promql_parser
 import pytest
 import yaml
 
-from components import backup
+from components import backup, clickhouse
 from components.observability import alerts, dashboards, metrics
 from tests import metric_names as names
 from tests import scrape
@@ -89,6 +89,27 @@ def test_keeper_endpoint_writes_the_groups_the_alerts_read(dev_objects):
     (keeper,) = _kind(dev_objects, "ClickHouseKeeperInstallation")
     settings = keeper["spec"]["configuration"]["settings"]
     assert {settings[f"prometheus/{group}"] for group in ("metrics", "events", "asynchronous_metrics")} == {"true"}
+
+
+def test_the_endpoints_listen_on_every_interface(dev_objects):
+    """ClickHouse's and Keeper's `<prometheus>` port binds on `listen_host`: the operator's default
+    configuration files (the vendored chart's values, which the program leaves as they are) listen on
+    `0.0.0.0` and `::`, and nothing the program sets changes that."""
+    values = yaml.safe_load((scrape.UPSTREAM / "charts/altinity-clickhouse-operator-0.25.6/values.yaml").read_text())
+    for files, name in (
+        ("configdFiles", "01-clickhouse-01-listen.xml"),
+        ("keeperConfigdFiles", "01-keeper-01-default-config.xml"),
+    ):
+        root = ET.fromstring(values["configs"][files][name])
+        assert {e.text for e in root.findall("listen_host")} == {"0.0.0.0", "::"}, name
+    assert not set(clickhouse.operator_values()["configs"]) - {"files"}
+    for installation in [
+        *_kind(dev_objects, "ClickHouseInstallation"),
+        *_kind(dev_objects, "ClickHouseKeeperInstallation"),
+    ]:
+        configuration = installation["spec"]["configuration"]
+        assert not [k for k in configuration.get("settings", {}) if "listen" in k]
+        assert not [f for f, text in configuration.get("files", {}).items() if "listen_host" in text]
 
 
 def test_an_undeclared_port_is_no_target(dev_objects):
