@@ -14,9 +14,13 @@ what that takes (`BACKUP_GRANTS`).
   `retentionDays + fullEveryDays + 1` days, so every backup younger than `retentionDays` still has
   its full base. The bucket is versioned: an expired object becomes a noncurrent version, deleted
   by the bucket's noncurrent-version rule (components/storage.py) 30 days later.
-- Age metric: the CronJob only succeeds when the backup did; kube-state-metrics reports its
-  `kube_cronjob_status_last_successful_time`, and `metric_rule_group` records it per service as
-  `clickhouse_backup_last_success_timestamp_seconds{service}` for the alerting layer.
+- Age metrics: the CronJob only succeeds when the backup did. kube-state-metrics reports its
+  `kube_cronjob_status_last_successful_time` (only once a run has succeeded), its creation time
+  `kube_cronjob_created` and its `kube_cronjob_spec_suspend`. `metric_rule_group` records, per
+  service whose CronJob is not suspended (backups enabled, service not stopped),
+  `clickhouse_backup_last_success_timestamp_seconds{service}` and
+  `clickhouse_backup_due_since_timestamp_seconds{service}` (the last success, or the CronJob's
+  creation while none has succeeded) for the alerting layer.
 - Restore: `services[i].restoreFrom` runs a Job in the new service once all its replicas answer,
   restores the named (or newest) backup of the source service `ON CLUSTER`, then creates a marker
   table; a rerun finds the marker and does nothing.
@@ -33,6 +37,7 @@ from typing import Any
 from components import k8s_conventions as conv
 
 METRIC = "clickhouse_backup_last_success_timestamp_seconds"
+DUE_METRIC = "clickhouse_backup_due_since_timestamp_seconds"
 BACKUP_USER = "backup"
 CLUSTER = "main"
 # What `BACKUP ALL` leaves out: the system databases and our own restore marker.
@@ -338,11 +343,34 @@ def restore_job_spec(
     }
 
 
-def metric_rule_group() -> dict[str, Any]:
-    """The Prometheus recording rule behind the backup-age metric: a CronJob's last successful run
-    (kube-state-metrics) is the service's last successful backup."""
-    expr = (
-        f'label_replace(max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{{namespace="'
-        f'{conv.CLICKHOUSE_NAMESPACE}", cronjob=~"backup-.+"}}), "service", "$1", "cronjob", "backup-(.+)")'
+def _active_cronjobs(series: str) -> str:
+    """`series` of the backup CronJobs, per CronJob, except those suspended (backups disabled, or
+    the service stopped): kube-state-metrics keeps reporting a suspended CronJob's last success."""
+    selector = f'{{namespace="{conv.CLICKHOUSE_NAMESPACE}", cronjob=~"{cronjob_name(".+")}"}}'
+    return (
+        f"(max by (namespace, cronjob) ({series}{selector}) unless on (namespace, cronjob)"
+        f" (max by (namespace, cronjob) (kube_cronjob_spec_suspend{selector}) == 1))"
     )
-    return {"name": "clickhouse-backups", "rules": [{"record": METRIC, "expr": expr}]}
+
+
+def _per_service(expr: str) -> str:
+    return f'label_replace({expr}, "service", "$1", "cronjob", "{cronjob_name("(.+)")}")'
+
+
+def metric_rule_group() -> dict[str, Any]:
+    """The Prometheus recording rules behind the backup-age alert, from kube-state-metrics' CronJob
+    series, for the CronJobs that run (not suspended):
+
+    - `METRIC`: the last successful run (kube-state-metrics has it only once a run succeeded);
+    - `DUE_METRIC`: the same, or the CronJob's creation while no run has succeeded yet, so a
+      service whose backups never succeed ages like one whose last backup is old.
+    """
+    last_success = _active_cronjobs("kube_cronjob_status_last_successful_time")
+    created = _active_cronjobs("kube_cronjob_created")
+    return {
+        "name": "clickhouse-backups",
+        "rules": [
+            {"record": METRIC, "expr": _per_service(last_success)},
+            {"record": DUE_METRIC, "expr": _per_service(f"({last_success} or {created})")},
+        ],
+    }

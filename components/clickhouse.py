@@ -31,7 +31,7 @@ from components import k8s_conventions as conv
 from components.cidr import InternalRanges
 from components.k8s_conventions import ROLE_ARN_ANNOTATION, STORAGE_CLASS
 from components.naming import Names
-from components.observability import logs, metrics_endpoint
+from components.observability import logs, metrics, metrics_endpoint
 from components.readiness import ClusterReadiness
 
 OPERATOR_TYPE = "clickhouse-byoc:clickhouse:ClickHouseOperator"
@@ -338,6 +338,8 @@ def chi_spec(
                             {
                                 "name": "clickhouse",
                                 "image": f"clickhouse/clickhouse-server:{service.clickhouse_version}",
+                                # The operator adds tcp, http and interserver; the scrape port is ours.
+                                "ports": [metrics.metrics_container_port(metrics.CLICKHOUSE_METRICS_PORT)],
                                 "resources": {
                                     "requests": {"cpu": service.cpu, "memory": service.memory},
                                     "limits": {"memory": service.memory},
@@ -372,9 +374,7 @@ def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
             "clusters": [{"name": "keeper", "layout": {"replicasCount": KEEPER_REPLICAS}}],
             "settings": {
                 "keeper_server/tcp_port": str(KEEPER_PORT),
-                "prometheus/endpoint": "/metrics",
-                "prometheus/port": "7000",
-                "prometheus/metrics": "true",
+                **metrics.keeper_prometheus_settings(),
             },
         },
         "templates": {
@@ -389,6 +389,8 @@ def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
                             {
                                 "name": "clickhouse-keeper",
                                 "image": f"clickhouse/clickhouse-keeper:{versions.KEEPER_VERSION}",
+                                # The operator adds zk and raft; the scrape port is ours.
+                                "ports": [metrics.metrics_container_port(metrics.KEEPER_METRICS_PORT)],
                                 "resources": {
                                     "requests": {"cpu": "250m", "memory": "1Gi"},
                                     "limits": {"memory": "2Gi"},

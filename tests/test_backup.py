@@ -161,11 +161,14 @@ def test_restoring_service_may_read_only_the_source_backups():
     assert statements[1]["Action"] == ["s3:GetObject"] and statements[1]["Resource"] == ["arn:aws:s3:::b/analytics/*"]
 
 
-def test_metric_rule_records_the_agreed_name_per_service():
+def test_metric_rules_record_the_agreed_names_per_service():
     group = backup.metric_rule_group()
-    (rule,) = group["rules"]
-    assert rule["record"] == "clickhouse_backup_last_success_timestamp_seconds"
-    assert '"service", "$1", "cronjob", "backup-(.+)"' in rule["expr"]
+    assert [r["record"] for r in group["rules"]] == [
+        "clickhouse_backup_last_success_timestamp_seconds",
+        "clickhouse_backup_due_since_timestamp_seconds",
+    ]
+    for rule in group["rules"]:
+        assert '"service", "$1", "cronjob", "backup-(.+)"' in rule["expr"]
     assert backup.cronjob_name("analytics") == "backup-analytics"
 
 
@@ -344,7 +347,9 @@ def test_the_cronjobs_last_success_becomes_the_backup_age_alert(tmp_path):
                                 "exp_labels": {"severity": "critical", "service": "analytics"},
                                 "exp_annotations": {
                                     "summary": "No recent backup",
-                                    "description": "Service analytics was last backed up 1d 4h 0m 0s ago (limit 26h).",
+                                    "description": "Service analytics has had no successful backup for 1d 4h 0m 0s"
+                                    " (limit 26h), counted from its last success or, if none succeeded yet, from"
+                                    " when its backups were set up.",
                                 },
                             }
                         ],

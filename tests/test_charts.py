@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests import references as ref
+from tests import scrape
 from tests.conftest import mock_id
 from tools import stackconfig
 from tools.mocks import SECRET
@@ -597,3 +598,60 @@ def test_the_variants_change_what_the_charts_render(dev):
     assert not [o for o in dev.created if o["kind"] == "ENIConfig"]
     assert all(3306 not in ports for ports in _gateway_ports(dev).values())
     assert all(3306 in ports for ports in _gateway_ports(mysql).values())
+
+
+# --- scrape targets -------------------------------------------------------------------------------
+
+# Monitors whose targets are not among the objects rendered here, and why. Each still has to render
+# (and validate, above); this only exempts the target check.
+EXTERNAL_TARGETS = {
+    "kps-kubelet": "the kubelets: a Service the Prometheus operator maintains itself (--kubelet-service)",
+    "kps-apiserver": "the API server behind `default/kubernetes`, run by EKS",
+    "kps-coredns": "the pods of the EKS CoreDNS add-on (`k8s-app: kube-dns`), not rendered here",
+    "kps-prometheus": "Prometheus' pods, made by the Prometheus operator from the Prometheus resource",
+    "kps-alertmanager": "AlertManager's pods, made by the Prometheus operator from the Alertmanager resource",
+}
+
+
+def _monitors(stack: Stack) -> list[dict[str, Any]]:
+    return [o for _, o in stack.all_objects() if o["kind"] in ("PodMonitor", "ServiceMonitor")]
+
+
+def test_every_monitor_scrapes_a_port_its_pods_declare(stack):
+    """Each endpoint of every PodMonitor and ServiceMonitor, the program's and the charts', keeps at
+    least one target among the pods the program and its charts create (the ClickHouse and Keeper pods
+    as the Altinity operator builds them): prometheus-operator drops a port a pod does not declare."""
+    objects = scrape.collect(o for _, o in stack.all_objects())
+    problems, external = [], set()
+    for monitor in _monitors(stack):
+        name = monitor["metadata"]["name"]
+        for endpoint in monitor["spec"].get("podMetricsEndpoints") or monitor["spec"]["endpoints"]:
+            if monitor["kind"] == "PodMonitor":
+                targets = scrape.pod_monitor_targets(monitor, endpoint, objects.pods)
+            else:
+                targets = scrape.service_monitor_targets(monitor, endpoint, objects)
+            port = endpoint.get("port") or endpoint.get("portNumber")
+            if name in EXTERNAL_TARGETS:
+                external.add(name)
+                assert not targets, f"{name} has targets here: drop it from EXTERNAL_TARGETS"
+            elif not targets:
+                problems.append(f"{monitor['kind']} {name}: no pod declares port {port!r}")
+    assert problems == []
+    assert external == set(EXTERNAL_TARGETS) & {m["metadata"]["name"] for m in _monitors(stack)}
+
+
+def test_every_clickhouse_and_keeper_pod_is_a_target_on_its_prometheus_port(stack):
+    objects = scrape.collect(o for _, o in stack.all_objects())
+    monitors = {m["metadata"]["name"]: m for m in _monitors(stack)}
+    for kind, monitor in (
+        ("ClickHouseInstallation", "clickhouse"),
+        ("ClickHouseKeeperInstallation", "clickhouse-keeper"),
+    ):
+        for installation in [o for o in stack.created if o["kind"] == kind]:
+            pod = scrape.operator_pod(installation)
+            (endpoint,) = monitors[monitor]["spec"]["podMetricsEndpoints"]
+            ports = [port for _p, port in scrape.pod_monitor_targets(monitors[monitor], endpoint, [pod])]
+            assert ports == [int(installation["spec"]["configuration"]["settings"]["prometheus/port"])], pod.source
+        # The backup CronJobs' pods carry the installation label too, and declare no such port.
+        others = [p for p in scrape.selected_pods(monitors[monitor], objects.pods) if not p.source.startswith(kind)]
+        assert not [t for t in scrape.pod_monitor_targets(monitors[monitor], endpoint, others)]

@@ -139,10 +139,10 @@ RULE_TESTS = {
             ],
         },
         {
-            # A service whose last backup succeeded at t=0: old after 26 h (+15 m pending), not before.
+            # A service whose backups are due since t=0: old after 26 h (+15 m pending), not before.
             "interval": "5m",
             "input_series": [
-                {"series": f'{alerts.BACKUP_METRIC}{{service="analytics"}}', "values": "0x400"},
+                {"series": f'{alerts.BACKUP_DUE_METRIC}{{service="analytics"}}', "values": "0x400"},
             ],
             "alert_rule_test": [
                 {"eval_time": "25h", "alertname": "BackupTooOld", "exp_alerts": []},
@@ -154,7 +154,9 @@ RULE_TESTS = {
                             "exp_labels": {"severity": "critical", "service": "analytics"},
                             "exp_annotations": {
                                 "summary": "No recent backup",
-                                "description": "Service analytics was last backed up 1d 4h 0m 0s ago (limit 26h).",
+                                "description": "Service analytics has had no successful backup for 1d 4h 0m 0s"
+                                " (limit 26h), counted from its last success or, if none succeeded yet, from when"
+                                " its backups were set up.",
                             },
                         }
                     ],
@@ -754,7 +756,8 @@ def test_monitors_are_valid_and_cover_every_component():
         "thanos",
     } <= names
     keeper = next(m for m in monitors if m["metadata"]["name"] == "clickhouse-keeper")
-    assert keeper["spec"]["podMetricsEndpoints"][0]["portNumber"] == 7000
+    # By the name the Keeper pod template declares (test_monitoring_truth checks it against the pods).
+    assert keeper["spec"]["podMetricsEndpoints"][0]["port"] == metrics.METRICS_PORT_NAME
     # The job names the alert rules select on.
     assert f"{metrics.NAMESPACE}/clickhouse" == alerts.CLICKHOUSE_JOB
     assert f"{metrics.NAMESPACE}/clickhouse-keeper" == alerts.KEEPER_JOB

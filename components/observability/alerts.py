@@ -24,9 +24,11 @@ RECEIVER_KINDS = ("webhook", "slack", "pagerduty")
 # Alerts are grouped per problem and place: one notification per alert name, service and pod set.
 GROUP_BY = ["alertname", "deployment", "namespace", "service"]
 
-# The Unix time of each service's last successful backup: recorded from the backup CronJob's
-# last success (components.backup.metric_rule_group, in the same PrometheusRule).
+# Per service whose backups run (CronJob not suspended): the Unix time of the last successful
+# backup, and the time since which one is due (the last success, or the CronJob's creation while
+# none has succeeded). Recording rules of components.backup.metric_rule_group, same PrometheusRule.
 BACKUP_METRIC = backup.METRIC
+BACKUP_DUE_METRIC = backup.DUE_METRIC
 # A daily backup plus slack for one failed run and a long one.
 BACKUP_MAX_AGE_HOURS = 26
 
@@ -219,8 +221,18 @@ def clickhouse_rules() -> dict[str, Any]:
             ),
             _alert(
                 "ClickHouseS3Errors",
-                'sum by (namespace, pod) (increase({__name__=~"ClickHouseProfileEvents_(Disk)?S3(Read|Write)'
-                'RequestsErrors"}[10m])) > 10',
+                # One `increase` per counter: over a `__name__` regex it would drop the names and
+                # leave four series with one label set, an evaluation error.
+                " + ".join(
+                    f"sum by (namespace, pod) (increase(ClickHouseProfileEvents_{c}[10m]))"
+                    for c in (
+                        "S3ReadRequestsErrors",
+                        "S3WriteRequestsErrors",
+                        "DiskS3ReadRequestsErrors",
+                        "DiskS3WriteRequestsErrors",
+                    )
+                )
+                + " > 10",
                 "10m",
                 "warning",
                 "ClickHouse gets errors from S3",
@@ -255,14 +267,31 @@ def clickhouse_rules() -> dict[str, Any]:
 
 
 def keeper_rules() -> dict[str, Any]:
-    """Keeper: replicas up, quorum, leader."""
+    """Keeper: replicas up, quorum, leader, each computed from the series that exist.
+
+    A target that cannot be scraped still has its `up` series (0); the other series of a down
+    replica go stale. So quorum counts the `up` values present, and the leader check sums the
+    leader flags of the replicas that answer. When the whole job has no series (no Keeper target
+    at all), neither can say anything: `KeeperNotScraped` says that instead, once, as a warning
+    (the servers' `ClickHouseKeeperSessionLost` pages if Keeper is really gone).
+    """
     quorum = KEEPER_REPLICAS // 2 + 1
+    up = f'up{{job="{KEEPER_JOB}"}}'
     return {
         "name": "clickhouse-keeper",
         "rules": [
             _alert(
+                "KeeperNotScraped",
+                f"absent({up})",
+                "10m",
+                "warning",
+                "Prometheus has no Keeper target",
+                f"No Keeper replica has been a scrape target of {KEEPER_JOB} for 10 minutes: Keeper's quorum"
+                " and leader cannot be checked. Check the Keeper pods and the PodMonitor.",
+            ),
+            _alert(
                 "KeeperReplicaDown",
-                f'up{{job="{KEEPER_JOB}"}} == 0',
+                f"{up} == 0",
                 "5m",
                 "warning",
                 "Keeper replica unreachable",
@@ -270,7 +299,7 @@ def keeper_rules() -> dict[str, Any]:
             ),
             _alert(
                 "KeeperQuorumLost",
-                f'(count(up{{job="{KEEPER_JOB}"}} == 1) or vector(0)) < {quorum}',
+                f"sum({up}) < {quorum}",
                 "2m",
                 "critical",
                 "Keeper has lost its quorum",
@@ -279,11 +308,11 @@ def keeper_rules() -> dict[str, Any]:
             ),
             _alert(
                 "KeeperNoLeader",
-                "(sum(ClickHouseAsyncMetrics_KeeperIsLeader) or vector(0)) < 1",
+                f'sum(ClickHouseAsyncMetrics_KeeperIsLeader{{job="{KEEPER_JOB}"}}) < 1',
                 "2m",
                 "critical",
                 "Keeper has no leader",
-                "No Keeper replica is leader for 2 minutes.",
+                "None of the Keeper replicas that answer has been leader for 2 minutes.",
             ),
         ],
     }
@@ -382,18 +411,21 @@ def certificate_rules() -> dict[str, Any]:
 
 
 def backup_rules(max_age_hours: int = BACKUP_MAX_AGE_HOURS) -> dict[str, Any]:
-    """Backups: the last success of each service is recent. The metric comes from the backup job."""
+    """Backups: each service whose backups run had a successful one within the limit, counted from
+    its last success or, while none has succeeded, from when its backups were set up. A service
+    with backups disabled, or stopped, has a suspended CronJob and no recorded series: no alert."""
     return {
         "name": "backups",
         "rules": [
             _alert(
                 "BackupTooOld",
-                f"time() - max by (service) ({BACKUP_METRIC}) > {max_age_hours} * 3600",
+                f"time() - max by (service) ({BACKUP_DUE_METRIC}) > {max_age_hours} * 3600",
                 "15m",
                 "critical",
                 "No recent backup",
-                "Service {{ $labels.service }} was last backed up {{ $value | humanizeDuration }} ago (limit"
-                f" {max_age_hours}h).",
+                "Service {{ $labels.service }} has had no successful backup for {{ $value | humanizeDuration }}"
+                f" (limit {max_age_hours}h), counted from its last success or, if none succeeded yet, from"
+                " when its backups were set up.",
             ),
         ],
     }

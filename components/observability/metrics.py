@@ -19,6 +19,7 @@ from typing import Any
 
 from components import k8s_conventions as conv
 from components import versions
+from components.observability import metrics_endpoint
 
 NAMESPACE, THANOS_SERVICE_ACCOUNT = conv.SERVICE_ACCOUNTS["thanos"]
 RELEASE = "kube-prometheus-stack"
@@ -46,9 +47,15 @@ GRAFANA_ADMIN_SECRET = "grafana-admin"
 # The operator's image tag for the sidecar; the same image runs query, store and compactor.
 THANOS_IMAGE = versions.THANOS_IMAGE
 
-# Where ClickHouse and Keeper expose Prometheus metrics (ClickHouse's `<prometheus>` endpoint).
-CLICKHOUSE_METRICS_PORT = 9363
+# Where ClickHouse and Keeper expose Prometheus metrics (their `<prometheus>` endpoint). The
+# Altinity operator declares only its own ports on their containers (server: tcp 9000, http 8123,
+# interserver 9009; Keeper: zk 2181, raft 9444), and prometheus-operator keeps a PodMonitor target
+# only on a port the pod declares: the pod templates declare these under `METRICS_PORT_NAME`
+# (`metrics_container_port`), and the PodMonitors scrape that name.
+CLICKHOUSE_METRICS_PORT = metrics_endpoint.INTERNAL_METRICS_PORT
 KEEPER_METRICS_PORT = 7000
+METRICS_PORT_NAME = "metrics"
+METRICS_PATH = "/metrics"
 ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
@@ -222,6 +229,23 @@ def kube_prometheus_stack_values(
     }
 
 
+def metrics_container_port(port: int) -> dict[str, Any]:
+    """The container port a ClickHouse or Keeper pod template declares for its `<prometheus>` endpoint."""
+    return {"name": METRICS_PORT_NAME, "containerPort": port, "protocol": "TCP"}
+
+
+def keeper_prometheus_settings() -> dict[str, str]:
+    """Keeper's `<prometheus>` endpoint (the CHK's `settings`): metrics, events and asynchronous
+    metrics (`KeeperIsLeader`, ...); Keeper's endpoint has no error metrics."""
+    return {
+        "prometheus/endpoint": METRICS_PATH,
+        "prometheus/port": str(KEEPER_METRICS_PORT),
+        "prometheus/metrics": "true",
+        "prometheus/events": "true",
+        "prometheus/asynchronous_metrics": "true",
+    }
+
+
 def _zone_spread(labels: dict[str, str]) -> dict[str, Any]:
     return {
         "maxSkew": 1,
@@ -236,7 +260,11 @@ def _zone_spread(labels: dict[str, str]) -> dict[str, Any]:
 MONITORING_API = "monitoring.coreos.com/v1"
 
 
-def _pod_monitor(name: str, namespaces: list[str], selector: dict[str, Any], port: int, path: str) -> dict[str, Any]:
+def _pod_monitor(
+    name: str, namespaces: list[str], selector: dict[str, Any], port: int | str, path: str
+) -> dict[str, Any]:
+    """A PodMonitor on a declared container port: by name (`port`) or by number (`portNumber`)."""
+    endpoint: dict[str, Any] = {"port": port} if isinstance(port, str) else {"portNumber": port}
     return {
         "apiVersion": MONITORING_API,
         "kind": "PodMonitor",
@@ -244,7 +272,7 @@ def _pod_monitor(name: str, namespaces: list[str], selector: dict[str, Any], por
         "spec": {
             "namespaceSelector": {"matchNames": namespaces},
             "selector": selector,
-            "podMetricsEndpoints": [{"portNumber": port, "path": path, "interval": "30s"}],
+            "podMetricsEndpoints": [{**endpoint, "path": path, "interval": "30s"}],
         },
     }
 
@@ -277,9 +305,9 @@ def scrape_monitors() -> list[dict[str, Any]]:
     ch = conv.CLICKHOUSE_NAMESPACE
     gateways = [conv.PUBLIC_GATEWAY_NAMESPACE, conv.PRIVATE_GATEWAY_NAMESPACE]
     return [
-        _pod_monitor("clickhouse", [ch], _has("clickhouse.altinity.com/chi"), CLICKHOUSE_METRICS_PORT, "/metrics"),
+        _pod_monitor("clickhouse", [ch], _has("clickhouse.altinity.com/chi"), METRICS_PORT_NAME, METRICS_PATH),
         _pod_monitor(
-            "clickhouse-keeper", [ch], _has("clickhouse-keeper.altinity.com/chk"), KEEPER_METRICS_PORT, "/metrics"
+            "clickhouse-keeper", [ch], _has("clickhouse-keeper.altinity.com/chk"), METRICS_PORT_NAME, METRICS_PATH
         ),
         _service_monitor(
             "clickhouse-operator",
@@ -308,14 +336,7 @@ def scrape_monitors() -> list[dict[str, Any]]:
         _pod_monitor("external-dns", ["external-dns"], _name("external-dns"), 7979, "/metrics"),
         _pod_monitor("cluster-autoscaler", ["kube-system"], _name("aws-cluster-autoscaler"), 8085, "/metrics"),
         # Every Thanos container names its HTTP (metrics) port `http`: 9090 on query, 10902 elsewhere.
-        _pod_monitor("thanos", [NAMESPACE], _name("thanos"), THANOS_HTTP_PORT, "/metrics")
-        | {
-            "spec": {
-                "namespaceSelector": {"matchNames": [NAMESPACE]},
-                "selector": _name("thanos"),
-                "podMetricsEndpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
-            }
-        },
+        _pod_monitor("thanos", [NAMESPACE], _name("thanos"), "http", "/metrics"),
     ]
 
 
