@@ -21,7 +21,7 @@ from typing import Any
 
 TYPES = ("string", "integer", "boolean", "array", "object")
 DECLARATION_ATTRIBUTES = ("type", "items", "description", "secret", "default", "value")
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+\Z", re.ASCII)
 
 
 class ProjectConfigError(ValueError):

@@ -34,7 +34,7 @@ import dataclasses
 import decimal
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -976,12 +976,14 @@ def read_stack(path: Path, project: str) -> dict[str, ConfigValue]:
         return {}
     if isinstance(config, GeneralMap):
         bad = next(k for k, _ in config if not isinstance(k, str))
-        raise StackFileError(
-            [
-                f"{where}: config key {go_json(_object(bad))} is not text; write keys as "
-                "`name` or `namespace:name` (the Pulumi CLI refuses the file)"
-            ]
-        )
+        if bad is None:
+            problem = "an empty (null) config key: the Pulumi CLI drops the entry silently; name the key or remove it"
+        else:
+            problem = (
+                f"config key {go_json(_object(bad))} is not text: the Pulumi CLI then refuses the file; "
+                "write keys as `name` or `namespace:name` (quote it)"
+            )
+        raise StackFileError([f"{where}: {problem}"])
     if not isinstance(config, dict):
         raise StackFileError([f"{where}: `config:` must be a map of keys to values, not {_kind(config)}"])
     problems: list[str] = []
@@ -1010,8 +1012,3 @@ def read_stack(path: Path, project: str) -> dict[str, ConfigValue]:
     if problems:
         raise StackFileError(problems)
     return values
-
-
-def project_config(doc: Mapping[str, Any]) -> Any:
-    """The `config:` block of a decoded project file."""
-    return doc.get("config")

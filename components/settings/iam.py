@@ -49,12 +49,12 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()
 
-EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=,.@/*-]+$")
-SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?$")
-S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}\Z", re.ASCII)
+IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
+PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=,.@/*-]+\Z", re.ASCII)
+SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?\Z", re.ASCII)
+S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z", re.ASCII)
+S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}\Z", re.ASCII)
 BOOTSTRAP_MODES = ("full", "operate", "revoked")
 BOOTSTRAP_PROFILES = ("scoped", "clickhouse-cloud")
 LONG_TROUBLESHOOTING_DAYS = 30

@@ -42,8 +42,9 @@ RECEIVER_FIELDS: dict[str, type] = {
     "severities": list,
     "channel": str,
 }
-RECEIVER_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
-WEBHOOK_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
+RECEIVER_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?\Z", re.ASCII)
+# An https URL in printable ASCII (a host in another script is written in punycode, xn--...).
+WEBHOOK_RE = re.compile(r"^https://[!-.0-~]+(/[!-~]*)?\Z", re.ASCII)
 
 
 def _url_ok(value: str) -> bool:

@@ -90,7 +90,7 @@ def coerce(value: Any, kind: type) -> tuple[bool, Any]:
     if kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return True, value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip(), re.ASCII):
             return True, int(value)
         return False, value
     if kind is str:

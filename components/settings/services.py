@@ -46,14 +46,14 @@ BACKUP_FIELDS: dict[str, type] = {k: type(v) for k, v in BACKUP_DEFAULTS.items()
 RESTORE_FIELDS: dict[str, type] = {"service": str, "backup": str}
 MAX_RETENTION_DAYS = 3650
 # A backup's name as the backup job writes it: its UTC start time and whether it is full or incremental.
-BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)$")
+BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)\Z", re.ASCII)
 # Five cron fields (minute hour day-of-month month day-of-week), as a Kubernetes CronJob takes them.
-CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
+CRON_FIELD_RE = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*\Z", re.ASCII)
 CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 # A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
 # `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
-SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
-CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?$")
+SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?\Z", re.ASCII)
+CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?\Z", re.ASCII)
 MAX_SHARDS, MAX_REPLICAS = 32, 5
 # The AWS Load Balancer Controller opens one security group rule per CIDR and listener port
 # (3 ports with MySQL), within the default quota of 60 inbound rules per security group.
@@ -293,7 +293,7 @@ def cron_problem(schedule: str) -> str | None:
     for part, (lo, hi) in zip(parts, CRON_RANGES, strict=True):
         if not CRON_FIELD_RE.match(part):
             return f'field {part!r} is not a cron field; use numbers, ranges, lists and steps, e.g. "0 2 * * *"'
-        numbers = [int(n) for n in re.findall(r"(?<![/\d])\d+", part)]
+        numbers = [int(n) for n in re.findall(r"(?<![/\d])\d+", part, re.ASCII)]
         if any(not lo <= n <= hi for n in numbers):
             return f'field {part!r} is out of range {lo}-{hi}; use e.g. "0 2 * * *"'
     return None
