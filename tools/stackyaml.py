@@ -885,14 +885,16 @@ def default_value(value: Any) -> ConfigValue:
 # --- Reading files ---------------------------------------------------------------------------------
 
 
-def _problem(where: str, exc: BaseException, what: str = "stack configuration") -> str:
+def _problem(where: str, exc: BaseException, what: str = "stack configuration", source: str = "") -> str:
     """One line for a problem with the file's YAML, naming the file and line."""
     head = f"{where}: cannot read the {what}"
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = " ".join(str(exc.problem or exc.context or "").split())
-        if "\\t" in problem or "tab" in problem:
+        if mark and source[mark.index : mark.index + 1] == "\t" and "tab" not in problem:
+            problem = f"{problem} (a tab)"
+        if "tab" in problem:
             fix = "indent with spaces, not tabs"
         elif problem == "found unexpected ':'":
             fix = "quote the text with the `:` (YAML parsers disagree on `a:` before , ] or } inside [...] or {...})"
@@ -919,7 +921,7 @@ def read_document(data: bytes, where: str, what: str = "stack configuration") ->
     except YamlTypeError as exc:
         raise StackFileError([_problem(where, YamlTypeError(m), what) for m in exc.messages]) from None
     except yaml.YAMLError as exc:
-        raise StackFileError([_problem(where, exc, what)]) from None
+        raise StackFileError([_problem(where, exc, what, _source_text(data))]) from None
 
 
 def _where(path: Path | str) -> str:
