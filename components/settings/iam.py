@@ -10,7 +10,7 @@ from typing import Any
 
 from components import naming
 from components.settings.patterns import ACCOUNT, ACCOUNT_RE, REGION
-from components.settings.reader import NS, Problems, decode_value, read_object
+from components.settings.reader import NS, Problems, decode_value, iso_instant_text, read_object
 
 DEFAULTS: dict[str, Any] = {
     # The vendor's production control-plane account (its published onboarding module).
@@ -100,7 +100,8 @@ class Iam:
 def utc_instant(value: str) -> datetime.datetime | None:
     """An ISO-8601 instant with an explicit UTC offset (`Z` or `+00:00`), or None."""
     try:
-        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        text = iso_instant_text(value.strip())
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() != datetime.timedelta(0):
@@ -137,7 +138,10 @@ def parse(
     if not vendor_ok:
         p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
     external_id = cloud.get("externalId") or ""
-    if not external_id and not cloud_broken:
+    written = decode_value(raw.get(f"{NS}:clickhouseCloud"))
+    # A value of the wrong type is already reported under this key: "required" would repeat it.
+    wrong_type = isinstance(written, dict) and written.get("externalId") not in (None, "") and not external_id
+    if not external_id and not cloud_broken and not wrong_type:
         p.add(
             "clickhouseCloud.externalId",
             None,
