@@ -10,6 +10,7 @@ through the program's own validation.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import io
 import json
@@ -42,11 +43,15 @@ RE_CALLS = {"compile", "match", "fullmatch", "search", "findall", "finditer", "s
 UNICODE_STR_METHODS = {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
 
 
+@functools.cache
+def _nodes(path: Path) -> list[ast.AST]:
+    return list(ast.walk(ast.parse(path.read_text())))
+
+
 def _regex_calls():
     """(file, pattern text, flags source) of every re.<call>(literal pattern, ...) in the code."""
     for path in SOURCES:
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
+        for node in _nodes(path):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -80,7 +85,7 @@ def test_every_regex_in_the_code_is_ascii_only_or_says_why_not():
 def test_no_unicode_aware_str_method_checks_an_identifier():
     calls = []
     for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _nodes(path):
             if isinstance(node, ast.Attribute) and node.attr in UNICODE_STR_METHODS:
                 calls.append((str(path.relative_to(ROOT)), node.lineno, node.attr))
     assert not calls, calls

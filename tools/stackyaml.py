@@ -438,7 +438,9 @@ def _events(data: bytes) -> Iterator[Any]:
             if isinstance(event, yaml.StreamEndEvent):
                 return
             if isinstance(event, yaml.DocumentEndEvent):
-                _lookahead(data, event.start_mark.index)
+                rest = _source_text(data)[event.start_mark.index :]
+                if any(line.strip() and not line.lstrip().startswith("#") for line in rest.splitlines()):
+                    _lookahead(data, event.start_mark.index)
                 return
     finally:
         parser.dispose()
