@@ -25,7 +25,7 @@ from typing import Any
 KEY = "maintenanceWindow"
 FIELDS = ("day", "start", "durationHours", "timezone")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-START_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+START_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\Z", re.ASCII)
 MAX_HOURS = 24
 EXAMPLE = '{"day": "Tuesday", "start": "01:00", "durationHours": 4, "timezone": "America/Los_Angeles"}'
 
@@ -78,7 +78,7 @@ def _timezone(value: Any) -> zoneinfo.ZoneInfo | None:
     # ZoneInfo accepts file-system paths too; an IANA name is Area/Location or a bare name like UTC.
     if not isinstance(value, str) or len(value) > 64:
         return None
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}", value):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}", value, re.ASCII):
         return None
     try:
         return zoneinfo.ZoneInfo(value)

@@ -23,7 +23,7 @@ ROLE_PURPOSE_TAG = "clickhouse-byoc/purpose"
 # What a bucket holds (`data`, `backup`, `monitoring`); the policy pack's bucket rules key on it.
 BUCKET_PURPOSE_TAG = "clickhouse-byoc/bucket-purpose"
 
-DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]$")
+DEPLOYMENT_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,18})[a-z0-9]\Z", re.ASCII)
 DEPLOYMENT_ID_MAX = 20
 STACK_HASH_CHARS = 6
 

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 # The grammar of k8s.io/apimachinery resource.Quantity, without the sign (a negative size is a mistake).
 QUANTITY_RE = re.compile(
-    r"^(?P<num>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+    r"^(?P<num>[0-9]+(\.[0-9]*)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z", re.ASCII
 )
 
 _SUFFIX = {

@@ -12,7 +12,7 @@ import yaml
 
 from components.settings import parse
 from tests.conftest import ROOT
-from tools import new_stack, stackconfig
+from tools import new_stack, stackconfig, stackyaml
 
 ACCOUNT = "123456789012"  # Pulumi.dev.yaml's account: deploymentId dev, vpcCidr 10.0.0.0/22
 
@@ -52,7 +52,9 @@ def wizard(repo: Path, argv: list[str], answers: list[str] | None = None) -> tup
 
 
 def written(repo: Path, stack: str) -> dict:
-    return yaml.safe_load((repo / f"Pulumi.{stack}.yaml").read_text())["config"]
+    """The written file's config as the Pulumi CLI reads it (objects decoded)."""
+    values = stackyaml.read_stack(repo / f"Pulumi.{stack}.yaml", "clickhouse-byoc")
+    return {k: json.loads(v.text) if v.object else v.text for k, v in values.items()}
 
 
 def test_non_interactive_writes_a_valid_stack_with_secure_defaults(repo):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tools import projectconfig, stackconfig
+from tools import projectconfig, stackconfig, stackyaml
 from tools.projectconfig import ProjectConfigError, check_project, check_stack, declarations
 
 P = "clickhouse-byoc"
@@ -138,7 +138,7 @@ def test_secret_keys_must_be_encrypted():
 
 
 def test_this_projects_file_passes_the_project_rules():
-    doc = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    doc = stackyaml.read_project(ROOT / "Pulumi.yaml")  # as the Pulumi CLI reads it
     check_project(doc["name"], declarations(doc["name"], doc["config"]))
     assert all(
         d.get("default") is not None or d.get("value") is not None

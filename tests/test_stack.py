@@ -11,7 +11,7 @@ import yaml
 
 from components import settings
 from tests.conftest import ROOT, raw_config, run_offline
-from tools import stackconfig, synth
+from tools import stackconfig, stackyaml, synth
 
 PROVIDER = "pulumi:providers:aws"
 
@@ -175,7 +175,7 @@ DERIVED_AT_RUN_TIME = {"deploymentId", "availabilityZones"}
 
 
 def test_project_file_declares_every_key_with_the_same_defaults():
-    doc = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    doc = stackyaml.read_project(ROOT / "Pulumi.yaml")  # as the Pulumi CLI reads it
     assert doc["runtime"]["options"] == {"toolchain": "pip", "virtualenv": "venv"}
     declared = doc["config"]
     assert set(declared) == set(settings.KNOWN_KEYS) - DERIVED_AT_RUN_TIME

@@ -25,6 +25,7 @@ from components.iam import PROFILE_TAG, PURPOSE_TAG, SESSION_SECONDS, bootstrap_
 from components.settings import EXTERNAL_ID_RE, ConfigError, Settings, parse
 from components.wiring import bootstrap_role_args
 from tools import stackconfig
+from tools.projectconfig import ProjectConfigError
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -142,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
-    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+    except ProjectConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
+    except (OSError, ValueError, KeyError) as exc:
         print(f"bootstrap_template: cannot read the stack configuration: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     secret = frozenset(k.split(":", 1)[1] for k in cfg.secret_keys if k.startswith(f"{cfg.project}:"))

@@ -329,11 +329,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     from components.settings import ConfigError
+    from tools.projectconfig import ProjectConfigError
 
     try:
         table = load_prices(args.prices)
         est = estimate(_records_of(args), table, args.region)
-    except ConfigError as exc:
+    except (ConfigError, ProjectConfigError) as exc:
+        # The stack's configuration (or its file) is the user's: one line per problem, exit 2.
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_UNPRICED
     except Unpriced as exc:

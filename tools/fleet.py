@@ -38,12 +38,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-import yaml
-
 from components import maintenance_window as mw
 from components.settings import maintenance
 from components.settings.reader import Problems
 from tools import stackconfig
+from tools.projectconfig import ProjectConfigError
 
 ROOT = stackconfig.ROOT
 NS = "clickhouse-byoc"
@@ -78,7 +77,12 @@ def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
     path = root / f"Pulumi.{stack}.yaml"
     try:
         cfg = stackconfig.load(path, project_file=root / "Pulumi.yaml", stack=stack)
-    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+    except stackconfig.StackFileError as exc:
+        # Each line names the file already.
+        raise StackConfigError("\n".join(exc.problems)) from exc
+    except ProjectConfigError as exc:
+        raise StackConfigError("\n".join(f"{path.name}: {p}" for p in exc.problems)) from exc
+    except (OSError, ValueError, KeyError) as exc:
         raise StackConfigError(f"{path.name}: cannot read it: {exc}") from exc
     problems = Problems(frozenset())
     window = maintenance.parse(cfg.raw, problems)

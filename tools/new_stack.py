@@ -24,6 +24,7 @@ import argparse
 import dataclasses
 import ipaddress
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -35,7 +36,9 @@ import yaml
 
 from components import cidr, naming
 from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
-from tools import stackconfig
+from components.settings.patterns import ACCOUNT_RE
+from tools import stackconfig, stackyaml
+from tools.projectconfig import ProjectConfigError
 
 NS = "clickhouse-byoc"
 EXIT_INVALID, EXIT_CHECK = 2, 1
@@ -55,6 +58,8 @@ SUPPORTED_REGIONS = (
     "ap-south-1",
     "ca-central-1",
 )
+# pulumi/pulumi sdk/go/common/tokens/names.go NameRegexpPattern: what a stack name may hold.
+STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z", re.ASCII)
 PROPOSAL_PREFIX = 22  # the reference advises /22 or larger
 PROPOSAL_POOL = ipaddress.ip_network("10.0.0.0/8")
 
@@ -82,12 +87,17 @@ def _decoded(raw: dict[str, str], key: str) -> Any:
         return text
 
 
-def existing_stacks(root: Path) -> list[Existing]:
+def existing_stacks(root: Path, warn: Callable[[str], None] | None = None) -> list[Existing]:
+    """The repository's stacks; one the Pulumi CLI could not read is left out, with a warning
+    (its account, id and ranges are then not checked against)."""
     out = []
     for path in sorted(root.glob("Pulumi.*.yaml")):
         try:
             cfg = stackconfig.load(path, project_file=root / "Pulumi.yaml")
-        except (OSError, ValueError, yaml.YAMLError):
+        except (OSError, ValueError) as exc:
+            problems = exc.problems if isinstance(exc, ProjectConfigError) else [f"{path.name}: {exc}"]
+            if warn:
+                warn(f"warning: {problems[0]} (left out of the clash checks)\n")
             continue
         raw = dict(cfg.raw)
         deployment = raw.get(f"{NS}:deploymentId") or naming.deployment_id_from_stack(cfg.stack)
@@ -213,14 +223,14 @@ Question = tuple[str, str, str, Callable[[str, Answers], str | None], Callable[[
 
 def questions(stacks: Sequence[Existing], root: Path) -> list[Question]:
     def stack_problem(v: str, a: Answers) -> str | None:
-        if not v or not all(c.isalnum() or c in "-_." for c in v):
+        if not STACK_NAME_RE.match(v):
             return "not a stack name; use letters, digits, hyphens, dots and underscores"
         if (root / f"Pulumi.{v}.yaml").exists():
             return f"Pulumi.{v}.yaml exists already; choose another name"
         return None
 
     def account_problem(v: str, a: Answers) -> str | None:
-        return None if v.isdigit() and len(v) == 12 else "not a 12-digit AWS account id"
+        return None if ACCOUNT_RE.match(v) else "not a 12-digit AWS account id"
 
     def region_problem(v: str, a: Answers) -> str | None:
         return None if v in SUPPORTED_REGIONS else f"not a supported region; use one of {', '.join(SUPPORTED_REGIONS)}"
@@ -369,9 +379,17 @@ def from_flags(args: argparse.Namespace, stacks: Sequence[Existing], root: Path)
         "allow_cidrs": "--allow-cidr",
     }
     for name, _prompt, _explanation, problem, default in questions(stacks, root):
-        value = given[name] if given[name] is not None else default(answers)
+        derived = given[name] is None
+        value = default(answers) if derived else given[name]
         why = problem(value, answers)
-        if why is not None:
+        if why is not None and name == "deployment_id" and derived:
+            # Derived from --stack: name the flag the user wrote, once.
+            if not any(p.startswith("--stack:") for p in problems):
+                problems.append(
+                    f"--stack: {answers.stack}: the deployment id derived from it, {value or '(empty)'}, "
+                    f"{why.split('; ')[0]}; pass --deployment-id"
+                )
+        elif why is not None:
             problems.append(f"{flag[name]}: {value or '(not set)'}: {why}")
         _store(answers, name, value)
     return answers, problems
@@ -389,7 +407,11 @@ def check(answers: Answers, root: Path, out: TextIO) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pending = Path(tmp) / path.name
         pending.write_text(render(answers))
-        cfg = stackconfig.load(pending, project_file=root / "Pulumi.yaml", stack=answers.stack)
+        try:
+            cfg = stackconfig.load(pending, project_file=root / "Pulumi.yaml", stack=answers.stack)
+        except ProjectConfigError as exc:
+            out.write("\n".join(exc.problems) + "\n")
+            return EXIT_INVALID
     # The external id is set later with --secret; validate with synth's placeholder in its place.
     key = f"{NS}:clickhouseCloud"
     vendor = {**json.loads(cfg.raw.get(key, "{}")), "externalId": SECRET_PLACEHOLDER}
@@ -415,7 +437,22 @@ def render(answers: Answers) -> str:
         "# Written by `python -m tools.new_stack`. Set the vendor's external id as a secret:\n"
         f"#   pulumi config set --stack {answers.stack} --path --secret clickhouseCloud.externalId <id>\n"
     )
-    return head + yaml.safe_dump({"config": answers.config()}, sort_keys=False, default_flow_style=False)
+    return head + yaml.dump(
+        {"config": answers.config()}, Dumper=_StackDumper, sort_keys=False, default_flow_style=False
+    )
+
+
+class _StackDumper(yaml.SafeDumper):
+    """PyYAML's writer, quoting every string the Pulumi CLI's YAML (yaml.v3) would read as
+    something else: `012345678901` unquoted is the number 12345678901 there."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if stackyaml.resolve("", value)[0] == stackyaml.STR else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_StackDumper.add_representer(str, _represent_str)
 
 
 def main(
@@ -439,7 +476,7 @@ def main(
     parser.add_argument("--service", help="a first ClickHouse service (default: none)")
     args = parser.parse_args(argv)
 
-    stacks = existing_stacks(root)
+    stacks = existing_stacks(root, out.write)
     if args.non_interactive:
         answers, problems = from_flags(args, stacks, root)
         if problems:

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components import awaits
 from components.settings import ConfigError
 from tools import projectconfig, stackconfig
@@ -941,7 +939,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, projectconfig.ProjectConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
-    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         print(f"plan: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG
 

@@ -34,6 +34,7 @@ from typing import Any, TextIO
 from components.settings import ConfigError, Settings, parse
 from components.settings import quotas as sg_quotas
 from tools import stackconfig
+from tools.projectconfig import ProjectConfigError
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
 
@@ -111,7 +112,7 @@ def family(instance_type: str) -> str:
     head = instance_type.split(".")[0]
     letters = ""
     for ch in head:
-        if ch.isdigit():
+        if ch in "0123456789":
             break
         letters += ch
     return letters
@@ -341,7 +342,7 @@ def main(argv: Sequence[str] | None = None, clients: Clients | None = None, out:
     try:
         cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
         settings = parse(cfg.raw, cfg.stack, cfg.secret_keys)
-    except ConfigError as exc:
+    except (ConfigError, ProjectConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
     except OSError as exc:

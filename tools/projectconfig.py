@@ -21,7 +21,7 @@ from typing import Any
 
 TYPES = ("string", "integer", "boolean", "array", "object")
 DECLARATION_ATTRIBUTES = ("type", "items", "description", "secret", "default", "value")
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+\Z", re.ASCII)
 
 
 class ProjectConfigError(ValueError):
@@ -148,7 +148,8 @@ def _missing_message(stack: str, keys: list[str]) -> str:
 
 
 def _is_secure(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {"secure"}
+    """object.go isSecureValue: a map whose only key is `secure`, with a string."""
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str)
 
 
 def _content(value: Any, placeholder: str) -> Any:

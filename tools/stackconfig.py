@@ -1,22 +1,24 @@
 """Reads a stack's configuration the way the Pulumi CLI hands it to the program, without the CLI.
 
-Project defaults come from `Pulumi.yaml`, stack values from `Pulumi.<stack>.yaml`. Every value
-becomes a string (objects and lists as JSON), as the CLI passes them. Values stored encrypted
-(`secure: ...`) cannot be decrypted here: they become a clearly fake placeholder and the key is
-marked secret.
+Project defaults come from `Pulumi.yaml`, stack values from `Pulumi.<stack>.yaml`, both read by
+`tools.stackyaml` with the CLI's YAML rules (gopkg.in/yaml.v3 and Pulumi's own steps): every
+value becomes the string the program receives (objects and lists as JSON). Values stored
+encrypted (`secure: ...`) cannot be decrypted here: they become a clearly fake placeholder and
+the key is marked secret. Every offline tool (synth, plan, cost, fleet, the stack wizard,
+preflight, the bootstrap template) reads stack files through `load`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.settings import SECRET_PLACEHOLDER
-from tools import projectconfig
+from tools import projectconfig, stackyaml
+from tools.stackyaml import StackFileError
+
+__all__ = ["ROOT", "StackConfig", "StackFileError", "load", "load_stack", "project_defaults"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +39,9 @@ class StackConfig:
     """Full keys (or paths) whose encrypted values were replaced by a placeholder."""
 
 
-def _is_secure(value: Any) -> bool:
-    return isinstance(value, dict) and set(value) == {"secure"}
-
-
 def _unsecure(value: Any, path: str, replaced: list[str]) -> Any:
-    if _is_secure(value):
+    """A decoded object with every `{secure: ...}` replaced by the placeholder."""
+    if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str):
         replaced.append(path)
         return SECRET_PLACEHOLDER
     if isinstance(value, dict):
@@ -52,30 +51,37 @@ def _unsecure(value: Any, path: str, replaced: list[str]) -> Any:
     return value
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
+def _text(key: str, value: stackyaml.ConfigValue, replaced: list[str]) -> str:
+    """What the program receives, with secrets replaced by the placeholder."""
+    if not value.secure:
+        return value.text
+    if not value.object:
+        replaced.append(key)
+        return SECRET_PLACEHOLDER
+    return stackyaml.go_json(_unsecure(value.content, key, replaced))
 
 
-def _full_key(project: str, key: str) -> str:
-    return key if ":" in key else f"{project}:{key}"
+def _project(project_file: Path) -> tuple[str, dict[str, Any]]:
+    doc = stackyaml.read_project(project_file)
+    name = doc.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError([f"{project_file}: `name:` must name the project"])
+    config = doc.get("config")
+    if config is not None and not isinstance(config, dict):
+        raise StackFileError([f"{project_file}: `config:` must be a map of keys to declarations"])
+    return name, projectconfig.declarations(name, config)
 
 
 def project_defaults(project_file: Path) -> tuple[str, dict[str, Any]]:
-    """The project name and the config defaults (and plain values) Pulumi.yaml declares."""
-    doc = yaml.safe_load(project_file.read_text())
-    project = doc["name"]
+    """The project name and the config defaults (and plain values) Pulumi.yaml declares, as
+    decoded values."""
+    project, decls = _project(project_file)
     defaults: dict[str, Any] = {}
-    for key, decl in projectconfig.declarations(project, doc.get("config")).items():
+    for key, decl in decls.items():
         if isinstance(decl, dict) and decl.get("default") is not None:
-            defaults[_full_key(project, key)] = decl["default"]
+            defaults[projectconfig.full_key(project, key)] = decl["default"]
         elif isinstance(decl, dict) and decl.get("value") is not None:
-            defaults[_full_key(project, key)] = decl["value"]
+            defaults[projectconfig.full_key(project, key)] = decl["value"]
     return project, defaults
 
 
@@ -83,31 +89,25 @@ def load(stack_file: Path, project_file: Path = ROOT / "Pulumi.yaml", stack: str
     """Project defaults overlaid with the stack file's values, after the Pulumi CLI's checks.
 
     Raises `projectconfig.ProjectConfigError` where `pulumi preview` would stop before running the
-    program (a required key missing, a value of the wrong type, a malformed stack file)."""
+    program (a required key missing, a value of the wrong type), and its subclass
+    `StackFileError` (one line per problem, naming the file) where the CLI refuses the file."""
     name = stack or stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml").removesuffix(".yml")
-    project_doc = yaml.safe_load(project_file.read_text())
-    project = project_doc["name"]
-    decls = projectconfig.declarations(project, project_doc.get("config"))
+    project, decls = _project(project_file)
     projectconfig.check_project(project, decls)
-    doc = yaml.safe_load(stack_file.read_text())
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise projectconfig.ProjectConfigError(
-            [f"{stack_file}: the stack file must be a map with a `config:` map, not a {type(doc).__name__}"]
-        )
-    config = doc.get("config") or {}
-    if not isinstance(config, dict):
-        raise projectconfig.ProjectConfigError(
-            [f"{stack_file}: `config:` must be a map of keys to values, not a {type(config).__name__}"]
-        )
-    merged = projectconfig.check_stack(project, name, decls, config, SECRET_PLACEHOLDER)
+    values = stackyaml.read_stack(stack_file, project)
+    merged = projectconfig.check_stack(
+        project, name, decls, {k: v.content for k, v in values.items()}, SECRET_PLACEHOLDER
+    )
     replaced: list[str] = []
     raw: dict[str, str] = {}
     secret: set[str] = set()
-    for key, value in merged.items():
+    for key in merged:
         before = len(replaced)
-        raw[key] = _as_text(_unsecure(value, key, replaced))
+        if key in values:
+            raw[key] = _text(key, values[key], replaced)
+        else:
+            # A project default or value the stack does not set (config.go createConfigValue).
+            raw[key] = _text(key, stackyaml.default_value(merged[key]), replaced)
         if len(replaced) > before:
             secret.add(key)
     return StackConfig(project, name, raw, frozenset(secret), tuple(replaced))

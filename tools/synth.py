@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import ConfigError
+from components.settings.patterns import ACCOUNT_RE
 from tools import iam_export, projectconfig, stackconfig
 from tools.mocks import ByocMocks, RecordingMonitor
 
@@ -103,7 +103,7 @@ def synthesize(
     def run() -> SynthResult:
         region = cfg.raw.get("aws:region") or "us-west-2"
         account = cfg.raw.get(f"{cfg.project}:accountId") or "123456789012"
-        mocks = ByocMocks(account_id=account if account.isdigit() else "123456789012", region=region)
+        mocks = ByocMocks(account_id=account if ACCOUNT_RE.match(account) else "123456789012", region=region)
         monitor = RecordingMonitor(mocks)
         collector = _Collector(echo_warnings)
         logger = logging.getLogger(f"clickhouse-byoc.synth.{id(collector)}")
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     except projectconfig.ProjectConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
-    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         # A missing or malformed stack file is the user's configuration: one line, exit 2.
         print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG

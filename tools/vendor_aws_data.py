@@ -30,7 +30,7 @@ def volume_sizes(create_volume_size_doc: str) -> dict[str, list[int]]:
     """`<li><p>gp3: <code>1 - 65,536</code> GiB</p></li>` -> {"gp3": [1, 65536]} ("st1 and sc1" give two)."""
     out: dict[str, list[int]] = {}
     for types, low, high in re.findall(
-        r"<p>([a-z0-9 ]+?): <code>([\d,]+) - ([\d,]+)</code> GiB</p>", create_volume_size_doc
+        r"<p>([a-z0-9 ]+?): <code>([\d,]+) - ([\d,]+)</code> GiB</p>", create_volume_size_doc, re.ASCII
     ):
         for name in types.split(" and "):
             out[name.strip()] = [int(low.replace(",", "")), int(high.replace(",", ""))]

@@ -57,7 +57,7 @@ from components.settings.network import (
     Peering,
 )
 from components.settings.observability import ObservabilitySettings, TailscaleSettings
-from components.settings.patterns import ACCOUNT_RE, REGION_RE
+from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
 from components.settings.private_link import PrivateLinkSettings
 from components.settings.quotas import AwsQuotas
 from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
@@ -218,8 +218,15 @@ def parse(
     p = Problems(secret_keys)
     unknown_keys(raw, KNOWN_KEYS, p)
     region = _deployment.region(raw, p)
+    before = len(p.lines)
     account_id = _deployment.account(raw, p)
     deployment_id = _deployment.deployment_id(raw, stack, p)
+    # An invalid account id or deployment id is one problem, reported above under its own key. What
+    # derives from them (the default billing prefix, role names and their lengths) is checked with
+    # valid stand-ins, so that problem is never repeated under a key the user did not write.
+    identity_ok = len(p.lines) == before
+    derived_account = account_id if identity_ok else STAND_IN_ACCOUNT
+    derived_deployment = deployment_id if identity_ok else STAND_IN_DEPLOYMENT
     before = len(p.lines)
     network = _network.parse(raw, region, p)
     network_ok = len(p.lines) == before
@@ -228,18 +235,18 @@ def parse(
     before = len(p.lines)
     cluster = _cluster.parse(raw, p)
     cluster_ok = len(p.lines) == before
-    iam = _iam.parse(raw, account_id, deployment_id, secret_keys, now, p)
+    iam = _iam.parse(raw, derived_account, derived_deployment, secret_keys, now, p)
     _iam.check_bootstrap_only(iam, dns.hosted_zone_id, p)
     before = len(p.lines)
     clickhouse = _services.parse(raw, p)
     services_ok = len(p.lines) == before
-    _services.role_name_lengths(deployment_id, clickhouse.services, p)
+    _services.role_name_lengths(derived_deployment, clickhouse.services, p)
     private_link = _private_link.parse(raw, p)
     before = len(p.lines)
     aws_quotas = _quotas.parse(raw, p)
     if network_ok and services_ok and len(p.lines) == before:
         # On valid ranges and services only: a quota line would repeat a broken key's problem.
-        _quotas.check(aws_quotas, clickhouse, network, naming.Names(deployment_id, account_id), p)
+        _quotas.check(aws_quotas, clickhouse, network, naming.Names(derived_deployment, derived_account), p)
     observability = _observability.parse(raw, tuple(s.name for s in clickhouse.services), iam.troubleshooting_until, p)
     if cluster_ok and services_ok:
         # Only on valid node groups and services: a capacity problem would repeat a broken key's.

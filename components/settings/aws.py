@@ -17,7 +17,7 @@ from typing import Any
 DATA = Path(__file__).resolve().parent.parent / "data" / "aws.json"
 PARTITION = "aws"
 # `arn:<partition>:`: what the partition of an ARN is, whatever follows.
-ARN_PARTITION_RE = re.compile(r"^arn:([a-z-]+):")
+ARN_PARTITION_RE = re.compile(r"^arn:([a-z-]+):", re.ASCII)
 GIB = 2**30
 
 

@@ -28,7 +28,7 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()
 
-INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+$")
+INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+\Z", re.ASCII)
 MAX_CLICKHOUSE_NODES_PER_ZONE = 100
 
 

@@ -17,7 +17,9 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {}
 REQUIRED = ("accountId",)
 OPTIONAL = ("deploymentId",)
 
-TAG_CHARS_RE = re.compile(r"^[\w .:/=+\-@]*$")
+# AWS tags take letters and digits of any script ("letters, numbers, and spaces representable in
+# UTF-8", AWS General Reference, tag naming rules): the one pattern here that is not ASCII-only.
+TAG_CHARS_RE = re.compile(r"^[\w .:/=+\-@]*\Z")
 # 50 tags per resource; keep room for Name, the mandatory ones and Kubernetes' own.
 MAX_USER_TAGS = 40
 

@@ -14,8 +14,8 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {"dns": {"zoneName": str, "hostedZon
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()
 
-ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}$")
-DNS_NAME_RE = re.compile(r"^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}\Z", re.ASCII)
+DNS_NAME_RE = re.compile(r"^(?=.{4,200}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z", re.ASCII)
 
 
 @dataclass(frozen=True)

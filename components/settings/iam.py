@@ -11,7 +11,7 @@ from typing import Any
 from components import naming
 from components.settings.aws import arn_partition_problem, region_problem
 from components.settings.patterns import ACCOUNT, ACCOUNT_RE, REGION
-from components.settings.reader import NS, Problems, decode_value, read_object
+from components.settings.reader import NS, Problems, decode_value, iso_instant_text, read_object
 
 DEFAULTS: dict[str, Any] = {
     # The vendor's production control-plane account (its published onboarding module).
@@ -50,12 +50,12 @@ OBJECT_FIELDS: dict[str, dict[str, type]] = {
 REQUIRED: tuple[str, ...] = ()
 OPTIONAL: tuple[str, ...] = ()
 
-EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=,.@/*-]+$")
-SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?$")
-S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+EXTERNAL_ID_RE = re.compile(r"^[\w+=,.@:/-]{2,1224}\Z", re.ASCII)
+IAM_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
+PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=,.@/*-]+\Z", re.ASCII)
+SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?\Z", re.ASCII)
+S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z", re.ASCII)
+S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}\Z", re.ASCII)
 BOOTSTRAP_MODES = ("full", "operate", "revoked")
 BOOTSTRAP_PROFILES = ("scoped", "clickhouse-cloud")
 LONG_TROUBLESHOOTING_DAYS = 30
@@ -101,7 +101,8 @@ class Iam:
 def utc_instant(value: str) -> datetime.datetime | None:
     """An ISO-8601 instant with an explicit UTC offset (`Z` or `+00:00`), or None."""
     try:
-        parsed = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        text = iso_instant_text(value.strip())
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() != datetime.timedelta(0):
@@ -138,7 +139,10 @@ def parse(
     if not vendor_ok:
         p.add("clickhouseCloud.accountId", vendor, "not a 12-digit AWS account id; use the vendor's account id")
     external_id = cloud.get("externalId") or ""
-    if not external_id and not cloud_broken:
+    written = decode_value(raw.get(f"{NS}:clickhouseCloud"))
+    # A value of the wrong type is already reported under this key: "required" would repeat it.
+    wrong_type = isinstance(written, dict) and written.get("externalId") not in (None, "") and not external_id
+    if not external_id and not cloud_broken and not wrong_type:
         p.add(
             "clickhouseCloud.externalId",
             None,

@@ -20,11 +20,11 @@ REQUIRED: tuple[str, ...] = ()
 # No default: without zones the region's first three are used; without a pod range pods use the VPC's.
 OPTIONAL = ("availabilityZones", "podCidr")
 PEERING_KEYS = ("name", "cidr", "vpcId", "accountId", "region", "accepterRoleArn", "peerRouteTableIds", "privateDns")
-ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-ROUTE_TABLE_ID_RE = re.compile(r"^rtb-[0-9a-f]{8}([0-9a-f]{9})?$")
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]{1,512}\Z", re.ASCII)
+ROUTE_TABLE_ID_RE = re.compile(r"^rtb-[0-9a-f]{8}([0-9a-f]{9})?\Z", re.ASCII)
 
-VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?$")
-PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8}([0-9a-f]{9})?\Z", re.ASCII)
+PEERING_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?\Z", re.ASCII)
 # The source: "/23 is possible but may limit the deployment to about 30 ClickHouse server pods".
 SMALL_VPC_WARNING = (
     "clickhouse-byoc:vpcCidr: {cidr}: a /23 leaves {ips} usable private IPs for nodes and pods "
@@ -114,7 +114,7 @@ def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] 
     if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
         p.add("availabilityZones", value, f"not a list of zone names; {fix}")
         return None
-    zone_re = re.compile(rf"^{re.escape(region)}[a-z]$")
+    zone_re = re.compile(rf"^{re.escape(region)}[a-z]\Z", re.ASCII)
     bad = [z for z in value if not zone_re.match(z)]
     if bad:
         p.add("availabilityZones", value, f"{', '.join(bad)} not a zone of {region}; {fix}")

@@ -51,8 +51,9 @@ TAILSCALE_KEY_PREFIXES = {
     "tskey-webhook-": "webhook key (tskey-webhook-)",
 }
 OAUTH_CLIENT_SECRET_PREFIX = "tskey-client-"
-RECEIVER_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
-WEBHOOK_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
+RECEIVER_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?\Z", re.ASCII)
+# An https URL in printable ASCII (a host in another script is written in punycode, xn--...).
+WEBHOOK_RE = re.compile(r"^https://[!-.0-~]+(/[!-~]*)?\Z", re.ASCII)
 
 
 def _url_ok(value: str) -> bool:

@@ -17,7 +17,7 @@ OPTIONAL: tuple[str, ...] = ()
 
 # Who may request an endpoint: an account root, a role or a user. Never `*`: acceptance is required
 # anyway, but an open service lets anyone see it and file requests.
-PRINCIPAL_RE = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})$")
+PRINCIPAL_RE = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})\Z", re.ASCII)
 
 
 @dataclass(frozen=True)

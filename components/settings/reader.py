@@ -72,6 +72,26 @@ def decode_value(raw: str | None) -> Any:
     return raw
 
 
+# Go's time.Time.String(): what the Pulumi CLI hands the program for a timestamp written unquoted
+# in a stack file (yaml.v3 reads it as a time; pulumi/pulumi sdk/go/common/resource/config/object.go
+# unmarshalObject keeps `v.String()`): `2026-12-11 18:00:00 +0000 UTC`.
+GO_TIME_RE = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?"
+    r" ([+-][0-9]{2})([0-9]{2}) [A-Za-z0-9+-]+\Z",
+    re.ASCII,
+)
+
+
+def iso_instant_text(value: str) -> str:
+    """A timestamp as the user wrote it in ISO 8601: Go's time.Time.String() form (an unquoted
+    timestamp, as the CLI passes it) back to `2026-12-11T18:00:00+00:00`; anything else unchanged."""
+    m = GO_TIME_RE.match(value)
+    if not m:
+        return value
+    fraction = f".{m[3][:6]}" if m[3] else ""
+    return f"{m[1]}T{m[2]}{fraction}{m[4]}:{m[5]}"
+
+
 KIND_WORDS = {bool: "true or false", str: "a string", int: "a whole number", list: "a list"}
 
 
@@ -90,7 +110,7 @@ def coerce(value: Any, kind: type) -> tuple[bool, Any]:
     if kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return True, value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip(), re.ASCII):
             return True, int(value)
         return False, value
     if kind is str:

@@ -48,11 +48,11 @@ BACKUP_FIELDS: dict[str, type] = {k: type(v) for k, v in BACKUP_DEFAULTS.items()
 RESTORE_FIELDS: dict[str, type] = {"service": str, "backup": str}
 MAX_RETENTION_DAYS = 3650
 # A backup's name as the backup job writes it: its UTC start time and whether it is full or incremental.
-BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)$")
+BACKUP_NAME_RE = re.compile(r"^\d{8}T\d{6}Z-(full|incr)\Z", re.ASCII)
 # A DNS label, also a valid ClickHouseInstallation and Kubernetes name; 30 characters keep
 # `<name>-private.<zone>` and the operator's `chi-<name>-...` pod names within their limits.
-SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$")
-CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?$")
+SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?\Z", re.ASCII)
+CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?\Z", re.ASCII)
 MAX_SHARDS, MAX_REPLICAS = 32, 5
 IAM_ROLE_NAME_MAX = 64
 

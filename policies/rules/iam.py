@@ -43,7 +43,8 @@ _ATTACHMENTS = (
     "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
 )
 ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
-_SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*$", re.IGNORECASE)
+# re.ASCII: with IGNORECASE alone, [a-z] also matches the Kelvin sign and a few other letters.
+_SERVICE_WILDCARD = re.compile(r"^[a-z0-9-]+:\*\Z", re.IGNORECASE | re.ASCII)
 BOUNDARY_ACTIONS = ("iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary")
 
 
@@ -193,14 +194,14 @@ def iam_irsa_trust_scoped(r: Any, config: Mapping[str, Any]) -> Iterator[str]:
                 )
 
 
-_ACCOUNT_IN_ARN = re.compile(r"^arn:[a-z-]+:(?:iam|sts)::(\d{12}):")
+_ACCOUNT_IN_ARN = re.compile(r"^arn:[a-z-]+:(?:iam|sts)::(\d{12}):", re.ASCII)
 
 
 def principal_account(principal: str) -> str | None:
     """The account of an AWS principal ('*' for anyone), None when not an account principal."""
     if principal == "*":
         return "*"
-    if re.fullmatch(r"\d{12}", principal):
+    if re.fullmatch(r"\d{12}", principal, re.ASCII):
         return principal
     match = _ACCOUNT_IN_ARN.match(principal)
     return match.group(1) if match else None
