@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from components import clickhouse, pod_security
+from components import clickhouse, platform, pod_security
 from components.observability import metrics
 from tests import operator_statefulsets
 from tests import references as ref
@@ -177,3 +177,14 @@ def test_the_operator_rolls_one_server_at_a_time_and_stops_at_one_that_fails():
     assert reconcile["host"]["wait"]["probes"]["readiness"] is True
     # ... and a replica that does not become ready stops the roll.
     assert reconcile["statefulSet"]["update"]["onFailure"] == "abort"
+
+
+def test_the_autoscaler_runs_hardened_through_the_chart_values():
+    values = platform.cluster_autoscaler_values("c", "us-west-2", "1.35", "arn:aws:iam::123456789012:role/r")
+    inputs = {"chart": "cluster-autoscaler", "version": "9.59.0", "name": "cluster-autoscaler"}
+    objs = ref.render_release({**inputs, "namespace": "kube-system", "values": values})
+    (deployment,) = [o for o in objs if o["kind"] == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert [c["securityContext"] for c in pod["containers"]] == [pod_security.container_security_context()]
