@@ -33,8 +33,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import escape
 
 from components import k8s_conventions as conv
+from components import pod_security
 
 METRIC = "clickhouse_backup_last_success_timestamp_seconds"
 DUE_METRIC = "clickhouse_backup_due_since_timestamp_seconds"
@@ -203,10 +205,20 @@ def backup_users(password_secret: str, networks: tuple[str, ...]) -> dict[str, A
     }
 
 
+# The client's own configuration file, from the Job's Secret: user and password never on a command
+# line (where the process list shows them) nor in the environment.
+CLIENT_CONFIG_KEY = "client.xml"
+CLIENT_CONFIG_DIR = "/etc/clickhouse-job"
+CLIENT_CONFIG = f"{CLIENT_CONFIG_DIR}/config.xml"
 _CLIENT = (
-    'ch() { clickhouse-client --host "$CLICKHOUSE_HOST" --user "$CLICKHOUSE_USER" '
-    '--password "$CLICKHOUSE_PASSWORD" --receive_timeout 172800 --query "$1"; }'
+    f'ch() {{ clickhouse-client --config-file {CLIENT_CONFIG} --host "$CLICKHOUSE_HOST" '
+    '--receive_timeout 172800 --query "$1"; }'
 )
+
+
+def client_config_xml(user: str, password: str) -> str:
+    """`clickhouse-client`'s configuration file (`--config-file`): the user and password it connects with."""
+    return f"<config>\n  <user>{escape(user)}</user>\n  <password>{escape(password)}</password>\n</config>\n"
 
 
 def backup_script(bucket: str, region: str, service: str, full_every_days: int) -> str:
@@ -261,9 +273,11 @@ def script_statements(script: str) -> list[str]:
     return re.findall(r'ch "([^"]+)"', script)
 
 
-def _pod(
-    image: str, script: str, host: str, user: str, password_secret: str, password_key: str, labels: dict[str, str]
-) -> dict[str, Any]:
+# The client image's user (`clickhouse`, 101:101): it reads the mounted configuration file as its group.
+CLIENT_UID = 101
+
+
+def _pod(image: str, script: str, host: str, config_secret: str, labels: dict[str, str]) -> dict[str, Any]:
     placement = conv.system_placement()
     return {
         "metadata": {"labels": labels},
@@ -272,31 +286,33 @@ def _pod(
             # The servers do the S3 work with their own role; the job needs no AWS or Kubernetes API.
             "automountServiceAccountToken": False,
             **placement,
-            "securityContext": {"runAsUser": 101, "runAsGroup": 101, "runAsNonRoot": True},
+            "securityContext": pod_security.pod_security_context(CLIENT_UID),
             "containers": [
                 {
                     "name": "client",
                     "image": image,
                     "command": ["bash", "-c", script],
-                    "env": [
-                        {"name": "CLICKHOUSE_HOST", "value": host},
-                        {"name": "CLICKHOUSE_USER", "value": user},
-                        {
-                            "name": "CLICKHOUSE_PASSWORD",
-                            "valueFrom": {"secretKeyRef": {"name": password_secret, "key": password_key}},
-                        },
-                        {"name": "HOME", "value": "/tmp"},
-                    ],
+                    "env": [{"name": "CLICKHOUSE_HOST", "value": host}, {"name": "HOME", "value": "/tmp"}],
                     "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
-                    "securityContext": {
-                        "allowPrivilegeEscalation": False,
-                        "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]},
-                    },
-                    "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                    "securityContext": pod_security.container_security_context(),
+                    "volumeMounts": [
+                        {"name": "tmp", "mountPath": "/tmp"},
+                        {"name": "client-config", "mountPath": CLIENT_CONFIG_DIR, "readOnly": True},
+                    ],
                 }
             ],
-            "volumes": [{"name": "tmp", "emptyDir": {}}],
+            "volumes": [
+                {"name": "tmp", "emptyDir": {}},
+                {
+                    "name": "client-config",
+                    "secret": {
+                        "secretName": config_secret,
+                        "items": [{"key": CLIENT_CONFIG_KEY, "path": "config.xml"}],
+                        # Owner and the pod's group (fsGroup): the client's user reads it.
+                        "defaultMode": 0o440,
+                    },
+                },
+            ],
         },
     }
 
@@ -310,7 +326,7 @@ def restore_job_name(service: str) -> str:
 
 
 def cronjob_spec(
-    spec: BackupSpec, *, image: str, script: str, host: str, password_secret: str, stopped: bool, labels: dict
+    spec: BackupSpec, *, image: str, script: str, host: str, config_secret: str, stopped: bool, labels: dict
 ) -> dict[str, Any]:
     """The backup CronJob: UTC schedule, one run at a time, suspended while disabled or stopped."""
     return {
@@ -326,20 +342,18 @@ def cronjob_spec(
             "spec": {
                 "backoffLimit": 1,
                 "activeDeadlineSeconds": BACKUP_DEADLINE_SECONDS,
-                "template": _pod(image, script, host, BACKUP_USER, password_secret, "password", labels),
+                "template": _pod(image, script, host, config_secret, labels),
             },
         },
     }
 
 
-def restore_job_spec(
-    *, image: str, script: str, host: str, user: str, password_secret: str, labels: dict
-) -> dict[str, Any]:
+def restore_job_spec(*, image: str, script: str, host: str, config_secret: str, labels: dict) -> dict[str, Any]:
     """The restore Job (kept after it finishes, so it never runs again by itself)."""
     return {
         "backoffLimit": 3,
         "activeDeadlineSeconds": RESTORE_DEADLINE_SECONDS,
-        "template": _pod(image, script, host, user, password_secret, "password", labels),
+        "template": _pod(image, script, host, config_secret, labels),
     }
 
 

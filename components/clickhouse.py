@@ -25,7 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import awaits, helm, ingress, quantity, versions
+from components import awaits, helm, ingress, pod_security, quantity, versions
 from components import backup as backups
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
@@ -53,6 +53,8 @@ VOLUME_HEADROOM = 20 * quantity.GI
 USER = "default"
 PASSWORD_KEY = "password_sha256_hex"
 CHI_LABEL = "clickhouse.altinity.com/chi"
+# `nobody`: the user the operator's and metrics exporter's images run as (their Dockerfiles).
+OPERATOR_UID = 65534
 CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
 
 
@@ -72,12 +74,13 @@ def password_secret_name(service: str) -> str:
 
 
 def backup_secret_name(service: str) -> str:
-    """The Secret of the `backup` user: its password (for the CronJob) and the hash (for the servers)."""
+    """The Secret of the `backup` user: the CronJob's client configuration (its password) and the
+    password's hash (for the servers)."""
     return f"clickhouse-{service}-backup"
 
 
 def restore_secret_name(service: str) -> str:
-    """The Secret holding the `default` user's password for the restore Job."""
+    """The Secret holding the restore Job's client configuration (the `default` user's password)."""
     return f"clickhouse-{service}-restore"
 
 
@@ -141,11 +144,17 @@ def operator_values() -> dict[str, Any]:
     return {
         "fullnameOverride": OPERATOR_SECRET,
         "secret": {"create": False},
-        "metrics": {"enabled": True},
+        "metrics": {"enabled": True, "containerSecurityContext": pod_security.container_security_context()},
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
         "crdHook": {"nodeSelector": placement["nodeSelector"], "tolerations": placement["tolerations"]},
-        "operator": {"resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}},
+        # The operator's and the exporter's images run as `nobody` and log to stderr; the pod only
+        # says so (the chart sets no securityContext).
+        "podSecurityContext": pod_security.pod_security_context(OPERATOR_UID, volumes=False),
+        "operator": {
+            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+            "containerSecurityContext": pod_security.container_security_context(),
+        },
         "configs": {
             "files": {
                 "config.yaml": {
@@ -156,11 +165,19 @@ def operator_values() -> dict[str, Any]:
                     # "Completed" must mean every pod is ready: wait long enough for a node from
                     # zero, and stop (status Aborted) instead of ignoring a StatefulSet that never
                     # becomes ready, which the chart's default `ignore` would report as Completed.
+                    #
+                    # A pod template change rolls one server at a time: the operator restarts a
+                    # shard's replicas one after another, waiting for each to be ready; one shard
+                    # thread makes the shards after the first one go one after another too (the
+                    # default runs up to half of them at once). A replica that does not come back
+                    # stops the roll there (`update.onFailure: abort`).
                     "reconcile": {
+                        "runtime": {"reconcileShardsThreadsNumber": 1},
                         "statefulSet": {
                             "create": {"onFailure": "abort"},
-                            "update": {"timeout": awaits.STATEFULSET_READY_TIMEOUT},
-                        }
+                            "update": {"timeout": awaits.STATEFULSET_READY_TIMEOUT, "onFailure": "abort"},
+                        },
+                        "host": {"wait": {"probes": {"readiness": True}}},
                     },
                 }
             }
@@ -224,6 +241,64 @@ def _spread_and_separate(labels: dict[str, str]) -> dict[str, Any]:
                 "labelSelector": {"matchLabels": dict(labels)},
             }
         ],
+    }
+
+
+# The user and group of the `clickhouse/clickhouse-server` and `clickhouse/clickhouse-keeper` images
+# (`clickhouse`, 101:101, created by their Dockerfiles; the images run as root and switch to it).
+CLICKHOUSE_UID = 101
+# Where the operator mounts a server's and a Keeper member's data volume (release-0.25.6
+# `DirPathDataStorage`), and where each writes its log files (the operator's logger settings for the
+# server, the Keeper image's own `keeper_config.xml`).
+SERVER_DATA_DIR, SERVER_LOG_DIR = "/var/lib/clickhouse", "/var/log/clickhouse-server"
+KEEPER_DATA_DIR, KEEPER_LOG_DIR = "/var/lib/clickhouse-keeper", "/var/log/clickhouse-keeper"
+
+
+def _server_pod_security() -> dict[str, Any]:
+    """A server pod: the image's user, RuntimeDefault seccomp, no Kubernetes API token (it calls no
+    API; S3 credentials come from the IRSA webhook's own token), and the writable directories the
+    read-only image needs besides the data volume (where the operator points everything else: data,
+    metadata, tmp, user files, the S3 disk's metadata and cache, the preprocessed configs): the log
+    files and `/tmp`. Logs go to the console too; the files live as long as the pod."""
+    logs, _ = pod_security.scratch("logs", SERVER_LOG_DIR)
+    tmp, _ = pod_security.scratch("tmp", "/tmp")
+    return {
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security.pod_security_context(CLICKHOUSE_UID),
+        "volumes": [logs, tmp],
+    }
+
+
+def _server_container_security() -> dict[str, Any]:
+    """The server container: no capability (ClickHouse only uses CAP_NET_ADMIN, CAP_IPC_LOCK and
+    CAP_SYS_NICE when it has them, for taskstats, mlock and thread priorities, and logs that it does
+    without), read-only root filesystem with the pod's writable mounts."""
+    _, logs = pod_security.scratch("logs", SERVER_LOG_DIR)
+    _, tmp = pod_security.scratch("tmp", "/tmp")
+    return {"securityContext": pod_security.container_security_context(), "volumeMounts": [logs, tmp]}
+
+
+def _keeper_pod_security() -> dict[str, Any]:
+    """A Keeper pod: as a server pod; the only writable directory besides the data volume is the log
+    directory the image's entrypoint and configuration name."""
+    logs, _ = pod_security.scratch("logs", KEEPER_LOG_DIR)
+    return {
+        "automountServiceAccountToken": False,
+        "securityContext": pod_security.pod_security_context(CLICKHOUSE_UID),
+        "volumes": [logs],
+    }
+
+
+def _keeper_container_security() -> dict[str, Any]:
+    """The Keeper container. `CLICKHOUSE_DATA_DIR` tells the image's entrypoint where the data
+    volume is (as the operator's default Keeper container does): it checks that directory is
+    writable and creates its `coordination` folders there, not under the read-only
+    `/var/lib/clickhouse` of the image."""
+    _, logs = pod_security.scratch("logs", KEEPER_LOG_DIR)
+    return {
+        "env": [{"name": "CLICKHOUSE_DATA_DIR", "value": KEEPER_DATA_DIR}],
+        "securityContext": pod_security.container_security_context(),
+        "volumeMounts": [logs],
     }
 
 
@@ -333,7 +408,7 @@ def chi_spec(
                         "nodeSelector": placement["nodeSelector"],
                         "tolerations": placement["tolerations"],
                         **_spread_and_separate(labels),
-                        "securityContext": {"runAsUser": 101, "runAsGroup": 101, "fsGroup": 101},
+                        **_server_pod_security(),
                         "containers": [
                             {
                                 "name": "clickhouse",
@@ -344,6 +419,7 @@ def chi_spec(
                                     "requests": {"cpu": service.cpu, "memory": service.memory},
                                     "limits": {"memory": service.memory},
                                 },
+                                **_server_container_security(),
                             }
                         ],
                     },
@@ -385,6 +461,7 @@ def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
                         "nodeSelector": placement["nodeSelector"],
                         "tolerations": placement["tolerations"],
                         **_spread_and_separate(labels),
+                        **_keeper_pod_security(),
                         "containers": [
                             {
                                 "name": "clickhouse-keeper",
@@ -395,6 +472,7 @@ def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
                                     "requests": {"cpu": "250m", "memory": "1Gi"},
                                     "limits": {"memory": "2Gi"},
                                 },
+                                **_keeper_container_security(),
                             }
                         ],
                     },
@@ -585,7 +663,9 @@ class ClickHouseService(pulumi.ComponentResource):
                     metadata={"name": backup_secret_name(service.name), "namespace": namespace},
                     type="Opaque",
                     string_data={
-                        "password": pulumi.Output.secret(backup_password.result),
+                        backups.CLIENT_CONFIG_KEY: pulumi.Output.secret(
+                            backup_password.result.apply(lambda p: backups.client_config_xml(backups.BACKUP_USER, p))
+                        ),
                         PASSWORD_KEY: pulumi.Output.secret(backup_password.result.apply(password_sha256)),
                     },
                     opts=child,
@@ -597,7 +677,11 @@ class ClickHouseService(pulumi.ComponentResource):
                     f"{name}-restore-credentials",
                     metadata={"name": restore_secret_name(service.name), "namespace": namespace},
                     type="Opaque",
-                    string_data={"password": self.password},
+                    string_data={
+                        backups.CLIENT_CONFIG_KEY: pulumi.Output.secret(
+                            password.result.apply(lambda p: backups.client_config_xml(USER, p))
+                        )
+                    },
                     opts=child,
                 )
             )
@@ -663,7 +747,7 @@ class ClickHouseService(pulumi.ComponentResource):
     def _backup_and_restore(self, name: str, args: ClickHouseServiceArgs, bucket: pulumi.Output[str]) -> None:
         """The backup CronJob and the restore Job; both wait for the installation."""
         service = args.service
-        image = f"clickhouse/clickhouse-server:{service.clickhouse_version}"
+        image = versions.CLICKHOUSE_CLIENT_IMAGE
         host = service_backend(service.name)
         labels = {CHI_LABEL: service.name, **conv.PART_OF_LABELS}
         after = pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, self.installation])
@@ -678,7 +762,7 @@ class ClickHouseService(pulumi.ComponentResource):
                         image=image,
                         script=backups.backup_script(b, args.region, service.name, spec.full_every_days),
                         host=host,
-                        password_secret=backup_secret_name(service.name),
+                        config_secret=backup_secret_name(service.name),
                         stopped=service.stopped,
                         labels=labels,
                     )
@@ -702,8 +786,7 @@ class ClickHouseService(pulumi.ComponentResource):
                         image=image,
                         script=backups.restore_script(b, args.region, restore, servers),
                         host=host,
-                        user=USER,
-                        password_secret=restore_secret_name(service.name),
+                        config_secret=restore_secret_name(service.name),
                         labels=labels,
                     )
                 ),

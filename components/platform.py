@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import helm, versions
+from components import helm, pod_security, versions
 from components.k8s_conventions import (
     ISSUER_PRODUCTION,
     ISSUER_STAGING,
@@ -164,6 +164,10 @@ def cluster_autoscaler_values(cluster_name: str, region: str, kubernetes_version
         },
         "rbac": {"create": True, "serviceAccount": _service_account("cluster-autoscaler", role_arn)},
         "podDisruptionBudget": {"maxUnavailable": 1},
+        # Not root (the chart runs it as root by default; its values suggest this user), RuntimeDefault
+        # seccomp, no capability, read-only root: the autoscaler only calls the Kubernetes and AWS APIs.
+        "securityContext": pod_security.pod_security_context(65534, volumes=False),
+        "containerSecurityContext": pod_security.container_security_context(),
         **system_placement(),
     }
 

@@ -107,8 +107,23 @@ ALTINITY_OPERATOR_CHART = ChartPin("https://helm.altinity.com", "altinity-clickh
 # ClickHouse server and Keeper images (`clickhouse/clickhouse-server`, `clickhouse/clickhouse-keeper`):
 # the default for a service's `clickhouseVersion`, and the Keeper version. A full tag of the 25.8 LTS
 # line, so a redeploy never picks up a new patch release by itself.
+#
+# These two stay pinned by tag, not digest (tests/upstream/images/SOURCES.md): no public record of
+# their index digests could be read, and the operator (0.25.6) takes the server's version from the
+# image tag, which a digest reference hides from it (its parser returns the digest as the tag), so
+# its version-dependent configuration would fall back to the oldest version on new hosts.
 CLICKHOUSE_VERSION = "25.8.29.51"
 KEEPER_VERSION = "25.8.29.51"
+
+# Images by digest: the kubelet pulls the digest; the tag beside it says what it is. Each digest is
+# the multi-architecture index of its tag, read from the public records in tests/upstream/images/.
+#
+# The backup and restore Jobs' `clickhouse-client`: ClickHouse's Docker Official Image (`clickhouse`,
+# built from the same Dockerfile and packages as `clickhouse/clickhouse-server`). The Jobs only send
+# statements, which the servers run, so one pinned client serves every server version.
+CLICKHOUSE_CLIENT_TAG = "25.8.29.51"
+CLICKHOUSE_CLIENT_DIGEST = "sha256:0966657518e3a70152e94906e3a500c82162c8e2c23a6ffbec31eabfe494b5c2"
+CLICKHOUSE_CLIENT_IMAGE = f"docker.io/library/clickhouse:{CLICKHOUSE_CLIENT_TAG}@{CLICKHOUSE_CLIENT_DIGEST}"
 
 # metrics-server (platform layer): the resource metrics API the HPAs of istiod and the gateways read.
 METRICS_SERVER_CHART = ChartPin("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1")
@@ -118,8 +133,10 @@ METRICS_SERVER_CHART = ChartPin("https://kubernetes-sigs.github.io/metrics-serve
 KUBE_PROMETHEUS_STACK_CHART = ChartPin(
     "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3"
 )
-# Thanos query, store gateway and compactor: the sidecar's image (kube-prometheus-stack's default).
-THANOS_IMAGE = "quay.io/thanos/thanos:v0.42.4"
+# Thanos query, store gateway and compactor: the sidecar's version (kube-prometheus-stack's default).
+THANOS_TAG = "v0.42.4"
+THANOS_DIGEST = "sha256:b567818fe608067eb0f1d7c2c4fe361e7ad83c8a256234c97685f1d0bf670cc8"
+THANOS_IMAGE = f"quay.io/thanos/thanos:{THANOS_TAG}@{THANOS_DIGEST}"
 FALCO_CHART = ChartPin("https://falcosecurity.github.io/charts", "falco", "9.1.0")
 FLUENT_BIT_CHART = ChartPin("https://fluent.github.io/helm-charts", "fluent-bit", "0.58.1")
 TAILSCALE_OPERATOR_CHART = ChartPin("https://pkgs.tailscale.com/helmcharts", "tailscale-operator", "1.102.3")

@@ -166,7 +166,63 @@ def before_awaits(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-EARLIER_REVISIONS = {"before-awaits": before_awaits}
+HARDENED_POD_KEYS = ("automountServiceAccountToken", "securityContext", "volumes")
+HARDENED_CONTAINER_KEYS = ("securityContext", "volumeMounts", "env")
+
+
+def before_hardening(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of the revision before the pods were hardened (issue 19): the ClickHouse server
+    pods with only their user, Keeper pods with no security context, the operator chart's own
+    reconcile concurrency and no pod security values, Thanos on a tag without seccomp."""
+    out = json.loads(json.dumps(records))
+    for r in out:
+        inputs = r.get("inputs") or {}
+        if r["type"] in AWAITED[:2]:
+            for template in inputs["spec"]["templates"]["podTemplates"]:
+                pod = template["spec"]
+                for key in HARDENED_POD_KEYS:
+                    pod.pop(key, None)
+                if "serviceAccountName" in pod:
+                    pod["securityContext"] = {"runAsUser": 101, "runAsGroup": 101, "fsGroup": 101}
+                for container in pod["containers"]:
+                    for key in HARDENED_CONTAINER_KEYS:
+                        container.pop(key, None)
+        if r["type"] == "kubernetes:helm.sh/v3:Release" and inputs.get("chart") == "altinity-clickhouse-operator":
+            values = inputs["values"]
+            values.pop("podSecurityContext", None)
+            values["metrics"].pop("containerSecurityContext", None)
+            values["operator"].pop("containerSecurityContext", None)
+            reconcile = values["configs"]["files"]["config.yaml"]["reconcile"]
+            reconcile.pop("runtime", None)
+            reconcile.pop("host", None)
+            reconcile["statefulSet"]["update"].pop("onFailure", None)
+        if r["type"] == "kubernetes:batch/v1:CronJob":
+            pod = inputs["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            pod["securityContext"] = {"runAsUser": 101, "runAsGroup": 101, "runAsNonRoot": True}
+            pod["volumes"] = [v for v in pod["volumes"] if v["name"] == "tmp"]
+            (container,) = pod["containers"]
+            container["image"] = "clickhouse/clickhouse-server:25.8.29.51"
+            secret = {
+                "secretKeyRef": {
+                    "name": f"{inputs['metadata']['name'].replace('backup-', 'clickhouse-', 1)}-backup",
+                    "key": "password",
+                }
+            }
+            container["env"] = [*container["env"][:1], {"name": "CLICKHOUSE_USER", "value": "backup"}]
+            container["env"] += [
+                {"name": "CLICKHOUSE_PASSWORD", "valueFrom": secret},
+                {"name": "HOME", "value": "/tmp"},
+            ]
+            container["volumeMounts"] = [m for m in container["volumeMounts"] if m["name"] == "tmp"]
+        if r["type"] in ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"):
+            pod = inputs["spec"]["template"]["spec"]
+            pod["securityContext"].pop("seccompProfile", None)
+            for container in pod["containers"]:
+                container["image"] = container["image"].split("@", 1)[0]
+    return out
+
+
+EARLIER_REVISIONS = {"before-awaits": before_awaits, "before-hardening": before_hardening}
 
 KMS_ON = {"kms": {"customerManagedKey": True}}
 TROUBLESHOOTING = {"troubleshootingAccess": {"until": "<a week ahead>"}}
@@ -273,11 +329,37 @@ CASES: list[Case] = [
         {"services": analytics(clickhouseVersion="25.10")},
         """
         update ClickHouseInstallation ch-analytics-chi SD
+        """,
+        "A new server image: the operator restarts the servers one replica at a time on it. The backup "
+        "CronJob keeps its client image, pinned by digest: `clickhouse-client` only sends the statements, "
+        "which the servers run.",
+        reasons=(("ch-analytics-chi", "clickhouse-server:25.10"),),
+    ),
+    Case(
+        "upgrade-hardening",
+        "upgrade of a stack deployed before the pods were hardened (no configuration change)",
+        {},
+        """
+        update ClickHouseInstallation ch-analytics-chi SD
+        update ClickHouseKeeperInstallation clickhouse-keeper SD
+        update Release clickhouse-operator
+        update Deployment observability-thanos-query-deployment
+        update StatefulSet observability-thanos-(store|compact)-statefulset x2
         update CronJob ch-analytics-backup
         """,
-        "A new server image: the operator restarts the servers one at a time on it. The backup CronJob's "
-        "`clickhouse-client` runs from the same image.",
-        reasons=(("ch-analytics-(chi|backup)", "clickhouse-server:25.10"),),
+        "The ClickHouse server and Keeper pods get RuntimeDefault seccomp, no API token, no capability, "
+        "a read-only root filesystem with writable log (and server `/tmp`) directories, and Keeper its "
+        "non-root user: a pod template change, so the operator **restarts the servers one replica at a "
+        "time and the Keeper members one at a time**, each ready before the next, and stops at one that "
+        "does not come back. First the operator's own pod restarts with its new configuration (one shard "
+        "at a time) and security context; Thanos rolls onto its image by digest; the backup CronJob's next run "
+        "reads its password from the client's configuration file in its Secret (a new key), not the environment.",
+        reasons=(
+            ("ch-analytics-chi", "restarts the ClickHouse servers, one replica at a time"),
+            ("clickhouse-keeper", "restarts the Keeper members, one at a time"),
+            ("clickhouse-operator", "operator configuration"),
+        ),
+        deployed_by="before-hardening",
     ),
     Case(
         "mysql-interface",

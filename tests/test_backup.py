@@ -4,10 +4,12 @@ the retention arithmetic, the restore's IAM, and what the stack registers."""
 from __future__ import annotations
 
 import json
+import shlex
+from xml.etree import ElementTree
 
 import pytest
 
-from components import backup, clickhouse, storage, workload_roles
+from components import backup, clickhouse, storage, versions, workload_roles
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config, run_offline
 
@@ -116,10 +118,10 @@ def test_backup_bucket_lifecycle_expires_each_service_under_its_own_prefix():
 def test_cronjob_runs_on_system_nodes_in_utc_one_at_a_time():
     spec = backup.cronjob_spec(
         SPEC,
-        image="clickhouse/clickhouse-server:25.8",
+        image=versions.CLICKHOUSE_CLIENT_IMAGE,
         script="true",
         host="h",
-        password_secret="s",
+        config_secret="s",
         stopped=False,
         labels={},
     )
@@ -127,14 +129,68 @@ def test_cronjob_runs_on_system_nodes_in_utc_one_at_a_time():
     assert spec["timeZone"] == "Etc/UTC" and spec["concurrencyPolicy"] == "Forbid" and spec["suspend"] is False
     assert pod["nodeSelector"] == {"byoc/node-role": "system"}
     assert pod["automountServiceAccountToken"] is False
-    env = {e["name"]: e for e in pod["containers"][0]["env"]}
-    assert env["CLICKHOUSE_USER"]["value"] == "backup"
-    assert env["CLICKHOUSE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "s", "key": "password"}
     disabled = backup.BackupSpec(False, "0 2 * * *", 7, 7)
     for spec_, stopped in ((disabled, False), (SPEC, True)):
         assert backup.cronjob_spec(
-            spec_, image="i", script="", host="h", password_secret="s", stopped=stopped, labels={}
+            spec_, image="i", script="", host="h", config_secret="s", stopped=stopped, labels={}
         )["suspend"]
+
+
+def _client_pods():
+    cron = backup.cronjob_spec(
+        SPEC, image=versions.CLICKHOUSE_CLIENT_IMAGE, script="x", host="h", config_secret="s", stopped=False, labels={}
+    )
+    restore = backup.restore_job_spec(
+        image=versions.CLICKHOUSE_CLIENT_IMAGE, script="x", host="h", config_secret="r", labels={}
+    )
+    return [("s", cron["jobTemplate"]["spec"]["template"]["spec"]), ("r", restore["template"]["spec"])]
+
+
+def test_the_jobs_password_is_in_the_clients_config_file_never_argv_or_env():
+    scripts = [
+        backup.backup_script(BUCKET, REGION, "analytics", 7),
+        backup.restore_script(BUCKET, REGION, backup.RestoreSpec("analytics", "latest"), 2),
+    ]
+    for script in scripts:
+        (client,) = [line for line in script.splitlines() if line.startswith("ch()")]
+        argv = shlex.split(client.removeprefix("ch() {").removesuffix("; }"))
+        assert argv[:3] == ["clickhouse-client", "--config-file", backup.CLIENT_CONFIG], argv
+        assert not {"--password", "--user", "-u"} & set(argv) and "PASSWORD" not in client
+    for secret, pod in _client_pods():
+        (container,) = pod["containers"]
+        # Nothing secret in the environment: only the host and HOME.
+        assert {e["name"] for e in container["env"]} == {"CLICKHOUSE_HOST", "HOME"}
+        assert all("valueFrom" not in e for e in container["env"])
+        (config,) = [v for v in pod["volumes"] if v["name"] == "client-config"]
+        assert config["secret"]["secretName"] == secret
+        assert config["secret"]["items"] == [{"key": backup.CLIENT_CONFIG_KEY, "path": "config.xml"}]
+        # Group-readable only, and the pod's group (fsGroup) is the client's user's.
+        assert config["secret"]["defaultMode"] == 0o440 and pod["securityContext"]["fsGroup"] == backup.CLIENT_UID
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == "client-config"]
+        assert f"{mount['mountPath']}/config.xml" == backup.CLIENT_CONFIG and mount["readOnly"] is True
+
+
+def test_client_config_file_carries_user_and_password_as_clickhouse_reads_them():
+    root = ElementTree.fromstring(backup.client_config_xml("backup", "p<&>'\"w"))
+    # clickhouse-client's configuration keys: `user` and `password` at the top level.
+    assert root.tag == "config" and root.findtext("user") == "backup" and root.findtext("password") == "p<&>'\"w"
+
+
+def test_the_jobs_run_hardened_from_the_pinned_client_image():
+    for _, pod in _client_pods():
+        (container,) = pod["containers"]
+        assert container["image"] == versions.CLICKHOUSE_CLIENT_IMAGE and "@sha256:" in container["image"]
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 101
+        sc = container["securityContext"]
+        assert sc == {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        }
+        # The only writable directory: HOME (/tmp), an emptyDir.
+        writable = [m for m in container["volumeMounts"] if not m.get("readOnly")]
+        assert writable == [{"name": "tmp", "mountPath": "/tmp"}]
 
 
 def test_chi_gets_backup_user_and_s3_endpoints_with_environment_credentials():

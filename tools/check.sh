@@ -15,6 +15,16 @@ if [ ! -x venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; the
   echo "$want" > "$stamp"
 fi
 
+# checkov (tests/test_checkov.py) in a virtualenv of its own: its pins clash with the project's.
+checkov_stamp=venv-checkov/.requirements.sha256
+checkov_want=$(sha256sum requirements-checkov.txt | cut -d' ' -f1)
+if [ ! -x venv-checkov/bin/checkov ] || [ "$(cat "$checkov_stamp" 2>/dev/null)" != "$checkov_want" ]; then
+  echo "check: installing requirements-checkov.txt into ./venv-checkov"
+  "$python" -m venv venv-checkov
+  venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+  echo "$checkov_want" > "$checkov_stamp"
+fi
+
 # The alerting tests run Prometheus' own checkers (Debian packages prometheus, prometheus-alertmanager).
 for tool in promtool amtool; do
   if ! command -v "$tool" >/dev/null; then

@@ -300,7 +300,16 @@ def _annotation_keys(path: str, old: Any, new: Any) -> set[str]:
     return {path.removeprefix("metadata.annotations.")}
 
 
-def _chi_disruptive(paths: list[tuple[str, Any, Any]]) -> list[str]:
+def _restarts(typ: str) -> str:
+    """How the operator rolls an installation's pods (its configuration in `operator_values`: one
+    shard at a time, a shard's replicas one after another, each waited for until ready, and the
+    roll stopped at one that is not)."""
+    if typ == CHK:
+        return "restarts the Keeper members, one at a time, each ready before the next"
+    return "restarts the ClickHouse servers, one replica at a time, each ready before the next"
+
+
+def _chi_disruptive(paths: list[tuple[str, Any, Any]], typ: str = CHI) -> list[str]:
     """A ClickHouse or Keeper spec change restarts existing pods unless it only adds replicas or
     shards or names a new task. The operator copies the installation's labels and annotations onto
     the pod templates (release-0.25.6 `annotator.go`, `labeler.go`), so those roll the pods too,
@@ -321,9 +330,9 @@ def _chi_disruptive(paths: list[tuple[str, Any, Any]]) -> list[str]:
                 )
             continue
         if path.startswith("metadata.labels"):
-            out.append(f"{path}: copied onto the pod templates, the operator rolls the pods one by one")
+            out.append(f"{path}: copied onto the pod templates: {_restarts(typ)}")
             continue
-        out.append(f"{path}: existing pods restart (the operator rolls them one by one)")
+        out.append(f"{path}: {_restarts(typ)}")
     return out
 
 
@@ -583,7 +592,7 @@ def _classify(
         change.blocked = True
     elif change.action == "update":
         if typ in (CHI, CHK):
-            notes += _chi_disruptive(paths)
+            notes += _chi_disruptive(paths, typ)
             if not notes:
                 change.reasons += _reconcile_notes(change)
         elif typ == NODE_GROUP:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import k8s_conventions as conv
-from components import versions
+from components import pod_security, versions
 from components.observability import metrics_endpoint
 
 NAMESPACE, THANOS_SERVICE_ACCOUNT = conv.SERVICE_ACCOUNTS["thanos"]
@@ -44,7 +44,7 @@ PROMETHEUS_VOLUME = "50Gi"
 OBJSTORE_SECRET = "thanos-objstore"
 OBJSTORE_KEY = "objstore.yml"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
-# The operator's image tag for the sidecar; the same image runs query, store and compactor.
+# The sidecar's version (the operator's default), by digest; it runs query, store and compactor.
 THANOS_IMAGE = versions.THANOS_IMAGE
 
 # Where ClickHouse and Keeper expose Prometheus metrics (their `<prometheus>` endpoint). The
@@ -358,12 +358,13 @@ def _thanos_container(component: str, args: list[str], resources: dict[str, Any]
         "readinessProbe": {"httpGet": {"path": "/-/ready", "port": "http"}, "periodSeconds": 10},
         "resources": resources,
         "volumeMounts": mounts,
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": pod_security.container_security_context(),
     }
+
+
+# Thanos runs as any user (its image's own is 1001); a high one shares no id with a host user. Its
+# volumes (the store's index cache, the compactor's scratch space) become the group's (fsGroup).
+THANOS_UID = 10001
 
 
 def _thanos_pod(component: str, container: dict, volumes: list[dict], service_account: str | None) -> dict:
@@ -371,15 +372,16 @@ def _thanos_pod(component: str, container: dict, volumes: list[dict], service_ac
     spec: dict[str, Any] = {
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
-        "securityContext": {"runAsNonRoot": True, "runAsUser": 1001, "runAsGroup": 1001, "fsGroup": 1001},
+        "securityContext": pod_security.pod_security_context(THANOS_UID),
+        # No Thanos component calls the Kubernetes API (query finds its stores through DNS); the
+        # bucket credentials come from the IRSA webhook's own projected token.
+        "automountServiceAccountToken": False,
         "containers": [container],
         "volumes": volumes,
         "topologySpreadConstraints": [_zone_spread(_thanos_labels(component))],
     }
     if service_account:
         spec["serviceAccountName"] = service_account
-    else:
-        spec["automountServiceAccountToken"] = False
     return {"metadata": {"labels": _thanos_labels(component)}, "spec": spec}
 
 
