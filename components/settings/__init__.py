@@ -21,6 +21,7 @@ import pulumi
 
 from components import naming
 from components.maintenance_window import MaintenanceWindow
+from components.settings import audit as _audit
 from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
 from components.settings import deployment as _deployment
@@ -31,6 +32,7 @@ from components.settings import network as _network
 from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import services as _services
+from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
 from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
@@ -77,7 +79,18 @@ from components.settings.services import (
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
-LAYERS = (_deployment, _network, _dns, _cluster, _iam, _services, _maintenance, _observability, _private_link)
+LAYERS = (
+    _deployment,
+    _network,
+    _dns,
+    _cluster,
+    _iam,
+    _services,
+    _maintenance,
+    _observability,
+    _private_link,
+    _audit,
+)
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
 # Keys with no default: required ones, and ones whose absence means something.
@@ -122,6 +135,7 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
+    "AuditSettings",
     "BackupConfig",
     "ClickHouseSettings",
     "ClusterSettings",
@@ -137,6 +151,7 @@ __all__ = [
     "ServiceConfig",
     "Settings",
     "TailscaleSettings",
+    "VendorAccessAlertsSettings",
     "decode_value",
     "load",
     "parse",
@@ -175,6 +190,10 @@ class Settings:
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
+    audit: AuditSettings = field(default_factory=lambda: AuditSettings())
+    """Flow logs, bucket access logs and the trail, and how long the log bucket keeps them."""
+    vendor_access_alerts: VendorAccessAlertsSettings = field(default_factory=lambda: VendorAccessAlertsSettings())
+    """Where the customer hears of every vendor role assumption."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -225,6 +244,8 @@ def parse(
             cluster, clickhouse, custom_networking=network.pod_cidr is not None, p=p, observability=observability
         )
     maintenance_window = _maintenance.parse(raw, p)
+    audit = _audit.parse_audit(raw, p)
+    vendor_access_alerts = _audit.parse_alerts(raw, audit, p)
 
     if p.lines:
         raise ConfigError(p.lines)
@@ -235,6 +256,7 @@ def parse(
         + _iam.warnings(iam, now)
         # A bootstrap-only stack installs no cluster layer: nothing to warn about there.
         + ([] if iam.only else _observability.warnings(observability))
+        + _audit.warnings(audit, vendor_access_alerts)
     )
     return Settings(
         project=NS,
@@ -251,6 +273,8 @@ def parse(
         private_link=private_link,
         observability=observability,
         maintenance_window=maintenance_window,
+        audit=audit,
+        vendor_access_alerts=vendor_access_alerts,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )
