@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "vendorAccessAlerts": {"enabled": True, "emails": []},
 }
 OBJECT_FIELDS: dict[str, dict[str, type]] = {
-    "audit": {"logRetentionDays": int, "flowLogs": dict, "accessLogs": dict, "trail": dict},
+    # Nested maps are `object` here: their own reader says "not a map" and checks their fields.
+    "audit": {"logRetentionDays": int, "flowLogs": object, "accessLogs": object, "trail": object},
     "vendorAccessAlerts": {"enabled": bool, "emails": list, "webhook": str},
 }
 REQUIRED: tuple[str, ...] = ()
