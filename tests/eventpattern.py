@@ -122,3 +122,28 @@ def resolve(path: str, event: Mapping[str, Any]) -> Any:
             return None
         node = node[step]
     return node
+
+
+def render(template: str, paths: Mapping[str, str], event: Mapping[str, Any]) -> str:
+    """An input transformer's output ("Amazon EventBridge input transformation"): a placeholder inside a
+    JSON string is replaced by the value's text, one outside a string by the value as JSON."""
+    out, i, in_string = [], 0, False
+    while i < len(template):
+        c = template[i]
+        if c == "\\" and in_string:
+            out.append(template[i : i + 2])
+            i += 2
+            continue
+        if c == '"':
+            in_string = not in_string
+        if c == "<":
+            end = template.find(">", i)
+            name = template[i + 1 : end]
+            if end > i and name in paths:
+                value = resolve(paths[name], event)
+                out.append(json.dumps(str(value))[1:-1] if in_string else json.dumps(value))
+                i = end + 1
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)

@@ -241,3 +241,14 @@ def test_a_bootstrap_only_stack_gets_the_trail_and_the_alerts_but_no_network_log
     policy = next(r for r in records if r["name"].endswith("audit-bucket-policy"))
     sids = {s["Sid"] for s in json.loads(policy["inputs"]["policy"])["Statement"]}
     assert not any(s.startswith(("S3ServerAccessLogs", "AWSLogDelivery")) for s in sids)
+
+
+def test_the_scoped_bootstrap_role_cannot_change_the_roles_the_alerts_use():
+    from tests import iam_fixtures as fx
+
+    documents = list(fx.policies(mode="full", iam_write=True).values())
+    for role in ("vendor-access-forward", "vendor-access-webhook"):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/ClickHouse-cloud-dev-{role}"
+        tagged = {"aws:ResourceTag/clickhouse-byoc/purpose": role, "aws:ResourceTag/clickhouse-byoc": "true"}
+        for action in ("iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"):
+            assert decide(documents, action, arn, tagged) == DENY, (role, action)

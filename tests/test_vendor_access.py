@@ -277,3 +277,17 @@ def test_the_envelope_leaves_the_record_as_published():
     event = ep.cloudtrail_event(r, ROLE_ACCOUNT)
     event["detail"]["requestParameters"] = {}
     assert r["requestParameters"]["roleArn"] == "arn:aws:iam::111122223333:role/EC2-dev"
+
+
+def test_docs_show_what_the_customer_receives_for_the_documented_assumption():
+    # docs/iam.md quotes the email and the webhook body for AWS's example, with deployment acme-prod's
+    # data-plane-mgmt role in it: both rendered here from the templates the program registers.
+    names = Names("acme-prod", ROLE_ACCOUNT)
+    event = assumption(f"arn:aws:iam::{ROLE_ACCOUNT}:role/{names.aws('data-plane-mgmt')}")
+    doc = (ROOT / "docs" / "iam.md").read_text()
+    email = ep.render(audit.email_template("acme-prod"), audit.MESSAGE_PATHS, event)
+    assert json.loads(email).startswith("ClickHouse BYOC (acme-prod): the vendor assumed arn:aws:iam::")
+    assert f"  {email}\n" in doc
+    body = json.loads(ep.render(audit.webhook_template("acme-prod", ROLE_ACCOUNT), audit.MESSAGE_PATHS, event))
+    shown = doc.split("gets a POST with this JSON body", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(shown) == body
