@@ -533,7 +533,7 @@ CASES: list[Case] = [
         replace ClickHouseKeeperInstallation clickhouse-keeper SDB
         replace NodeGroup cluster-(system|clickhouse)-[abc] x6 D
         replace NatGateway network-nat-[0-2] x3
-        replace aws:ec2/* network-.* x17
+        replace aws:ec2/* network-.* x18
         replace SecurityGroupIngressRule network-private-endpoint-vpc-(8443|9440) x2
         replace SecurityGroupEgressRule network-private-endpoint-egress-vpc
         replace pulumi:providers:kubernetes cluster-k8s
@@ -627,11 +627,12 @@ CASES: list[Case] = [
         "`dataProtection` true -> false",
         {"dataProtection": False},
         """
-        update Bucket storage-(data|backup|monitoring) x3 S
+        update Bucket (storage-(data|backup|monitoring)|audit-bucket) x4 S
         update eks:index:Cluster cluster-eks S
         """,
-        "`forceDestroy` on the buckets and EKS deletion protection off; `protect` is dropped from the "
-        "buckets, VPC, subnets, cluster, zone and keys (state only, not shown as a change). Keys stay retained.",
+        "`forceDestroy` on the buckets (the audit log bucket too) and EKS deletion protection off; `protect` is "
+        "dropped from the buckets, VPC, subnets, cluster, zone and keys (state only, not shown as a change). "
+        "Keys stay retained.",
         reasons=(("storage-data", "forceDestroy: false -> true"), ("cluster-eks", "deletionProtection")),
     ),
     Case(

@@ -241,6 +241,9 @@ def test_a_bootstrap_only_stack_gets_the_trail_and_the_alerts_but_no_network_log
     policy = next(r for r in records if r["name"].endswith("audit-bucket-policy"))
     sids = {s["Sid"] for s in json.loads(policy["inputs"]["policy"])["Statement"]}
     assert not any(s.startswith(("S3ServerAccessLogs", "AWSLogDelivery")) for s in sids)
+    from tools import policy_check
+
+    assert not [r.line() for r in policy_check.run(records) if r.level == "mandatory" and r.checked]
 
 
 def test_the_scoped_bootstrap_role_cannot_change_the_roles_the_alerts_use():

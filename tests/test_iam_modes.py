@@ -148,9 +148,15 @@ def test_any_valid_role_name_passes_the_prefix_rule():
     assert mandatory(result) == []
 
 
+AUDIT_OFF = {
+    "audit": '{"flowLogs": {"enabled": false}, "accessLogs": {"enabled": false}, "trail": {"mode": "none"}}',
+    "vendorAccessAlerts": '{"enabled": false}',
+}
+
+
 @pytest.mark.parametrize("profile", ["scoped", "clickhouse-cloud"])
 def test_bootstrap_only_creates_the_role_and_its_boundary(profile):
-    result = run(only=True, profile=profile)
+    result = run(only=True, profile=profile, config=AUDIT_OFF)
     assert mandatory(result) == []
     aws = {r["type"] for r in result.resources if r["type"].startswith("aws:")}
     assert aws == {"aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"}

@@ -23,8 +23,9 @@ a month is 730 hours. Usage-dependent charges (data processing, transfer, S3 sto
 included: they grow with use and are listed in the table's notes.
 
 `--json` prints `{"currency": "USD", "monthly_total": n, "items": [{"layer", "urn", "what",
-"monthly"}], "usage": [{"layer", "urn", "what", "rates"}], ...}`. Exit 0; 2 when the stack's configuration is invalid or the region or an
-instance type is not in the price table; 1 on any other failure.
+"monthly"}], "usage": [{"layer", "urn", "what", "rates"}], ...}`. Exit 0; 2 when the stack's
+configuration is invalid or the region or an instance type is not in the price table; 1 on any
+other failure.
 """
 
 from __future__ import annotations
