@@ -156,9 +156,9 @@ def dev() -> dict[str, dict]:
 
 
 def _dev_with(overrides: dict) -> dict[str, dict]:
-    dev_cfg = stackconfig.load_stack("dev")
-    raw = {**dev_cfg.raw, **{f"clickhouse-byoc:{k}": v for k, v in day2.config(overrides).items()}}
-    return _by_name(run_offline(raw, stack="dev", secret_keys=dev_cfg.secret_keys).resources)
+    from tests.test_day2_plan import synth as dev_synth  # the day-2 cases' run of the same configuration
+
+    return _by_name(dev_synth(overrides))
 
 
 def test_the_log_bucket_is_kept_like_the_data_buckets(dev):

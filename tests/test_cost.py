@@ -111,10 +111,9 @@ def test_docs_quote_the_dev_figure(dev):
 
 def test_audit_costs_its_key_and_lists_the_rates_of_what_grows_with_use(dev):
     from tests import day2_cases as day2
+    from tests.test_day2_plan import synth as dev_synth  # the day-2 cases' run of the same configuration
 
-    cfg = stackconfig.load_stack("dev")
-    off = {**cfg.raw, **{f"clickhouse-byoc:{k}": v for k, v in day2.config(day2.AUDIT_OFF).items()}}
-    without = cost.estimate(synth.synthesize(dataclasses.replace(cfg, raw=off)).resources, TABLE)
+    without = cost.estimate(dev_synth(day2.AUDIT_OFF), TABLE)
     est = cost.estimate(dev, TABLE)
     # The fixed part is the audit KMS key; the trail's first copy of management events is free.
     assert cost.delta(without, est) == pytest.approx(TABLE["global"]["kms_key_month"], abs=0.001)
