@@ -5,8 +5,10 @@ Reads the settings once, then wires each layer's outputs into the next layer's a
 
 import pulumi
 
+from components import audit as audit_layer
 from components import settings as config
 from components import wiring
+from components.audit import AuditLog, VendorAccessAlerts
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
@@ -16,7 +18,7 @@ from components.observability.layer import Observability, TroubleshootingTailsca
 from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
-from components.providers import aws_provider, resolve_zones
+from components.providers import aws_provider, enabled_regions, resolve_zones
 from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
 from components.storage import ByocBuckets, ByocBucketsArgs
@@ -31,10 +33,27 @@ ranges = wiring.internal_ranges(settings)
 aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
 on_aws = pulumi.ResourceOptions(providers=[aws])
 
+
+def audit() -> AuditLog | None:
+    """The log bucket, audit key and trail, and the alerts on every vendor role assumption."""
+    log_args = wiring.audit_log_args(settings)
+    log = AuditLog(names.aws("audit"), log_args, opts=on_aws) if log_args else None
+    regions = enabled_regions(aws) if settings.vendor_access_alerts.enabled else ()
+    alert_args = wiring.vendor_access_args(settings, regions, log.key_arn if log else None)
+    if alert_args is not None:
+        alerts = VendorAccessAlerts(names.aws("vendor-access-alerts"), alert_args, opts=on_aws)
+        # Subscribe more endpoints (a SIEM's queue, a chat integration) to this topic.
+        pulumi.export("vendor_access_topic_arn", alerts.topic_arn)
+    if log is not None and log.bucket_name is not None:
+        pulumi.export("audit_log_bucket", log.bucket_name)
+    return log
+
+
 if settings.iam.only:
     # bootstrap.only: the bootstrap role and its boundary, nothing else; the vendor's controller
     # builds the infrastructure (docs/iam.md, "A bootstrap-only stack").
     bootstrap = BootstrapRole(names.aws("bootstrap"), wiring.bootstrap_role_args(settings, zone_arn=None), opts=on_aws)
+    audit()
     pulumi.export("deployment_id", settings.deployment_id)
     pulumi.export("bootstrap_role_arn", bootstrap.role_arn)
     pulumi.export("boundary_policy_arn", bootstrap.boundary_policy_arn)
@@ -42,6 +61,8 @@ else:
     zones, zone_problem = resolve_zones(settings.region, settings.network.availability_zones, aws)
     if zone_problem:
         raise config.ConfigError([zone_problem])
+    audit_log = audit()
+    audit_bucket = audit_log.bucket_name if audit_log else None
 
     network = ByocVpc(
         names.aws("network"),
@@ -54,6 +75,11 @@ else:
             data_protection=settings.cluster.data_protection,
             private_endpoint_sources=wiring.private_endpoint_sources(settings),
             private_endpoint_ports=wiring.private_endpoint_ports(settings),
+            flow_log_destination=(
+                audit_bucket.apply(audit_layer.flow_log_destination)
+                if audit_bucket is not None and settings.audit.flow_logs
+                else None
+            ),
         ),
         opts=on_aws,
     )
@@ -106,6 +132,7 @@ else:
             data_protection=settings.cluster.data_protection,
             kms_key_arn=keys.data_key_arn,
             backup_expiry_days=wiring.backup_expiry_days(settings),
+            access_log_bucket=audit_bucket if settings.audit.access_logs else None,
         ),
         opts=on_aws,
     )

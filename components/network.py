@@ -7,6 +7,9 @@ takes over the VPC's default security group to strip all of its rules. With list
 also the private NLB's frontend security group: one ingress rule per source range and port (the VPC,
 its pod range, each peered VPC), so a removed peering takes exactly its own rules with it.
 
+With `audit.flowLogs`, a flow log of all the VPC's traffic goes to the audit log bucket (a resource
+of its own: turning it on or off never touches the VPC).
+
 Under `dataProtection` the VPC, its secondary range and the subnets are protected: a CIDR or zone
 change that would replace them stops the run instead (the plan tool refuses it first).
 """
@@ -48,6 +51,8 @@ class ByocVpcArgs:
     """(key, CIDR) of every range allowed to reach the private NLB: `vpc`, `pods`, `peer-<name>`."""
     private_endpoint_ports: tuple[int, ...] = ()
     """The private NLB's client ports (8443, 9440, 3306 with MySQL); empty: no security group."""
+    flow_log_destination: pulumi.Input[str] | None = None
+    """S3 ARN (bucket and folder) receiving the VPC's flow logs; None: no flow log."""
 
 
 def endpoint_sources(
@@ -224,6 +229,25 @@ class ByocVpc(pulumi.ComponentResource):
             tags={"Name": names.aws("s3")},
             opts=child,
         )
+
+        if args.flow_log_destination is not None:
+            # Every accepted and rejected flow of every interface in the VPC, in AWS's default format,
+            # as plain-text files the log delivery service writes every 10 minutes.
+            aws.ec2.FlowLog(
+                f"{name}-flow-log",
+                vpc_id=vpc.id,
+                traffic_type="ALL",
+                log_destination_type="s3",
+                log_destination=args.flow_log_destination,
+                max_aggregation_interval=600,
+                destination_options={
+                    "file_format": "plain-text",
+                    "hive_compatible_partitions": False,
+                    "per_hour_partition": False,
+                },
+                tags={"Name": names.aws("flow-log")},
+                opts=child,
+            )
 
         self.private_endpoint_sg_id: pulumi.Output[str] | None = None
         if args.private_endpoint_ports:

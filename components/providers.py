@@ -82,3 +82,11 @@ def resolve_zones(
     if problem is None:
         pulumi.log.warn(pin_zones_warning(zones))
     return zones, problem
+
+
+def enabled_regions(provider: aws.Provider) -> tuple[str, ...]:
+    """The Regions enabled in the account (enabled by default, or opted in), sorted: where an AWS STS
+    endpoint can issue credentials for the account's roles (IAM user guide, "Manage AWS STS in an AWS
+    Region": the Region must be active in the account that owns the role)."""
+    result = aws.get_regions(opts=pulumi.InvokeOptions(provider=provider))
+    return tuple(sorted(result.names or []))

@@ -4,7 +4,9 @@ Each bucket blocks all public access, enforces bucket-owner object ownership, en
 (SSE-S3, or SSE-KMS with the customer key), denies any request not made over TLS, and is created
 with `protect` and `retain_on_delete` so `pulumi destroy` never deletes customer data unless the
 stack sets `dataProtection: false`. Data and backup buckets are versioned; noncurrent versions
-expire after a while so deleted data does not cost forever.
+expire after a while so deleted data does not cost forever. With `audit.accessLogs` each bucket's
+S3 server access logs go to the audit log bucket (components/audit.py), under `s3-access/<purpose>/`:
+a separate `BucketLogging` resource, so turning it on or off never touches the bucket itself.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ VERSIONED = ("data", "backup")
 NONCURRENT_VERSION_DAYS = 30
 ABORT_MULTIPART_DAYS = 7
 DATA_PROTECTION_TAG = "clickhouse-byoc/data-protection"
+ACCESS_LOG_PREFIX = "s3-access/"
+
+
+def access_log_prefix(purpose: str) -> str:
+    """Where one bucket's server access logs go in the audit log bucket."""
+    return f"{ACCESS_LOG_PREFIX}{purpose}/"
 
 
 def bucket_arn(bucket: str) -> str:
@@ -111,6 +119,8 @@ class ByocBucketsArgs:
     """The customer-managed key for SSE-KMS; None uses SSE-S3."""
     backup_expiry_days: dict[str, int] | None = None
     """Per service: days its backups stay current in the backup bucket (components.backup.lifecycle_days)."""
+    access_log_bucket: pulumi.Input[str] | None = None
+    """The audit log bucket receiving the buckets' server access logs; None: no access logging."""
 
 
 class ByocBuckets(pulumi.ComponentResource):
@@ -179,4 +189,15 @@ class ByocBuckets(pulumi.ComponentResource):
                 rules=lifecycle_rules(purpose, args.backup_expiry_days),
                 opts=on_bucket,
             )
+            if args.access_log_bucket is not None:
+                # Date-partitioned keys (`<prefix><account>/<region>/<bucket>/YYYY/MM/DD/...`) keep a
+                # day's logs together for Athena and for the lifecycle's expiry.
+                aws.s3.BucketLogging(
+                    f"{name}-{purpose}-access-logs",
+                    bucket=bucket.id,
+                    target_bucket=args.access_log_bucket,
+                    target_prefix=access_log_prefix(purpose),
+                    target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
+                    opts=on_bucket,
+                )
         self.register_outputs({"bucket_names": self.bucket_names, "bucket_arns": self.bucket_arns})

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import backup
+from components import audit, backup, storage
 from components import iam_policies as docs
+from components.audit import AuditLogArgs, VendorAccessAlertsArgs
 from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
 from components.cluster import ClusterSpec
@@ -212,4 +213,57 @@ def tailscale_args(
         names=settings.names,
         access=TailscaleAccess(tailscale.client_id, tailscale.client_secret),
         system_nodes=system_nodes,
+    )
+
+
+def vendor_roles(settings: Settings) -> tuple[str, ...]:
+    """ARNs of the roles the vendor assumes (bootstrap, data-plane-mgmt, troubleshooting)."""
+    return audit.vendor_role_arns(settings.account_id, settings.names, settings.iam.role_name)
+
+
+def audit_log_args(settings: Settings) -> AuditLogArgs | None:
+    """The log bucket, audit key and trail the settings ask for; None when nothing needs them.
+
+    A bootstrap-only stack has no VPC or buckets to log: only the trail and the alerts' key."""
+    a, names = settings.audit, settings.names
+    cluster = not settings.iam.only
+    flow, access, trail = a.flow_logs and cluster, a.access_logs and cluster, a.trail_mode == "create"
+    alerts = settings.vendor_access_alerts.enabled
+    if not (flow or access or trail or alerts):
+        return None
+    return AuditLogArgs(
+        names=names,
+        account_id=settings.account_id,
+        region=settings.region,
+        vendor_roles=vendor_roles(settings),
+        bucket=flow or access or trail,
+        access_log_sources={p: names.bucket(p) for p in storage.PURPOSES} if access else {},
+        flow_logs=flow,
+        trail=trail,
+        key=trail or alerts,
+        alert_rule_arn=(
+            audit.rule_arn(settings.region, settings.account_id, names.aws("vendor-access")) if alerts else None
+        ),
+        log_retention_days=a.log_retention_days,
+        flow_log_retention_days=a.flow_log_retention_days,
+        data_protection=settings.cluster.data_protection,
+    )
+
+
+def vendor_access_args(
+    settings: Settings, regions: tuple[str, ...], key_arn: pulumi.Input[str] | None
+) -> VendorAccessAlertsArgs | None:
+    """The alerts on every vendor role assumption, in every enabled Region; None when switched off."""
+    alerts = settings.vendor_access_alerts
+    if not alerts.enabled or key_arn is None:
+        return None
+    return VendorAccessAlertsArgs(
+        names=settings.names,
+        account_id=settings.account_id,
+        region=settings.region,
+        regions=tuple(sorted({*regions, settings.region})),
+        vendor_roles=vendor_roles(settings),
+        key_arn=key_arn,
+        emails=alerts.emails,
+        webhook=alerts.webhook,
     )

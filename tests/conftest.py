@@ -91,6 +91,7 @@ BASE = {
     f"{NS}:ipAllowList": '["198.51.100.0/24"]',
     f"{NS}:clickhouseCloud": '{"externalId": "byoc-test-3f9a2c71"}',
     f"{NS}:alerting": '{"vendorWebhook": "https://alerts.vendor.example/byoc/test"}',
+    f"{NS}:vendorAccessAlerts": '{"emails": ["security@example.com"]}',
 }
 
 

@@ -140,7 +140,9 @@ def _applies(st: dict, action: str, resource: str | None, context: dict[str, lis
     if not _matches_action(st, action) or not _matches_resource(st, resource):
         return False
     if principal is not None and "Principal" in st:
-        allowed = _list(st["Principal"].get("AWS", [])) + _list(st["Principal"].get("Federated", []))
+        named = st["Principal"]
+        kinds = ("AWS", "Federated", "Service")
+        allowed = ["*"] if named == "*" else [p for kind in kinds for p in _list(named.get(kind, []))]
         account = principal.split(":")[4] if principal.startswith("arn:") else None
         if not any(p in ("*", principal) or (p.endswith(":root") and p.split(":")[4] == account) for p in allowed):
             return False

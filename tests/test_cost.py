@@ -32,7 +32,7 @@ def test_dev_stack_figure_is_the_price_tables_arithmetic(dev):
     """Pulumi.dev.yaml: us-west-2, 3 NAT gateways, 3 x m5.xlarge system nodes (50 GiB roots), Keeper
     3 x 20 GiB, one service `analytics` with 1 shard x 2 replicas on r6i.4xlarge (100 GiB roots) and
     70 GiB data volumes, two NLBs (one internet-facing), a created zone and the service's private
-    zone, one KMS key."""
+    zone, two KMS keys (the secrets key and the audit key)."""
     us = TABLE["regions"]["us-west-2"]
     g = TABLE["global"]
     hourly = (
@@ -45,11 +45,11 @@ def test_dev_stack_figure_is_the_price_tables_arithmetic(dev):
         + 2 * us["ec2"]["r6i.4xlarge"]
     )
     gib = 3 * 50 + 3 * 20 + 2 * 70 + 2 * 100
-    expected = HOURS * hourly + gib * us["ebs_gp3_gb_month"] + g["kms_key_month"] + 2 * g["route53_zone_month"]
+    expected = HOURS * hourly + gib * us["ebs_gp3_gb_month"] + 2 * g["kms_key_month"] + 2 * g["route53_zone_month"]
     est = cost.estimate(dev, TABLE)
     assert est.region == "us-west-2"
     assert est.monthly_total == pytest.approx(expected, abs=0.01)
-    assert est.monthly_total == pytest.approx(2164.46, abs=0.01)  # the figure docs/cost.md quotes
+    assert est.monthly_total == pytest.approx(2165.46, abs=0.01)  # the figure docs/cost.md quotes
     assert est.by_layer()["service:analytics"] == pytest.approx(HOURS * 2 * 1.008 + 0.08 * (2 * 70 + 2 * 100), abs=0.01)
     assert est.idle_baseline == pytest.approx(est.monthly_total - est.by_layer()["service:analytics"], abs=0.01)
 
@@ -95,7 +95,7 @@ def test_json_output_and_unpriced_region(dev, tmp_path, capsys):
     path.write_text(json.dumps(dev))
     assert cost.main(["--resources", str(path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["currency"] == "USD" and doc["monthly_total"] == pytest.approx(2164.46, abs=0.01)
+    assert doc["currency"] == "USD" and doc["monthly_total"] == pytest.approx(2165.46, abs=0.01)
     assert {"layer", "urn", "what", "monthly"} == set(doc["items"][0])
     assert sum(i["monthly"] for i in doc["items"]) == pytest.approx(doc["monthly_total"], abs=0.05)
     assert cost.main(["--resources", str(path), "--region", "ap-south-2"]) == 2
@@ -107,3 +107,29 @@ def test_docs_quote_the_dev_figure(dev):
     for path in (ROOT / "docs" / "cost.md", ROOT / "README.md"):
         text = path.read_text()
         assert f"{est.monthly_total:,.2f}" in text and f"{est.idle_baseline:,.2f}" in text, path
+
+
+def test_audit_costs_its_key_and_lists_the_rates_of_what_grows_with_use(dev):
+    from tests import day2_cases as day2
+    from tests.test_day2_plan import synth as dev_synth  # the day-2 cases' run of the same configuration
+
+    without = cost.estimate(dev_synth(day2.AUDIT_OFF), TABLE)
+    est = cost.estimate(dev, TABLE)
+    # The fixed part is the audit KMS key; the trail's first copy of management events is free.
+    assert cost.delta(without, est) == pytest.approx(TABLE["global"]["kms_key_month"], abs=0.001)
+    assert without.usage == ()
+    usage = {u.what: u.rates for u in est.usage}
+    assert usage["VPC flow logs into S3"].startswith("0.25 USD per GB delivered")
+    assert len([w for w in usage if w.startswith("S3 server access logs of")]) == 3
+    assert "2.00 USD per 100,000 events if the account already has a trail" in usage["CloudTrail trail"]
+    assert "16 cross-Region forwards of vendor role assumptions" in usage
+    assert {"layer", "urn", "what", "rates"} == set(est.as_json()["usage"][0])
+
+
+def test_a_webhook_adds_its_connections_secret():
+    plain = cost.estimate(run_offline().resources, TABLE)
+    hooked = cost.estimate(
+        run_offline({"vendorAccessAlerts": '{"webhook": "https://hooks.example.com/byoc/x"}'}).resources, TABLE
+    )
+    assert cost.delta(plain, hooked) == pytest.approx(TABLE["global"]["secrets_manager_secret_month"], abs=0.001)
+    assert any(u.what == "alert webhook (API destination)" for u in hooked.usage)

@@ -16,6 +16,7 @@ import pytest
 from components import naming
 from policies import rules
 from tests import (
+    test_policies_audit,
     test_policies_compute,
     test_policies_eks,
     test_policies_iam,
@@ -49,6 +50,7 @@ FAMILIES = (
     test_policies_iam,
     test_policies_compute,
     test_policies_ingress,
+    test_policies_audit,
 )
 
 
@@ -73,6 +75,8 @@ def test_every_rule_has_cases_and_the_issue_rules_exist():
         "imdsv2-required",
         "ingress-ip-allowlist",
         "no-world-ingress",
+        "vpc-flow-logs",
+        "s3-access-logging",
     ]
 
 
@@ -85,7 +89,9 @@ def test_policies_are_sdk_policies_with_kebab_names_descriptions_and_levels():
         assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
         assert policy.name.replace("-", "").isalnum() and policy.name == policy.name.lower()
         assert policy.description.endswith(".") and policy.remediation_steps
-        assert policy.enforcement_level == EnforcementLevel.MANDATORY
+        # The audit rules are advisory: a stack may switch audit off explicitly (docs/policies.md).
+        advisory = policy.name in ("vpc-flow-logs", "s3-access-logging")
+        assert policy.enforcement_level == (EnforcementLevel.ADVISORY if advisory else EnforcementLevel.MANDATORY)
     stack = {p.name for p in built if isinstance(p, StackValidationPolicy)}
     assert stack == {
         "s3-no-public-access",
@@ -93,6 +99,8 @@ def test_policies_are_sdk_policies_with_kebab_names_descriptions_and_levels():
         "s3-tls-only",
         "iam-no-admin-wildcards",
         "no-world-ingress",
+        "vpc-flow-logs",
+        "s3-access-logging",
     }
 
 

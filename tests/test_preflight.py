@@ -30,7 +30,8 @@ class Stubs:
         )
         self.clients = preflight.Clients.from_session(session)
         self.stubs = {
-            name: Stubber(getattr(self.clients, name)) for name in ("sts", "quotas", "ec2", "elbv2", "eks", "route53")
+            name: Stubber(getattr(self.clients, name))
+            for name in ("sts", "quotas", "ec2", "elbv2", "eks", "route53", "cloudtrail")
         }
         for stub in self.stubs.values():
             stub.activate()
@@ -53,7 +54,17 @@ def quota(s: Stubs, service: str, code: str, value: float) -> None:
 
 
 def healthy(
-    s: Stubs, *, account=ACCOUNT, vpcs=1, eips=0, vcpu_quota=1152.0, offered=None, nats=(), zone="create", sg_rules=60.0
+    s: Stubs,
+    *,
+    account=ACCOUNT,
+    vpcs=1,
+    eips=0,
+    vcpu_quota=1152.0,
+    offered=None,
+    nats=(),
+    zone="create",
+    sg_rules=60.0,
+    trails=(),
 ):
     """The calls preflight makes for the dev stack, in order, with the given account state."""
     s.sts.add_response(
@@ -119,6 +130,8 @@ def healthy(
             {"HostedZones": [], "IsTruncated": False, "MaxItems": "1"},
             {"DNSName": "byoc.example.com", "MaxItems": "1"},
         )
+    if zone is not None:
+        s.cloudtrail.add_response("describe_trails", {"trailList": list(trails)}, {"includeShadowTrails": True})
 
 
 def by_name(checks):
@@ -137,6 +150,46 @@ def test_a_ready_account_passes_every_check():
     assert "4 used + 44 needed of 1152" in checks["quota vcpus L-1216C47A"].detail
     assert checks["offering r6i.4xlarge"].detail == "offered in us-west-2a, us-west-2b, us-west-2c"
     assert "will be created" in checks["hosted zone"].detail
+    assert checks["trail"].detail == "ClickHouse-cloud-dev-trail will be created (multi-Region)"
+
+
+ORG_TRAIL = "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail"
+
+
+def trail(name="org-trail", arn=ORG_TRAIL, multi=True, home="us-east-1"):
+    return {"Name": name, "TrailARN": arn, "IsMultiRegionTrail": multi, "HomeRegion": home, "IsOrganizationTrail": True}
+
+
+def test_creating_a_trail_where_one_exists_warns_about_the_second_copy():
+    s = Stubs()
+    healthy(s, trails=[trail()])
+    check = by_name(preflight.run(dev_settings(), s.clients))["trail"]
+    s.done()
+    assert check.ok and check.warning and f"mode: reuse, name: {ORG_TRAIL}" in check.detail
+
+
+@pytest.mark.parametrize(
+    ("found", "logging", "ok", "text"),
+    [
+        ([trail()], True, True, "org-trail is multi-Region and logging"),
+        ([trail(multi=False)], None, False, "logs only us-east-1: the vendor access alerts need a multi-Region trail"),
+        ([trail()], False, False, "is not logging"),
+        ([], None, False, "org-trail not found in 123456789012; check audit.trail.name"),
+    ],
+)
+def test_a_reused_trail_must_log_in_every_region(found, logging, ok, text):
+    cfg = stackconfig.load_stack("dev")
+    raw = {**cfg.raw, "clickhouse-byoc:audit": '{"trail": {"mode": "reuse", "name": "org-trail"}}'}
+    settings = parse(raw, "dev", cfg.secret_keys)
+    s = Stubs()
+    s.cloudtrail.add_response(
+        "describe_trails", {"trailList": found}, {"trailNameList": ["org-trail"], "includeShadowTrails": True}
+    )
+    if logging is not None:
+        s.cloudtrail.add_response("get_trail_status", {"IsLogging": logging}, {"Name": ORG_TRAIL})
+    (check,) = preflight.check_trail(settings, s.clients)
+    s.done()
+    assert check.ok is ok and text in check.detail, check.detail
 
 
 def test_wrong_account_stops_before_describing_anything():

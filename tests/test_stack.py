@@ -277,6 +277,7 @@ def test_longest_valid_names_fit_every_aws_and_kubernetes_limit():
             }
         ),
         "troubleshootingAccess": '{"until": "2099-01-01T00:00:00Z"}',
+        "vendorAccessAlerts": '{"webhook": "https://hooks.example.com/byoc/x"}',
     }
     result = run_offline(values, stack="long")
     limits = {
@@ -286,6 +287,11 @@ def test_longest_valid_names_fit_every_aws_and_kubernetes_limit():
         "aws:s3/bucket:Bucket": ("bucket", 63),
         "aws:ec2/launchTemplate:LaunchTemplate": ("name", 128),
         "aws:kms/alias:Alias": ("name", 256),
+        # EventBridge names: 1-64 of [.-_A-Za-z0-9] (terraform-provider-aws events/ validators).
+        "aws:cloudwatch/eventRule:EventRule": ("name", 64),
+        "aws:cloudwatch/eventConnection:EventConnection": ("name", 64),
+        "aws:cloudwatch/eventApiDestination:EventApiDestination": ("name", 64),
+        "aws:cloudtrail/trail:Trail": ("name", 128),
     }
     for typ, (field, limit) in limits.items():
         found = result.by_type(typ)

@@ -13,13 +13,19 @@ and prices what runs whether or not anyone queries ClickHouse:
   (shards x replicas; the pods' anti-affinity allows one per node), its root volume, and the
   pod's data volume. A stopped service keeps its volumes and no nodes.
 
+Audit and the vendor access alerts: their fixed parts are in the total (the audit KMS key, the
+secret of the webhook's EventBridge connection); the rest grows with use (flow log delivery, log
+storage, trail copies, cross-Region event delivery, email notifications), so each such resource gets
+a usage line with its rates instead of an amount (`usage` in the JSON).
+
 Prices come from `tools/data/aws_prices.json` (regions covered, date and source stated there);
 a month is 730 hours. Usage-dependent charges (data processing, transfer, S3 storage) are not
 included: they grow with use and are listed in the table's notes.
 
 `--json` prints `{"currency": "USD", "monthly_total": n, "items": [{"layer", "urn", "what",
-"monthly"}], ...}`. Exit 0; 2 when the stack's configuration is invalid or the region or an
-instance type is not in the price table; 1 on any other failure.
+"monthly"}], "usage": [{"layer", "urn", "what", "rates"}], ...}`. Exit 0; 2 when the stack's
+configuration is invalid or the region or an instance type is not in the price table; 1 on any
+other failure.
 """
 
 from __future__ import annotations
@@ -48,6 +54,12 @@ ZONE = "aws:route53/zone:Zone"
 HELM = "kubernetes:helm.sh/v3:Release"
 CHI = "kubernetes:clickhouse.altinity.com/v1:ClickHouseInstallation"
 CHK = "kubernetes:clickhouse-keeper.altinity.com/v1:ClickHouseKeeperInstallation"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+TRAIL = "aws:cloudtrail/trail:Trail"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_CONNECTION = "aws:cloudwatch/eventConnection:EventConnection"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 AWS_PROVIDER = "pulumi:providers:aws"
 ZONES = 3  # the program always spreads over three availability zones
 LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
@@ -69,12 +81,23 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """A usage-priced line: what grows with use, and at which rates."""
+
+    layer: str
+    urn: str
+    what: str
+    rates: str
+
+
+@dataclass(frozen=True)
 class Estimate:
     """A stack's monthly estimate."""
 
     region: str
     items: tuple[Item, ...]
     currency: str = "USD"
+    usage: tuple[Usage, ...] = ()
 
     @property
     def monthly_total(self) -> float:
@@ -101,6 +124,7 @@ class Estimate:
             "items": [
                 {"layer": i.layer, "urn": i.urn, "what": i.what, "monthly": round(i.monthly, 2)} for i in self.items
             ],
+            "usage": [{"layer": u.layer, "urn": u.urn, "what": u.what, "rates": u.rates} for u in self.usage],
         }
 
 
@@ -137,6 +161,11 @@ class PriceTable:
 
     def monthly(self, key: str) -> float:
         return float(self.globals[key])
+
+    def rate(self, key: str) -> str:
+        """A global unit price as the usage lines print it (`0.25`, `2.00`)."""
+        value = float(self.globals[key])
+        return f"{value:.2f}" if round(value, 2) == value else f"{value:g}"
 
 
 def layer_of(urn: str) -> str:
@@ -210,8 +239,14 @@ def estimate(records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], reg
     def add(record: Mapping[str, Any], what: str, monthly: float, layer: str | None = None) -> None:
         items.append(Item(layer or layer_of(record["urn"]), record["urn"], what, monthly))
 
+    usage: list[Usage] = []
+
+    def rates(record: Mapping[str, Any], what: str, text: str) -> None:
+        usage.append(Usage(layer_of(record["urn"]), record["urn"], what, text))
+
     clickhouse_type = None
     clickhouse_root_gib = 0.0
+    forwards: list[Mapping[str, Any]] = []
     for r in records:
         inputs = r.get("inputs") or {}
         typ = r["type"]
@@ -250,6 +285,45 @@ def estimate(records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], reg
                 add(r, f"Network Load Balancer ({scheme})", prices.hourly("nlb_hour"))
                 if scheme == "internet-facing":
                     add(r, f"{ZONES} public IPv4 addresses of the NLB", ZONES * prices.hourly("public_ipv4_hour"))
+        elif typ == FLOW_LOG:
+            rates(
+                r,
+                "VPC flow logs into S3",
+                f"{prices.rate('vended_logs_s3_gb')} USD per GB delivered, then S3 storage at "
+                f"{prices.rate('s3_standard_gb_month')} USD per GB-month while kept",
+            )
+        elif typ == BUCKET_LOGGING:
+            rates(
+                r,
+                f"S3 server access logs of {inputs.get('bucket', r['name'])}",
+                f"delivery free; S3 storage at {prices.rate('s3_standard_gb_month')} USD per GB-month while kept "
+                "(one record per request to the bucket)",
+            )
+        elif typ == TRAIL:
+            add(r, "CloudTrail trail: the first copy of management events", 0.0)
+            rates(
+                r,
+                "CloudTrail trail",
+                f"S3 storage of its files at {prices.rate('s3_standard_gb_month')} USD per GB-month; "
+                f"{prices.rate('cloudtrail_extra_management_copy_100k')} USD per 100,000 events if the account "
+                f"already has a trail (audit.trail.mode reuse avoids it); data events, not enabled, would be "
+                f"{prices.rate('cloudtrail_data_events_100k')} USD per 100,000",
+            )
+        elif typ == EVENT_TARGET and inputs.get("roleArn") and ":event-bus/" in str(inputs.get("arn", "")):
+            forwards.append(r)
+        elif typ == EVENT_CONNECTION:
+            add(r, "EventBridge connection's secret (Secrets Manager)", prices.monthly("secrets_manager_secret_month"))
+            rates(
+                r,
+                "alert webhook (API destination)",
+                f"{prices.rate('eventbridge_api_destination_million')} USD per million invocations",
+            )
+        elif typ == SUBSCRIPTION and inputs.get("protocol") == "email":
+            rates(
+                r,
+                f"email alerts to {inputs.get('endpoint')}",
+                f"first 1,000 a month free, then {prices.rate('sns_email_100k')} USD per 100,000",
+            )
         elif typ == CHK:
             spec = inputs.get("spec") or {}
             replicas = sum(
@@ -258,6 +332,14 @@ def estimate(records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], reg
             )
             gib = _volume_claims(spec)
             add(r, f"Keeper: {replicas} x {gib:g} GiB gp3 volume(s)", replicas * prices.gp3_month(gib))
+
+    if forwards:
+        rates(
+            forwards[0],
+            f"{len(forwards)} cross-Region forwards of vendor role assumptions",
+            f"{prices.rate('eventbridge_cross_region_million')} USD per million events (one per assumption "
+            "recorded outside the stack Region); the rules and AWS events on the default bus are free",
+        )
 
     for r in records:
         if r["type"] != CHI:
@@ -288,7 +370,7 @@ def estimate(records: Sequence[Mapping[str, Any]], table: Mapping[str, Any], reg
             pods * prices.gp3_month(clickhouse_root_gib),
             layer,
         )
-    return Estimate(region, tuple(items), table.get("currency", "USD"))
+    return Estimate(region, tuple(items), table.get("currency", "USD"), tuple(usage))
 
 
 def delta(before: Estimate, after: Estimate) -> float:
@@ -302,6 +384,9 @@ def render(est: Estimate, table: Mapping[str, Any]) -> str:
     for layer, total in est.by_layer().items():
         lines.append(f"\n{layer}: {total:,.2f}")
         lines += [f"  {i.what:<{width}}  {i.monthly:>10,.2f}" for i in est.items if i.layer == layer]
+    if est.usage:
+        lines.append("\ngrowing with use (rates, not in the total):")
+        lines += [f"  {u.layer}: {u.what}: {u.rates}" for u in est.usage]
     lines.append(f"\nidle baseline (no service): {est.idle_baseline:,.2f}")
     lines.append(f"total: {est.monthly_total:,.2f} {est.currency} a month")
     lines.append(f"not included: {table['notes']['not_included']}")

@@ -50,6 +50,30 @@ _LAUNCH_TEMPLATE_NOT_DATA = frozenset(
 )
 
 
+# Regions enabled by default in every account of the aws partition (the "Active by default" column of
+# the IAM user guide's "AWS STS Regions and endpoints" table, vendored in tests/upstream/aws/): what
+# `aws.get_regions()` answers for an account that opted in to no other Region.
+DEFAULT_REGIONS = (
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+)
+
+
 def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
 
@@ -89,6 +113,8 @@ class ByocMocks(pulumi.runtime.Mocks):
                 "userId": "AROAEXAMPLEDEPLOYER:pulumi",
                 "id": self.account_id,
             }
+        if token == "aws:index/getRegions:getRegions":
+            return {"names": list(DEFAULT_REGIONS), "id": "aws"}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         if token in ("aws:index/getRegion:getRegion", "aws:index/region:getRegion"):
@@ -228,6 +254,40 @@ class ByocMocks(pulumi.runtime.Mocks):
             meta = inputs.get("metadata") or {}
             ns, obj = meta.get("namespace"), meta.get("name") or name
             return (f"{ns}/{obj}" if ns else obj), state
+        # Regional resources may name their own Region (pulumi-aws 7: `region` on the resource).
+        where = str(inputs.get("region") or region)
+        if typ == "aws:cloudwatch/eventRule:EventRule":
+            rule = inputs.get("name") or name
+            return rule, {**state, "name": rule, "arn": f"arn:aws:events:{where}:{acct}:rule/{rule}"}
+        if typ == "aws:cloudwatch/eventTarget:EventTarget":
+            return f"{inputs.get('rule')}-{inputs.get('targetId') or _hex(seed, 8)}", state
+        if typ in (
+            "aws:cloudwatch/eventConnection:EventConnection",
+            "aws:cloudwatch/eventApiDestination:EventApiDestination",
+        ):
+            kind = "connection" if typ.endswith("EventConnection") else "api-destination"
+            obj = inputs.get("name") or name
+            uuid = "-".join(_hex(seed + str(i), n) for i, n in enumerate((8, 4, 4, 4, 12)))
+            extra = {
+                "secretArn": f"arn:aws:secretsmanager:{where}:{acct}:secret:events!connection/{obj}-{_hex(seed, 6)}"
+            }
+            return obj, {
+                **state,
+                "arn": f"arn:aws:events:{where}:{acct}:{kind}/{obj}/{uuid}",
+                **(extra if kind == "connection" else {}),
+            }
+        if typ == "aws:sns/topic:Topic":
+            arn = f"arn:aws:sns:{where}:{acct}:{inputs.get('name') or name}"
+            return arn, {**state, "arn": arn, "owner": acct}
+        if typ == "aws:sns/topicSubscription:TopicSubscription":
+            arn = f"{inputs.get('topic')}:{'-'.join(_hex(seed + str(i), n) for i, n in enumerate((8, 4, 4, 4, 12)))}"
+            return arn, {**state, "arn": arn, "pendingConfirmation": inputs.get("protocol") == "email"}
+        if typ == "aws:cloudtrail/trail:Trail":
+            arn = f"arn:aws:cloudtrail:{where}:{acct}:trail/{inputs.get('name') or name}"
+            return arn, {**state, "arn": arn, "homeRegion": where}
+        if typ == "aws:ec2/flowLog:FlowLog":
+            rid = f"fl-{_hex(seed, 17)}"
+            return rid, {**state, "arn": f"arn:aws:ec2:{where}:{acct}:vpc-flow-log/{rid}"}
         # Anything else: a stable id, and an ARN when the type is an AWS one.
         rid = f"{name}-{_hex(seed, 8)}"
         if typ.startswith("aws:"):

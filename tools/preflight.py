@@ -12,13 +12,17 @@ calls check, one line each:
   maximum is reported when the quota would stop the autoscaler short of it);
 - every instance type is offered in every chosen zone;
 - the hosted zone `dns.hostedZoneId` exists, is public and is `dns.zoneName` (or, with
-  `dns.createZone`, that no zone of that name exists already).
+  `dns.createZone`, that no zone of that name exists already);
+- the trail: with `audit.trail.mode: reuse`, the named trail exists, is multi-Region and is logging
+  (EventBridge receives CloudTrail's events, the vendor access alerts included, only from Regions
+  where a trail logs); with `create`, a warning when the account already has a multi-Region trail
+  (a second copy of management events is billed).
 
 Exit 0 when every check passes, 1 when one fails or AWS refuses a call, 2 for invalid
 configuration. It needs `sts:GetCallerIdentity`, `servicequotas:GetServiceQuota`,
 `servicequotas:GetAWSDefaultServiceQuota` and `ec2:Describe*`, `elasticloadbalancing:Describe*`,
-`eks:ListClusters`, `route53:GetHostedZone`, `route53:ListHostedZonesByName` (`ReadOnlyAccess`
-covers them all).
+`eks:ListClusters`, `route53:GetHostedZone`, `route53:ListHostedZonesByName`,
+`cloudtrail:DescribeTrails`, `cloudtrail:GetTrailStatus` (`ReadOnlyAccess` covers them all).
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Clients:
     elbv2: Any
     eks: Any
     route53: Any
+    cloudtrail: Any = None
 
     @classmethod
     def from_session(cls, session: Any) -> Clients:
@@ -88,6 +93,7 @@ class Clients:
             elbv2=session.client("elbv2"),
             eks=session.client("eks"),
             route53=session.client("route53"),
+            cloudtrail=session.client("cloudtrail"),
         )
 
 
@@ -305,6 +311,49 @@ def check_zone(settings: Settings, c: Clients) -> Check:
     return Check("hosted zone", True, f"{name} will be created (dns.createZone); delegate it from its parent")
 
 
+def check_trail(settings: Settings, c: Clients) -> list[Check]:
+    """The trail the alerts rely on: the reused one must log in every Region; a created one should
+    not duplicate an existing multi-Region trail."""
+    audit = settings.audit
+    if audit.trail_mode == "none" or c.cloudtrail is None:
+        return []
+    if audit.trail_mode == "reuse":
+        name = audit.trail_name or ""
+        found = c.cloudtrail.describe_trails(trailNameList=[name], includeShadowTrails=True)["trailList"]
+        if not found:
+            return [Check("trail", False, f"{name} not found in {settings.account_id}; check audit.trail.name")]
+        trail = found[0]
+        if not trail.get("IsMultiRegionTrail"):
+            return [
+                Check(
+                    "trail",
+                    False,
+                    f"{name} logs only {trail.get('HomeRegion')}: the vendor access alerts need a multi-Region "
+                    "trail; make it multi-Region, or set audit.trail.mode create",
+                )
+            ]
+        if not c.cloudtrail.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
+            return [
+                Check("trail", False, f"{name} is not logging; start it (cloudtrail start-logging) or set mode create")
+            ]
+        return [Check("trail", True, f"{name} is multi-Region and logging")]
+    ours = settings.names.aws("trail")
+    trails = c.cloudtrail.describe_trails(includeShadowTrails=True)["trailList"]
+    others = [t for t in trails if t.get("IsMultiRegionTrail") and t.get("Name") != ours]
+    if others:
+        other = others[0]
+        return [
+            Check(
+                "trail",
+                True,
+                f"the account has the multi-Region trail {other['Name']} already; a second copy of management "
+                f"events is billed: set audit.trail {{mode: reuse, name: {other['TrailARN']}}}",
+                warning=True,
+            )
+        ]
+    return [Check("trail", True, f"{ours} will be created (multi-Region)")]
+
+
 def run(settings: Settings, c: Clients) -> list[Check]:
     """Every check, in order; AWS errors become failed checks (the rest still run)."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -324,6 +373,7 @@ def run(settings: Settings, c: Clients) -> list[Check]:
         ("quotas", lambda: check_quotas(settings, c, zones)),
         ("offerings", lambda: check_offerings(settings, c, zones)),
         ("hosted zone", lambda: [check_zone(settings, c)]),
+        ("trail", lambda: check_trail(settings, c)),
     ):
         try:
             checks += step()

@@ -21,6 +21,7 @@ import pulumi
 
 from components import naming
 from components.maintenance_window import MaintenanceWindow
+from components.settings import audit as _audit
 from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
 from components.settings import deployment as _deployment
@@ -33,6 +34,7 @@ from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import quotas as _quotas
 from components.settings import services as _services
+from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
 from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
 from components.settings.deployment import TAG_CHARS_RE
 from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
@@ -90,6 +92,7 @@ LAYERS = (
     _observability,
     _private_link,
     _quotas,
+    _audit,
 )
 DEFAULTS: dict[str, Any] = {k: v for layer in LAYERS for k, v in layer.DEFAULTS.items()}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {k: v for layer in LAYERS for k, v in layer.OBJECT_FIELDS.items()}
@@ -134,6 +137,7 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
+    "AuditSettings",
     "AwsQuotas",
     "BackupConfig",
     "ClickHouseSettings",
@@ -150,6 +154,7 @@ __all__ = [
     "ServiceConfig",
     "Settings",
     "TailscaleSettings",
+    "VendorAccessAlertsSettings",
     "decode_value",
     "load",
     "parse",
@@ -190,6 +195,10 @@ class Settings:
     """The account's AWS quotas the configuration was checked against."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
+    audit: AuditSettings = field(default_factory=lambda: AuditSettings())
+    """Flow logs, bucket access logs and the trail, and how long the log bucket keeps them."""
+    vendor_access_alerts: VendorAccessAlertsSettings = field(default_factory=lambda: VendorAccessAlertsSettings())
+    """Where the customer hears of every vendor role assumption."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
     secret_keys: frozenset[str] = field(default_factory=frozenset)
@@ -259,6 +268,8 @@ def parse(
             network=None if iam.only else network,
         )
     maintenance_window = _maintenance.parse(raw, p)
+    audit = _audit.parse_audit(raw, p)
+    vendor_access_alerts = _audit.parse_alerts(raw, audit, p)
     layers = _noop.Layers(network, cluster, iam, clickhouse, private_link, observability)
     if not p.lines:  # on settings that are otherwise valid: a broken key is already one line
         _noop.check(raw, layers, p)
@@ -273,6 +284,7 @@ def parse(
         # A bootstrap-only stack installs no cluster layer: nothing to warn about there.
         + ([] if iam.only else _observability.warnings(observability))
         + _noop.warnings(raw, layers, secret_keys)
+        + _audit.warnings(audit, vendor_access_alerts)
     )
     return Settings(
         project=NS,
@@ -290,6 +302,8 @@ def parse(
         observability=observability,
         aws_quotas=aws_quotas,
         maintenance_window=maintenance_window,
+        audit=audit,
+        vendor_access_alerts=vendor_access_alerts,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
     )

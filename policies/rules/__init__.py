@@ -11,14 +11,15 @@ other relatively) because Pulumi runs the pack from inside `policies/` with only
 virtualenv: `import rules` there, and `from policies import rules` from the repository root.
 
 Families, in the order of the README table: `naming` (prefix, tags), `eks`, `s3`, `iam`, `compute`
-(IMDSv2), `ingress`. Resource rules see one resource at a time (`ResourceValidationArgs`); stack
-rules see every resource (`StackValidationArgs`) and link buckets to their public-access blocks,
-encryption configurations and policies, or security-group rules to the ingress gateways. A value the
-rule cannot read (unknown during a preview, or a secret in the offline synth output) is never
-reported as a violation: the rule reports it as an advisory "cannot check" note instead.
+(IMDSv2), `ingress`, `audit` (flow logs, bucket access logs; advisory). Resource rules see one
+resource at a time (`ResourceValidationArgs`); stack rules see every resource
+(`StackValidationArgs`) and link buckets to their public-access blocks, encryption configurations
+and policies, or security-group rules to the ingress gateways. A value the rule cannot read (unknown
+during a preview, or a secret in the offline synth output) is never reported as a violation: the
+rule reports it as an advisory "cannot check" note instead.
 """
 
-from . import naming, eks, s3, iam, compute, ingress  # noqa: I001  (import order = rule order)
+from . import naming, eks, s3, iam, compute, ingress, audit  # noqa: I001  (import order = rule order)
 from .core import (
     ADVISORY,
     ALLOW_ANY_SOURCE,
@@ -63,6 +64,7 @@ __all__ = [
     "CannotRead",
     "Finding",
     "Rule",
+    "audit",
     "compute",
     "decoded",
     "eks",
