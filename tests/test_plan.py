@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -146,6 +147,59 @@ def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manage
     assert actions(p) == {"eks": "replace", "k8s": "replace", "chi": "replace", "ns": "replace"}
     assert set(p.blocked) == {cluster["urn"], chi["urn"]}
     assert plan.diff(base, base).changes == []
+
+
+ZONE = "aws:route53/zone:Zone"
+
+
+def test_the_mocks_give_a_replaced_resource_a_new_id_and_keep_every_other_id():
+    from tools.mocks import ByocMocks
+
+    mocks = ByocMocks()
+    zone = rec(ZONE, "zone", {"name": "a.example.com", "comment": "one"})
+    zone_id, outputs = mocks.outputs_of(zone)
+    assert re.fullmatch(r"Z[0-9A-F]{20}", zone_id) and outputs["arn"] == f"arn:aws:route53:::hostedzone/{zone_id}"
+    # A pure function of type, name and the inputs that force a replace (the plan's table): an
+    # in-place change keeps the id, a new name (replace-on-change) is a new zone with a new id.
+    assert mocks.outputs_of(dict(zone, inputs={"name": "a.example.com", "comment": "two"}))[0] == zone_id
+    assert mocks.outputs_of(dict(zone, inputs={"name": "b.example.com", "comment": "one"}))[0] != zone_id
+    assert mocks.outputs_of(dict(zone, name="other"))[0] != zone_id
+    # What AWS names after the resource stays the name: a role's id and ARN.
+    role = rec("aws:iam/role:Role", "r", {"name": "ClickHouse-cloud-dev-x", "path": "/"})
+    assert mocks.outputs_of(role)[0] == "ClickHouse-cloud-dev-x"
+    # The id the synth saw (registration, live inputs) is the one recomputed from the record.
+    import pulumi
+
+    args = pulumi.runtime.MockResourceArgs(ZONE, "zone", {"name": "a.example.com", "comment": "one"}, "", "", True)
+    assert mocks.new_resource(args)[0] == zone_id
+
+
+def test_a_replace_shows_every_input_naming_the_old_id_as_a_knock_on_with_its_reason():
+    from tools.mocks import ByocMocks
+
+    def zone(name):
+        return rec(ZONE, "zone", {"name": name})
+
+    def consumers(z):
+        arn = ByocMocks().outputs_of(z)[1]["arn"]
+        doc = json.dumps({"Statement": [{"Effect": "Allow", "Action": "route53:*", "Resource": arn}]})
+        return [
+            rec("aws:iam/policy:Policy", "boundary", {"name": "b", "policy": doc}, dependencies=[z["urn"]]),
+            rec("aws:route53/record:Record", "alias", {"name": "x", "zoneId": arn.rsplit("/", 1)[1]}),
+            rec("aws:iam/policy:Policy", "unrelated", {"name": "u", "policy": "{}"}),
+        ]
+
+    before, after = zone("a.example.com"), zone("b.example.com")
+    p = plan.diff([before, *consumers(before)], [after, *consumers(after)])
+    assert actions(p) == {"zone": "replace", "boundary": "update", "alias": "replace"}
+    by_name = {c.urn.rsplit("::", 1)[1]: c for c in p.changes}
+    assert by_name["boundary"].reasons == [
+        "policy: unknown until zone is replaced (it names its id or ARN; updated in place)"
+    ]
+    assert by_name["alias"].reasons == [
+        "zoneId: unknown until zone is replaced (replace-on-change: aws aws_route53_record zoneId)"
+    ]
+    assert p.blocked == [after["urn"]]
 
 
 def test_protected_delete_is_blocked_even_when_not_stateful():

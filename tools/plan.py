@@ -34,14 +34,14 @@ import yaml
 
 from components import awaits
 from components.settings import ConfigError
-from tools import projectconfig, stackconfig
+from tools import knockon, plan_secrets, projectconfig, stackconfig
 
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "replace-on-change.json"
 EXIT_CONFIG = 2
 EXIT_BLOCKED = 3
 EXIT_FAILURE = 1
 ACTIONS = ("create", "update", "replace", "delete", "forget")
-SECRET = "[secret]"  # how the synth records a secret input (tools/mocks.py)
+SECRET = plan_secrets.SECRET  # how the synth records a secret input (tools/mocks.py)
 
 # Resources whose loss loses data or identity: the network the cluster and its load balancers live
 # in, the cluster (its etcd holds every Kubernetes object), buckets, keys (data encrypted with a
@@ -219,10 +219,7 @@ def _matches(path: str, listed: Iterable[str]) -> str | None:
     return None
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+_short = plan_secrets.short
 
 
 _UNITS = {
@@ -368,42 +365,31 @@ def _aliases(record: Mapping[str, Any]) -> list[str]:
     return [a for a in record.get("aliases") or [] if isinstance(a, str)]
 
 
-def _output_markers(record: Mapping[str, Any], aws_provider: Mapping[str, Any]) -> list[str]:
-    """Strings a replaced resource's outputs contribute to its dependents' inputs (id, ARNs, names),
-    fabricated by the synth's own mocks for the account and region of the stack's AWS provider."""
-    import pulumi
-
-    from tools.mocks import ByocMocks
-
-    accounts = aws_provider.get("allowedAccountIds") or ["123456789012"]
-    mocks = ByocMocks(account_id=str(accounts[0]), region=aws_provider.get("region") or "us-west-2")
-    try:
-        args = pulumi.runtime.MockResourceArgs(record["type"], record["name"], record["inputs"], "", "", True)
-        rid, outputs = mocks.new_resource(args)
-    except Exception:  # a type the mocks cannot fabricate: no cascade through outputs
-        return []
-    markers = {rid} if isinstance(rid, str) and len(rid) >= 8 else set()
-    for value in (outputs or {}).values():
-        if isinstance(value, str) and len(value) >= 12 and (value.startswith("arn:") or value == record["name"]):
-            markers.add(value)
-    return sorted(markers)
-
-
-def _leaf_paths_containing(inputs: Any, markers: list[str], path: str = "") -> list[str]:
+def _leaf_paths_containing(inputs: Any, markers: Iterable[str], known: set[str], path: str = "") -> list[str]:
     if isinstance(inputs, dict):
         out = []
         for k, v in inputs.items():
-            out += _leaf_paths_containing(v, markers, f"{path}.{k}" if path else str(k))
+            out += _leaf_paths_containing(v, markers, known, f"{path}.{k}" if path else str(k))
         return out
     if isinstance(inputs, list):
         out = []
         for v in inputs:
-            out += _leaf_paths_containing(v, markers, path)
+            out += _leaf_paths_containing(v, markers, known, path)
         return out
-    if isinstance(inputs, str) and (inputs == SECRET or any(m in inputs for m in markers)):
-        # A secret input cannot be read offline: assume it carries the dependency's outputs.
+    if inputs == SECRET and path not in known:
+        # A secret input without digests on both sides cannot be compared offline: assume it
+        # carries the dependency's outputs. (With them, the diff already saw whether it changed.)
+        return [path]
+    if isinstance(inputs, str) and any(m in inputs for m in markers):
         return [path]
     return []
+
+
+def _change_text(path: str, old: Any, new: Any) -> str:
+    """One changed input: `path: old -> new`, a secret as `[secret changed]` with no value."""
+    if plan_secrets.is_secret(old) or plan_secrets.is_secret(new):
+        return f"{path}: {plan_secrets.CHANGED}"
+    return f"{path}: {_short(old)} -> {_short(new)}"
 
 
 def diff(
@@ -417,6 +403,7 @@ def diff(
     allowed = set(allow)
     base_by_urn = {r["urn"]: r for r in base}
     aws_provider = next((r["inputs"] for r in now if r["type"] == "pulumi:providers:aws"), {})
+    base_aws = next((r["inputs"] for r in base if r["type"] == "pulumi:providers:aws"), aws_provider)
 
     pairs: dict[str, str] = {}  # now urn -> base urn
     for r in now:
@@ -451,7 +438,7 @@ def diff(
                 renamed.append((pairs[r["urn"]], r["urn"]))
             continue
         entry = table.get(typ, {})
-        paths = _changed_paths(old.get("inputs") or {}, r.get("inputs") or {})
+        paths = _changed_paths(*plan_secrets.comparable(old, r))
         changed_paths[r["urn"]] = paths
         old_provider = base_to_now.get(old.get("provider") or "", old.get("provider"))
         replace_reasons = []
@@ -463,10 +450,7 @@ def diff(
         for path, was, new in paths:
             hit = _matches(path, entry.get("replaceOnChange", []))
             if hit:
-                replace_reasons.append(
-                    f"{path}: {_short(was)} -> {_short(new)} "
-                    f"(replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit})"
-                )
+                replace_reasons.append(f"{_change_text(path, was, new)} ({_replace_note(entry, typ, hit)})")
             elif _matches(path, entry.get("rejectedOnUpdate", [])):
                 rejected.append(
                     f"{path}: {_short(was)} -> {_short(new)}: immutable in Kubernetes, the API server rejects the "
@@ -478,7 +462,7 @@ def diff(
             reasons += replace_reasons
         elif paths or rejected:
             action = "update"
-            reasons += [f"{p}: {_short(o)} -> {_short(n)}" for p, o, n in paths][:20]
+            reasons += [_change_text(p, o, n) for p, o, n in paths][:20]
         else:
             if reasons:
                 renamed.append((pairs[r["urn"]], r["urn"]))
@@ -497,7 +481,7 @@ def diff(
     while queue:
         urn = queue.pop()
         replaced = now_by_urn[urn]
-        markers = _output_markers(replaced, aws_provider)
+        markers = knockon.markers(replaced, aws_provider)
         for r in now:
             if urn not in (r.get("dependencies") or []) and r.get("provider") != urn:
                 continue
@@ -507,9 +491,10 @@ def diff(
             if current is not None and current.action == "replace":
                 continue
             entry = table.get(r["type"], {})
+            known = plan_secrets.digested_on_both(base_by_urn.get(pairs[r["urn"]]), r)
             hits = [
                 p
-                for p in _leaf_paths_containing(r.get("inputs") or {}, markers)
+                for p in _leaf_paths_containing(r.get("inputs") or {}, markers, known)
                 if _matches(p, entry.get("replaceOnChange", []))
             ]
             if r.get("provider") == urn:
@@ -524,6 +509,8 @@ def diff(
                 current.action = "replace"
                 current.reasons.insert(0, reason)
             queue.append(r["urn"])
+
+    _explain_knock_ons(changes, changed_paths, base_by_urn, pairs, now_by_urn, table, base_aws, aws_provider)
 
     for b in base:
         if b["urn"] in taken:
@@ -547,6 +534,47 @@ def diff(
     ordered = sorted(changes.values(), key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
     seconds = modeled_seconds(now, base, {c.urn: c for c in ordered})
     return Plan(ordered, blocked, seconds, sorted(renamed))
+
+
+def _replace_note(entry: Mapping[str, Any], typ: str, hit: str) -> str:
+    return f"replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit}"
+
+
+def _explain_knock_ons(
+    changes: dict[str, Change],
+    changed_paths: Mapping[str, list[tuple[str, Any, Any]]],
+    base_by_urn: Mapping[str, Mapping[str, Any]],
+    pairs: Mapping[str, str],
+    now_by_urn: Mapping[str, Mapping[str, Any]],
+    table: Mapping[str, Any],
+    base_aws: Mapping[str, Any],
+    now_aws: Mapping[str, Any],
+) -> None:
+    """Says which changed inputs are knock-ons of a replace: they name the replaced resource's id or
+    ARN (or, for a secret, are computed from a replaced dependency), which a real `pulumi up` only
+    knows once the new resource exists."""
+    replaced_urns = [u for u, c in changes.items() if c.action == "replace" and u in pairs]
+    replacements = knockon.replaced(((base_by_urn[pairs[u]], now_by_urn[u]) for u in replaced_urns), base_aws, now_aws)
+    if not replacements:
+        return
+    names = {r.urn: r.name for r in replacements}
+    for urn, change in changes.items():
+        if change.action not in ("update", "replace"):
+            continue
+        entry = table.get(change.type, {})
+        deps = [d for d in (now_by_urn[urn].get("dependencies") or []) if d in names]
+        for path, old, new in changed_paths.get(urn, []):
+            if plan_secrets.is_secret(old) or plan_secrets.is_secret(new):
+                who = names[deps[0]] if deps else None
+            else:
+                found = knockon.source(replacements, old, new)
+                who = found.name if found and found.urn != urn else None
+            if who is None:
+                continue
+            hit = _matches(path, entry.get("replaceOnChange", []))
+            text = knockon.reason(path, who, _replace_note(entry, change.type, hit) if hit else None)
+            prefix = f"{path}: "
+            change.reasons = [text if r.startswith(prefix) else r for r in change.reasons]
 
 
 def _classify(

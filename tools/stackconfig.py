@@ -2,8 +2,9 @@
 
 Project defaults come from `Pulumi.yaml`, stack values from `Pulumi.<stack>.yaml`. Every value
 becomes a string (objects and lists as JSON), as the CLI passes them. Values stored encrypted
-(`secure: ...`) cannot be decrypted here: they become a clearly fake placeholder and the key is
-marked secret.
+(`secure: ...`) cannot be decrypted here: each becomes a clearly fake placeholder derived from its
+key and a digest of its ciphertext (`components.settings.secret_placeholder`), and the key is marked
+secret.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from components.settings import SECRET_PLACEHOLDER
+from components.settings import SECRET_PLACEHOLDER, secret_placeholder
 from tools import projectconfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def _is_secure(value: Any) -> bool:
 def _unsecure(value: Any, path: str, replaced: list[str]) -> Any:
     if _is_secure(value):
         replaced.append(path)
-        return SECRET_PLACEHOLDER
+        return secret_placeholder(path, str(value["secure"]))
     if isinstance(value, dict):
         return {k: _unsecure(v, f"{path}.{k}", replaced) for k, v in value.items()}
     if isinstance(value, list):
