@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 
@@ -393,6 +394,38 @@ def test_first_deploy_critical_path_runs_through_the_control_plane():
     names = [u.rsplit("::", 1)[1] for u, _ in chain]
     assert any(n.endswith("cluster-eks") for n in names)
     assert total == sum(s for _, s in chain) and total >= 600 + 180
+
+
+def test_a_base_with_nothing_deployed_is_a_first_deploy(tmp_path, capsys):
+    # An empty base (a stack file absent at the base ref, or an empty resources.json): every
+    # resource is created, nothing is disruptive or blocked, and the duration is the first-deploy
+    # model, not the sum of parallel creates.
+    now = synth()
+    (tmp_path / "base.json").write_text("[]")
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    files = ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json")]
+    assert plan.main([*files, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["first_deploy"] is True and doc["blocked"] == []
+    assert sorted(c["urn"] for c in doc["changes"]) == sorted(r["urn"] for r in now)
+    assert {c["action"] for c in doc["changes"]} == {"create"} and not any(c["disruptive"] for c in doc["changes"])
+    assert doc["modeled_seconds"] == plan.first_deploy(now)[0] >= 600 + 180
+    assert doc["cost"]["monthly_before"] == 0 and doc["cost"]["monthly_after"] > 0
+    assert plan.main(files) == 0
+    text = capsys.readouterr().out
+    assert f"Plan (first deploy): {len(now)} create; 0 disruptive;" in text
+    assert " + create  aws:eks/nodeGroup:NodeGroup x6" in text
+    assert plan.main([*files, "--markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "First deploy: nothing is deployed at the base" in md and "| `eks:index:Cluster` | 1 | 1 |" in md
+    # The fleet runs a first deploy at once, whatever its window: nothing runs yet to disrupt.
+    from tools import fleet
+
+    parsed = fleet.parse_plan(doc)
+    window = fleet.mw.MaintenanceWindow(1, datetime.time(1), datetime.timedelta(hours=4), "America/Los_Angeles")
+    saturday = fleet.parse_now("2026-07-11T12:00:00Z")
+    decision = fleet.decide("new", parsed, window, saturday)
+    assert decision.decision == "run" and decision.reason.startswith("first deploy:") and not decision.targets
 
 
 VARIANTS = {

@@ -9,6 +9,10 @@ Synthesizes the stack at a base (a git ref, synthesized by that revision's own `
 temporary copy, or a resources.json file) and now (in this process), pairs resources by URN (or by
 an `aliases` entry naming the base URN) and classifies each change with the providers' own
 replace-on-change inputs, vendored in `tools/data/replace-on-change.json` with their sources.
+A changed secret input shows as `[secret changed]`; an input naming a replaced resource's id or
+ARN as a knock-on of that replace. A base without the stack (its file absent at the ref, or an
+empty resources.json) is a first deploy. The monthly cost estimate before and after, by layer,
+ends the plan.
 
 Exit codes: 0 plan printed; 2 invalid configuration (one line per problem, as the synth); 3 a
 stateful resource would be replaced or deleted (or a change Kubernetes rejects) and not every
@@ -34,7 +38,7 @@ import yaml
 
 from components import awaits
 from components.settings import ConfigError
-from tools import knockon, plan_secrets, projectconfig, stackconfig
+from tools import costdiff, knockon, plan_secrets, projectconfig, stackconfig
 
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "replace-on-change.json"
 EXIT_CONFIG = 2
@@ -159,13 +163,22 @@ class Plan:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     """(base URN, new URN) of resources renamed through `aliases` with no other change: Pulumi
     shows them as unchanged, so they are not in `changes`."""
+    first_deploy: bool = False
+    """Nothing is deployed at the base: every resource is created, the duration is the first-deploy
+    model."""
+    cost: costdiff.CostDelta | None = None
+    """The monthly estimate before and after, by layer."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "changes": [c.as_json() for c in self.changes],
             "blocked": self.blocked,
             "modeled_seconds": self.modeled_seconds,
+            "first_deploy": self.first_deploy,
         }
+        if self.cost is not None:
+            doc["cost"] = self.cost.as_json()
+        return doc
 
 
 # -- the vendored table -------------------------------------------------------------------------
@@ -810,13 +823,30 @@ def _flags(c: Change, allowed: set[str]) -> str:
     return f" [{', '.join(flags)}]" if flags else ""
 
 
+def _created_by_type(plan: Plan) -> list[tuple[str, int, int]]:
+    """A first deploy's creates as (type, count, stateful count), by type."""
+    counts: dict[str, list[int]] = {}
+    for c in plan.changes:
+        entry = counts.setdefault(c.type, [0, 0])
+        entry[0] += 1
+        entry[1] += int(c.stateful)
+    return [(t, n, s) for t, (n, s) in sorted(counts.items())]
+
+
 def render_text(plan: Plan, allowed: Iterable[str] = ()) -> str:
     allowed = set(allowed)
     lines = []
-    for c in plan.changes:
-        lines.append(f"{_SYMBOL[c.action]:>2} {c.action:<7} {c.type}  {_name(c.urn)}{_flags(c, allowed)}")
-        lines += [f"      {reason}" for reason in c.reasons]
+    if plan.first_deploy:
+        lines.append("first deploy: nothing is deployed at the base; every resource is created")
+        for typ, n, stateful in _created_by_type(plan):
+            lines.append(f" + create  {typ} x{n}{f' [{stateful} stateful]' if stateful else ''}")
+    else:
+        for c in plan.changes:
+            lines.append(f"{_SYMBOL[c.action]:>2} {c.action:<7} {c.type}  {_name(c.urn)}{_flags(c, allowed)}")
+            lines += [f"      {reason}" for reason in c.reasons]
     lines.append(summary_line(plan))
+    if plan.cost is not None:
+        lines.append(costdiff.render_text(plan.cost))
     if plan.blocked:
         lines.append(
             f"blocked ({len(plan.blocked)}): allow a stateful replace or delete with --allow URN once you "
@@ -831,8 +861,9 @@ def summary_line(plan: Plan) -> str:
     parts = [f"{n} {a}" for a, n in counts.items() if n]
     disruptive = sum(1 for c in plan.changes if c.disruptive)
     renamed = f"; {len(plan.renamed)} renamed through aliases (unchanged)" if plan.renamed else ""
+    what = "Plan (first deploy)" if plan.first_deploy else "Plan"
     return (
-        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
+        f"{what}: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
         f"modeled {_minutes(plan.modeled_seconds)}{renamed}"
     )
 
@@ -846,7 +877,17 @@ def render_markdown(plan: Plan, title: str, allowed: Iterable[str] = ()) -> str:
             "rejects the change. Allow each with `--allow URN` only if the loss is intended.",
             "",
         ]
-    if plan.changes:
+    if plan.cost is not None:
+        out += [costdiff.render_markdown(plan.cost)]
+    if plan.first_deploy:
+        out += [
+            "First deploy: nothing is deployed at the base; every resource is created.",
+            "",
+            "| type | create | stateful |",
+            "|---|---:|---:|",
+        ]
+        out += [f"| `{t}` | {n} | {s or ''} |" for t, n, s in _created_by_type(plan)]
+    elif plan.changes:
         out += ["| action | type | name | stateful | disruptive | why |", "|---|---|---|---|---|---|"]
         for c in plan.changes:
             why = "<br>".join(r.replace("|", "\\|") for r in c.reasons[:6])
@@ -889,11 +930,12 @@ def default_base() -> str:
     raise BaseError("no merge base of HEAD with main or origin/main: fetch main, or pass --base REF")
 
 
-def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[dict[str, Any]]:
+def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[dict[str, Any]] | None:
     """Runs the ref's own tools.synth in a temporary copy of that revision and returns its records.
 
-    With --stack, the ref's own Pulumi.<stack>.yaml is used when it exists (the config change is
-    part of the diff); with --config-file, the same file is used on both sides."""
+    With --stack, the ref's own Pulumi.<stack>.yaml is used (the config change is part of the
+    diff); a ref without that file has nothing of the stack: None, a first deploy. With
+    --config-file, the same file is used on both sides."""
     with tempfile.TemporaryDirectory(prefix="byoc-plan-") as tmp:
         root = Path(tmp) / "src"
         root.mkdir()
@@ -912,10 +954,10 @@ def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[
             tar.extractall(root, filter="data")
         if config_file is not None:
             source = ["--config-file", str(config_file.resolve())]
-        elif (root / f"Pulumi.{stack}.yaml").exists():
+        elif (root / f"Pulumi.{stack or 'dev'}.yaml").exists():
             source = ["--stack", stack or "dev"]
         else:
-            source = ["--config-file", str((stackconfig.ROOT / f"Pulumi.{stack}.yaml").resolve())]
+            return None
         out = Path(tmp) / "out"
         command = [sys.executable, "-m", "tools.synth", *source, "--out", str(out), "--no-policy-check"]
         proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
@@ -939,6 +981,15 @@ def synth_now(cfg: stackconfig.StackConfig) -> list[dict[str, Any]]:
 
     result = synth.synthesize(cfg)
     return sorted(result.resources, key=lambda r: r["urn"])
+
+
+def first_deploy_plan(now: list[dict[str, Any]]) -> Plan:
+    """The plan of a stack with nothing deployed: every resource a create, timed by the first-deploy
+    model (the critical path of creating everything)."""
+    plan = diff([], now)
+    plan.first_deploy = True
+    plan.modeled_seconds = first_deploy(now)[0]
+    return plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -990,6 +1041,9 @@ def main(argv: list[str] | None = None) -> int:
             label = ref
             base_config = args.base_config_file or args.config_file
             base_records = synth_at_ref(ref, None if base_config else args.stack, base_config)
+            if base_records is None:
+                label = f"{ref}, where Pulumi.{args.stack}.yaml does not exist yet"
+                base_records = []
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
@@ -1006,7 +1060,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
-    plan = diff(base_records, now, allow=args.allow)
+    plan = diff(base_records, now, allow=args.allow) if base_records else first_deploy_plan(now)
+    plan.cost = costdiff.compare(base_records, now)
     if args.json:
         print(json.dumps(plan.as_json(), indent=2))
     elif args.markdown:
