@@ -740,8 +740,7 @@ CASES: list[Case] = [
         "`alerting.vendorWebhook`, a receiver's `routingKey` and the Tailscale OAuth client rotated",
         {"alerting": ALERTING_ROTATED, "troubleshootingAccess": TAILSCALE_ROTATED},
         """
-        replace Secret observability-(vendor-webhook|receivers) x2
-        replace Secret troubleshooting-tailscale-oauth
+        replace Secret (observability-(vendor-webhook|receivers)|troubleshooting-tailscale-oauth) x3
         """,
         "Each Secret that holds one of them is replaced (pulumi-kubernetes replaces a Secret whose data "
         "changes unless its provider sets `enableSecretMutable`, which this one does not): deleted and "
@@ -757,8 +756,7 @@ CASES: list[Case] = [
         "`dns.zoneName` byoc.example.com -> byoc2.example.com",
         {"dns": {"zoneName": "byoc2.example.com", "createZone": True}},
         """
-        replace Zone dns-zone SDB
-        replace Zone private-endpoint-analytics-zone SDB
+        replace Zone (dns|private-endpoint-analytics)-zone x2 SDB
         replace Record private-endpoint-analytics-alias
         update Policy bootstrap-(boundary|storage) x2
         update RolePolicy workload-roles-(cert-manager|external-dns)-policy x2
