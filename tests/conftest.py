@@ -123,13 +123,11 @@ def run_offline(
 
 
 def mock_id(record: dict[str, Any]) -> str:
-    """The id the mocks gave a recorded resource (ids are derived from type and name)."""
-    import pulumi
-
+    """The id the mocks gave a recorded resource (derived from its type, name and the inputs that
+    force its replacement)."""
     from tools.mocks import ByocMocks
 
-    args = pulumi.runtime.MockResourceArgs(record["type"], record["name"], record["inputs"], "", "", True)
-    return ByocMocks().new_resource(args)[0]
+    return ByocMocks().outputs_of(record)[0]
 
 
 @pytest.fixture

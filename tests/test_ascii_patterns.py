@@ -38,6 +38,7 @@ NOT_IDENTIFIERS = {
     ("tools/stackyaml.py", r"[0-9]{4}-"): "yaml.v3's own quick check, on YAML text",
     ("tools/stackyaml.py", r"e-0([0-9])\Z"): "formats a float",
     ("tools/stackyaml.py", "[ ][\n\u2028\u2029]"): "yaml.v3's emitter rule, on YAML text",
+    ("tools/plan_compat.py", "'|'.join((re.escape(k) for k in keys))"): "finds the program's own ids in a record",
 }
 RE_CALLS = {"compile", "match", "fullmatch", "search", "findall", "finditer", "sub", "split"}
 UNICODE_STR_METHODS = {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
@@ -132,6 +133,9 @@ VALID = {
     "components.settings.observability.WEBHOOK_RE": "https://alerts.vendor.example/byoc/t2",
     "components.settings.private_link.PRINCIPAL_RE": "arn:aws:iam::123456789012:role/consumer",
     "components.settings.aws.ARN_PARTITION_RE": "arn:aws:",
+    "components.settings.audit.TRAIL_NAME_RE": "org-trail",
+    "components.settings.audit.TRAIL_ARN_RE": "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail",
+    "components.settings.audit.EMAIL_RE": "security@example.com",
     "components.settings.reader.GO_TIME_RE": "2026-12-11 18:00:00 +0000 UTC",
     "policies.rules.iam._ACCOUNT_IN_ARN": "arn:aws:iam::123456789012:",
     "policies.rules.iam._SERVICE_WILDCARD": "sqs:*",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 
 import pytest
 
@@ -146,6 +148,63 @@ def test_a_new_cluster_replaces_the_kubernetes_provider_and_everything_it_manage
     assert actions(p) == {"eks": "replace", "k8s": "replace", "chi": "replace", "ns": "replace"}
     assert set(p.blocked) == {cluster["urn"], chi["urn"]}
     assert plan.diff(base, base).changes == []
+
+
+ZONE = "aws:route53/zone:Zone"
+
+
+def test_the_mocks_give_a_replaced_resource_a_new_id_and_keep_every_other_id():
+    from tools.mocks import ByocMocks
+
+    mocks = ByocMocks()
+    zone = rec(ZONE, "zone", {"name": "a.example.com", "comment": "one"})
+    zone_id, outputs = mocks.outputs_of(zone)
+    assert re.fullmatch(r"Z[0-9A-F]{20}", zone_id) and outputs["arn"] == f"arn:aws:route53:::hostedzone/{zone_id}"
+    # A pure function of type, name and the inputs that force a replace (the plan's table): an
+    # in-place change keeps the id, a new name (replace-on-change) is a new zone with a new id.
+    assert mocks.outputs_of(dict(zone, inputs={"name": "a.example.com", "comment": "two"}))[0] == zone_id
+    assert mocks.outputs_of(dict(zone, inputs={"name": "b.example.com", "comment": "one"}))[0] != zone_id
+    assert mocks.outputs_of(dict(zone, name="other"))[0] != zone_id
+    # What AWS names after the resource stays the name: a role's id and ARN.
+    role = rec("aws:iam/role:Role", "r", {"name": "ClickHouse-cloud-dev-x", "path": "/"})
+    assert mocks.outputs_of(role)[0] == "ClickHouse-cloud-dev-x"
+    # The id the synth saw (registration, live inputs) is the one recomputed from the record.
+    import pulumi
+
+    args = pulumi.runtime.MockResourceArgs(ZONE, "zone", {"name": "a.example.com", "comment": "one"}, "", "", True)
+    assert mocks.new_resource(args)[0] == zone_id
+    # A value unknown during a preview is recorded as `[unknown]`, never as an object's address, so
+    # an id derived from it stays a pure function too.
+    unknown = pulumi.runtime.MockResourceArgs(ZONE, "zone", {"name": pulumi.output.Unknown()}, "", "", True)
+    assert mocks.new_resource(unknown)[0] == mocks.outputs_of(dict(zone, inputs={"name": "[unknown]"}))[0]
+
+
+def test_a_replace_shows_every_input_naming_the_old_id_as_a_knock_on_with_its_reason():
+    from tools.mocks import ByocMocks
+
+    def zone(name):
+        return rec(ZONE, "zone", {"name": name})
+
+    def consumers(z):
+        arn = ByocMocks().outputs_of(z)[1]["arn"]
+        doc = json.dumps({"Statement": [{"Effect": "Allow", "Action": "route53:*", "Resource": arn}]})
+        return [
+            rec("aws:iam/policy:Policy", "boundary", {"name": "b", "policy": doc}, dependencies=[z["urn"]]),
+            rec("aws:route53/record:Record", "alias", {"name": "x", "zoneId": arn.rsplit("/", 1)[1]}),
+            rec("aws:iam/policy:Policy", "unrelated", {"name": "u", "policy": "{}"}),
+        ]
+
+    before, after = zone("a.example.com"), zone("b.example.com")
+    p = plan.diff([before, *consumers(before)], [after, *consumers(after)])
+    assert actions(p) == {"zone": "replace", "boundary": "update", "alias": "replace"}
+    by_name = {c.urn.rsplit("::", 1)[1]: c for c in p.changes}
+    assert by_name["boundary"].reasons == [
+        "policy: unknown until zone is replaced (it names its id or ARN; updated in place)"
+    ]
+    assert by_name["alias"].reasons == [
+        "zoneId: unknown until zone is replaced (replace-on-change: aws aws_route53_record zoneId)"
+    ]
+    assert p.blocked == [after["urn"]]
 
 
 def test_protected_delete_is_blocked_even_when_not_stateful():
@@ -339,6 +398,38 @@ def test_first_deploy_critical_path_runs_through_the_control_plane():
     names = [u.rsplit("::", 1)[1] for u, _ in chain]
     assert any(n.endswith("cluster-eks") for n in names)
     assert total == sum(s for _, s in chain) and total >= 600 + 180
+
+
+def test_a_base_with_nothing_deployed_is_a_first_deploy(tmp_path, capsys):
+    # An empty base (a stack file absent at the base ref, or an empty resources.json): every
+    # resource is created, nothing is disruptive or blocked, and the duration is the first-deploy
+    # model, not the sum of parallel creates.
+    now = synth()
+    (tmp_path / "base.json").write_text("[]")
+    (tmp_path / "now.json").write_text(json.dumps(now))
+    files = ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json")]
+    assert plan.main([*files, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["first_deploy"] is True and doc["blocked"] == []
+    assert sorted(c["urn"] for c in doc["changes"]) == sorted(r["urn"] for r in now)
+    assert {c["action"] for c in doc["changes"]} == {"create"} and not any(c["disruptive"] for c in doc["changes"])
+    assert doc["modeled_seconds"] == plan.first_deploy(now)[0] >= 600 + 180
+    assert doc["cost"]["monthly_before"] == 0 and doc["cost"]["monthly_after"] > 0
+    assert plan.main(files) == 0
+    text = capsys.readouterr().out
+    assert f"Plan (first deploy): {len(now)} create; 0 disruptive;" in text
+    assert " + create  aws:eks/nodeGroup:NodeGroup x6" in text
+    assert plan.main([*files, "--markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "First deploy: nothing is deployed at the base" in md and "| `eks:index:Cluster` | 1 | 1 |" in md
+    # The fleet runs a first deploy at once, whatever its window: nothing runs yet to disrupt.
+    from tools import fleet
+
+    parsed = fleet.parse_plan(doc)
+    window = fleet.mw.MaintenanceWindow(1, datetime.time(1), datetime.timedelta(hours=4), "America/Los_Angeles")
+    saturday = fleet.parse_now("2026-07-11T12:00:00Z")
+    decision = fleet.decide("new", parsed, window, saturday)
+    assert decision.decision == "run" and decision.reason.startswith("first deploy:") and not decision.targets
 
 
 VARIANTS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -104,6 +105,7 @@ def test_synth_cli_writes_resources_json(tmp_path, capsys):
         "ignoreChanges",
         "provider",
         "aliases",
+        "secretDigests",
     }
     assert records and all(set(r) == keys for r in records)
     vpc = next(r for r in records if r["type"] == "aws:ec2/vpc:Vpc")
@@ -161,7 +163,11 @@ def test_synth_replaces_encrypted_values_and_says_so(tmp_path, capsys):
     )
     cfg = stackconfig.load(stack)
     assert cfg.stack == "sec"
-    assert json.loads(cfg.raw["clickhouse-byoc:tags"]) == {"owner": settings.SECRET_PLACEHOLDER}
+    # The key and a digest of the ciphertext, never anything decrypted: a new ciphertext (a rotated
+    # secret) is a new placeholder, the same file always the same one.
+    owner = json.loads(cfg.raw["clickhouse-byoc:tags"])["owner"]
+    assert owner == f"{settings.SECRET_PLACEHOLDER}-tags.owner-{hashlib.sha256(b'v1:AAAA').hexdigest()[:10]}"
+    assert settings.is_placeholder(owner)
     assert cfg.secret_keys == {"clickhouse-byoc:tags"}
     code = synth.main(["--config-file", str(stack), "--out", str(tmp_path / "out"), "--no-policy-check"])
     assert code == 0

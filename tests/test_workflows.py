@@ -3,6 +3,7 @@ pinned to commit SHAs, least permissions, OIDC credentials, matrices generated f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -178,6 +179,86 @@ def test_the_stack_list_job_lists_every_stack_file(preview, drift, tmp_path):
     env = {**os.environ, "GITHUB_OUTPUT": str(out)}
     subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True, capture_output=True)
     assert out.read_text().strip() == 'stacks=["acme-prod","dev","globex.eu"]'
+
+
+def _program_copy(dest: Path) -> None:
+    """The program and its tools as in this checkout (uncommitted changes included), no stack file."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "--", "__main__.py", "Pulumi.yaml", "components", "tools"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in listed:
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq (on GitHub's runners) is not installed here")
+def test_the_deploy_plan_step_deploys_a_stack_the_push_adds_as_a_first_deploy(deploy, tmp_path):
+    # A repository whose push adds Pulumi.acme.yaml (the dev stack under another name, with a
+    # maintenance window). The deploy plan job's script, as GitHub runs it, plans the new stack
+    # against the push's previous commit, where its file does not exist: a first deploy, which runs
+    # at once.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _program_copy(repo)
+    (repo / "venv").symlink_to(BIN.parent)
+    (repo / ".gitignore").write_text("venv\n")
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "the program")
+    before = git("rev-parse", "HEAD")
+    window = '  clickhouse-byoc:maintenanceWindow:\n    day: Tuesday\n    start: "01:00"\n    durationHours: 4\n'
+    window += "    timezone: America/Los_Angeles\n"
+    stack = (ROOT / "Pulumi.dev.yaml").read_text().replace("deploymentId: dev", "deploymentId: acme") + window
+    (repo / "Pulumi.acme.yaml").write_text(stack)
+    git("add", "Pulumi.acme.yaml")
+    git("commit", "-qm", "add the acme stack")
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gh").write_text("#!/bin/sh\n# no deployment recorded yet\nexit 0\n")
+    (fake / "gh").chmod(0o755)
+    out, summary = tmp_path / "github_output", tmp_path / "summary.md"
+    env = {
+        **os.environ,
+        "PATH": f"{fake}:{os.environ['PATH']}",
+        "GH_TOKEN": "unused",
+        "REPO": "owner/repo",
+        "BEFORE": before,
+        "SECURITY_FIX": "",
+        "GITHUB_OUTPUT": str(out),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    script = named(deploy["jobs"]["plan"], "Plan every stack file")["run"]
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert outputs == {"run": f'[{{"stack":"acme","base":"{before}"}}]', "unplanned": ""}
+    (decision,) = json.loads((repo / "dry-run-acme.json").read_text())
+    assert decision["decision"] == "run" and decision["reason"].startswith("first deploy:")
+    assert decision["window"] and "| acme | run | first deploy:" in summary.read_text()
 
 
 def test_preview_matrix_is_the_stack_list(preview):

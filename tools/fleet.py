@@ -14,8 +14,10 @@ the run.
 first. Changes the plan marks disruptive run only inside the stack's `maintenanceWindow`; outside
 it only the non-disruptive ones run (by target), the rest wait for the next window. A stack with
 no window takes every change at any time. `--security-fix` applies disruptive changes outside the
-window and says so loudly. A stack whose plan would replace or delete a stateful resource is
-blocked: the fleet never deploys it (deploy it by hand with the plan's explicit opt-in).
+window and says so loudly. A first deploy (the stack's file is not at the plan's base: every
+change creates) disrupts nothing and runs at once. A stack whose plan would replace or delete a
+stateful resource is blocked: the fleet never deploys it (deploy it by hand with the plan's
+explicit opt-in).
 
 Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed or was blocked,
 or (dry run) could not be planned; 2 usage or configuration error; 4 `refresh --preview-only` found
@@ -113,6 +115,8 @@ class Plan:
     changes: tuple[PlannedChange, ...]
     blocked: tuple[str, ...] = ()
     modeled_seconds: float = 0
+    first_deploy: bool = False
+    """Nothing of the stack is deployed at the plan's base: every change creates."""
 
     @property
     def disruptive(self) -> tuple[PlannedChange, ...]:
@@ -144,7 +148,12 @@ def parse_plan(doc: Any) -> Plan:
             )
             for c in doc["changes"]
         )
-        return Plan(changes, tuple(str(u) for u in doc.get("blocked") or ()), float(doc.get("modeled_seconds") or 0))
+        return Plan(
+            changes,
+            tuple(str(u) for u in doc.get("blocked") or ()),
+            float(doc.get("modeled_seconds") or 0),
+            bool(doc.get("first_deploy", False)),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanError(f"the change plan's JSON is not what the fleet expects: {exc!r}") from exc
 
@@ -230,6 +239,15 @@ def decide(
         )
     if not plan.changes:
         return Decision(stack, "skip", False, "no changes", upcoming)
+    if plan.first_deploy and all(c.action == "create" for c in plan.changes):
+        # Nothing runs yet that a change could disrupt: the window does not apply.
+        return Decision(
+            stack,
+            "run",
+            False,
+            f"first deploy: {_count(plan.changes)} (all creates), nothing to disrupt: any time",
+            upcoming,
+        )
     disruptive, calm = plan.disruptive, plan.calm
     if not disruptive:
         return Decision(stack, "run", False, f"{_count(calm)}, none disruptive: any time", upcoming)

@@ -1,14 +1,26 @@
 """Pulumi mocks that fabricate realistic ids and ARNs, and a monitor that records registrations.
 
 Shared by the offline synth and the component tests, so documents built from mocked outputs read
-like the real thing (`arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-...`). Ids are derived
-from the resource name, so two runs of the same program give byte-identical output.
+like the real thing (`arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-...`). Ids and ARNs are a
+pure function of the resource's type, name and the inputs that force its replacement (the change
+plan's table, `tools/data/replace-on-change.json`): two runs of the same program give byte-identical
+output, and a resource a change replaces gets a new id and ARN, as it would in AWS, so every input
+that names it changes too. Ids AWS derives from names (roles, buckets, Kubernetes objects) stay
+derived from those names.
+
+Secret inputs are recorded as `[secret]` with a short digest of their value per input path
+(`secretDigests`): offline, a secret value is the synth's stand-in derived from the ciphertext
+(`components.settings.secret_placeholder`), never a plaintext, and the digest tells the change plan
+which secret inputs a rotation changed without showing them.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -19,6 +31,8 @@ from pulumi.runtime.proto import resource_pb2
 from components.settings import decode_value
 
 SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+REPLACE_TABLE = Path(__file__).resolve().parent / "data" / "replace-on-change.json"
 
 # EC2 resource types: id prefix and ARN resource type.
 _EC2: dict[str, tuple[str, str]] = {
@@ -76,6 +90,62 @@ DEFAULT_REGIONS = (
 
 def _hex(seed: str, length: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+@functools.cache
+def _replace_paths() -> dict[str, tuple[str, ...]]:
+    """Per resource type, the inputs whose change replaces it (the change plan's table)."""
+    types = json.loads(REPLACE_TABLE.read_text())["types"]
+    return {typ: tuple(entry.get("replaceOnChange") or ()) for typ, entry in types.items()}
+
+
+def _at(tree: Any, dotted: str) -> Any:
+    """The value at a dotted input path (lists traversed item by item), or None."""
+    node = tree
+    for i, part in enumerate(dotted.split(".")):
+        if isinstance(node, list):
+            rest = ".".join(dotted.split(".")[i:])
+            return [_at(item, rest) for item in node]
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+def id_seed(typ: str, name: str, inputs: Mapping[str, Any], secret_digests: Mapping[str, str]) -> str:
+    """What a resource's fabricated ids and ARNs derive from: its type, its name and the values of
+    the inputs that force its replacement (plain JSON as recorded; a secret one by its digest).
+    A resource without such inputs set keeps the seed of its type and name alone."""
+    forcing = {}
+    for path in _replace_paths().get(typ, ()):
+        value = _at(inputs, path)
+        if value is not None:
+            forcing[path] = value
+    if not forcing:
+        return f"{typ}::{name}"
+    secrets = {p: d for p, d in sorted(secret_digests.items()) if any(_under(p, f) for f in forcing)}
+    return f"{typ}::{name}::{_hex(json.dumps([forcing, secrets], sort_keys=True), 16)}"
+
+
+def _plain(value: Any) -> Any:
+    """A deserialized value with every secret wrapper removed."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _plain(value.get("value"))
+        return {k: _plain(v) for k, v in value.items() if k != rpc._special_sig_key}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def secret_digest(value: Any) -> str:
+    """A short digest of a secret input's value. Offline a secret value holds only the synth's
+    stand-ins (derived from ciphertexts) and values the program computed, never a plaintext."""
+    return _hex(json.dumps(to_json(_plain(value)), sort_keys=True), 12)
 
 
 class ByocMocks(pulumi.runtime.Mocks):
@@ -137,8 +207,17 @@ class ByocMocks(pulumi.runtime.Mocks):
 
     # -- resources -----------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        typ, name, inputs = args.typ, args.name, dict(args.inputs)
-        seed = f"{typ}::{name}"
+        digests: dict[str, str] = {}
+        recorded = to_json(dict(args.inputs), digests)
+        return self._fabricate(args.typ, args.name, dict(args.inputs), id_seed(args.typ, args.name, recorded, digests))
+
+    def outputs_of(self, record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The id and outputs these mocks gave a recorded resource (`resources.json`): from its
+        recorded inputs and secret digests, the same seed as when it was registered."""
+        typ, name, inputs = record["type"], record["name"], dict(record.get("inputs") or {})
+        return self._fabricate(typ, name, inputs, id_seed(typ, name, inputs, record.get("secretDigests") or {}))
+
+    def _fabricate(self, typ: str, name: str, inputs: dict[str, Any], seed: str) -> tuple[str, dict[str, Any]]:
         acct, region = self.account_id, self.region
         state: dict[str, Any] = dict(inputs)
 
@@ -332,14 +411,23 @@ def _eks_cluster_outputs(acct: str, region: str, cluster: str, seed: str) -> dic
     }
 
 
-def to_json(value: Any) -> Any:
-    """Deserialized inputs as plain JSON: secrets masked, resource references as their URN."""
+def to_json(value: Any, secret_digests: dict[str, str] | None = None, path: str = "") -> Any:
+    """Deserialized inputs as plain JSON: secrets masked (their digest, per input path `a.b[0].c`,
+    into `secret_digests` when given), unknown values (a preview) as `[unknown]`."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            if secret_digests is not None:
+                secret_digests[path] = secret_digest(value.get("value"))
             return SECRET
-        return {k: to_json(v) for k, v in value.items() if k != rpc._special_sig_key}
+        return {
+            k: to_json(v, secret_digests, f"{path}.{k}" if path else str(k))
+            for k, v in value.items()
+            if k != rpc._special_sig_key
+        }
     if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
+        return [to_json(v, secret_digests, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         # Numbers cross the wire as doubles; a port or a replica count reads better as 9440.
         return int(value)
@@ -443,6 +531,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type.startswith("pulumi:providers:"):
             # Providers receive structured settings as JSON text; decode them for readers and rules.
             inputs = {k: decode_value(v) if isinstance(v, str) else v for k, v in inputs.items()}
+        digests: dict[str, str] = {}
+        recorded = to_json(inputs, digests)
         self.records.append(
             {
                 "urn": response.urn,
@@ -450,7 +540,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "name": request.name,
                 "parent": request.parent or None,
                 "custom": bool(request.custom),
-                "inputs": to_json(inputs),
+                "inputs": recorded,
                 "dependencies": sorted(set(request.dependencies)),
                 "protect": bool(request.protect),
                 "retainOnDelete": bool(request.retainOnDelete),
@@ -458,6 +548,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "ignoreChanges": sorted(request.ignoreChanges),
                 "provider": _provider_urn(request.provider),
                 "aliases": self._alias_urns(request, response.urn),
+                # Per secret input path, a digest of its value: which secrets a change rotated.
+                "secretDigests": digests,
             }
         )
         return response

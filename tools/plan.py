@@ -9,6 +9,10 @@ Synthesizes the stack at a base (a git ref, synthesized by that revision's own `
 temporary copy, or a resources.json file) and now (in this process), pairs resources by URN (or by
 an `aliases` entry naming the base URN) and classifies each change with the providers' own
 replace-on-change inputs, vendored in `tools/data/replace-on-change.json` with their sources.
+A changed secret input shows as `[secret changed]`; an input naming a replaced resource's id or
+ARN as a knock-on of that replace. A base without the stack (its file absent at the ref, or an
+empty resources.json) is a first deploy. The monthly cost estimate before and after, by layer,
+ends the plan.
 
 Exit codes: 0 plan printed; 2 invalid configuration (one line per problem, as the synth); 3 a
 stateful resource would be replaced or deleted (or a change Kubernetes rejects) and not every
@@ -32,14 +36,14 @@ from typing import Any
 
 from components import awaits
 from components.settings import ConfigError
-from tools import projectconfig, stackconfig
+from tools import costdiff, knockon, plan_compat, plan_secrets, projectconfig, stackconfig
 
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "replace-on-change.json"
 EXIT_CONFIG = 2
 EXIT_BLOCKED = 3
 EXIT_FAILURE = 1
 ACTIONS = ("create", "update", "replace", "delete", "forget")
-SECRET = "[secret]"  # how the synth records a secret input (tools/mocks.py)
+SECRET = plan_secrets.SECRET  # how the synth records a secret input (tools/mocks.py)
 
 # Resources whose loss loses data or identity: the network the cluster and its load balancers live
 # in, the cluster (its etcd holds every Kubernetes object), buckets, keys (data encrypted with a
@@ -157,13 +161,22 @@ class Plan:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     """(base URN, new URN) of resources renamed through `aliases` with no other change: Pulumi
     shows them as unchanged, so they are not in `changes`."""
+    first_deploy: bool = False
+    """Nothing is deployed at the base: every resource is created, the duration is the first-deploy
+    model."""
+    cost: costdiff.CostDelta | None = None
+    """The monthly estimate before and after, by layer."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        doc = {
             "changes": [c.as_json() for c in self.changes],
             "blocked": self.blocked,
             "modeled_seconds": self.modeled_seconds,
+            "first_deploy": self.first_deploy,
         }
+        if self.cost is not None:
+            doc["cost"] = self.cost.as_json()
+        return doc
 
 
 # -- the vendored table -------------------------------------------------------------------------
@@ -217,10 +230,7 @@ def _matches(path: str, listed: Iterable[str]) -> str | None:
     return None
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
+_short = plan_secrets.short
 
 
 _UNITS = {
@@ -375,42 +385,31 @@ def _aliases(record: Mapping[str, Any]) -> list[str]:
     return [a for a in record.get("aliases") or [] if isinstance(a, str)]
 
 
-def _output_markers(record: Mapping[str, Any], aws_provider: Mapping[str, Any]) -> list[str]:
-    """Strings a replaced resource's outputs contribute to its dependents' inputs (id, ARNs, names),
-    fabricated by the synth's own mocks for the account and region of the stack's AWS provider."""
-    import pulumi
-
-    from tools.mocks import ByocMocks
-
-    accounts = aws_provider.get("allowedAccountIds") or ["123456789012"]
-    mocks = ByocMocks(account_id=str(accounts[0]), region=aws_provider.get("region") or "us-west-2")
-    try:
-        args = pulumi.runtime.MockResourceArgs(record["type"], record["name"], record["inputs"], "", "", True)
-        rid, outputs = mocks.new_resource(args)
-    except Exception:  # a type the mocks cannot fabricate: no cascade through outputs
-        return []
-    markers = {rid} if isinstance(rid, str) and len(rid) >= 8 else set()
-    for value in (outputs or {}).values():
-        if isinstance(value, str) and len(value) >= 12 and (value.startswith("arn:") or value == record["name"]):
-            markers.add(value)
-    return sorted(markers)
-
-
-def _leaf_paths_containing(inputs: Any, markers: list[str], path: str = "") -> list[str]:
+def _leaf_paths_containing(inputs: Any, markers: Iterable[str], known: set[str], path: str = "") -> list[str]:
     if isinstance(inputs, dict):
         out = []
         for k, v in inputs.items():
-            out += _leaf_paths_containing(v, markers, f"{path}.{k}" if path else str(k))
+            out += _leaf_paths_containing(v, markers, known, f"{path}.{k}" if path else str(k))
         return out
     if isinstance(inputs, list):
         out = []
         for v in inputs:
-            out += _leaf_paths_containing(v, markers, path)
+            out += _leaf_paths_containing(v, markers, known, path)
         return out
-    if isinstance(inputs, str) and (inputs == SECRET or any(m in inputs for m in markers)):
-        # A secret input cannot be read offline: assume it carries the dependency's outputs.
+    if inputs == SECRET and path not in known:
+        # A secret input without digests on both sides cannot be compared offline: assume it
+        # carries the dependency's outputs. (With them, the diff already saw whether it changed.)
+        return [path]
+    if isinstance(inputs, str) and any(m in inputs for m in markers):
         return [path]
     return []
+
+
+def _change_text(path: str, old: Any, new: Any) -> str:
+    """One changed input: `path: old -> new`, a secret as `[secret changed]` with no value."""
+    if plan_secrets.is_secret(old) or plan_secrets.is_secret(new):
+        return f"{path}: {plan_secrets.CHANGED}"
+    return f"{path}: {_short(old)} -> {_short(new)}"
 
 
 def diff(
@@ -424,6 +423,7 @@ def diff(
     allowed = set(allow)
     base_by_urn = {r["urn"]: r for r in base}
     aws_provider = next((r["inputs"] for r in now if r["type"] == "pulumi:providers:aws"), {})
+    base_aws = next((r["inputs"] for r in base if r["type"] == "pulumi:providers:aws"), aws_provider)
 
     pairs: dict[str, str] = {}  # now urn -> base urn
     for r in now:
@@ -458,7 +458,7 @@ def diff(
                 renamed.append((pairs[r["urn"]], r["urn"]))
             continue
         entry = table.get(typ, {})
-        paths = _changed_paths(old.get("inputs") or {}, r.get("inputs") or {})
+        paths = _changed_paths(*plan_secrets.comparable(old, r))
         changed_paths[r["urn"]] = paths
         old_provider = base_to_now.get(old.get("provider") or "", old.get("provider"))
         replace_reasons = []
@@ -470,10 +470,7 @@ def diff(
         for path, was, new in paths:
             hit = _matches(path, entry.get("replaceOnChange", []))
             if hit:
-                replace_reasons.append(
-                    f"{path}: {_short(was)} -> {_short(new)} "
-                    f"(replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit})"
-                )
+                replace_reasons.append(f"{_change_text(path, was, new)} ({_replace_note(entry, typ, hit)})")
             elif _matches(path, entry.get("rejectedOnUpdate", [])):
                 rejected.append(
                     f"{path}: {_short(was)} -> {_short(new)}: immutable in Kubernetes, the API server rejects the "
@@ -485,7 +482,7 @@ def diff(
             reasons += replace_reasons
         elif paths or rejected:
             action = "update"
-            reasons += [f"{p}: {_short(o)} -> {_short(n)}" for p, o, n in paths][:20]
+            reasons += [_change_text(p, o, n) for p, o, n in paths][:20]
         else:
             if reasons:
                 renamed.append((pairs[r["urn"]], r["urn"]))
@@ -504,7 +501,7 @@ def diff(
     while queue:
         urn = queue.pop()
         replaced = now_by_urn[urn]
-        markers = _output_markers(replaced, aws_provider)
+        markers = knockon.markers(replaced, aws_provider)
         for r in now:
             if urn not in (r.get("dependencies") or []) and r.get("provider") != urn:
                 continue
@@ -514,9 +511,10 @@ def diff(
             if current is not None and current.action == "replace":
                 continue
             entry = table.get(r["type"], {})
+            known = plan_secrets.digested_on_both(base_by_urn.get(pairs[r["urn"]]), r)
             hits = [
                 p
-                for p in _leaf_paths_containing(r.get("inputs") or {}, markers)
+                for p in _leaf_paths_containing(r.get("inputs") or {}, markers, known)
                 if _matches(p, entry.get("replaceOnChange", []))
             ]
             if r.get("provider") == urn:
@@ -531,6 +529,8 @@ def diff(
                 current.action = "replace"
                 current.reasons.insert(0, reason)
             queue.append(r["urn"])
+
+    _explain_knock_ons(changes, changed_paths, base_by_urn, pairs, now_by_urn, table, base_aws, aws_provider)
 
     for b in base:
         if b["urn"] in taken:
@@ -554,6 +554,47 @@ def diff(
     ordered = sorted(changes.values(), key=lambda c: (ACTIONS.index(c.action), c.type, c.urn))
     seconds = modeled_seconds(now, base, {c.urn: c for c in ordered})
     return Plan(ordered, blocked, seconds, sorted(renamed))
+
+
+def _replace_note(entry: Mapping[str, Any], typ: str, hit: str) -> str:
+    return f"replace-on-change: {entry.get('source')} {entry.get('tf') or typ} {hit}"
+
+
+def _explain_knock_ons(
+    changes: dict[str, Change],
+    changed_paths: Mapping[str, list[tuple[str, Any, Any]]],
+    base_by_urn: Mapping[str, Mapping[str, Any]],
+    pairs: Mapping[str, str],
+    now_by_urn: Mapping[str, Mapping[str, Any]],
+    table: Mapping[str, Any],
+    base_aws: Mapping[str, Any],
+    now_aws: Mapping[str, Any],
+) -> None:
+    """Says which changed inputs are knock-ons of a replace: they name the replaced resource's id or
+    ARN (or, for a secret, are computed from a replaced dependency), which a real `pulumi up` only
+    knows once the new resource exists."""
+    replaced_urns = [u for u, c in changes.items() if c.action == "replace" and u in pairs]
+    replacements = knockon.replaced(((base_by_urn[pairs[u]], now_by_urn[u]) for u in replaced_urns), base_aws, now_aws)
+    if not replacements:
+        return
+    names = {r.urn: r.name for r in replacements}
+    for urn, change in changes.items():
+        if change.action not in ("update", "replace"):
+            continue
+        entry = table.get(change.type, {})
+        deps = [d for d in (now_by_urn[urn].get("dependencies") or []) if d in names]
+        for path, old, new in changed_paths.get(urn, []):
+            if plan_secrets.is_secret(old) or plan_secrets.is_secret(new):
+                who = names[deps[0]] if deps else None
+            else:
+                found = knockon.source(replacements, old, new)
+                who = found.name if found and found.urn != urn else None
+            if who is None:
+                continue
+            hit = _matches(path, entry.get("replaceOnChange", []))
+            text = knockon.reason(path, who, _replace_note(entry, change.type, hit) if hit else None)
+            prefix = f"{path}: "
+            change.reasons = [text if r.startswith(prefix) else r for r in change.reasons]
 
 
 def _classify(
@@ -789,13 +830,30 @@ def _flags(c: Change, allowed: set[str]) -> str:
     return f" [{', '.join(flags)}]" if flags else ""
 
 
+def _created_by_type(plan: Plan) -> list[tuple[str, int, int]]:
+    """A first deploy's creates as (type, count, stateful count), by type."""
+    counts: dict[str, list[int]] = {}
+    for c in plan.changes:
+        entry = counts.setdefault(c.type, [0, 0])
+        entry[0] += 1
+        entry[1] += int(c.stateful)
+    return [(t, n, s) for t, (n, s) in sorted(counts.items())]
+
+
 def render_text(plan: Plan, allowed: Iterable[str] = ()) -> str:
     allowed = set(allowed)
     lines = []
-    for c in plan.changes:
-        lines.append(f"{_SYMBOL[c.action]:>2} {c.action:<7} {c.type}  {_name(c.urn)}{_flags(c, allowed)}")
-        lines += [f"      {reason}" for reason in c.reasons]
+    if plan.first_deploy:
+        lines.append("first deploy: nothing is deployed at the base; every resource is created")
+        for typ, n, stateful in _created_by_type(plan):
+            lines.append(f" + create  {typ} x{n}{f' [{stateful} stateful]' if stateful else ''}")
+    else:
+        for c in plan.changes:
+            lines.append(f"{_SYMBOL[c.action]:>2} {c.action:<7} {c.type}  {_name(c.urn)}{_flags(c, allowed)}")
+            lines += [f"      {reason}" for reason in c.reasons]
     lines.append(summary_line(plan))
+    if plan.cost is not None:
+        lines.append(costdiff.render_text(plan.cost))
     if plan.blocked:
         lines.append(
             f"blocked ({len(plan.blocked)}): allow a stateful replace or delete with --allow URN once you "
@@ -810,8 +868,9 @@ def summary_line(plan: Plan) -> str:
     parts = [f"{n} {a}" for a, n in counts.items() if n]
     disruptive = sum(1 for c in plan.changes if c.disruptive)
     renamed = f"; {len(plan.renamed)} renamed through aliases (unchanged)" if plan.renamed else ""
+    what = "Plan (first deploy)" if plan.first_deploy else "Plan"
     return (
-        f"Plan: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
+        f"{what}: {', '.join(parts) or 'no changes'}; {disruptive} disruptive; "
         f"modeled {_minutes(plan.modeled_seconds)}{renamed}"
     )
 
@@ -825,7 +884,17 @@ def render_markdown(plan: Plan, title: str, allowed: Iterable[str] = ()) -> str:
             "rejects the change. Allow each with `--allow URN` only if the loss is intended.",
             "",
         ]
-    if plan.changes:
+    if plan.cost is not None:
+        out += [costdiff.render_markdown(plan.cost)]
+    if plan.first_deploy:
+        out += [
+            "First deploy: nothing is deployed at the base; every resource is created.",
+            "",
+            "| type | create | stateful |",
+            "|---|---:|---:|",
+        ]
+        out += [f"| `{t}` | {n} | {s or ''} |" for t, n, s in _created_by_type(plan)]
+    elif plan.changes:
         out += ["| action | type | name | stateful | disruptive | why |", "|---|---|---|---|---|---|"]
         for c in plan.changes:
             why = "<br>".join(r.replace("|", "\\|") for r in c.reasons[:6])
@@ -868,11 +937,12 @@ def default_base() -> str:
     raise BaseError("no merge base of HEAD with main or origin/main: fetch main, or pass --base REF")
 
 
-def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[dict[str, Any]]:
+def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[dict[str, Any]] | None:
     """Runs the ref's own tools.synth in a temporary copy of that revision and returns its records.
 
-    With --stack, the ref's own Pulumi.<stack>.yaml is used when it exists (the config change is
-    part of the diff); with --config-file, the same file is used on both sides."""
+    With --stack, the ref's own Pulumi.<stack>.yaml is used (the config change is part of the
+    diff); a ref without that file has nothing of the stack: None, a first deploy. With
+    --config-file, the same file is used on both sides."""
     with tempfile.TemporaryDirectory(prefix="byoc-plan-") as tmp:
         root = Path(tmp) / "src"
         root.mkdir()
@@ -891,10 +961,10 @@ def synth_at_ref(ref: str, stack: str | None, config_file: Path | None) -> list[
             tar.extractall(root, filter="data")
         if config_file is not None:
             source = ["--config-file", str(config_file.resolve())]
-        elif (root / f"Pulumi.{stack}.yaml").exists():
+        elif (root / f"Pulumi.{stack or 'dev'}.yaml").exists():
             source = ["--stack", stack or "dev"]
         else:
-            source = ["--config-file", str((stackconfig.ROOT / f"Pulumi.{stack}.yaml").resolve())]
+            return None
         out = Path(tmp) / "out"
         command = [sys.executable, "-m", "tools.synth", *source, "--out", str(out), "--no-policy-check"]
         proc = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
@@ -918,6 +988,15 @@ def synth_now(cfg: stackconfig.StackConfig) -> list[dict[str, Any]]:
 
     result = synth.synthesize(cfg)
     return sorted(result.resources, key=lambda r: r["urn"])
+
+
+def first_deploy_plan(now: list[dict[str, Any]]) -> Plan:
+    """The plan of a stack with nothing deployed: every resource a create, timed by the first-deploy
+    model (the critical path of creating everything)."""
+    plan = diff([], now)
+    plan.first_deploy = True
+    plan.modeled_seconds = first_deploy(now)[0]
+    return plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -969,6 +1048,9 @@ def main(argv: list[str] | None = None) -> int:
             label = ref
             base_config = args.base_config_file or args.config_file
             base_records = synth_at_ref(ref, None if base_config else args.stack, base_config)
+            if base_records is None:
+                label = f"{ref}, where Pulumi.{args.stack}.yaml does not exist yet"
+                base_records = []
     except ConfigError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
@@ -985,7 +1067,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
-    plan = diff(base_records, now, allow=args.allow)
+    if base_records:
+        # A base from before ids derived from replace-forcing inputs: its ids as today's mocks make them.
+        base_aws = next((r["inputs"] for r in base_records if r["type"] == "pulumi:providers:aws"), {})
+        base_records = plan_compat.upgrade(base_records, base_aws)
+    plan = diff(base_records, now, allow=args.allow) if base_records else first_deploy_plan(now)
+    plan.cost = costdiff.compare(base_records, now)
     if args.json:
         print(json.dumps(plan.as_json(), indent=2))
     elif args.markdown:

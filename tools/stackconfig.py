@@ -3,7 +3,8 @@
 Project defaults come from `Pulumi.yaml`, stack values from `Pulumi.<stack>.yaml`, both read by
 `tools.stackyaml` with the CLI's YAML rules (gopkg.in/yaml.v3 and Pulumi's own steps): every
 value becomes the string the program receives (objects and lists as JSON). Values stored
-encrypted (`secure: ...`) cannot be decrypted here: they become a clearly fake placeholder and
+encrypted (`secure: ...`) cannot be decrypted here: each becomes a clearly fake placeholder
+derived from its key and a digest of its ciphertext (`components.settings.secret_placeholder`), and
 the key is marked secret. Every offline tool (synth, plan, cost, fleet, the stack wizard,
 preflight, the bootstrap template) reads stack files through `load`.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.settings import SECRET_PLACEHOLDER
+from components.settings import SECRET_PLACEHOLDER, secret_placeholder
 from tools import projectconfig, stackyaml
 from tools.stackyaml import StackFileError
 
@@ -43,7 +44,7 @@ def _unsecure(value: Any, path: str, replaced: list[str]) -> Any:
     """A decoded object with every `{secure: ...}` replaced by the placeholder."""
     if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str):
         replaced.append(path)
-        return SECRET_PLACEHOLDER
+        return secret_placeholder(path, str(value["secure"]))
     if isinstance(value, dict):
         return {k: _unsecure(v, f"{path}.{k}", replaced) for k, v in value.items()}
     if isinstance(value, list):
@@ -57,7 +58,7 @@ def _text(key: str, value: stackyaml.ConfigValue, replaced: list[str]) -> str:
         return value.text
     if not value.object:
         replaced.append(key)
-        return SECRET_PLACEHOLDER
+        return secret_placeholder(key, str(value.content["secure"]))
     return stackyaml.go_json(_unsecure(value.content, key, replaced))
 
 

@@ -5,7 +5,8 @@
 
 Writes `<out>/resources.json` (one object per registered resource: urn, type, name, parent,
 custom, inputs, dependencies, protect, retainOnDelete, ignoreChanges, provider, aliases: the URNs
-of its aliases, the inherited ones included) and prints resources by type.
+of its aliases, the inherited ones included; secretDigests: per secret input path, a digest of its
+value) and prints resources by type.
 Exit 0 on success, 2 for invalid configuration (one line per problem on stderr), 1 otherwise.
 No Pulumi CLI, plugins or cloud credentials are needed.
 """
@@ -160,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
-            f"replaced by the placeholder {stackconfig.SECRET_PLACEHOLDER!r}: {', '.join(cfg.placeholders)}",
+            f"replaced by placeholders ({stackconfig.SECRET_PLACEHOLDER}-<key>-<digest of the ciphertext>): "
+            f"{', '.join(cfg.placeholders)}",
             file=sys.stderr,
         )
     try:

@@ -62,7 +62,16 @@ from components.settings.observability import ObservabilitySettings, TailscaleSe
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
 from components.settings.private_link import PrivateLinkSettings
 from components.settings.quotas import AwsQuotas
-from components.settings.reader import NS, SECRET_PLACEHOLDER, ConfigError, Problems, decode_value, unknown_keys
+from components.settings.reader import (
+    NS,
+    SECRET_PLACEHOLDER,
+    ConfigError,
+    Problems,
+    decode_value,
+    is_placeholder,
+    secret_placeholder,
+    unknown_keys,
+)
 from components.settings.services import (
     BACKUP_DEFAULTS,
     BACKUP_NAME_RE,
@@ -156,8 +165,10 @@ __all__ = [
     "TailscaleSettings",
     "VendorAccessAlertsSettings",
     "decode_value",
+    "is_placeholder",
     "load",
     "parse",
+    "secret_placeholder",
 ]
 
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings.reader import SECRET_PLACEHOLDER, Problems, read_fields, read_object
+from components.settings import observability as _observability
+from components.settings.reader import Problems, is_placeholder, read_fields, read_object
 
 DEFAULTS: dict[str, Any] = {
     "audit": {
@@ -42,10 +43,10 @@ MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 1, 3650
 SHORT_RETENTION_DAYS = 90
 # CloudTrail trail names (CreateTrail: 3-128 of letters, digits, . _ -, starting and ending with a
 # letter or digit, no adjacent punctuation), or a trail ARN (an organization trail's, for example).
-TRAIL_NAME_RE = re.compile(r"^(?!.*[._-]{2})[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]$")
-TRAIL_ARN_RE = re.compile(r"^arn:aws:cloudtrail:[a-z0-9-]+:\d{12}:trail/[A-Za-z0-9._-]{3,128}$")
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-WEBHOOK_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
+TRAIL_NAME_RE = re.compile(r"^(?!.*[._-]{2})[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]\Z", re.ASCII)
+TRAIL_ARN_RE = re.compile(r"^arn:aws:cloudtrail:[a-z0-9-]+:\d{12}:trail/[A-Za-z0-9._-]{3,128}\Z", re.ASCII)
+# Printable ASCII without `@` before it (a domain in another script is written in punycode).
+EMAIL_RE = re.compile(r"^[!-?A-~]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class VendorAccessAlertsSettings:
 
 def _url_ok(value: str) -> bool:
     """An https URL; or the offline synth's stand-in for a value it cannot decrypt."""
-    return value == SECRET_PLACEHOLDER or bool(WEBHOOK_RE.match(value))
+    return is_placeholder(value) or bool(_observability.WEBHOOK_RE.match(value))
 
 
 def _days(value: Any, key: str, default: int, p: Problems) -> int:

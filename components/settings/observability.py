@@ -11,11 +11,11 @@ from typing import Any
 from components.observability.alerts import RECEIVER_KINDS, SEVERITIES, Receiver
 from components.settings.reader import (
     NS,
-    SECRET_PLACEHOLDER,
     Problems,
     claim_name,
     coerce,
     decode_value,
+    is_placeholder,
     kind_words,
     read_object,
 )
@@ -58,7 +58,7 @@ WEBHOOK_RE = re.compile(r"^https://[!-.0-~]+(/[!-~]*)?\Z", re.ASCII)
 
 def _url_ok(value: str) -> bool:
     """An https URL; or the offline synth's stand-in for a value it cannot decrypt."""
-    return value == SECRET_PLACEHOLDER or bool(WEBHOOK_RE.match(value))
+    return is_placeholder(value) or bool(WEBHOOK_RE.match(value))
 
 
 # Raw samples: at least the 2-hour blocks the sidecars upload plus a compaction pass.
@@ -210,7 +210,7 @@ def _tailscale_credentials(client_id: str, secret: str, key: str, p: Problems) -
         "create an OAuth client (admin console > Settings > OAuth clients, scopes Devices Core and Auth Keys) and "
         f"set its secret: `pulumi config set --secret --path {key}.oauthClientSecret tskey-client-...`"
     )
-    if secret != SECRET_PLACEHOLDER and not secret.startswith(OAUTH_CLIENT_SECRET_PREFIX):
+    if not is_placeholder(secret) and not secret.startswith(OAUTH_CLIENT_SECRET_PREFIX):
         kind = _key_kind(secret)
         what = (
             f"a Tailscale {kind}"
@@ -220,7 +220,7 @@ def _tailscale_credentials(client_id: str, secret: str, key: str, p: Problems) -
         if kind:
             what += f", not an OAuth client secret (those start with {OAUTH_CLIENT_SECRET_PREFIX})"
         p.add(f"{key}.oauthClientSecret", _redacted(secret), f"{what}; {fix}")
-    if client_id != SECRET_PLACEHOLDER and _key_kind(client_id):
+    if not is_placeholder(client_id) and _key_kind(client_id):
         p.add(
             f"{key}.oauthClientId",
             _redacted(client_id),

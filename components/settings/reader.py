@@ -7,6 +7,7 @@ Every layer's validator reads through these helpers, so a problem looks the same
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -18,8 +19,25 @@ from components import naming
 
 NS = naming.PROJECT
 
-# Offline synth cannot decrypt `secure:` values; it substitutes these (a valid shape, clearly fake).
+# Offline synth cannot decrypt `secure:` values; it substitutes a stand-in that starts with this
+# (a valid shape, clearly fake): `secret_placeholder`.
 SECRET_PLACEHOLDER = "offline-synth-placeholder"
+
+
+def secret_placeholder(key: str, ciphertext: str) -> str:
+    """The offline stand-in for the encrypted value at `key` (`namespace:key.path[i]`): the key and
+    a digest of its ciphertext, never the plaintext (offline tools cannot decrypt it). A new
+    ciphertext (a rotated secret) gives a new stand-in, so exactly the inputs that consume it
+    change; the same file always gives the same stand-in."""
+    digest = hashlib.sha256(ciphertext.encode()).hexdigest()[:10]
+    slug = re.sub(r"[^\w.-]+", "-", key.split(":", 1)[-1], flags=re.ASCII).strip("-")
+    return f"{SECRET_PLACEHOLDER}-{slug}-{digest}"
+
+
+def is_placeholder(value: Any) -> bool:
+    """The offline synth's stand-in for a value it cannot decrypt: validators that check a secret's
+    shape (a URL, a key prefix) cannot judge it, and let it pass."""
+    return isinstance(value, str) and value.startswith(SECRET_PLACEHOLDER)
 
 
 class ConfigError(pulumi.RunError):
