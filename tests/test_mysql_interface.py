@@ -286,6 +286,32 @@ def test_more_mysql_ports_than_a_load_balancer_has_listeners_are_refused():
     assert "expose at most 47 services over MySQL" in lines[0]
 
 
+# --- the docs -----------------------------------------------------------------------------------------
+
+
+def test_the_docs_connect_with_verified_tls_to_the_names_the_certificate_holds():
+    text = (ROOT / "docs/clickhouse.md").read_text()
+    section = text[text.index("### Connect over MySQL") : text.index("## Benchmark")]
+    command = " ".join(section[section.index("mysql --host") :].split("```")[0].replace("\\\n", " ").split())
+    host = re.search(r"--host (\S+)", command).group(1)
+    port = int(re.search(r"--port (\d+)", command).group(1))
+    assert "--ssl-mode=VERIFY_IDENTITY" in command and "--ssl-ca=" in command
+    (jdbc,) = re.findall(r"jdbc:mysql://([^/:]+):(\d+)/\S*sslMode=VERIFY_IDENTITY", section)
+    (private,) = re.findall(r"`([a-z0-9.-]+-private\.[a-z0-9.-]+):(\d+)`", section)
+    # The dev stack's service and zone: the derived port, and names its certificate holds.
+    names = ingress.mysql_certificate_spec("analytics", ZONE, True, "s")["dnsNames"]
+    assert (host, port) == (jdbc[0], int(jdbc[1])) == (names[0], svc_settings.derived_mysql_port("analytics"))
+    assert (private[0], int(private[1])) == (names[1], port)
+
+
+def test_no_local_tls_wrapper_anywhere_in_the_docs():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text().lower()
+        for word in ("socat", "stunnel", "ghostunnel", "tls wrapper", "-h 127.0.0.1"):
+            assert word not in text, (page.name, word)
+
+
 # --- users ---------------------------------------------------------------------------------------------
 
 
