@@ -273,19 +273,19 @@ def _spread_and_separate(labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def mysql_tls_volumes(service: str) -> dict[str, dict[str, Any]]:
-    """The pod's volume of the MySQL certificate's Secret and the server container's mount of it."""
-    return {
-        "pod": {
-            "volumes": [
-                {
-                    "name": MYSQL_TLS_VOLUME,
-                    "secret": {"secretName": mysql_tls_secret_name(service), "defaultMode": MYSQL_TLS_MODE},
-                }
-            ]
-        },
-        "container": {"volumeMounts": [{"name": MYSQL_TLS_VOLUME, "mountPath": MYSQL_TLS_DIR, "readOnly": True}]},
-    }
+def add_mysql_tls(pod: dict[str, Any], service: str) -> None:
+    """Adds the MySQL certificate's Secret to a server pod spec as a volume, and its mount to the
+    `clickhouse` container, beside whatever volumes and mounts the pod already has."""
+    pod.setdefault("volumes", []).append(
+        {
+            "name": MYSQL_TLS_VOLUME,
+            "secret": {"secretName": mysql_tls_secret_name(service), "defaultMode": MYSQL_TLS_MODE},
+        }
+    )
+    (container,) = [c for c in pod["containers"] if c["name"] == "clickhouse"]
+    container.setdefault("volumeMounts", []).append(
+        {"name": MYSQL_TLS_VOLUME, "mountPath": MYSQL_TLS_DIR, "readOnly": True}
+    )
 
 
 def _volume(name: str, size: str, storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
@@ -340,19 +340,17 @@ def chi_spec(
         "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
         metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
     }
-    mysql_volumes: dict[str, Any] = {}
     if service.mysql_interface:
         ports.append(
             {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
         )
         files[MYSQL_CONFIG_FILE] = mysql_config_xml()
-        mysql_volumes = mysql_tls_volumes(service.name)
     if backup_bucket is not None and (service.backup is not None or service.restore is not None):
         source = service.restore.source if service.restore else None
         files["config.d/backups.xml"] = backups.backup_config_xml(backup_bucket, region, service.name, source)
     if backup_bucket is not None and service.backup is not None:
         users |= backups.backup_users(backup_secret_name(service.name), tuple(networks))
-    return {
+    spec: dict[str, Any] = {
         "stop": "yes" if service.stopped else "no",
         "defaults": {
             "templates": {
@@ -405,10 +403,8 @@ def chi_spec(
                                     "requests": {"cpu": service.cpu, "memory": service.memory},
                                     "limits": {"memory": service.memory},
                                 },
-                                **mysql_volumes.get("container", {}),
                             }
                         ],
-                        **mysql_volumes.get("pod", {}),
                     },
                 }
             ],
@@ -425,6 +421,9 @@ def chi_spec(
             ],
         },
     }
+    if service.mysql_interface:
+        add_mysql_tls(spec["templates"]["podTemplates"][0]["spec"], service.name)
+    return spec
 
 
 def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:

@@ -122,11 +122,10 @@ def _chi(service: ServiceConfig) -> dict:
 def test_the_servers_mount_the_whole_secret_readable_by_the_clickhouse_user_only():
     spec = _chi(ServiceConfig("analytics", mysql_interface=True))
     (pod,) = spec["templates"]["podTemplates"]
-    (volume,) = pod["spec"]["volumes"]
-    assert volume["name"] == clickhouse.MYSQL_TLS_VOLUME
+    (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse.MYSQL_TLS_VOLUME]
     assert volume["secret"]["secretName"] == clickhouse.mysql_tls_secret_name("analytics")
-    (container,) = pod["spec"]["containers"]
-    (mount,) = container["volumeMounts"]
+    (container,) = [c for c in pod["spec"]["containers"] if c["name"] == "clickhouse"]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
     # A subPath mount is never updated by the kubelet: a renewed certificate would not reach the file.
     assert mount == {"name": volume["name"], "mountPath": clickhouse.MYSQL_TLS_DIR, "readOnly": True}
     tls = _effective_tls()
@@ -144,8 +143,9 @@ def test_a_service_without_the_interface_has_none_of_it():
     spec = _chi(ServiceConfig("analytics"))
     assert clickhouse.MYSQL_CONFIG_FILE not in spec["configuration"]["files"]
     (pod,) = spec["templates"]["podTemplates"]
-    assert "volumes" not in pod["spec"]
-    assert "volumeMounts" not in pod["spec"]["containers"][0]
+    assert clickhouse.MYSQL_TLS_VOLUME not in [v["name"] for v in pod["spec"].get("volumes", [])]
+    mounts = [m for c in pod["spec"]["containers"] for m in c.get("volumeMounts", [])]
+    assert clickhouse.MYSQL_TLS_VOLUME not in [m["name"] for m in mounts]
     (template,) = spec["templates"]["serviceTemplates"]
     assert ingress.CLICKHOUSE_MYSQL_PORT not in {p["port"] for p in template["spec"]["ports"]}
 
