@@ -60,6 +60,8 @@ IAM_ROLE_NAME_MAX = 64
 # The gateway port of a service's MySQL interface, unless `mysqlPort` names one: derived from the
 # service's name alone, so adding, removing or reordering other services never moves it.
 MYSQL_PORT_FIRST, MYSQL_PORT_COUNT = 13000, 1000
+# Unprivileged ports only: the gateway pods bind below 1024 only through the chart's default
+# `ip_unprivileged_port_start` sysctl, which any pod securityContext of ours would replace.
 MYSQL_PORT_MIN, MYSQL_PORT_MAX = 1024, 65535
 # "Listeners per Network Load Balancer" (Elastic Load Balancing quotas; 50, not adjustable): every
 # gateway Service port is a listener of its NLB (tests/upstream/aws-docs/nlb-quotas.md).
@@ -448,16 +450,16 @@ def _mysql_ports(items: list[Any], services: list[ServiceConfig], p: Problems) -
     names = [item.get("name") if isinstance(item, dict) else None for item in items]
     index = {name: i for i, name in reversed(list(enumerate(names))) if isinstance(name, str)}
     with_mysql = [s for s in services if s.mysql_port is not None]
-    if len(with_mysql) + len(ingress.gateway_ports([])) > NLB_LISTENERS_MAX:
-        extra = with_mysql[NLB_LISTENERS_MAX - len(ingress.gateway_ports([]))]
+    # The status, HTTPS and native TLS ports are listeners too.
+    room = NLB_LISTENERS_MAX - len(ingress.gateway_ports([]))
+    if len(with_mysql) > room:
         p.add(
-            f"services[{index[extra.name]}].mysqlInterface",
+            f"services[{index[with_mysql[room].name]}].mysqlInterface",
             True,
             f"{len(with_mysql)} services with the MySQL interface would give each load balancer "
-            f"{len(with_mysql) + len(ingress.gateway_ports([]))} listeners (one per MySQL port besides 15021, 8443 "
-            f'and 9440), over the Network Load Balancer quota "Listeners per Network Load Balancer" of '
-            f"{NLB_LISTENERS_MAX} (not adjustable); expose at most "
-            f"{NLB_LISTENERS_MAX - len(ingress.gateway_ports([]))} services over MySQL",
+            f"{NLB_LISTENERS_MAX - room + len(with_mysql)} listeners (one per MySQL port besides 15021, 8443 and "
+            f'9440), over the Network Load Balancer quota "Listeners per Network Load Balancer" of '
+            f"{NLB_LISTENERS_MAX} (not adjustable); expose at most {room} services over MySQL",
         )
     taken: dict[int, ServiceConfig] = {}
     used = {s.mysql_port for s in with_mysql} | {derived_mysql_port(s.name) for s in services}
