@@ -104,6 +104,36 @@ def test_the_server_serves_the_secret_with_tls_12_or_newer_and_asks_no_client_ce
     assert tls["verificationMode"] == "none" and tls["verificationMode"] in REF["verification_modes"]
 
 
+def test_clickhouse_loads_the_file_with_the_values_meant(tmp_path):
+    # The engine's own config loader (chDB, ClickHouse 26.9: the newest engine at hand, and the first
+    # to list `openSSL.server.*` and `mysql_require_secure_transport` in system.server_settings; 25.8
+    # reads the same keys, mysql-tls.json) parses config.d/mysql.xml and takes each value as meant.
+    chdb = pytest.importorskip("chdb")
+    path = tmp_path / "config.xml"
+    path.write_text(clickhouse.mysql_config_xml())
+    conn = chdb.connect(f":memory:?config-file={path}")
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT name, value, changed FROM system.server_settings "
+            "WHERE name = 'mysql_require_secure_transport' OR name LIKE 'openSSL.server.%'"
+        )
+        rows = {name: (value, changed) for name, value, changed in cur.fetchall()}
+    finally:
+        conn.close()
+    tls = _effective_tls()
+    assert rows["mysql_require_secure_transport"] == ("1", 1)
+    for key in ("certificateFile", "privateKeyFile", "disableProtocols"):
+        assert rows[f"openSSL.server.{key}"] == (tls[key], 1), key
+    # Only what the file sets has changed.
+    assert {k for k, (_, changed) in rows.items() if changed} == {
+        "mysql_require_secure_transport",
+        "openSSL.server.certificateFile",
+        "openSSL.server.privateKeyFile",
+        "openSSL.server.disableProtocols",
+    }
+
+
 def test_plaintext_clients_are_refused():
     # mysql_require_secure_transport: "Connection with option --ssl-mode=none will be refused".
     assert "refused" in REF["server_keys"]["mysql_require_secure_transport"]
