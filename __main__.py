@@ -294,8 +294,8 @@ else:
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("node_group_names", cluster.node_group_names)
     pulumi.export("bucket_names", buckets.bucket_names)
-    # Per service: public and private hostnames, ports, user, password (secret), and the /metrics_all
-    # endpoint with its scraping user and password (secret).
+    # Per service: public and private hostnames, ports, user, password (secret), the /metrics_all
+    # endpoint with its scraping user and password (secret), and its MySQL endpoints when it has one.
     pulumi.export("services", services.outputs)
     # Per peering: the connection id, and the steps left to do in the peer account when not automated.
     pulumi.export("peerings", peerings.outputs)

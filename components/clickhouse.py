@@ -9,8 +9,11 @@ under its own root path.
 IRSA role), a generated password for the `default` user, the `ClickHouseInstallation` (MergeTree
 on an S3 disk in the data bucket under the service's prefix, with a local cache; pods spread over
 zones on the ClickHouse nodes) and the VirtualServices routing `<name>.<zone>` (public gateway) and
-`<name>-private.<zone>` (private gateway) to it. Deleting a service deletes its installation; its
-S3 objects and retained volumes stay.
+`<name>-private.<zone>` (private gateway) to it. With the MySQL interface, also a cert-manager
+`Certificate` for exactly those two names, whose Secret the servers mount: ClickHouse terminates the
+MySQL protocol's TLS itself (the gateways pass that port through) and reloads the files when
+cert-manager renews them. Deleting a service deletes its installation; its S3 objects and retained
+volumes stay.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ CHI_LABEL = "clickhouse.altinity.com/chi"
 # `nobody`: the user the operator's and metrics exporter's images run as (their Dockerfiles).
 OPERATOR_UID = 65534
 CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
+# The MySQL interface's certificate in the server pods: the whole Secret mounted as a directory (a
+# subPath mount would never see a renewal), read by the clickhouse user (uid/gid 101) only.
+MYSQL_CONFIG_FILE = "config.d/mysql.xml"
+MYSQL_TLS_VOLUME = "mysql-tls"
+MYSQL_TLS_DIR = "/etc/clickhouse-server/mysql-tls"
+MYSQL_TLS_MODE = 0o440
 
 
 def keeper_host() -> str:
@@ -77,6 +86,37 @@ def backup_secret_name(service: str) -> str:
     """The Secret of the `backup` user: the CronJob's client configuration (its password) and the
     password's hash (for the servers)."""
     return f"clickhouse-{service}-backup"
+
+
+def mysql_certificate_name(service: str) -> str:
+    """The cert-manager Certificate of a service's MySQL interface (namespace `clickhouse`)."""
+    return f"clickhouse-{service}-mysql"
+
+
+def mysql_tls_secret_name(service: str) -> str:
+    """The Secret cert-manager writes that Certificate into (`tls.crt` with its chain, `tls.key`)."""
+    return f"clickhouse-{service}-mysql-tls"
+
+
+def mysql_config_xml() -> str:
+    """ClickHouse config of the MySQL interface (server settings reference at 25.8; the checks and
+    their sources are in tests/test_mysql_interface.py): listen on the MySQL port, refuse clients
+    that do not upgrade to TLS, and serve the service's certificate, TLS 1.2 or newer, from the
+    mounted Secret. The MySQL handler takes the default server TLS context (`openSSL.server`), whose
+    certificate ClickHouse's CertificateReloader swaps when the files change: the main config
+    reloader watches the certificate and key paths, so a renewal needs no restart."""
+    return f"""<clickhouse>
+  <mysql_port>{ingress.CLICKHOUSE_MYSQL_PORT}</mysql_port>
+  <mysql_require_secure_transport>true</mysql_require_secure_transport>
+  <openSSL>
+    <server>
+      <certificateFile>{MYSQL_TLS_DIR}/tls.crt</certificateFile>
+      <privateKeyFile>{MYSQL_TLS_DIR}/tls.key</privateKeyFile>
+      <disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>
+    </server>
+  </openSSL>
+</clickhouse>
+"""
 
 
 def restore_secret_name(service: str) -> str:
@@ -125,11 +165,17 @@ class ClickHouseServiceSpec:
     stopped: bool
     """Stop the servers (volumes and data stay)."""
     mysql_interface: bool
-    """Expose the MySQL protocol through the gateways."""
+    """Expose the MySQL protocol through the gateways, TLS by ClickHouse itself."""
     backup: backups.BackupSpec | None = None
     """Scheduled backups; None: none (and no backup user)."""
     restore: backups.RestoreSpec | None = None
     """A backup of another service to restore once the servers are ready; None: none."""
+    mysql_port: int | None = None
+    """The gateway port of the MySQL interface (the settings decide it); required with it."""
+
+    def __post_init__(self) -> None:
+        if self.mysql_interface and self.mysql_port is None:
+            raise ValueError(f"service {self.name}: the MySQL interface needs its gateway port")
 
 
 def operator_values() -> dict[str, Any]:
@@ -302,6 +348,21 @@ def _keeper_container_security() -> dict[str, Any]:
     }
 
 
+def add_mysql_tls(pod: dict[str, Any], service: str) -> None:
+    """Adds the MySQL certificate's Secret to a server pod spec as a volume, and its mount to the
+    `clickhouse` container, beside whatever volumes and mounts the pod already has."""
+    pod.setdefault("volumes", []).append(
+        {
+            "name": MYSQL_TLS_VOLUME,
+            "secret": {"secretName": mysql_tls_secret_name(service), "defaultMode": MYSQL_TLS_MODE},
+        }
+    )
+    (container,) = [c for c in pod["containers"] if c["name"] == "clickhouse"]
+    container.setdefault("volumeMounts", []).append(
+        {"name": MYSQL_TLS_VOLUME, "mountPath": MYSQL_TLS_DIR, "readOnly": True}
+    )
+
+
 def _volume(name: str, size: str, storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
     """A claim template. Claims already made keep their class and size: a StatefulSet's templates
     only shape claims created later, and Kubernetes never shrinks a bound claim (docs/day-2.md)."""
@@ -350,21 +411,21 @@ def chi_spec(
     if log_house:
         users |= logs.user_settings(service.name, networks)
         extra_statements = logs.statements()
-    if service.mysql_interface:
-        settings["mysql_port"] = ingress.CLICKHOUSE_MYSQL_PORT
-        ports.append(
-            {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
-        )
     files = {
         "config.d/storage.xml": storage_xml(bucket, region, service.name, cache_bytes),
         metrics_endpoint.CONFIG_FILE: metrics_endpoint.config_xml(CLUSTER_NAME, extra_statements),
     }
+    if service.mysql_interface:
+        ports.append(
+            {"name": "mysql", "port": ingress.CLICKHOUSE_MYSQL_PORT, "targetPort": ingress.CLICKHOUSE_MYSQL_PORT}
+        )
+        files[MYSQL_CONFIG_FILE] = mysql_config_xml()
     if backup_bucket is not None and (service.backup is not None or service.restore is not None):
         source = service.restore.source if service.restore else None
         files["config.d/backups.xml"] = backups.backup_config_xml(backup_bucket, region, service.name, source)
     if backup_bucket is not None and service.backup is not None:
         users |= backups.backup_users(backup_secret_name(service.name), tuple(networks))
-    return {
+    spec: dict[str, Any] = {
         "stop": "yes" if service.stopped else "no",
         "defaults": {
             "templates": {
@@ -438,6 +499,9 @@ def chi_spec(
             ],
         },
     }
+    if service.mysql_interface:
+        add_mysql_tls(spec["templates"]["podTemplates"][0]["spec"], service.name)
+    return spec
 
 
 def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
@@ -588,6 +652,8 @@ class ClickHouseServiceArgs:
     """The StorageClass the servers' claim template names (ClusterPlatform.storage_class)."""
     log_house: bool = False
     """This service holds LogHouse (`loghouse.container_logs` and its writer user)."""
+    certificate_needs: tuple[pulumi.Resource, ...] = ()
+    """What the MySQL interface's Certificate waits for: cert-manager and its ClusterIssuers."""
 
 
 class ClickHouseService(pulumi.ComponentResource):
@@ -685,6 +751,30 @@ class ClickHouseService(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        # The servers mount the certificate's Secret: it must exist before a pod starts (and the MySQL
+        # handler turns TLS on only when the files are there at start), so the installation waits for it.
+        mysql_cert: list[pulumi.Resource] = []
+        if service.mysql_interface:
+            mysql_cert.append(
+                k8s.apiextensions.CustomResource(
+                    f"{name}-mysql-cert",
+                    api_version="cert-manager.io/v1",
+                    kind="Certificate",
+                    metadata={
+                        "name": mysql_certificate_name(service.name),
+                        "namespace": namespace,
+                        "labels": {CHI_LABEL: service.name},
+                        "annotations": awaits.certificate_annotations(),
+                    },
+                    spec=ingress.mysql_certificate_spec(
+                        service.name,
+                        args.zone_name,
+                        public=args.public_gateway is not None,
+                        secret_name=mysql_tls_secret_name(service.name),
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.certificate_needs]),
+                )
+            )
         spec = pulumi.Output.all(args.bucket, backup_bucket, args.storage_class).apply(
             lambda b: awaits.with_task_id(
                 chi_spec(
@@ -712,7 +802,7 @@ class ClickHouseService(pulumi.ComponentResource):
             },
             spec=spec,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users]
+                parent=self, depends_on=[*args.namespace, *args.installation_needs, sa, *hashed_users, *mysql_cert]
             ),
         )
         if backup_bucket is not None:
@@ -734,13 +824,13 @@ class ClickHouseService(pulumi.ComponentResource):
                     "namespace": namespace,
                     "labels": {ingress.DNS_SCOPE_LABEL: key},
                 },
-                spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_interface),
+                spec=ingress.virtual_service_spec(host, gateway, backend, service.mysql_port),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace, *args.routing_crds]),
             )
 
         self.ports = {"https": ingress.HTTPS_PORT, "native": ingress.NATIVE_TLS_PORT}
-        if service.mysql_interface:
-            self.ports["mysql"] = ingress.MYSQL_PORT
+        if service.mysql_port is not None:
+            self.ports["mysql"] = service.mysql_port
         self.user = USER
         self.register_outputs(self.outputs())
 
@@ -794,9 +884,10 @@ class ClickHouseService(pulumi.ComponentResource):
             )
 
     def outputs(self) -> dict[str, Any]:
-        """What a client needs: hostnames, ports, user, password (secret), and the scrape endpoint."""
+        """What a client needs: hostnames, ports, user, password (secret), the scrape endpoint and, with
+        the MySQL interface, its `host:port` endpoints (the names its certificate holds)."""
         host = self.public_host or self.private_host
-        return {
+        out = {
             "public_host": self.public_host,
             "private_host": self.private_host,
             "ports": self.ports,
@@ -808,3 +899,10 @@ class ClickHouseService(pulumi.ComponentResource):
                 "password": self.metrics_password,
             },
         }
+        port = self.ports.get("mysql")
+        if port is not None:
+            out["mysql"] = {
+                "public": f"{self.public_host}:{port}" if self.public_host else None,
+                "private": f"{self.private_host}:{port}",
+            }
+        return out

@@ -5,9 +5,12 @@ Creates the Helm releases `base`, `istiod` (highly available, on the system node
 IP allow list; absent when the public endpoint is off) and the private one (namespace
 `istio-ingress-private`, internal NLB). In each gateway namespace a cert-manager `Certificate` for
 `*.<zone>` and, once there are services, an Istio `Gateway` terminating TLS for ClickHouse HTTPS
-(8443), native TLS (9440) and, when a service asks for it, the MySQL protocol. Each Gateway names
-its own hosts only (`<service>.<zone>` on the public one, `<service>-private.<zone>` on the private
-one): no two gateways claim the same name. The NLBs come from the AWS Load Balancer Controller (EKS
+(8443) and native TLS (9440). A service with the MySQL interface gets a port of its own on both
+gateways and NLBs, passed through as TCP: MySQL clients start in plaintext and upgrade to TLS inside
+the protocol (no SNI to route by), so ClickHouse terminates that TLS itself with the service's own
+certificate (components/clickhouse.py). Each Gateway names its own hosts only (`<service>.<zone>`
+on the public one, `<service>-private.<zone>` on the private one): no two gateways claim the same
+name. The NLBs come from the AWS Load Balancer Controller (EKS
 layer); the private one's frontend security group is the network layer's. external-dns publishes
 the public VirtualServices' hostnames (label `DNS_SCOPE_LABEL`); the private names are the private
 endpoint layer's records.
@@ -35,11 +38,14 @@ PRIVATE_NAMESPACE = conv.PRIVATE_GATEWAY_NAMESPACE
 GATEWAY_NAME = "clickhouse"
 TLS_SECRET = "clickhouse-wildcard-tls"
 
-# Ports clients use at the gateways, and the ClickHouse ports behind them (plain inside the mesh edge).
+# Ports clients use at the gateways, and the ClickHouse ports behind them (plain inside the mesh edge;
+# MySQL is the exception: ClickHouse's own TLS inside the protocol, end to end).
 HTTPS_PORT = 8443
 NATIVE_TLS_PORT = 9440
-MYSQL_PORT = 3306
 STATUS_PORT = 15021
+# The ports Istio's proxy uses in a gateway pod ("Ports used by Istio", Istio 1.30 application
+# requirements; tests/upstream/istio/SOURCES.md): a Gateway server on one of them would clash.
+ISTIO_PROXY_PORTS = (15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090)
 CLICKHOUSE_HTTP_PORT = 8123
 CLICKHOUSE_NATIVE_PORT = 9000
 CLICKHOUSE_MYSQL_PORT = 9004
@@ -145,22 +151,33 @@ def istiod_values() -> dict[str, Any]:
     }
 
 
-def gateway_ports(mysql: bool) -> list[dict[str, Any]]:
-    """The gateway Service's ports: health (for the NLB), HTTPS, native TLS, MySQL when asked for."""
+MysqlPorts = Sequence[tuple[str, int]]
+"""(service, gateway port) of each service with the MySQL interface."""
+
+
+def mysql_port_name(service: str) -> str:
+    """The name of a service's MySQL port on the gateway Service and Gateway (a DNS label: at most 40
+    characters for a 30-character service name)."""
+    return f"tcp-mysql-{service}"
+
+
+def gateway_ports(mysql_ports: MysqlPorts) -> list[dict[str, Any]]:
+    """The gateway Service's ports, each a listener of its NLB: health (for the NLB), HTTPS, native TLS,
+    and one port per service with the MySQL interface."""
     ports = [
         {"name": "status-port", "port": STATUS_PORT, "protocol": "TCP", "targetPort": STATUS_PORT},
         {"name": "https", "port": HTTPS_PORT, "protocol": "TCP", "targetPort": HTTPS_PORT},
         {"name": "tls-native", "port": NATIVE_TLS_PORT, "protocol": "TCP", "targetPort": NATIVE_TLS_PORT},
     ]
-    if mysql:
-        ports.append({"name": "tls-mysql", "port": MYSQL_PORT, "protocol": "TCP", "targetPort": MYSQL_PORT})
+    for service, port in mysql_ports:
+        ports.append({"name": mysql_port_name(service), "port": port, "protocol": "TCP", "targetPort": port})
     return ports
 
 
-def private_endpoint_ports(mysql: bool) -> tuple[int, ...]:
+def private_endpoint_ports(mysql_ports: MysqlPorts) -> tuple[int, ...]:
     """The client ports of the gateway Service (its ports without the status port): what the private
     endpoint's security group opens to each internal range (components.network)."""
-    return tuple(p["port"] for p in gateway_ports(mysql) if p["port"] != STATUS_PORT)
+    return tuple(p["port"] for p in gateway_ports(mysql_ports) if p["port"] != STATUS_PORT)
 
 
 # The AWS Load Balancer Controller's Service annotations (v2.14.0 `pkg/annotations/constants.go`,
@@ -220,10 +237,12 @@ def controller_security_group_rules(service: Mapping[str, Any]) -> list[tuple[st
 
 
 def public_gateway_rules(
-    names: Names, ranges: Sequence[str], allow_any_source: bool, mysql: bool
+    names: Names, ranges: Sequence[str], allow_any_source: bool, mysql_ports: MysqlPorts
 ) -> list[tuple[str, str, int | str, str]]:
     """The inbound rules of the public NLB's security group, from the public gateway's Service."""
-    return controller_security_group_rules(gateway_values(PUBLIC, names, ranges, allow_any_source, mysql)["service"])
+    return controller_security_group_rules(
+        gateway_values(PUBLIC, names, ranges, allow_any_source, mysql_ports)["service"]
+    )
 
 
 def gateway_values(
@@ -231,7 +250,7 @@ def gateway_values(
     names: Names,
     source_ranges: Sequence[str],
     allow_any_source: bool = False,
-    mysql: bool = False,
+    mysql_ports: MysqlPorts = (),
     security_group: str | None = None,
     private_link: bool = False,
 ) -> dict[str, Any]:
@@ -280,7 +299,7 @@ def gateway_values(
             "type": "LoadBalancer",
             "annotations": annotations,
             "loadBalancerSourceRanges": list(source_ranges),
-            "ports": gateway_ports(mysql),
+            "ports": gateway_ports(mysql_ports),
         },
     }
 
@@ -297,20 +316,38 @@ def certificate_spec(zone: str, issuer: str = conv.ISSUER_PRODUCTION) -> dict[st
     }
 
 
+def mysql_certificate_spec(
+    service: str, zone: str, public: bool, secret_name: str, issuer: str = conv.ISSUER_PRODUCTION
+) -> dict[str, Any]:
+    """The certificate ClickHouse itself serves on a service's MySQL port: exactly the names clients
+    connect to (`<service>.<zone>` with a public gateway, `<service>-private.<zone>`), nothing else,
+    so a server's key is good for its own service only. RSA 2048 rather than the gateways' ECDSA:
+    the chain every MySQL client and JDBC runtime trusts (ISRG Root X1), BI tools' older TLS stacks
+    included."""
+    hosts = ([public_host(service, zone)] if public else []) + [private_host(service, zone)]
+    return {
+        "secretName": secret_name,
+        "dnsNames": hosts,
+        "issuerRef": {"name": issuer, "kind": "ClusterIssuer", "group": "cert-manager.io"},
+        "privateKey": {"algorithm": "RSA", "size": 2048, "rotationPolicy": "Always"},
+        "duration": "2160h",
+        "renewBefore": "720h",
+    }
+
+
 def _tls() -> dict[str, Any]:
     return {"mode": "SIMPLE", "credentialName": TLS_SECRET, "minProtocolVersion": "TLSV1_2"}
 
 
-def gateway_spec(
-    kind: GatewayKind, zone: str, services: Sequence[str], mysql_services: Sequence[str]
-) -> dict[str, Any]:
+def gateway_spec(kind: GatewayKind, zone: str, services: Sequence[str], mysql_ports: MysqlPorts) -> dict[str, Any]:
     """An Istio Gateway terminating TLS with the zone's wildcard certificate, for this gateway's own
     hostnames only (never `*.<zone>`: the other gateway's names are not this one's to claim).
 
-    HTTPS is routed by the Host header, so one server lists every service's host. Native TLS and MySQL
-    are TCP after termination: routing needs the SNI, so each service gets its own server (one
-    filter chain per hostname); a shared wildcard server would send every service's traffic to
-    whichever VirtualService came first.
+    HTTPS is routed by the Host header, so one server lists every service's host. Native TLS is TCP
+    after termination: routing needs the SNI, so each service gets its own server (one filter chain
+    per hostname); a shared wildcard server would send every service's traffic to whichever
+    VirtualService came first. MySQL has no SNI to route by: each service's port is its own `TCP`
+    server, no TLS at the gateway (ClickHouse terminates it inside the protocol).
     """
     host = public_host if kind is PUBLIC else private_host
     servers: list[dict[str, Any]] = [
@@ -328,26 +365,26 @@ def gateway_spec(
                 "tls": _tls(),
             }
         )
-    for service in mysql_services:
+    for service, port in mysql_ports:
         servers.append(
             {
-                "port": {"number": MYSQL_PORT, "name": f"tls-mysql-{service}", "protocol": "TLS"},
+                "port": {"number": port, "name": mysql_port_name(service), "protocol": "TCP"},
                 "hosts": [host(service, zone)],
-                "tls": _tls(),
             }
         )
     return {"selector": kind.selector, "servers": servers}
 
 
-def virtual_service_spec(host: str, gateway_ref: str, backend: str, mysql: bool) -> dict[str, Any]:
-    """Routes one hostname on one gateway to a ClickHouse service's in-cluster ports."""
+def virtual_service_spec(host: str, gateway_ref: str, backend: str, mysql_port: int | None) -> dict[str, Any]:
+    """Routes one hostname on one gateway to a ClickHouse service's in-cluster ports; with `mysql_port`,
+    that gateway port's TCP stream goes unchanged to ClickHouse's MySQL port."""
 
     def to(port: int) -> list[dict[str, Any]]:
         return [{"destination": {"host": backend, "port": {"number": port}}}]
 
     tcp = [{"match": [{"port": NATIVE_TLS_PORT}], "route": to(CLICKHOUSE_NATIVE_PORT)}]
-    if mysql:
-        tcp.append({"match": [{"port": MYSQL_PORT}], "route": to(CLICKHOUSE_MYSQL_PORT)})
+    if mysql_port is not None:
+        tcp.append({"match": [{"port": mysql_port}], "route": to(CLICKHOUSE_MYSQL_PORT)})
     return {
         "hosts": [host],
         "gateways": [gateway_ref],
@@ -374,8 +411,8 @@ class IstioIngressArgs:
     """CIDRs allowed to reach the private NLB: the VPC, its pod range and peered VPCs."""
     services: tuple[str, ...]
     """Names of the services (native TLS needs a server per hostname)."""
-    mysql_services: tuple[str, ...] = ()
-    """Names of the services exposing the MySQL protocol."""
+    mysql_ports: tuple[tuple[str, int], ...] = ()
+    """(service, gateway port) of the services exposing the MySQL protocol."""
     private_security_group: pulumi.Input[str] | None = None
     """The private NLB's frontend security group (network layer); None: the controller makes one."""
     private_link: bool = False
@@ -397,7 +434,7 @@ class IstioIngress(pulumi.ComponentResource):
         ready = args.ready
         # Namespaces and `base` (CRDs, cluster roles) need only the cluster, through the provider.
         child = pulumi.ResourceOptions(parent=self)
-        mysql = bool(args.mysql_services)
+        mysql = args.mysql_ports
         kinds = [PUBLIC, PRIVATE] if args.public_gateway else [PRIVATE]
 
         namespaces = {
@@ -476,7 +513,7 @@ class IstioIngress(pulumi.ComponentResource):
                 api_version="networking.istio.io/v1",
                 kind="Gateway",
                 metadata={"name": GATEWAY_NAME, "namespace": kind.namespace},
-                spec=gateway_spec(kind, args.zone_name, args.services, args.mysql_services),
+                spec=gateway_spec(kind, args.zone_name, args.services, args.mysql_ports),
                 # The Gateway CRD comes with `base`; the credential with the certificate.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[base, cert, gw_release]),
             )

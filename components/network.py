@@ -50,7 +50,7 @@ class ByocVpcArgs:
     private_endpoint_sources: tuple[tuple[str, str], ...] = ()
     """(key, CIDR) of every range allowed to reach the private NLB: `vpc`, `pods`, `peer-<name>`."""
     private_endpoint_ports: tuple[int, ...] = ()
-    """The private NLB's client ports (8443, 9440, 3306 with MySQL); empty: no security group."""
+    """The private NLB's client ports (8443, 9440, each MySQL service's port); empty: no security group."""
     flow_log_destination: pulumi.Input[str] | None = None
     """S3 ARN (bucket and folder) receiving the VPC's flow logs; None: no flow log."""
 

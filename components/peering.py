@@ -100,8 +100,8 @@ def manual_steps(peer: PeeringSpec, pcx_id: str, vpc_cidr: str, account_id: str,
         f"{vpc_cidr} --vpc-peering-connection-id {pcx_id} --region {peer_region}`)."
     )
     steps.append(
-        f"3. Let the clients' security groups and network ACLs in {peer.vpc_id} send TCP 8443 and 9440 (and 3306 "
-        f"with the MySQL interface) to {vpc_cidr}; the BYOC side already accepts {peer.cidr} on those ports."
+        f"3. Let the clients' security groups and network ACLs in {peer.vpc_id} send TCP 8443 and 9440 (and each "
+        f"service's MySQL port) to {vpc_cidr}; the BYOC side already accepts {peer.cidr} on those ports."
     )
     return steps
 

@@ -131,10 +131,24 @@ def external_dns_values(zone_name: str, zone_id: str, owner_id: str, region: str
     }
 
 
+# Public resolvers for cert-manager's DNS01 self-check: inside the VPC the private hosted zone
+# `<service>-private.<zone>` answers for `_acme-challenge.<service>-private.<zone>` (and has no such
+# record), so a check through the VPC resolver would never see the TXT record Let's Encrypt reads from
+# the public zone; the MySQL certificates name the private hosts (docs/dns.md).
+DNS01_CHECK_NAMESERVERS = ("1.1.1.1:53", "8.8.8.8:53")
+
+
 def cert_manager_values(role_arn: str) -> dict[str, Any]:
     placement = system_placement()
     return {
         "crds": {"enabled": True, "keep": True},
+        "extraArgs": [
+            "--dns01-recursive-nameservers-only=true",
+            f"--dns01-recursive-nameservers={','.join(DNS01_CHECK_NAMESERVERS)}",
+            # A deleted Certificate (a service's MySQL interface turned off) takes its Secret, the
+            # private key, with it.
+            "--enable-certificate-owner-ref=true",
+        ],
         "serviceAccount": _service_account("cert-manager", role_arn),
         # The projected IRSA token must be readable by the controller's non-root user.
         "securityContext": {"fsGroup": 1001},

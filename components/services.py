@@ -103,7 +103,7 @@ class ByocServices(pulumi.ComponentResource):
                 allow_any_source=args.allow_any_source,
                 private_source_ranges=args.ranges.private_sources,
                 services=tuple(s.name for s in specs),
-                mysql_services=tuple(s.name for s in specs if s.mysql_interface),
+                mysql_ports=tuple((s.name, s.mysql_port) for s in specs if s.mysql_port is not None),
                 private_security_group=args.private_security_group,
                 private_link=args.private_link,
                 ready=args.ready,
@@ -149,6 +149,7 @@ class ByocServices(pulumi.ComponentResource):
                     routing_crds=(self.ingress.releases["base"],),
                     storage_class=args.storage_class,
                     log_house=entry.spec.name == args.log_house_service,
+                    certificate_needs=tuple(args.ready.certificates),
                 ),
                 opts=moved_from_root(self),
             )

@@ -79,6 +79,7 @@ def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
             if service.restore_from
             else None
         ),
+        mysql_port=service.mysql_port,
     )
 
 
@@ -135,8 +136,8 @@ def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
 
 
 def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
-    """The private NLB's client ports: HTTPS, native TLS, and MySQL when a service exposes it."""
-    return ingress_private_endpoint_ports(settings.clickhouse.mysql_interface)
+    """The private NLB's client ports: HTTPS, native TLS, and each MySQL service's port."""
+    return ingress_private_endpoint_ports(settings.clickhouse.mysql_ports)
 
 
 def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:

@@ -412,12 +412,48 @@ CASES: list[Case] = [
         update Release ingress-gateway-(public|private) x2
         update Gateway ingress-gateway-(public|private) x2
         update VirtualService ch-analytics-route-(public|private) x2
-        create SecurityGroupIngressRule network-private-endpoint-vpc-3306
+        create Certificate ch-analytics-mysql-cert
+        create SecurityGroupIngressRule network-private-endpoint-vpc-13337
         """,
-        "`mysql_port` in the server settings (a `settings/*` change the operator restarts the servers for), "
-        "port 3306 on the installation's Service, both gateways' Services and Gateways, and the routes; the "
-        "private endpoint's security group admits 3306 from the VPC range (and from each peering's).",
-        reasons=(("ch-analytics-chi", "mysql_port: null -> 9004"),),
+        "The service's own MySQL port (here 13337, derived from its name) on both gateways' Services (a "
+        "listener on each NLB), a TCP server on each Gateway and a route to ClickHouse's port 9004; a "
+        "certificate for `analytics.<zone>` and `analytics-private.<zone>` beside the servers; the private "
+        "endpoint's security group admits the port from the VPC (and each peering). The installation gets "
+        "`config.d/mysql.xml` (ClickHouse's own TLS) and the certificate's volume: a new file and pod "
+        "template, so the operator restarts the servers one at a time, once the certificate is issued.",
+        reasons=(("ch-analytics-chi", "config.d/mysql.xml"),),
+    ),
+    Case(
+        "mysql-interface-off",
+        "`services[].mysqlInterface` true -> false",
+        {},
+        """
+        update ClickHouseInstallation ch-analytics-chi SD
+        update Release ingress-gateway-(public|private) x2
+        update Gateway ingress-gateway-(public|private) x2
+        update VirtualService ch-analytics-route-(public|private) x2
+        delete Certificate ch-analytics-mysql-cert
+        delete SecurityGroupIngressRule network-private-endpoint-vpc-13337
+        """,
+        "Exactly that port's resources go: its listener on both NLBs, the Gateway servers and routes, the "
+        "security group rules on it, the certificate (and with it its Secret, the private key). The servers "
+        "lose the file and the volume (a rolling restart). Other services' ports do not move.",
+        before={"services": analytics(mysqlInterface=True)},
+    ),
+    Case(
+        "mysql-port",
+        "`services[].mysqlPort` (derived 13337) -> 3306",
+        {"services": analytics(mysqlInterface=True, mysqlPort=3306)},
+        """
+        update Release ingress-gateway-(public|private) x2
+        update Gateway ingress-gateway-(public|private) x2
+        update VirtualService ch-analytics-route-(public|private) x2
+        create SecurityGroupIngressRule network-private-endpoint-vpc-3306
+        delete SecurityGroupIngressRule network-private-endpoint-vpc-13337
+        """,
+        "The gateways listen on the new port and no longer on the old one (clients must switch); "
+        "ClickHouse keeps listening on 9004 behind them, so nothing restarts.",
+        before={"services": analytics(mysqlInterface=True)},
     ),
     Case(
         "backup-settings",

@@ -53,14 +53,24 @@ VARIANTS = {
     "dev": {},
     # No public gateway; pods in their own range (ENIConfig per zone).
     "private-pods": {"publicEndpoint": '{"enabled": false}', "ipAllowList": None, "podCidr": "100.64.0.0/16"},
-    # MySQL protocol on the gateways; a second service restored from the first (the restore Job).
+    # The MySQL interface on two services, each on its own port (analytics' derived from its name,
+    # 13337; the second one's explicit); the second one is restored from the first (the restore Job).
+    # Every way in that the other ports have: a pod range, a peering, PrivateLink.
     "mysql": {
         "services": lambda raw: json.dumps(
             [
                 *json.loads(_services(raw, mysqlInterface=True)),
-                {"name": "restored", "restoreFrom": {"service": "analytics"}},
+                {
+                    "name": "restored",
+                    "restoreFrom": {"service": "analytics"},
+                    "mysqlInterface": True,
+                    "mysqlPort": 3306,
+                },
             ]
-        )
+        ),
+        "podCidr": "100.64.0.0/16",
+        "peerings": json.dumps([{"name": "corp", "cidr": "10.20.0.0/16", "vpcId": "vpc-0123456789abcdef0"}]),
+        "privateLink": json.dumps({"enabled": True, "allowedPrincipals": ["arn:aws:iam::210987654321:root"]}),
     },
 }
 
@@ -596,8 +606,9 @@ def test_the_variants_change_what_the_charts_render(dev):
     assert set(_gateway_ports(dev)) == {"istio-ingress", "istio-ingress-private"}
     assert set(_gateway_ports(private)) == {"istio-ingress-private"}
     assert not [o for o in dev.created if o["kind"] == "ENIConfig"]
-    assert all(3306 not in ports for ports in _gateway_ports(dev).values())
-    assert all(3306 in ports for ports in _gateway_ports(mysql).values())
+    assert all(ports == {15021, 8443, 9440} for ports in _gateway_ports(dev).values())
+    # Both gateways (both NLBs): a listener per MySQL service, each its own port.
+    assert all(ports == {15021, 8443, 9440, 13337, 3306} for ports in _gateway_ports(mysql).values())
 
 
 # --- scrape targets -------------------------------------------------------------------------------
@@ -655,3 +666,130 @@ def test_every_clickhouse_and_keeper_pod_is_a_target_on_its_prometheus_port(stac
         # The backup CronJobs' pods carry the installation label too, and declare no such port.
         others = [p for p in scrape.selected_pods(monitors[monitor], objects.pods) if not p.source.startswith(kind)]
         assert not [t for t in scrape.pod_monitor_targets(monitors[monitor], endpoint, others)]
+
+
+# --- the MySQL interface end to end ---------------------------------------------------------------
+
+
+def _created(stack: Stack, kind: str) -> list[dict[str, Any]]:
+    return [o for o in stack.created if o["kind"] == kind]
+
+
+def _listeners(stack: Stack) -> dict[str, dict[str, Any]]:
+    """The rendered gateway Services (each port a listener of its NLB), by namespace."""
+    return {
+        o["metadata"]["namespace"]: o
+        for _, o in stack.all_objects()
+        if o["kind"] == "Service" and o["spec"].get("type") == "LoadBalancer"
+    }
+
+
+def test_each_mysql_service_has_its_own_port_end_to_end():
+    # NLB listener (the rendered gateway Service), Gateway server, route, ClickHouse's Service port,
+    # listener and TLS files, the certificate's names: per service, on both gateways.
+    from components import clickhouse
+    from components.settings import parse
+
+    stack = _stack("mysql")
+    cfg = _variant(VARIANTS["mysql"])
+    settings = parse(cfg.raw, cfg.stack)
+    zone = settings.dns.zone_name
+    ports = dict(settings.clickhouse.mysql_ports)
+    assert ports == {"analytics": 13337, "restored": 3306}
+    listeners = _listeners(stack)
+    gateways = {o["metadata"]["namespace"]: o["spec"] for o in _created(stack, "Gateway")}
+    routes = {o["metadata"]["name"]: o["spec"] for o in _created(stack, "VirtualService")}
+    chis = {o["metadata"]["name"]: o["spec"] for o in _created(stack, "ClickHouseInstallation")}
+    certs = {
+        o["metadata"]["name"]: o["spec"]
+        for o in _created(stack, "Certificate")
+        if o["metadata"]["namespace"] == clickhouse.conv.CLICKHOUSE_NAMESPACE
+    }
+    assert set(certs) == {clickhouse.mysql_certificate_name(s) for s in ports}
+    for service, port in ports.items():
+        backend = clickhouse.service_backend(service)
+        hosts = {"public": f"{service}.{zone}", "private": f"{service}-private.{zone}"}
+        for key, namespace in (("public", "istio-ingress"), ("private", "istio-ingress-private")):
+            (listener,) = [p for p in listeners[namespace]["spec"]["ports"] if p["port"] == port]
+            assert (listener["protocol"], listener["targetPort"]) == ("TCP", port)
+            (server,) = [s for s in gateways[namespace]["servers"] if s["port"]["number"] == port]
+            # Passed through: no TLS at the gateway, the one route on that port is the service's own.
+            assert server["port"]["protocol"] == "TCP" and "tls" not in server
+            assert server["hosts"] == [hosts[key]]
+            route = routes[f"{service}-{key}"]
+            assert route["hosts"] == [hosts[key]] and route["gateways"] == [f"{namespace}/clickhouse"]
+            (tcp,) = [t for t in route["tcp"] if t["match"] == [{"port": port}]]
+            assert tcp["route"] == [{"destination": {"host": backend, "port": {"number": 9004}}}]
+            others = [r for n, r in routes.items() if n != f"{service}-{key}" and r["gateways"] == route["gateways"]]
+            assert not [t for r in others for t in r.get("tcp", []) if t["match"] == [{"port": port}]]
+        chi = chis[service]
+        (template,) = chi["templates"]["serviceTemplates"]
+        assert {"name": "mysql", "port": 9004, "targetPort": 9004} in template["spec"]["ports"]
+        files = chi["configuration"]["files"]
+        assert "<mysql_port>9004</mysql_port>" in files[clickhouse.MYSQL_CONFIG_FILE]
+        (pod,) = chi["templates"]["podTemplates"]
+        (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse.MYSQL_TLS_VOLUME]
+        cert = certs[clickhouse.mysql_certificate_name(service)]
+        assert volume["secret"]["secretName"] == cert["secretName"]
+        # The certificate holds exactly the names the stack outputs and the docs tell clients to use.
+        assert cert["dnsNames"] == [hosts["public"], hosts["private"]]
+    # ClickHouse's MySQL port is open to the gateways (and nothing else from outside the namespace).
+    (policy,) = [o for o in _created(stack, "NetworkPolicy") if o["metadata"]["name"] == "clickhouse-ingress"]
+    from_gateways = [
+        r for r in policy["spec"]["ingress"] if any("istio" in str(p.get("podSelector")) for p in r["from"])
+    ]
+    assert from_gateways and any({"protocol": "TCP", "port": 9004} in r["ports"] for r in from_gateways)
+
+
+def test_mysql_ports_are_exposed_exactly_as_8443_and_9440_rule_by_rule():
+    # The allow list, the private endpoint's security group (VPC, pod range, peering) and PrivateLink
+    # treat every MySQL port as they treat 8443 and 9440: compared source by source.
+    from components import ingress
+
+    stack = _stack("mysql")
+    listeners = _listeners(stack)
+    mysql_ports = (13337, 3306)
+
+    def sources(rules, port):
+        return sorted((r[0], r[1], r[3]) for r in rules if r[2] == port)
+
+    public = listeners["istio-ingress"]
+    values = {
+        "annotations": public["metadata"].get("annotations") or {},
+        "loadBalancerSourceRanges": public["spec"].get("loadBalancerSourceRanges") or [],
+        "ports": public["spec"]["ports"],
+    }
+    written = ingress.controller_security_group_rules(values)
+    expected = sources(written, 8443)
+    assert expected == [("ipv4", "tcp", "203.0.113.0/24")] == sources(written, 9440)
+    for port in mysql_ports:
+        assert sources(written, port) == expected
+    rules = [
+        (r["inputs"]["cidrIpv4"], r["inputs"]["ipProtocol"], r["inputs"]["fromPort"], r["inputs"]["toPort"])
+        for r in stack.synth.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "private-endpoint" in r["name"]
+    ]
+    groups = {
+        r["inputs"]["securityGroupId"]
+        for r in stack.synth.by_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "private-endpoint" in r["name"]
+    }
+    assert len(groups) == 1
+
+    def private_sources(port):
+        return sorted((cidr, proto) for cidr, proto, low, high in rules if low == high == port)
+
+    expected = private_sources(8443)
+    assert expected == sorted([("10.0.0.0/22", "tcp"), ("100.64.0.0/16", "tcp"), ("10.20.0.0/16", "tcp")])
+    assert private_sources(9440) == expected
+    for port in mysql_ports:
+        assert private_sources(port) == expected
+    assert len(rules) == 3 * (2 + len(mysql_ports))
+    # PrivateLink fronts the private NLB as a whole (every listener), its traffic admitted by the
+    # endpoint service, not by port rules; the private Service carries the MySQL ports with the others.
+    private = listeners["istio-ingress-private"]
+    annotations = private["metadata"]["annotations"]
+    assert annotations[f"{ingress.LB}-inbound-sg-rules-on-private-link-traffic"] == "off"
+    assert {p["port"] for p in private["spec"]["ports"]} == {p["port"] for p in public["spec"]["ports"]}
+    (endpoint_service,) = stack.synth.by_type("aws:ec2/vpcEndpointService:VpcEndpointService")
+    assert len(endpoint_service["inputs"]["networkLoadBalancerArns"]) == 1

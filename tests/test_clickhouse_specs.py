@@ -138,8 +138,12 @@ def test_layout_volume_and_cluster_service():
     (svc,) = spec["templates"]["serviceTemplates"]
     assert svc["spec"]["type"] == "ClusterIP"
     assert {p["port"] for p in svc["spec"]["ports"]} == {8123, 9000, 9004}
-    assert spec["configuration"]["settings"]["mysql_port"] == 9004
-    assert "mysql_port" not in chi(SERVICES[0])["spec"]["configuration"]["settings"]
+    # The MySQL interface's configuration is its own file (tests/test_mysql_interface.py checks it).
+    assert clickhouse.MYSQL_CONFIG_FILE in spec["configuration"]["files"]
+    assert clickhouse.MYSQL_CONFIG_FILE not in chi(SERVICES[0])["spec"]["configuration"]["files"]
+    assert 9004 not in {
+        p["port"] for p in chi(SERVICES[0])["spec"]["templates"]["serviceTemplates"][0]["spec"]["ports"]
+    }
 
 
 def test_default_user_has_a_secret_password_and_in_vpc_networks_only():

@@ -5,6 +5,7 @@ charts render with the values the program registers (the dev stack)."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -145,3 +146,30 @@ def test_cert_manager_cluster_issuers_use_ambient_credentials(rendered):
     for issuer in issuers:
         (solver,) = issuer["inputs"]["spec"]["acme"]["solvers"]
         assert set(solver["dns01"]["route53"]) == {"region", "hostedZoneID"}
+
+
+def test_cert_manager_checks_dns01_records_through_public_resolvers_only(rendered):
+    # A MySQL certificate names `<service>-private.<zone>`, a private hosted zone inside the VPC: the
+    # self-check must ask resolvers that see the public zone, as Let's Encrypt does, and nothing else.
+    text = (cf.CERT_MANAGER / "cmd/controller/app/options/options.go").read_text()
+    assert 'fs.BoolVar(&c.ACMEDNS01Config.RecursiveNameserversOnly, "dns01-recursive-nameservers-only"' in text
+    assert 'fs.StringSliceVar(&c.ACMEDNS01Config.RecursiveNameservers, "dns01-recursive-nameservers"' in text
+    # Off by default at v1.19.1: without the flags the check would use the cluster's resolver.
+    assert cf.cert_manager_defaults()["DNS01RecursiveNameserversOnly"] is False
+    args = cf.flags(cf.container_args(rendered["cert-manager"], "cert-manager-controller"))
+    assert cf.parse_bool(args["dns01-recursive-nameservers-only"]) is True
+    servers = args["dns01-recursive-nameservers"].split(",")
+    assert servers == ["1.1.1.1:53", "8.8.8.8:53"]
+    for server in servers:
+        host, port = server.rsplit(":", 1)
+        assert ipaddress.ip_address(host).is_global and port == "53"
+
+
+def test_cert_manager_deletes_a_certificates_secret_with_it(rendered):
+    # Turning a service's MySQL interface off deletes its Certificate: the Secret with the private key
+    # must go too, which cert-manager v1.19.1 does only with this flag (off by default).
+    fields = cf.cert_manager_flag_fields()
+    assert fields["enable-certificate-owner-ref"] == "EnableCertificateOwnerRef"
+    assert cf.cert_manager_defaults()["EnableCertificateOwnerRef"] is False
+    args = cf.flags(cf.container_args(rendered["cert-manager"], "cert-manager-controller"))
+    assert cf.parse_bool(args["enable-certificate-owner-ref"]) is True

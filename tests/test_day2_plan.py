@@ -10,6 +10,7 @@ from the Altinity operator's own restart rules, vendored with its chart (checked
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -188,3 +189,42 @@ def test_the_peering_case_routes_every_private_route_table_and_opens_the_endpoin
     endpoint_sg = {now[f"network-private-endpoint-vpc-{p}"]["inputs"]["securityGroupId"] for p in (8443, 9440)}
     assert {r["securityGroupId"] for r in rules} == endpoint_sg
     assert not any(r["protect"] for n, r in now.items() if n.startswith("peering-corp"))
+
+
+def test_a_mysql_port_stays_while_other_services_come_and_go(tmp_path, capsys):
+    # analytics' MySQL port (13337, derived from its name) while a service with its own MySQL port is
+    # added before it in the list, then removed again. Each step is planned: nothing of analytics'
+    # MySQL path changes, and the gateways keep its listener on the same port.
+    alone = {"services": day2.analytics(mysqlInterface=True)}  # the mysql-interface case's synth
+    steps = [
+        alone,
+        {
+            "services": day2.services(
+                {"name": "events", "mysqlInterface": True}, {**day2.ANALYTICS, "mysqlInterface": True}
+            )
+        },
+        alone,
+    ]
+    untouched = re.compile(
+        r"ch-analytics(-.*)?|network-private-endpoint-vpc-13337|workload-roles-clickhouse-analytics.*"
+    )
+    for before, after in itertools.pairwise(steps):
+        (tmp_path / "base.json").write_text(json.dumps(synth(before)))
+        (tmp_path / "now.json").write_text(json.dumps(synth(after)))
+        code = plan.main(
+            ["--base-resources", str(tmp_path / "base.json"), "--resources", str(tmp_path / "now.json"), "--json"]
+        )
+        result = json.loads(capsys.readouterr().out)
+        # Only the removed service's state is held back (it needs `--allow`, as any removal does).
+        assert code == (3 if result["blocked"] else 0)
+        assert all("events" in day2.short_name(urn) for urn in result["blocked"])
+        names = [day2.short_name(c["urn"]) for c in result["changes"]]
+        assert not [n for n in names if untouched.fullmatch(n)], names
+        # The other service's port is what comes and goes on the gateways and the security group.
+        assert any(n.startswith("network-private-endpoint-vpc-") for n in names)
+        for records in (synth(before), synth(after)):
+            gateways = [r for r in records if r["type"] == plan.HELM_RELEASE and r["inputs"]["chart"] == "gateway"]
+            assert len(gateways) == 2
+            for gateway in gateways:
+                ports = {p["name"]: p["port"] for p in gateway["inputs"]["values"]["service"]["ports"]}
+                assert ports["tcp-mysql-analytics"] == 13337

@@ -15,6 +15,7 @@ from tests.references import ISTIO_BASE, ISTIO_GATEWAY, ISTIOD, load_json, load_
 NAMES = Names("acme-prod", "123456789012")
 ALLOW = ("203.0.113.0/24", "198.51.100.7/32")
 LB = "service.beta.kubernetes.io/aws-load-balancer"
+MYSQL = (("analytics", 13337), ("logs", 3306))
 
 
 def public(**kw):
@@ -32,7 +33,13 @@ def gateway_schema():
 
 @pytest.mark.parametrize(
     "values",
-    [public(), public(mysql=True), public(ranges=(), allow_any_source=True), private(), private(mysql=True)],
+    [
+        public(),
+        public(mysql_ports=MYSQL),
+        public(ranges=(), allow_any_source=True),
+        private(),
+        private(mysql_ports=MYSQL),
+    ],
     ids=["public", "public-mysql", "public-any-source", "private", "private-mysql"],
 )
 def test_gateway_values_validate_against_the_chart_schema(gateway_schema, values):
@@ -75,10 +82,15 @@ def test_unfiltered_public_gateway_needs_the_explicit_opt_out_and_says_so():
     assert svc["annotations"][ingress.ALLOW_ANY_SOURCE_ANNOTATION] == "true"
 
 
-def test_gateway_ports_add_mysql_only_when_asked():
+def test_gateway_ports_add_a_port_per_mysql_service_only_when_asked():
     ports = {p["name"]: p["port"] for p in public()["service"]["ports"]}
     assert ports == {"status-port": 15021, "https": 8443, "tls-native": 9440}
-    assert {p["port"] for p in public(mysql=True)["service"]["ports"]} == {15021, 8443, 9440, 3306}
+    for values in (public(mysql_ports=MYSQL), private(mysql_ports=MYSQL)):
+        ports = {p["name"]: (p["port"], p["targetPort"], p["protocol"]) for p in values["service"]["ports"]}
+        assert ports["tcp-mysql-analytics"] == (13337, 13337, "TCP")
+        assert ports["tcp-mysql-logs"] == (3306, 3306, "TCP")
+        assert len(ports) == 5
+    assert ingress.private_endpoint_ports(MYSQL) == (8443, 9440, 13337, 3306)
     # The NLB health check is the gateway's readiness endpoint.
     assert public()["service"]["annotations"][f"{LB}-healthcheck-port"] == "15021"
 
@@ -129,9 +141,11 @@ def test_certificate_is_the_zone_wildcard_from_the_production_issuer():
 
 
 def test_gateway_terminates_tls_with_the_certificate_and_routes_tcp_by_sni():
-    spec = ingress.gateway_spec(ingress.PUBLIC, "byoc.example.com", ["analytics", "logs"], ["logs"])
+    spec = ingress.gateway_spec(ingress.PUBLIC, "byoc.example.com", ["analytics", "logs"], [("logs", 3306)])
     assert spec["selector"] == {"istio": "ingress"}
     for server in spec["servers"]:
+        if server["port"]["protocol"] == "TCP":
+            continue
         assert server["tls"]["mode"] == "SIMPLE"
         assert server["tls"]["credentialName"] == ingress.TLS_SECRET
     by_port = {}
@@ -140,13 +154,21 @@ def test_gateway_terminates_tls_with_the_certificate_and_routes_tcp_by_sni():
     # Its own hosts only, never the zone's wildcard the other gateway would also match.
     assert by_port[8443] == [["analytics.byoc.example.com", "logs.byoc.example.com"]]
     assert by_port[9440] == [["analytics.byoc.example.com"], ["logs.byoc.example.com"]]
-    assert by_port[3306] == [["logs.byoc.example.com"]]
+    # MySQL: the service's own port, passed through as TCP (no TLS at the gateway: no SNI to route by).
+    (mysql,) = [s for s in spec["servers"] if s["port"]["number"] == 3306]
+    assert mysql == {
+        "port": {"number": 3306, "name": "tcp-mysql-logs", "protocol": "TCP"},
+        "hosts": ["logs.byoc.example.com"],
+    }
     names = [s["port"]["name"] for s in spec["servers"]]
     assert len(names) == len(set(names))
 
 
 def test_private_gateway_serves_the_private_hostnames():
     spec = ingress.gateway_spec(ingress.PRIVATE, "byoc.example.com", ["analytics"], [])
+    with_mysql = ingress.gateway_spec(ingress.PRIVATE, "byoc.example.com", ["analytics"], [("analytics", 13337)])
+    (mysql,) = [s for s in with_mysql["servers"] if s["port"]["protocol"] == "TCP"]
+    assert mysql["hosts"] == ["analytics-private.byoc.example.com"] and mysql["port"]["number"] == 13337
     assert spec["selector"] == {"istio": "ingress-private"}
     hosts = [h for s in spec["servers"] if s["port"]["number"] == 9440 for h in s["hosts"]]
     assert hosts == ["analytics-private.byoc.example.com"]
@@ -157,7 +179,7 @@ def test_private_gateway_serves_the_private_hostnames():
 
 def test_virtual_service_routes_https_and_native_tls_to_the_clickhouse_ports():
     backend = "clickhouse-analytics.clickhouse.svc.cluster.local"
-    vs = ingress.virtual_service_spec("analytics.byoc.example.com", "istio-ingress/clickhouse", backend, mysql=False)
+    vs = ingress.virtual_service_spec("analytics.byoc.example.com", "istio-ingress/clickhouse", backend, None)
     assert vs["hosts"] == ["analytics.byoc.example.com"]
     assert vs["gateways"] == ["istio-ingress/clickhouse"]
     assert vs["http"] == [
@@ -166,6 +188,6 @@ def test_virtual_service_routes_https_and_native_tls_to_the_clickhouse_ports():
     assert vs["tcp"] == [
         {"match": [{"port": 9440}], "route": [{"destination": {"host": backend, "port": {"number": 9000}}}]}
     ]
-    with_mysql = ingress.virtual_service_spec("h", "g", backend, mysql=True)
-    assert with_mysql["tcp"][1]["match"] == [{"port": 3306}]
+    with_mysql = ingress.virtual_service_spec("h", "g", backend, 13337)
+    assert with_mysql["tcp"][1]["match"] == [{"port": 13337}]
     assert with_mysql["tcp"][1]["route"][0]["destination"]["port"] == {"number": 9004}

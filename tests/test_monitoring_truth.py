@@ -704,7 +704,7 @@ def test_the_stopped_and_disabled_services_have_suspended_cronjobs():
     """What 'stopped' and 'disabled' leave behind: the CronJob, suspended (kube-state-metrics then
     reports `kube_cronjob_spec_suspend` 1, which the recording rules leave out)."""
     spec = backup.BackupSpec(enabled=True, schedule="0 2 * * *", retention_days=7, full_every_days=7)
-    common = {"image": "i", "script": "s", "host": "h", "password_secret": "p", "labels": {}}
+    common = {"image": "i", "script": "s", "host": "h", "config_secret": "p", "labels": {}}
     assert backup.cronjob_spec(spec, stopped=False, **common)["suspend"] is False
     assert backup.cronjob_spec(spec, stopped=True, **common)["suspend"] is True
     disabled = backup.BackupSpec(enabled=False, schedule="0 2 * * *", retention_days=7, full_every_days=7)

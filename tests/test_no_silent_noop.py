@@ -91,6 +91,11 @@ def warnings(values, secret=SECRET_CLOUD) -> list[str]:
             "services[1].restoreFrom.backup to the one to restore (`aws s3 ls s3://<backup bucket>/analytcs/` lists "
             "them)",
         ),
+        (
+            {"services": '[{"name": "analytics", "mysqlPort": 3306}]'},
+            f"{K}:services[0].mysqlPort: 3306: does nothing while services[0].mysqlInterface is false; set "
+            "mysqlInterface true, or remove mysqlPort",
+        ),
     ],
 )
 def test_a_combination_that_cannot_be_meant_is_an_error(values, line):

@@ -58,7 +58,7 @@ def test_security_group_rules_from_the_peer_for_the_private_ports():
     result = stack(PEER)
     rules = of_type(result, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     from_peer = sorted(r["inputs"]["fromPort"] for r in rules if r["inputs"]["cidrIpv4"] == "10.20.0.0/16")
-    assert from_peer == [3306, 8443, 9440]
+    assert from_peer == [8443, 9440, 13337]  # analytics' MySQL port, derived from its name
     assert all(r["inputs"]["fromPort"] == r["inputs"]["toPort"] for r in rules)
     assert not [r for r in rules if r["inputs"]["fromPort"] == 15021]
     (sg,) = of_type(result, "aws:ec2/securityGroup:SecurityGroup")

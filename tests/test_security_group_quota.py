@@ -130,10 +130,14 @@ def test_settings_count_the_rules_of_the_rendered_gateway_services(variant):
     (private,) = _services(ref.render_release(next(v for k, v in releases.items() if k.endswith("gateway-private"))))
     # The public Service as rendered: every port (15021 among them) times every allowed range.
     ports = {p["port"] for p in public["spec"]["ports"]}
-    assert ingress.STATUS_PORT in ports and (ingress.MYSQL_PORT in ports) == (variant == "mysql")
+    mysql = {port for _, port in settings.clickhouse.mysql_ports}
+    # The mysql variant: two services, each with its own port (one derived, one explicit).
+    assert len(mysql) == (2 if variant == "mysql" else 0)
+    assert ingress.STATUS_PORT in ports and mysql <= ports
+    assert {p["port"] for p in private["spec"]["ports"]} == ports
     ranges = public["spec"]["loadBalancerSourceRanges"]
     written = ingress.controller_security_group_rules(_as_values(public))
-    assert len(written) == len(ports) * len(ranges) == (4 if variant == "mysql" else 3) * len(ranges)
+    assert len(written) == len(ports) * len(ranges) == (3 + len(mysql)) * len(ranges)
     assert q.public_group_rules(settings.clickhouse, settings.names) == written
     # The private Service names the network layer's group: the controller writes none into it; the
     # group's rules are the program's own resources.
@@ -214,14 +218,16 @@ def test_the_refusal_says_how_many_fit():
     public, private = err.value.problems
     assert public == (
         "clickhouse-byoc:ipAllowList: 16 CIDRs: the public load balancer's security group needs 16 ranges x 4 "
-        "ports (15021, 8443, 9440, 3306: a service has mysqlInterface) = 64 inbound rules, over the AWS quota "
-        '"Inbound or outbound rules per security group" (L-0EA8095F) of 60 (awsQuotas.rulesPerSecurityGroup); '
-        "list at most 15 ranges (merge neighbours), or raise the quota in Service Quotas and set "
+        "ports (15021, 8443, 9440, 13337: 1 of them the MySQL port of services with mysqlInterface) = 64 inbound "
+        'rules, over the AWS quota "Inbound or outbound rules per security group" (L-0EA8095F) of 60 '
+        "(awsQuotas.rulesPerSecurityGroup); list at most 15 ranges (merge neighbours), or expose fewer services "
+        "over MySQL (services[].mysqlInterface), or raise the quota in Service Quotas and set "
         "awsQuotas.rulesPerSecurityGroup to the new value"
     )
     assert private.startswith(
         "clickhouse-byoc:peerings: 20 peerings: the private endpoint's security group needs 21 ranges (the VPC and "
-        "20 peerings) x 3 ports (8443, 9440, 3306: a service has mysqlInterface) = 63 inbound rules"
+        "20 peerings) x 3 ports (8443, 9440, 13337: 1 of them the MySQL port of services with mysqlInterface) = 63 "
+        "inbound rules"
     )
     assert "peer at most 19 VPCs" in private
     with pytest.raises(ConfigError) as err:

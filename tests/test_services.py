@@ -184,20 +184,26 @@ def test_public_gateway_filters_by_the_allow_list_private_by_the_vpc(full):
     lb = "service.beta.kubernetes.io/aws-load-balancer"
     assert public["values"]["service"]["annotations"][f"{lb}-scheme"] == "internet-facing"
     assert private["values"]["service"]["annotations"][f"{lb}-scheme"] == "internal"
-    # One service asked for MySQL: both gateways open its port.
-    assert 3306 in [p["port"] for p in private["values"]["service"]["ports"]]
+    # One service asked for MySQL: both gateways open its port (derived from its name: 13706).
+    for gateway in (public, private):
+        assert [p["port"] for p in gateway["values"]["service"]["ports"]] == [15021, 8443, 9440, 13706]
 
 
 def test_certificates_and_gateways_per_gateway_namespace(full):
     result, _ = full
     certs = {r["inputs"]["metadata"]["namespace"]: r["inputs"]["spec"] for r in result.by_type(CERT)}
-    assert set(certs) == {"istio-ingress", "istio-ingress-private"}
-    assert all(c["dnsNames"] == [f"*.{ZONE}"] for c in certs.values())
+    # The gateways' wildcard, and the MySQL service's own certificate beside its servers.
+    assert set(certs) == {"istio-ingress", "istio-ingress-private", "clickhouse"}
+    gateway_certs = [certs["istio-ingress"], certs["istio-ingress-private"]]
+    assert all(c["dnsNames"] == [f"*.{ZONE}"] for c in gateway_certs)
+    assert certs["clickhouse"]["dnsNames"] == [f"logs.{ZONE}", f"logs-private.{ZONE}"]
     assert all(c["issuerRef"]["name"] == "letsencrypt-production" for c in certs.values())
     gateways = {r["inputs"]["metadata"]["namespace"]: r["inputs"]["spec"] for r in result.by_type(GW)}
     ports = sorted({s["port"]["number"] for s in gateways["istio-ingress"]["servers"]})
-    assert ports == [3306, 8443, 9440]
-    assert all(s["tls"]["credentialName"] == ingress.TLS_SECRET for g in gateways.values() for s in g["servers"])
+    assert ports == [8443, 9440, 13706]
+    tls = [s for g in gateways.values() for s in g["servers"] if s["port"]["number"] != 13706]
+    assert all(s["tls"]["credentialName"] == ingress.TLS_SECRET for s in tls)
+    assert not [s for g in gateways.values() for s in g["servers"] if s["port"]["number"] == 13706 and "tls" in s]
 
 
 def test_service_account_carries_the_irsa_role(full):
@@ -256,7 +262,7 @@ def test_routes_per_service_and_gateway(full):
     assert routes["analytics-public"]["gateways"] == ["istio-ingress/clickhouse"]
     assert routes["analytics-private"]["hosts"] == [f"analytics-private.{ZONE}"]
     assert routes["analytics-private"]["gateways"] == ["istio-ingress-private/clickhouse"]
-    assert [t["match"][0]["port"] for t in routes["logs-public"]["tcp"]] == [9440, 3306]
+    assert [t["match"][0]["port"] for t in routes["logs-public"]["tcp"]] == [9440, 13706]
 
 
 def test_outputs_per_service(full):
@@ -265,7 +271,9 @@ def test_outputs_per_service(full):
     assert out["analytics"]["public_host"] == f"analytics.{ZONE}"
     assert out["analytics"]["private_host"] == f"analytics-private.{ZONE}"
     assert out["analytics"]["ports"] == {"https": 8443, "native": 9440}
-    assert out["logs"]["ports"] == {"https": 8443, "native": 9440, "mysql": 3306}
+    assert out["logs"]["ports"] == {"https": 8443, "native": 9440, "mysql": 13706}
+    assert out["logs"]["mysql"] == {"public": f"logs.{ZONE}:13706", "private": f"logs-private.{ZONE}:13706"}
+    assert "mysql" not in out["analytics"]
     assert out["analytics"]["user"] == "default"
     assert isinstance(out["analytics"]["password"], pulumi.Output)
 

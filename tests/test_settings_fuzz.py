@@ -56,6 +56,7 @@ def as_config_text(value) -> str:
                     "cacheSize",
                     "stopped",
                     "mysqlInterface",
+                    "mysqlPort",
                     "clickhouseVersion",
                 ]
             ),

@@ -146,6 +146,16 @@ def test_clickhouse_waits_for_its_operator_keeper_and_storage(records):
             "Release/platform-cluster-autoscaler",
             *storage,
         }
+    # The MySQL interface's certificate: its servers mount its Secret, so the installation waits for it,
+    # and it waits for cert-manager and the issuers like the gateways' certificates.
+    issuers = {"ClusterIssuer/platform-letsencrypt-production", "ClusterIssuer/platform-letsencrypt-staging"}
+    expected["ClickHouseInstallation/ch-analytics-chi"].add("Certificate/ch-analytics-mysql-cert")
+    expected["Certificate/ch-analytics-mysql-cert"] = {
+        "Namespace/clickhouse-ns-clickhouse",
+        "Release/platform-cert-manager",
+        *issuers,
+    }
+    assert "Certificate/ch-logs-mysql-cert" not in ix
     for key, waits in expected.items():
         assert direct_waits(records, ix[key]) == waits, key
 

@@ -2,10 +2,11 @@
 
 Two groups take one inbound rule per source range and port, so their size follows the configuration:
 - the public NLB's, which the AWS Load Balancer Controller writes from the public gateway's Service
-  (every Service port, the status port 15021 included, times every `ipAllowList` range:
+  (every Service port, the status port 15021 and each service's MySQL port included, times every
+  `ipAllowList` range:
   components.ingress.controller_security_group_rules);
 - the private endpoint's, which the network layer owns (the VPC, the pod range and every peering,
-  times the client ports: components.network.endpoint_rules).
+  times the client ports, MySQL ports included: components.network.endpoint_rules).
 
 AWS refuses a rule over the quota "Inbound or outbound rules per security group" (Amazon VPC quotas,
 L-0EA8095F: 60 by default, adjustable, counted separately for IPv4 and IPv6 and for inbound and
@@ -72,39 +73,43 @@ def public_group_rules(clickhouse: ClickHouseSettings, names: Names) -> list[tup
     if not clickhouse.public_gateway:
         return []
     return ingress.public_gateway_rules(
-        names, clickhouse.ip_allow_list, clickhouse.allow_any_source, clickhouse.mysql_interface
+        names, clickhouse.ip_allow_list, clickhouse.allow_any_source, clickhouse.mysql_ports
     )
 
 
 def private_group_rules(clickhouse: ClickHouseSettings, net: NetworkSettings) -> list[tuple[str, str, int]]:
     """The inbound rules of the private endpoint's security group."""
     sources = network.endpoint_sources(net.vpc_cidr, net.pod_cidr, [(p.name, p.cidr) for p in net.peerings])
-    return network.endpoint_rules(sources, ingress.private_endpoint_ports(clickhouse.mysql_interface))
+    return network.endpoint_rules(sources, ingress.private_endpoint_ports(clickhouse.mysql_ports))
 
 
-def _ports(ports: tuple[int, ...] | list[int], mysql: bool) -> str:
+def _ports(ports: tuple[int, ...] | list[int], mysql: int) -> str:
     listed = ", ".join(map(str, ports))
-    return f"{listed}: a service has mysqlInterface" if mysql else listed
+    if not mysql:
+        return listed
+    return f"{listed}: {mysql} of them the MySQL port{'s' if mysql > 1 else ''} of services with mysqlInterface"
 
 
 def check(quotas: AwsQuotas, clickhouse: ClickHouseSettings, net: NetworkSettings, names: Names, p: Problems) -> None:
     """One line per security group whose rules the configuration puts over the quota."""
-    limit, mysql = quotas.rules_per_security_group, clickhouse.mysql_interface
+    limit, mysql = quotas.rules_per_security_group, len(clickhouse.mysql_ports)
+    # Every MySQL port is one more rule per range in both groups.
+    fewer = " or expose fewer services over MySQL (services[].mysqlInterface)," if mysql else ""
     public = largest_family(public_group_rules(clickhouse, names))
     if public > limit:
-        ports = [port["port"] for port in ingress.gateway_ports(mysql)]
+        ports = [port["port"] for port in ingress.gateway_ports(clickhouse.mysql_ports)]
         ranges = len(clickhouse.ip_allow_list)
         p.add(
             "ipAllowList",
             f"{ranges} CIDRs",
             f"the public load balancer's security group needs {max(ranges, 1)} ranges x {len(ports)} ports "
             f"({_ports(ports, mysql)}) = {public} inbound rules, over the {QUOTA} of {limit} ({QUOTA_KEY}); "
-            f"list at most {limit // len(ports)} ranges (merge neighbours), {RAISE}",
+            f"list at most {limit // len(ports)} ranges (merge neighbours),{fewer} {RAISE}",
         )
     # Its egress rules (to the VPC and the pod range) are fewer than its inbound ones.
     private = len(private_group_rules(clickhouse, net))
     if private > limit:
-        ports = ingress.private_endpoint_ports(mysql)
+        ports = ingress.private_endpoint_ports(clickhouse.mysql_ports)
         internal = "the VPC, the pod range" if net.pod_cidr else "the VPC"
         sources = private // len(ports)
         room = max(limit // len(ports) - (sources - len(net.peerings)), 0)
@@ -113,5 +118,5 @@ def check(quotas: AwsQuotas, clickhouse: ClickHouseSettings, net: NetworkSetting
             f"{len(net.peerings)} peerings",
             f"the private endpoint's security group needs {sources} ranges ({internal} and {len(net.peerings)} "
             f"peerings) x {len(ports)} ports ({_ports(ports, mysql)}) = {private} inbound rules, over the {QUOTA} "
-            f"of {limit} ({QUOTA_KEY}); peer at most {room} VPCs, {RAISE}",
+            f"of {limit} ({QUOTA_KEY}); peer at most {room} VPCs,{fewer} {RAISE}",
         )

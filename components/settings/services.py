@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import ipaddress
 import math
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from components import naming, quantity, versions
+from components import ingress, naming, quantity, versions
 from components.settings import aws, cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
@@ -39,6 +40,7 @@ SERVICE_DEFAULTS: dict[str, Any] = {
 SERVICE_FIELDS: dict[str, type] = {
     "name": str,
     **{k: type(v) for k, v in SERVICE_DEFAULTS.items()},
+    "mysqlPort": int,
     "backup": dict,
     "restoreFrom": dict,
 }
@@ -55,6 +57,30 @@ SERVICE_NAME_RE = re.compile(r"^[a-z]([a-z0-9-]{0,28}[a-z0-9])?\Z", re.ASCII)
 CLICKHOUSE_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+){0,2}(-[a-z]+)?\Z", re.ASCII)
 MAX_SHARDS, MAX_REPLICAS = 32, 5
 IAM_ROLE_NAME_MAX = 64
+# The gateway port of a service's MySQL interface, unless `mysqlPort` names one: derived from the
+# service's name alone, so adding, removing or reordering other services never moves it.
+MYSQL_PORT_FIRST, MYSQL_PORT_COUNT = 13000, 1000
+# Unprivileged ports only: the gateway pods bind below 1024 only through the chart's default
+# `ip_unprivileged_port_start` sysctl, which any pod securityContext of ours would replace.
+MYSQL_PORT_MIN, MYSQL_PORT_MAX = 1024, 65535
+# "Listeners per Network Load Balancer" (Elastic Load Balancing quotas; 50, not adjustable): every
+# gateway Service port is a listener of its NLB (tests/upstream/aws-docs/nlb-quotas.md).
+NLB_LISTENERS_MAX = 50
+
+
+def derived_mysql_port(name: str) -> int:
+    """A service's MySQL port when `mysqlPort` is not set: 13000 + (the first 4 bytes of SHA-256 of its
+    name, big-endian) mod 1000 (docs/configuration.md shows the same formula as a shell line)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return MYSQL_PORT_FIRST + int.from_bytes(digest[:4], "big") % MYSQL_PORT_COUNT
+
+
+def reserved_ports() -> dict[int, str]:
+    """Gateway ports a MySQL port may not take, and whose they are."""
+    out = {ingress.HTTPS_PORT: "the gateways' HTTPS port", ingress.NATIVE_TLS_PORT: "the gateways' native TLS port"}
+    for port in ingress.ISTIO_PROXY_PORTS:
+        out.setdefault(port, "a port Istio's proxy uses on the gateway pods")
+    return out
 
 
 @dataclass(frozen=True)
@@ -102,11 +128,18 @@ class ServiceConfig:
     stopped: bool = SERVICE_DEFAULTS["stopped"]
     """True stops the servers (pods gone; volumes and S3 data kept)."""
     mysql_interface: bool = SERVICE_DEFAULTS["mysqlInterface"]
-    """Also expose ClickHouse's MySQL protocol."""
+    """Also expose ClickHouse's MySQL protocol, on a port of its own on both gateways."""
+    mysql_port: int | None = None
+    """The gateway port of the MySQL interface (`mysqlPort`, or derived from the name); None without it."""
     backup: BackupConfig = BackupConfig()
     """Scheduled backups."""
     restore_from: RestoreFrom | None = None
     """A backup restored into the service once it is ready, or None."""
+
+    def __post_init__(self) -> None:
+        # Built directly (tests, tools) rather than parsed: the same default as the parser's.
+        if self.mysql_interface and self.mysql_port is None:
+            object.__setattr__(self, "mysql_port", derived_mysql_port(self.name))
 
 
 @dataclass(frozen=True)
@@ -129,8 +162,13 @@ class ClickHouseSettings:
 
     @property
     def mysql_interface(self) -> bool:
-        """Whether any service exposes the MySQL protocol (the gateways then open its port)."""
+        """Whether any service exposes the MySQL protocol."""
         return any(s.mysql_interface for s in self.services)
+
+    @property
+    def mysql_ports(self) -> tuple[tuple[str, int], ...]:
+        """(service, gateway port) of every service with the MySQL interface, in configuration order."""
+        return tuple((s.name, s.mysql_port) for s in self.services if s.mysql_port is not None)
 
 
 def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
@@ -145,6 +183,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
             if service is not None:
                 services.append(service)
         _restores(value, services, p)
+        _mysql_ports(value, services, p)
     before = len(p.lines)
     allow = _allow_list(raw, p)
     allow_list_broken = len(p.lines) > before
@@ -251,6 +290,7 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
         claim_name(name, i, "services", seen, p)
     if isinstance(fields["shards"], int) and not 1 <= fields["shards"] <= MAX_SHARDS:
         p.add(f"{key}.shards", fields["shards"], f"out of range; use 1-{MAX_SHARDS}")
+    _mysql_port_field(fields, key, p)
     if isinstance(fields["replicas"], int) and not 1 <= fields["replicas"] <= MAX_REPLICAS:
         p.add(f"{key}.replicas", fields["replicas"], f"out of range; use 1-{MAX_REPLICAS} (2 or 3 spread the zones)")
     if isinstance(fields["clickhouseVersion"], str) and not CLICKHOUSE_VERSION_RE.match(fields["clickhouseVersion"]):
@@ -284,6 +324,7 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
         cache_size=fields["cacheSize"],
         stopped=fields["stopped"],
         mysql_interface=fields["mysqlInterface"],
+        mysql_port=(fields.get("mysqlPort") or derived_mysql_port(name)) if fields["mysqlInterface"] else None,
         backup=backup,
         restore_from=restore,
     )
@@ -379,6 +420,70 @@ def _restores(items: list[Any], services: list[ServiceConfig], p: Problems) -> N
                 f"service's backups, set {key}.restoreFrom.backup to the one to restore (`aws s3 ls "
                 f"s3://<backup bucket>/{restore.service}/` lists them)",
             )
+
+
+def _mysql_port_field(fields: Mapping[str, Any], key: str, p: Problems) -> None:
+    """An explicit `mysqlPort`: with the interface on, a port the NLBs and the gateway pods can take."""
+    port = fields.get("mysqlPort")
+    if port is None:
+        return
+    if not fields["mysqlInterface"]:
+        p.add(
+            f"{key}.mysqlPort",
+            port,
+            f"does nothing while {key}.mysqlInterface is false; set mysqlInterface true, or remove mysqlPort",
+        )
+    elif not MYSQL_PORT_MIN <= port <= MYSQL_PORT_MAX:
+        p.add(
+            f"{key}.mysqlPort",
+            port,
+            f"out of range; use {MYSQL_PORT_MIN}-{MYSQL_PORT_MAX} (e.g. 3306), or remove it for the port derived "
+            "from the service's name",
+        )
+    elif port in reserved_ports():
+        p.add(f"{key}.mysqlPort", port, f"is {reserved_ports()[port]}; choose another port, e.g. 3306")
+
+
+def _mysql_ports(items: list[Any], services: list[ServiceConfig], p: Problems) -> None:
+    """Every MySQL port is one service's: a port that two services would take is refused, and the fix
+    names the one to give an explicit port (never moving a deployed service's)."""
+    names = [item.get("name") if isinstance(item, dict) else None for item in items]
+    index = {name: i for i, name in reversed(list(enumerate(names))) if isinstance(name, str)}
+    with_mysql = [s for s in services if s.mysql_port is not None]
+    # The status, HTTPS and native TLS ports are listeners too.
+    room = NLB_LISTENERS_MAX - len(ingress.gateway_ports([]))
+    if len(with_mysql) > room:
+        p.add(
+            f"services[{index[with_mysql[room].name]}].mysqlInterface",
+            True,
+            f"{len(with_mysql)} services with the MySQL interface would give each load balancer "
+            f"{NLB_LISTENERS_MAX - room + len(with_mysql)} listeners (one per MySQL port besides 15021, 8443 and "
+            f'9440), over the Network Load Balancer quota "Listeners per Network Load Balancer" of '
+            f"{NLB_LISTENERS_MAX} (not adjustable); expose at most {room} services over MySQL",
+        )
+    taken: dict[int, ServiceConfig] = {}
+    used = {s.mysql_port for s in with_mysql} | {derived_mysql_port(s.name) for s in services}
+    for service in with_mysql:
+        holder = taken.get(service.mysql_port)
+        if holder is None:
+            taken[service.mysql_port] = service
+            continue
+        free = next(
+            (
+                n
+                for n in range(service.mysql_port + 1, MYSQL_PORT_MAX + 1)
+                if n not in used and n not in reserved_ports()
+            ),
+            MYSQL_PORT_MIN,
+        )
+        i, j = index[holder.name], index[service.name]
+        p.add(
+            f"services[{j}].mysqlPort",
+            service.mysql_port,
+            f"services[{i}] ({holder.name}) and services[{j}] ({service.name}) would both take MySQL port "
+            f"{service.mysql_port} (an explicit mysqlPort, or the port derived from the name); give the one you are "
+            f"adding its own services[].mysqlPort, e.g. {free} (a deployed service keeps its port)",
+        )
 
 
 def _allow_list(raw: Mapping[str, str], p: Problems) -> tuple[str, ...]:
