@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
     parser.add_argument("--out", type=Path, default=Path("build/synth"), help="output folder (default: build/synth)")
     parser.add_argument("--no-policy-check", action="store_true", help="skip the policy pack check of the output")
+    parser.add_argument(
+        "--verbose", action="store_true", help="list each policy check a secret kept from running (default: one line)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -157,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         # A missing or malformed stack file is the user's configuration: one line, exit 2.
         print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG
+    cfg, still_to_set = stackconfig.offline(cfg)
+    for line in still_to_set:
+        print(f"synth: note: {line}", file=sys.stderr)
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
@@ -179,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from tools import policy_check  # the policy pack, run over what was just written
 
-    return policy_check.report(result.resources)
+    return policy_check.report(result.resources, verbose=args.verbose)
 
 
 def _close_event_loop() -> None:
