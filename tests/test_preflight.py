@@ -171,7 +171,11 @@ def test_wrong_account_stops_before_describing_anything():
         s.ec2.assert_no_pending_responses()
     assert "the credentials are for 999999999999" in checks[0].detail and "123456789012" in checks[0].detail
     # What was not checked is listed, each with why.
-    assert [c.line().split(":")[0] for c in checks if c.skipped] == ["skip quotas", "skip offerings", "skip hosted zone"]
+    assert [c.line().split(":")[0] for c in checks if c.skipped] == [
+        "skip quotas",
+        "skip offerings",
+        "skip hosted zone",
+    ]
     assert all(c.detail.endswith("not checked: the credentials are for another account") for c in checks[1:])
 
 
