@@ -40,6 +40,7 @@ from typing import Any, Protocol, TextIO
 
 from components import maintenance_window as mw
 from components.settings import maintenance
+from components.settings import secrets as required_secrets
 from components.settings.reader import Problems
 from tools import stackconfig
 from tools.projectconfig import ProjectConfigError
@@ -67,10 +68,27 @@ class StackInfo:
     account: str
     region: str
     window: mw.MaintenanceWindow | None
+    missing_secrets: tuple[required_secrets.RequiredSecret, ...] = ()
+    """Required secrets the file does not set yet: `pulumi preview` and `up` would refuse it."""
+
+    def refusal(self) -> str | None:
+        """One line when the stack cannot be previewed or deployed yet; None when it can."""
+        if not self.missing_secrets:
+            return None
+        paths = ", ".join(s.path for s in self.missing_secrets)
+        commands = "; ".join(s.set_command(self.stack) for s in self.missing_secrets)
+        return (
+            f"{paths} not set in Pulumi.{self.stack}.yaml: `pulumi up` would refuse the stack; set it "
+            f"(`pulumi stack init {self.stack}` once, then `{commands}`, which asks for the value) and commit the file"
+        )
 
 
 class StackConfigError(Exception):
     """A stack file the fleet cannot read, or a bad `maintenanceWindow`; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = [line for p in problems for line in str(p).splitlines() if line.strip()]
+        super().__init__("\n".join(self.problems))
 
 
 def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
@@ -79,16 +97,22 @@ def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
         cfg = stackconfig.load(path, project_file=root / "Pulumi.yaml", stack=stack)
     except stackconfig.StackFileError as exc:
         # Each line names the file already.
-        raise StackConfigError("\n".join(exc.problems)) from exc
+        raise StackConfigError(exc.problems) from exc
     except ProjectConfigError as exc:
-        raise StackConfigError("\n".join(f"{path.name}: {p}" for p in exc.problems)) from exc
+        raise StackConfigError([f"{path.name}: {p}" for p in exc.problems]) from exc
     except (OSError, ValueError, KeyError) as exc:
-        raise StackConfigError(f"{path.name}: cannot read it: {exc}") from exc
+        raise StackConfigError([f"{path.name}: cannot read it: {' '.join(str(exc).split())}"]) from exc
     problems = Problems(frozenset())
     window = maintenance.parse(cfg.raw, problems)
     if problems.lines:
-        raise StackConfigError("\n".join(problems.lines))
-    return StackInfo(stack, cfg.raw.get(f"{NS}:accountId", "?"), cfg.raw.get("aws:region", "?"), window)
+        raise StackConfigError(problems.lines)
+    return StackInfo(
+        stack,
+        cfg.raw.get(f"{NS}:accountId", "?"),
+        cfg.raw.get("aws:region", "?"),
+        window,
+        tuple(required_secrets.missing(cfg.raw)),
+    )
 
 
 # --- The change plan (tools.plan, issue 11), behind a small adapter ----------------------------
@@ -124,7 +148,12 @@ class Plan:
 
 
 class PlanError(Exception):
-    """The plan could not be computed (bad config, broken program, plan tool missing)."""
+    """The plan could not be computed (bad config, broken program, plan tool missing); `problems`
+    holds one line each."""
+
+    def __init__(self, message: str, problems: Sequence[str] | None = None):
+        super().__init__(message)
+        self.problems = [x for x in (problems if problems is not None else message.splitlines()) if x.strip()]
 
 
 Planner = Callable[[str, str | None], Plan]
@@ -161,7 +190,8 @@ def subprocess_planner(root: Path = ROOT, python: str = sys.executable) -> Plann
         except OSError as exc:
             raise PlanError(f"cannot run tools.plan: {exc}") from exc
         if done.returncode == 2:
-            raise PlanError("configuration error:\n" + done.stderr.strip())
+            lines = [x for x in done.stderr.splitlines() if x.strip() and " note: " not in x]
+            raise PlanError("configuration error:\n" + "\n".join(lines), lines)
         if done.returncode not in (0, PLAN_BLOCKED):
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
             raise PlanError(f"tools.plan exited {done.returncode}: " + " | ".join(tail))
@@ -350,7 +380,8 @@ class StackResult:
     stack: str
     result: str
     """ok, partial (the non-disruptive part ran, the rest waits for the window), drift, failed,
-    blocked, deferred, unchanged, or error (could not be planned)."""
+    blocked, deferred, unchanged, refused (a required secret is not set), or error (could not be
+    read or planned)."""
     changes: str = ""
     duration: float | None = None
     log: Path | None = None
@@ -358,7 +389,7 @@ class StackResult:
 
     @property
     def failed(self) -> bool:
-        return self.result in ("failed", "blocked", "error")
+        return self.result in ("failed", "blocked", "error", "refused")
 
 
 def describe_changes(counts: dict[str, int]) -> str:
@@ -523,6 +554,7 @@ def main(
     root: Path = ROOT,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -545,31 +577,43 @@ def main(
         return EXIT_USAGE
 
     infos: dict[str, StackInfo] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    refused: dict[str, str] = {}
     for stack in stacks:
         try:
             infos[stack] = read_stack(stack, root)
         except StackConfigError as exc:
-            errors[stack] = str(exc)
+            errors[stack] = exc.problems
+            continue
+        # `pulumi preview` and `up` run the program, which refuses the stack; refresh does not.
+        reason = infos[stack].refusal() if args.command in ("preview", "up") else None
+        if reason:
+            refused[stack] = reason
 
     decisions: dict[str, Decision] = {}
     if args.command == "up":
         plan = planner or subprocess_planner(root)
         for stack in stacks:
-            if stack in errors:
+            if stack in errors or stack in refused:
                 continue
+            err.write(f"{stack}: plan started\n")
+            started = clock()
             try:
                 decisions[stack] = decide(stack, plan(stack, args.base), infos[stack].window, now, args.security_fix)
             except PlanError as exc:
-                errors[stack] = str(exc)
+                errors[stack] = exc.problems
+                err.write(f"{stack}: plan failed in {clock() - started:.1f}s ({_problems(exc.problems)}, below)\n")
+            else:
+                took = clock() - started
+                err.write(f"{stack}: plan done in {took:.1f}s: {decisions[stack].decision}\n")
     else:
         what = "reads the cloud, changes no state" if args.preview_only or args.command == "preview" else "state only"
         for stack in stacks:
-            if stack not in errors:
+            if stack not in errors and stack not in refused:
                 decisions[stack] = Decision(stack, "run", False, f"{args.command}: {what}; windows do not apply", None)
 
     if args.dry_run:
-        return _dry_run(stacks, infos, decisions, errors, args.json, now, out, err)
+        return _dry_run(stacks, infos, decisions, errors, refused, args.json, now, out, err)
 
     for stack, decision in decisions.items():
         if decision.security_fix:
@@ -579,16 +623,20 @@ def main(
         for s in stacks
         if s in decisions and decisions[s].decision == "run"
     ]
-    progress = Progress(len(jobs), err)
+    progress = Progress(len(jobs), err, clock)
     ran = {
         r.stack: r
-        for r in run_jobs(jobs, workspace or AutomationWorkspace(root, args.org), args.parallel, args.log_dir, progress)
+        for r in run_jobs(
+            jobs, workspace or AutomationWorkspace(root, args.org), args.parallel, args.log_dir, progress, clock
+        )
     }
 
     results: list[StackResult] = []
     for stack in stacks:
         if stack in errors:
-            results.append(StackResult(stack, "error", detail=errors[stack]))
+            results.append(StackResult(stack, "error", detail="\n".join(errors[stack])))
+        elif stack in refused:
+            results.append(StackResult(stack, "refused", detail=refused[stack]))
         elif stack in ran:
             results.append(ran[stack])
         else:
@@ -598,7 +646,10 @@ def main(
     out.write(table(results) + "\n")
     for r in results:
         if r.detail and r.result != "ok":
-            err.write(f"{r.stack}: {r.detail}\n")
+            # One line per problem, each naming its stack (an engine error's own lines included).
+            for line in r.detail.splitlines():
+                if line.strip():
+                    err.write(f"{r.stack}: {line}\n")
     if args.summary_markdown:
         with args.summary_markdown.open("a", encoding="utf-8") as md:
             md.write(f"### fleet {args.command}{' --preview-only' if args.preview_only else ''}\n\n")
@@ -612,11 +663,16 @@ def main(
     return EXIT_OK
 
 
+def _problems(lines: Sequence[str]) -> str:
+    return f"{len(lines)} problem{'s' if len(lines) != 1 else ''}"
+
+
 def _dry_run(
     stacks: Sequence[str],
     infos: dict[str, StackInfo],
     decisions: dict[str, Decision],
-    errors: dict[str, str],
+    errors: dict[str, list[str]],
+    refused: dict[str, str],
     as_json: bool,
     now: datetime.datetime,
     out: TextIO,
@@ -626,7 +682,12 @@ def _dry_run(
     for stack in stacks:
         info = infos.get(stack)
         if stack in errors:
-            doc = {"stack": stack, "decision": "error", "disruptive": False, "reason": errors[stack]}
+            # One line for the summary table; every problem once, in `problems`.
+            doc: dict[str, Any] = {"stack": stack, "decision": "error", "disruptive": False}
+            doc |= {"reason": "; ".join(errors[stack]), "problems": errors[stack], "next_window_start": None}
+        elif stack in refused:
+            doc = {"stack": stack, "decision": "refused", "disruptive": False, "reason": refused[stack]}
+            doc |= {"missing_secrets": [s.path for s in info.missing_secrets] if info else []}
             doc["next_window_start"] = None
         else:
             doc = decisions[stack].as_json()
@@ -641,10 +702,20 @@ def _dry_run(
         for doc in docs:
             where = f"{doc.get('account', '?')}/{doc.get('region', '?')}"
             when = f"; next window {doc['next_window_start']}" if doc.get("next_window_start") else ""
-            out.write(f"{doc['stack']:<24} {where:<26} {doc['decision']:<6} {doc['reason']}{when}\n")
-    for stack, text in errors.items():
-        err.write(f"{stack}: could not be planned:\n{text}\n")
-    return EXIT_FAILED if errors else EXIT_OK
+            if "problems" in doc:
+                reason = f"{_problems(doc['problems'])}, listed below"
+            elif "missing_secrets" in doc:
+                reason = f"{', '.join(doc['missing_secrets'])} not set, see below"
+            else:
+                reason = doc["reason"]
+            out.write(f"{doc['stack']:<24} {where:<26} {doc['decision']:<7} {reason}{when}\n")
+    # Each problem once, one line each, naming its stack.
+    for stack, lines in errors.items():
+        for line in lines:
+            err.write(f"{stack}: {line}\n")
+    for stack, reason in refused.items():
+        err.write(f"{stack}: refused: {reason}\n")
+    return EXIT_FAILED if errors or refused else EXIT_OK
 
 
 if __name__ == "__main__":
