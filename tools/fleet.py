@@ -1,26 +1,29 @@
 """Fleet runner: `pulumi preview|up|refresh` over many stacks through Pulumi's Automation API.
 
-    python -m tools.fleet preview [--stacks a b] [--parallel 4]
-    python -m tools.fleet up [--base origin/main] [--security-fix] [--now 2026-07-07T08:30:00Z]
-    python -m tools.fleet up --dry-run [--json]
-    python -m tools.fleet refresh --preview-only            # drift report, changes nothing
+    venv/bin/python -m tools.fleet preview [--stacks a b] [--parallel 4]
+    venv/bin/python -m tools.fleet up [--base origin/main] [--security-fix] [--now 2026-07-07T08:30:00Z]
+    venv/bin/python -m tools.fleet up --dry-run [--json]
+    venv/bin/python -m tools.fleet refresh --preview-only    # drift report, changes nothing
 
 Stacks are the `Pulumi.<stack>.yaml` files of the repository (all of them unless `--stacks`).
 `--parallel N` runs N at a time; each stack's engine output goes to `<log-dir>/<stack>.log`, a
-progress display shows what runs, and a summary table (stack, result, changes, duration) ends
-the run.
+progress display shows what runs (a line when each stack's plan and run starts and ends, with the
+seconds it took), and a summary table (stack, result, changes, duration) ends the run, followed by
+each problem once, one line each, naming its stack.
 
-`up` asks the change plan (`python -m tools.plan --stack S --json [--base REF]`) what would change
-first. Changes the plan marks disruptive run only inside the stack's `maintenanceWindow`; outside
-it only the non-disruptive ones run (by target), the rest wait for the next window. A stack with
-no window takes every change at any time. `--security-fix` applies disruptive changes outside the
-window and says so loudly. A stack whose plan would replace or delete a stateful resource is
-blocked: the fleet never deploys it (deploy it by hand with the plan's explicit opt-in).
+`up` asks the change plan (`venv/bin/python -m tools.plan --stack S --json [--base REF]`) what
+would change first. Changes the plan marks disruptive run only inside the stack's
+`maintenanceWindow`; outside it only the non-disruptive ones run (by target), the rest wait for the
+next window. A stack with no window takes every change at any time. `--security-fix` applies
+disruptive changes outside the window and says so loudly. A stack whose plan would replace or
+delete a stateful resource is blocked: the fleet never deploys it (deploy it by hand with the
+plan's explicit opt-in). A stack whose file does not set a required secret yet
+(`clickhouseCloud.externalId`) is refused for `preview` and `up`, naming the commands that set it.
 
-Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed or was blocked,
-or (dry run) could not be planned; 2 usage or configuration error; 4 `refresh --preview-only` found
-drift and nothing failed; 5 `up` left disruptive changes for a later window and nothing failed
-(the deploy workflow then does not record the commit as deployed, so its next run tries again).
+Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed, was blocked or
+refused, or could not be read or planned; 2 usage error; 4 `refresh --preview-only` found drift
+and nothing failed; 5 `up` left disruptive changes for a later window and nothing failed (the
+deploy workflow then does not record the commit as deployed, so its next run tries again).
 """
 
 from __future__ import annotations
@@ -179,7 +182,7 @@ def parse_plan(doc: Any) -> Plan:
 
 
 def subprocess_planner(root: Path = ROOT, python: str = sys.executable) -> Planner:
-    """Runs `python -m tools.plan --stack S --json [--base REF]` in `root`."""
+    """Runs `<python> -m tools.plan --stack S --json [--base REF]` in `root`."""
 
     def plan(stack: str, base: str | None) -> Plan:
         argv = [python, "-m", "tools.plan", "--stack", stack, "--json"]
@@ -525,18 +528,60 @@ def parse_now(text: str | None) -> datetime.datetime:
     return parsed
 
 
+EPILOG = """\
+exit codes:
+  0  every stack is done (deployed, or nothing to do)
+  1  a stack failed, was blocked (a stateful replace or delete), was refused (a required secret
+     such as clickhouseCloud.externalId is not set), or could not be read or planned
+  2  usage error
+  4  refresh --preview-only found drift and nothing failed
+  5  up left disruptive changes for a later maintenance window and nothing failed
+
+Progress goes to stderr, one line when each stack's plan and run starts and ends (with the seconds
+it took); the summary table to stdout, then each problem once, one line each, naming its stack.
+
+examples:
+  venv/bin/python -m tools.fleet up --dry-run                       # what would run where, and when
+  venv/bin/python -m tools.fleet up --dry-run --json --stacks acme-prod-usw2 --base origin/main
+  venv/bin/python -m tools.fleet preview --stacks acme-prod-usw2 globex-eu --parallel 2
+  venv/bin/python -m tools.fleet up --base origin/main --summary-markdown summary.md
+  venv/bin/python -m tools.fleet refresh --preview-only            # drift report, changes nothing
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tools.fleet", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("--stacks", nargs="+", metavar="STACK", help="these stacks only (default: every stack file)")
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.fleet",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command",
+        choices=COMMANDS,
+        help="preview: pulumi preview; up: the change plan, then pulumi up where the windows allow; "
+        "refresh: pulumi refresh",
+    )
+    parser.add_argument(
+        "--stacks",
+        nargs="+",
+        metavar="STACK",
+        help="these stacks only, one or more names (default: every Pulumi.<stack>.yaml)",
+    )
     parser.add_argument("--parallel", type=int, default=4, metavar="N", help="stacks at a time (default 4)")
-    parser.add_argument("--preview-only", action="store_true", help="refresh: report drift, change no state")
-    parser.add_argument("--base", metavar="GITREF", help="up: what the change plan compares with")
+    parser.add_argument("--preview-only", action="store_true", help="refresh only: report drift, change no state")
+    parser.add_argument(
+        "--base", metavar="GITREF", help="up: what the change plan compares with (default: the merge base with main)"
+    )
     parser.add_argument("--now", metavar="ISO8601", help="up: the time windows are judged at (default: now)")
-    parser.add_argument("--security-fix", action="store_true", help="up: apply disruptive changes outside windows")
+    parser.add_argument(
+        "--security-fix", action="store_true", help="up: apply disruptive changes outside the windows, loudly"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print what would run where and when; run nothing")
-    parser.add_argument("--json", action="store_true", help="dry run: a JSON array, one object per stack")
-    parser.add_argument("--log-dir", type=Path, default=Path("build/fleet"), help="one log per stack (build/fleet)")
+    parser.add_argument("--json", action="store_true", help="with --dry-run: a JSON array, one object per stack")
+    parser.add_argument(
+        "--log-dir", type=Path, default=Path("build/fleet"), help="one engine log per stack (default: build/fleet)"
+    )
     parser.add_argument("--org", help="Pulumi organization the stacks live in (default: the backend's default)")
     parser.add_argument("--summary-markdown", type=Path, metavar="FILE", help="also append the summary table here")
     return parser
