@@ -12,21 +12,22 @@ from tests.conftest import ROOT
 
 
 def working_copy(dest: Path) -> Path:
-    """What `git clone` of this repository gives (the tracked files; no venv, build/ or other
-    ignored file), with the working tree's uncommitted changes, so a test judges the code it runs
-    next to."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
+    """A `git clone` of this repository (tracked files only: no venv, build/ or other ignored
+    file), with the working tree's uncommitted changes laid over it, so a test judges the code it
+    runs next to."""
+    subprocess.run(["git", "clone", "--quiet", "--shared", str(ROOT), str(dest)], check=True, capture_output=True)
+
+    def listed(*flags: str) -> list[str]:
+        out = subprocess.run(["git", "ls-files", "-z", *flags], cwd=ROOT, capture_output=True, check=True).stdout
+        return [name for name in out.decode().split("\0") if name]
+
+    for name in listed("--modified", "--others", "--exclude-standard"):
         source = ROOT / name
-        if source.is_file():  # a file deleted in the working tree is gone from the copy too
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    for name in listed("--deleted"):
+        (dest / name).unlink(missing_ok=True)
     return dest
 
 

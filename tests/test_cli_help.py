@@ -92,3 +92,20 @@ def test_the_fleet_help_says_stacks_takes_several():
     parser, _ = _help("fleet")
     (stacks,) = [a for a in parser._actions if "--stacks" in a.option_strings]
     assert stacks.nargs == "+" and "one or more" in stacks.help
+
+
+def test_every_printed_tool_command_runs_the_projects_venv():
+    # `python -m tools...` without the venv is a ModuleNotFoundError traceback for a new user: every
+    # command the README, the docs, the workflows and the tools print names `venv/bin/python`.
+    files = [ROOT / "README.md", ROOT / "policies" / "README.md", ROOT / "components" / "data" / "SOURCES"]
+    files += sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "tools").glob("*.py"))
+    files += sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    bare = re.compile(r"(?<![\w/.-])python3? -m tools\.")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if bare.search(line)
+    ]
+    assert found == []
+    assert bare.search("run python -m tools.plan") and not bare.search("venv/bin/python -m tools.plan")

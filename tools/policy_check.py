@@ -1,6 +1,6 @@
 """Offline policy check: runs every rule of the `clickhouse-byoc` pack over a synth output.
 
-    python -m tools.policy_check build/synth/resources.json [--config policy-config.json]
+    venv/bin/python -m tools.policy_check build/synth/resources.json [--config policy-config.json]
 
 The records of `resources.json` are presented as the objects pulumi-policy passes to a pack during
 `pulumi preview --policy-pack policies` (`PolicyResource`, `ResourceValidationArgs`,
@@ -218,7 +218,7 @@ def report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.policy_check", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="venv/bin/python -m tools.policy_check", description=__doc__.split("\n")[0])
     parser.add_argument("resources", type=Path, help="a resources.json written by tools.synth")
     parser.add_argument("--config", type=Path, help="policy pack config (the --policy-pack-config format)")
     parser.add_argument("--verbose", action="store_true", help="list each check a secret kept from running")

@@ -1,7 +1,7 @@
 """Offline synth: runs the real stack program under Pulumi mocks and writes what it registers.
 
-    python -m tools.synth --stack dev --out build/synth
-    python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
+    venv/bin/python -m tools.synth --stack dev --out build/synth
+    venv/bin/python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
 
 Writes `<out>/resources.json` (one object per registered resource: urn, type, name, parent,
 custom, inputs, dependencies, protect, retainOnDelete, ignoreChanges, provider, aliases: the URNs
@@ -140,7 +140,7 @@ def write(result: SynthResult, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="venv/bin/python -m tools.synth", description=__doc__.split("\n")[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
