@@ -68,7 +68,7 @@ def config_set(args: list[str], state: dict) -> int:
         print("fake pulumi: a prompt is not stubbed; pipe the value", file=sys.stderr)
         return 2
     key = words[0]
-    if any(c in key for c in "[]\"") or (":" in key):
+    if any(c in key for c in '[]"') or (":" in key):
         print(f"fake pulumi: key {key} is not stubbed (plain dotted paths only)", file=sys.stderr)
         return 2
     parts = key.split(".") if path else [key]
