@@ -315,9 +315,10 @@ def _records_of(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
     cfg, still_to_set = stackconfig.offline(cfg)
-    for line in still_to_set:
+    records = synth.synthesize(cfg).resources
+    for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
         print(f"cost: note: {line}", file=sys.stderr)
-    return synth.synthesize(cfg).resources
+    return records
 
 
 EPILOG = """\

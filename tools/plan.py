@@ -971,9 +971,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
             cfg, still_to_set = stackconfig.offline(cfg)
-            for line in still_to_set:
-                print(f"plan: note: {line}", file=sys.stderr)
             now = synth_now(cfg)
+            for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
+                print(f"plan: note: {line}", file=sys.stderr)
     except (ConfigError, projectconfig.ProjectConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG

@@ -161,8 +161,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG
     cfg, still_to_set = stackconfig.offline(cfg)
-    for line in still_to_set:
-        print(f"synth: note: {line}", file=sys.stderr)
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
@@ -177,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # any other failure is reported with its traceback
         traceback.print_exc()
         return EXIT_FAILURE
+    for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
+        print(f"synth: note: {line}", file=sys.stderr)
     path = write(result, args.out)
     print(summary(result.resources))
     print(f"wrote {path}")
