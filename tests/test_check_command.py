@@ -163,6 +163,29 @@ def test_where_it_cannot_install_it_names_the_command_runs_the_rest_and_fails(bo
     assert command in first and command in last and last.startswith("check: NOT COMPLETE")
 
 
+def test_in_ci_a_user_with_passwordless_sudo_installs_them_through_sudo(box):
+    # GitHub's runners: user `runner`, CI=true, passwordless sudo.
+    _script(
+        box.stand_ins / "sudo", f'echo "sudo $*" >> {box.log}\n[ "$1" = -n ] && shift\n[ "$1" = true ] || exec "$@"\n'
+    )
+    done = box.run(FAKE_UID="1001", CI="true")
+    assert done.returncode == 0, done.stderr
+    calls = box.calls()
+    assert "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update -qq" in calls
+    assert [c for c in calls if c.startswith("apt-get install")] == [
+        "apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager "
+        "DEBIAN_FRONTEND=noninteractive policy-rc.d=101"
+    ]
+    assert not box.policy.exists() and "python -m pytest -n 2 --dist loadfile" in calls
+    # The same user outside CI: nothing through sudo, the command to run instead.
+    box.log.unlink()
+    for tool in ("promtool", "amtool"):
+        (box.stand_ins / tool).unlink()
+    done = box.run(FAKE_UID="1001")
+    assert done.returncode == 1 and not [c for c in box.calls() if c.startswith(("sudo", "apt-get"))]
+    assert "install them with: sudo apt-get install -y prometheus prometheus-alertmanager" in done.stderr
+
+
 def test_with_the_tools_on_the_path_nothing_is_installed(box):
     for tool in ("promtool", "amtool"):
         _script(box.stand_ins / tool, "")

@@ -8,9 +8,9 @@
 # ./venv is created from requirements-dev.txt when missing or when the requirements changed. The
 # whole run also creates ./venv-checkov (requirements-checkov.txt: the checkov scanner, whose pins
 # clash with the project's) and needs Prometheus' promtool and amtool: when they are missing it
-# installs them as root with apt-get (Debian packages prometheus and prometheus-alertmanager,
-# without starting their services). Where it cannot, it prints the command for this system, runs
-# every test that does not need them, and exits 1.
+# installs them with apt-get as root, or in CI (CI=true) through passwordless sudo (Debian packages
+# prometheus and prometheus-alertmanager, starting no service). Where it cannot, it prints the
+# command for this system, runs every test that does not need them, and exits 1.
 #
 # Exit codes: 0 everything passed; 1 a check failed, or promtool/amtool are missing (the rest ran);
 # 2 usage.
@@ -75,30 +75,46 @@ missing_tools() {
   echo "${out# }"
 }
 
-# As root with apt-get: install without starting any service. Debian's maintainer scripts start
-# services through invoke-rc.d / deb-systemd-invoke, which ask /usr/sbin/policy-rc.d first and
-# start nothing when it exits 101; an existing policy is put back afterwards.
+# Who may install: root, or in CI (GitHub's runners set CI=true) a user with passwordless sudo.
+# A developer's machine is never changed through sudo: it gets the command to run instead.
+as_root=()
+can_install() {
+  command -v apt-get >/dev/null || return 1
+  [ "$(id -u)" = 0 ] && return 0
+  if [ "${CI:-}" = true ] && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+    return 0
+  fi
+  return 1
+}
+
+# Install without starting any service. Debian's maintainer scripts start services through
+# invoke-rc.d / deb-systemd-invoke, which ask /usr/sbin/policy-rc.d first and start nothing when
+# it exits 101; an existing policy is put back afterwards.
 install_tools() {
   local policy=${POLICY_RC_D:-/usr/sbin/policy-rc.d} saved="" status=0
+  local root=(${as_root[@]+"${as_root[@]}"})
   echo "check: installing promtool and amtool (apt-get install $PACKAGES), starting no service"
   if [ -e "$policy" ]; then
-    saved=$(mktemp)
-    cp -p "$policy" "$saved"
+    saved="$policy.check-sh-saved"
+    ${root[@]+"${root[@]}"} cp -p "$policy" "$saved"
   fi
-  printf '#!/bin/sh\n# tools/check.sh: no service starts while it installs packages\nexit 101\n' > "$policy"
-  chmod 755 "$policy"
+  printf '#!/bin/sh\n# tools/check.sh: no service starts while it installs packages\nexit 101\n' |
+    ${root[@]+"${root[@]}"} tee "$policy" >/dev/null
+  ${root[@]+"${root[@]}"} chmod 755 "$policy"
   # shellcheck disable=SC2086 # the package list is words
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null ||
+  ${root[@]+"${root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    ${root[@]+"${root[@]}"} env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null ||
     status=$?
   if [ -n "$saved" ]; then
-    mv "$saved" "$policy"
+    ${root[@]+"${root[@]}"} mv "$saved" "$policy"
   else
-    rm -f "$policy"
+    ${root[@]+"${root[@]}"} rm -f "$policy"
   fi
   # Where systemd runs, the packages also enable their services for the next boot: not for a test tool.
   if [ "$status" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    systemctl disable --quiet prometheus.service prometheus-alertmanager.service 2>/dev/null || true
+    ${root[@]+"${root[@]}"} systemctl disable --quiet prometheus.service prometheus-alertmanager.service 2>/dev/null || true
   fi
   return "$status"
 }
@@ -115,7 +131,7 @@ install_command() {
 }
 
 missing=$(missing_tools)
-if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ -n "$missing" ] && can_install; then
   install_tools || echo "check: apt-get could not install $PACKAGES" >&2
   missing=$(missing_tools)
 fi
