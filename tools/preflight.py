@@ -14,8 +14,13 @@ calls check, one line each:
 - the hosted zone `dns.hostedZoneId` exists, is public and is `dns.zoneName` (or, with
   `dns.createZone`, that no zone of that name exists already).
 
-Exit 0 when every check passes, 1 when one fails or AWS refuses a call, 2 for invalid
-configuration. It needs `sts:GetCallerIdentity`, `servicequotas:GetServiceQuota`,
+Without usable credentials (none, an unknown profile, an expired session) one `FAIL credentials`
+line says what is wrong and how to provide them, and every check that needs the account is listed
+as `skip`, with what it would have checked; no traceback. A required secret the stack does not set
+yet (before `pulumi stack init`) is one `warn secrets` line; the checks run without it.
+
+Exit 0 when every check passes, 1 when one fails, AWS refuses a call or there are no usable
+credentials, 2 for invalid configuration. It needs `sts:GetCallerIdentity`, `servicequotas:GetServiceQuota`,
 `servicequotas:GetAWSDefaultServiceQuota` and `ec2:Describe*`, `elasticloadbalancing:Describe*`,
 `eks:ListClusters`, `route53:GetHostedZone`, `route53:ListHostedZonesByName` (`ReadOnlyAccess`
 covers them all).
