@@ -87,15 +87,23 @@ _TOOL_NAMES = {"PROMTOOL", "AMTOOL"}
 
 def prometheus_tool_users(source: str) -> set[str]:
     """The module-level functions of a test module that run promtool or amtool: those naming them
-    (`PROMTOOL`, `AMTOOL`, or the strings "promtool" and "amtool"), and those that call, or take as
-    a fixture, a function that does."""
+    (`PROMTOOL`, `AMTOOL`, or "promtool"/"amtool" handed to a call such as `shutil.which` or
+    `subprocess.run`), and those that call, or take as a fixture, a function that does."""
     tree = ast.parse(source)
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+    def runs_by_name(call: ast.Call) -> bool:
+        """`which("promtool")`, `run(["amtool", ...])`: the tool's name handed to a call."""
+        for arg in call.args:
+            first = arg.elts[0] if isinstance(arg, ast.List | ast.Tuple) and arg.elts else arg
+            if isinstance(first, ast.Constant) and first.value in PROMETHEUS_TOOLS:
+                return True
+        return False
 
     def names_a_tool(fn: ast.AST) -> bool:
         return any(
             (isinstance(node, ast.Name) and node.id in _TOOL_NAMES)
-            or (isinstance(node, ast.Constant) and node.value in PROMETHEUS_TOOLS)
+            or (isinstance(node, ast.Call) and runs_by_name(node))
             for node in ast.walk(fn)
         )
 
@@ -120,7 +128,9 @@ def pytest_collection_modifyitems(config, items):
         if path is None or path.suffix != ".py":
             continue
         if str(path) not in users:
-            users[str(path)] = prometheus_tool_users(path.read_text())
+            text = path.read_text()
+            named = any(tool in text.lower() for tool in PROMETHEUS_TOOLS)  # parse only where they are named
+            users[str(path)] = prometheus_tool_users(text) if named else set()
         if function in users[str(path)]:
             item.add_marker(pytest.mark.prometheus_tools)
 

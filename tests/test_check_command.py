@@ -235,9 +235,22 @@ def test_the_tests_that_run_promtool_or_amtool_are_found_from_their_source():
 
         def test_pure():
             assert "promtool rules" != "x"
+
+        def test_fakes_them():
+            for tool in ("promtool", "amtool"):
+                fake(tool)
+
+        def test_runs_it_by_name(tmp_path):
+            subprocess.run(["amtool", "check-config", str(tmp_path)])
         """
     )
-    assert prometheus_tool_users(source) == {"_check", "routes", "test_uses_the_helper", "test_uses_the_fixture"}
+    assert prometheus_tool_users(source) == {
+        "_check",
+        "routes",
+        "test_uses_the_helper",
+        "test_uses_the_fixture",
+        "test_runs_it_by_name",
+    }
 
 
 def test_ci_relies_on_check_sh_for_promtool_and_amtool():
