@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -74,6 +75,73 @@ def pytest_configure_node(node):
 def pytest_unconfigure(config):
     if getattr(config, "workerinput", None) is None and _SHARED_RUNS is not None:
         shutil.rmtree(_SHARED_RUNS, ignore_errors=True)
+
+
+# --- promtool and amtool ---------------------------------------------------------------------------
+# The tests that run Prometheus' own checkers carry the marker `prometheus_tools`, found from their
+# source (never by hand, so a new one cannot be missed): tools/check.sh deselects them where it
+# cannot install the tools, and says so. Where they run, a missing tool fails them, never skips.
+PROMETHEUS_TOOLS = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}
+_TOOL_NAMES = {"PROMTOOL", "AMTOOL"}
+
+
+def prometheus_tool_users(source: str) -> set[str]:
+    """The module-level functions of a test module that run promtool or amtool: those naming them
+    (`PROMTOOL`, `AMTOOL`, or "promtool"/"amtool" handed to a call such as `shutil.which` or
+    `subprocess.run`), and those that call, or take as a fixture, a function that does."""
+    tree = ast.parse(source)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+    def runs_by_name(call: ast.Call) -> bool:
+        """`which("promtool")`, `run(["amtool", ...])`: the tool's name handed to a call."""
+        for arg in call.args:
+            first = arg.elts[0] if isinstance(arg, ast.List | ast.Tuple) and arg.elts else arg
+            if isinstance(first, ast.Constant) and first.value in PROMETHEUS_TOOLS:
+                return True
+        return False
+
+    def names_a_tool(fn: ast.AST) -> bool:
+        return any(
+            (isinstance(node, ast.Name) and node.id in _TOOL_NAMES)
+            or (isinstance(node, ast.Call) and runs_by_name(node))
+            for node in ast.walk(fn)
+        )
+
+    users = {name for name, fn in functions.items() if names_a_tool(fn)}
+    grew = True
+    while grew:
+        grew = False
+        for name, fn in functions.items():
+            used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}
+            if name not in users and used & users:
+                users.add(name)
+                grew = True
+    return users
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    users: dict[str, set[str]] = {}
+    for item in items:
+        path = getattr(item, "path", None)
+        function = getattr(item, "originalname", None) or item.name
+        if path is None or path.suffix != ".py":
+            continue
+        if str(path) not in users:
+            text = path.read_text()
+            named = any(tool in text.lower() for tool in PROMETHEUS_TOOLS)  # parse only where they are named
+            users[str(path)] = prometheus_tool_users(text) if named else set()
+        if function in users[str(path)]:
+            item.add_marker(pytest.mark.prometheus_tools)
+
+
+@pytest.fixture(autouse=True)
+def _prometheus_tools_installed(request):
+    if request.node.get_closest_marker("prometheus_tools"):
+        missing = [
+            f"{tool} (apt-get install -y {pkg})" for tool, pkg in PROMETHEUS_TOOLS.items() if not shutil.which(tool)
+        ]
+        assert not missing, f"missing: {', '.join(missing)}; ./tools/check.sh installs them as root"
 
 
 # Test modules, tools.plan and tools.cost reach the synth through the module attribute.

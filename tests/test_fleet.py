@@ -117,8 +117,12 @@ def repo(tmp_path: Path) -> Path:
         "gamma": {"aws:region": "us-east-1", "clickhouse-byoc:accountId": "333333333333"},
     }  # fmt: skip
     for name, config in stacks.items():
-        (tmp_path / f"Pulumi.{name}.yaml").write_text(json.dumps({"config": config}))
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(json.dumps({"config": {**config, **EXTERNAL_ID}}))
     return tmp_path
+
+
+# What `pulumi config set --path --secret clickhouseCloud.externalId` writes (a ciphertext).
+EXTERNAL_ID = {"clickhouse-byoc:clickhouseCloud": {"externalId": {"secure": "v1:c2FsdA==:Y2lwaGVydGV4dA=="}}}
 
 
 class FakeWorkspace:
@@ -149,7 +153,9 @@ class FakeWorkspace:
 def planner(plans: dict[str, fleet.Plan]):
     def plan(stack: str, base: str | None) -> fleet.Plan:
         if stack not in plans:
-            raise fleet.PlanError("configuration error:\nclickhouse-byoc:vpcCidr: 10.0.0.0/8: too large; ...")
+            # As subprocess_planner raises it for tools.plan's exit 2: the problems, one line each.
+            problems = ["clickhouse-byoc:vpcCidr: 10.0.0.0/8: too large; ...", "clickhouse-byoc:natGateways: x: bad"]
+            raise fleet.PlanError("configuration error:\n" + "\n".join(problems), problems)
         return plans[stack]
 
     return plan
@@ -195,7 +201,83 @@ def test_dry_run_exits_1_when_a_stack_cannot_be_planned(repo):
     code, out, err = run(repo, ["up", "--dry-run", "--json", "--now", OUTSIDE], planner=planner(plans))
     assert code == 1
     assert {d["stack"]: d["decision"] for d in json.loads(out)}["gamma"] == "error"
-    assert "gamma: could not be planned" in err and "vpcCidr" in err
+    assert "gamma: plan failed in " in err and "gamma: clickhouse-byoc:vpcCidr: 10.0.0.0/8: too large" in err
+    gamma = {d["stack"]: d for d in json.loads(out)}["gamma"]
+    assert gamma["problems"] == [
+        "clickhouse-byoc:vpcCidr: 10.0.0.0/8: too large; ...",
+        "clickhouse-byoc:natGateways: x: bad",
+    ]
+    assert "\n" not in gamma["reason"]  # one line in the deploy workflow's summary table
+
+
+def test_a_config_error_is_printed_once_one_line_per_problem(repo):
+    plans = {k: v for k, v in PLANS.items() if k != "gamma"}
+    for argv in (["up", "--dry-run", "--now", OUTSIDE], ["up", "--now", INSIDE]):
+        code, out, err = run(repo, argv, planner=planner(plans), workspace=FakeWorkspace())
+        assert code == 1
+        text = out + err
+        assert text.count("vpcCidr") == 1 and text.count("natGateways") == 1, text
+        # Every line that names the problem names its stack; the table's gamma row is one line.
+        assert [x for x in err.splitlines() if "vpcCidr" in x] == [
+            "gamma: clickhouse-byoc:vpcCidr: 10.0.0.0/8: too large; ..."
+        ]
+        (row,) = [x for x in out.splitlines() if x.startswith("gamma ")]
+        assert " error " in row
+    code, out, _ = run(repo, ["up", "--dry-run", "--now", OUTSIDE], planner=planner(plans))
+    assert "error   2 problems, listed below" in out
+
+
+def test_planning_shows_progress_per_stack_with_elapsed_seconds(repo):
+    ticks = iter(range(0, 1000, 2))
+    code, _, err = run(
+        repo,
+        ["up", "--dry-run", "--json", "--now", OUTSIDE, "--stacks", "acme-prod", "gamma"],
+        planner=planner(PLANS),
+        clock=lambda: float(next(ticks)),
+    )
+    assert code == 0
+    assert err.splitlines() == [
+        "acme-prod: plan started",
+        "acme-prod: plan done in 2.0s: defer",
+        "gamma: plan started",
+        "gamma: plan done in 2.0s: run",
+    ]
+
+
+def _without_external_id(repo: Path, stack: str) -> None:
+    path = repo / f"Pulumi.{stack}.yaml"
+    doc = json.loads(path.read_text())
+    del doc["config"]["clickhouse-byoc:clickhouseCloud"]
+    path.write_text(json.dumps(doc))
+
+
+def test_a_stack_without_its_required_secret_is_refused_not_planned(repo):
+    # The wizard's file committed before `pulumi config set --secret clickhouseCloud.externalId`:
+    # `pulumi up` would refuse it, so the fleet refuses it by name instead of planning it.
+    _without_external_id(repo, "gamma")
+    planned = []
+
+    def plan(stack, base):
+        planned.append(stack)
+        return PLANS[stack]
+
+    code, out, err = run(repo, ["up", "--dry-run", "--json", "--now", OUTSIDE], planner=plan)
+    assert code == 1 and "gamma" not in planned and planned
+    gamma = {d["stack"]: d for d in json.loads(out)}["gamma"]
+    assert gamma["decision"] == "refused" and gamma["missing_secrets"] == ["clickhouseCloud.externalId"]
+    assert gamma["reason"] == (
+        "clickhouseCloud.externalId not set in Pulumi.gamma.yaml: `pulumi up` would refuse the stack; set it "
+        "(`pulumi stack init gamma` once, then `pulumi config set --stack gamma --path --secret "
+        "clickhouseCloud.externalId`, which asks for the value) and commit the file"
+    )
+    assert err.count("gamma: refused: clickhouseCloud.externalId not set") == 1
+    ws = FakeWorkspace()
+    code, out, _ = run(repo, ["up", "--now", INSIDE], planner=plan, workspace=ws)
+    assert code == 1 and "gamma" not in [c[0] for c in ws.calls]
+    assert {line.split()[0]: line.split()[1] for line in out.splitlines()[2:]}["gamma"] == "refused"
+    # A drift report reads state and the cloud, not the program: it still runs.
+    code, _, _ = run(repo, ["refresh", "--preview-only", "--stacks", "gamma"], workspace=FakeWorkspace())
+    assert code == 0
 
 
 def test_a_bad_maintenance_window_is_a_config_error_of_that_stack(repo):
@@ -205,6 +287,7 @@ def test_a_bad_maintenance_window_is_a_config_error_of_that_stack(repo):
                 "config": {
                     "clickhouse-byoc:accountId": "333333333333",
                     "clickhouse-byoc:maintenanceWindow": {**WINDOW, "timezone": "PDT"},
+                    **EXTERNAL_ID,
                 }
             }
         )

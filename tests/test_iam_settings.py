@@ -174,7 +174,7 @@ def test_a_plaintext_external_id_warns_how_to_encrypt_it():
     assert plain.warnings == (
         "clickhouse-byoc:clickhouseCloud.externalId: (not shown): stored in plain text in the stack file, readable "
         "by anyone who can read the repository; store it encrypted: "
-        "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
+        "`pulumi config set --path --secret clickhouseCloud.externalId` (it asks for the value)",
     )
     assert "byoc-test-3f9a2c71" not in plain.warnings[0]
     assert parse(raw_config(), "dev", SECRET_CLOUD, now=NOW).warnings == ()

@@ -179,3 +179,30 @@ def test_interactive_run_ended_early_writes_nothing(repo):
     code, out = wizard(repo, [], ["acme-prod"])
     assert code == 2 and "nothing written" in out
     assert not (repo / "Pulumi.acme-prod.yaml").exists()
+
+
+def test_flags_given_without_non_interactive_are_the_proposed_answers(repo):
+    # Before, flags without --non-interactive were silently ignored and every question asked blank.
+    answers = ["", "", "", "", "", "", "byoc.acme.example", "", "", "", ""]
+    code, out = wizard(repo, ["--stack", "acme-prod", "--account", ACCOUNT, "--region", "eu-west-1"], answers)
+    assert code == 0, out
+    assert (
+        "Stack name [acme-prod]: " in out and f"AWS account id [{ACCOUNT}]: " in out and "Region [eu-west-1]: " in out
+    )
+    config = written(repo, "acme-prod")
+    assert config["aws:region"] == "eu-west-1" and config["clickhouse-byoc:accountId"] == ACCOUNT
+
+
+def test_the_next_steps_are_commands_to_paste_from_the_repository_root(repo):
+    code, out = wizard(repo, FLAGS)
+    assert code == 0, out
+    steps = out.split("next, from the repository root:\n", 1)[1].split("\nthen ", 1)[0].splitlines()
+    assert [s.split("#")[0].strip() for s in steps] == [
+        "venv/bin/python -m tools.preflight --stack acme-prod",
+        "venv/bin/python -m tools.cost --stack acme-prod",
+        "venv/bin/python -m tools.plan --stack acme-prod --first-deploy",
+        "pulumi stack init acme-prod",
+        "pulumi config set --stack acme-prod --path --secret clickhouseCloud.externalId",
+        "pulumi config set --stack acme-prod --path --secret alerting.vendorWebhook",
+    ]
+    assert "<" not in out.split("next, from", 1)[1]  # no <placeholder> the shell reads as a redirect

@@ -169,6 +169,24 @@ def test_secret_documents_are_advisory_cannot_check_notes_not_violations():
     assert policy_check.report([provider(), secret_role], out=_Sink()) == 0
 
 
+def test_cannot_check_notes_are_one_summary_unless_verbose():
+    import io
+
+    records = [provider(), role(trust="[secret]"), role(name="ClickHouse-cloud-t-cert-manager", trust="[secret]")]
+    quiet, loud = io.StringIO(), io.StringIO()
+    assert policy_check.report(records, out=quiet) == 0
+    assert policy_check.report(records, out=loud, verbose=True) == 0
+    (line,) = quiet.getvalue().splitlines()  # one line: the summary, with what was not checked
+    assert line.startswith("policy check: 0 mandatory and 0 advisory violation(s), ")
+    notes = [r for r in policy_check.run(records) if not r.checked]
+    rules = sorted({r.rule for r in notes})
+    assert len(notes) >= 2 and all(f"{rule} x" in line for rule in rules)
+    assert line.endswith("assumeRolePolicy is a secret, which cannot be read offline; --verbose lists them)")
+    listed = loud.getvalue().splitlines()
+    assert len(listed) == len(notes) + 1 and all(": cannot check: " in x for x in listed[:-1])
+    assert "--verbose" not in listed[-1]
+
+
 def test_unknown_values_in_a_preview_are_advisory_through_the_sdk():
     # pulumi-policy reports an UnknownValueError as an advisory "can't run policy" diagnostic.
     from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -291,9 +309,9 @@ def test_synth_runs_the_policy_check_and_fails_on_a_violation(tmp_path):
     calls = []
     original = policy_check.report
 
-    def fake_report(records, config=None, out=sys.stdout):
+    def fake_report(records, config=None, out=sys.stdout, verbose=False):
         calls.append(len(records))
-        return original([*records, eks_component(name="analytics")], config, out=_Sink())
+        return original([*records, eks_component(name="analytics")], config, out=_Sink(), verbose=verbose)
 
     policy_check.report = fake_report
     try:

@@ -44,9 +44,12 @@ class Stubs:
             stub.assert_no_pending_responses()
 
 
-def dev_settings():
+def dev_settings(pinned: bool = True):
+    """The dev stack's settings; `pinned=False` without its availabilityZones (the region's first
+    three are then looked up)."""
     cfg = stackconfig.load_stack("dev")
-    return parse(cfg.raw, "dev", cfg.secret_keys)
+    raw = dict(cfg.raw) if pinned else {k: v for k, v in cfg.raw.items() if not k.endswith(":availabilityZones")}
+    return parse(raw, "dev", preflight.short_keys(cfg.secret_keys))
 
 
 def quota(s: Stubs, service: str, code: str, value: float) -> None:
@@ -65,15 +68,18 @@ def healthy(
     zone="create",
     sg_rules=60.0,
     trails=(),
+    pinned=True,
 ):
-    """The calls preflight makes for the dev stack, in order, with the given account state."""
+    """The calls preflight makes for the dev stack, in order, with the given account state (the
+    zone lookup only for a stack that does not pin its zones)."""
     s.sts.add_response(
         "get_caller_identity", {"Account": account, "Arn": f"arn:aws:iam::{account}:role/ops", "UserId": "AROA:x"}
     )
-    s.ec2.add_response(
-        "describe_availability_zones",
-        {"AvailabilityZones": [{"ZoneName": z, "State": "available"} for z in ["us-west-2d", *ZONES]]},
-    )
+    if not pinned or account != ACCOUNT:
+        s.ec2.add_response(
+            "describe_availability_zones",
+            {"AvailabilityZones": [{"ZoneName": z, "State": "available"} for z in ["us-west-2d", *ZONES]]},
+        )
     if account != ACCOUNT:
         return
     s.ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": f"vpc-{i:08x}"} for i in range(vpcs)]})
@@ -192,14 +198,29 @@ def test_a_reused_trail_must_log_in_every_region(found, logging, ok, text):
     assert check.ok is ok and text in check.detail, check.detail
 
 
+def test_unpinned_zones_are_the_regions_first_three_by_name():
+    s = Stubs()
+    healthy(s, pinned=False)
+    checks = by_name(preflight.run(dev_settings(pinned=False), s.clients))
+    s.done()
+    assert checks["offering r6i.4xlarge"].detail == "offered in us-west-2a, us-west-2b, us-west-2c"
+
+
 def test_wrong_account_stops_before_describing_anything():
     s = Stubs()
     healthy(s, account="999999999999")
-    checks = preflight.run(dev_settings(), s.clients)
-    assert [c.name for c in checks] == ["account"] and not checks[0].ok
+    checks = preflight.run(dev_settings(pinned=False), s.clients)
+    assert [c.name for c in checks if not c.skipped] == ["account"] and not checks[0].ok
     with pytest.raises(AssertionError):  # the zone lookup queued for ec2 was never called
         s.ec2.assert_no_pending_responses()
     assert "the credentials are for 999999999999" in checks[0].detail and "123456789012" in checks[0].detail
+    # What was not checked is listed, each with why.
+    assert [c.line().split(":")[0] for c in checks if c.skipped] == [
+        "skip quotas",
+        "skip offerings",
+        "skip hosted zone",
+    ]
+    assert all(c.detail.endswith("not checked: the credentials are for another account") for c in checks[1:])
 
 
 def test_quotas_without_room_fail_and_name_the_quota_to_raise():
@@ -363,3 +384,99 @@ def test_family_letters():
         "x",
         "inf",
     ]
+
+
+# --- Without usable credentials: one line says why and how, the rest are listed as skipped --------
+
+
+@pytest.fixture
+def no_aws(monkeypatch, tmp_path):
+    """An environment with no AWS credentials anywhere (and no instance metadata to ask)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "config"
+    config.write_text("[profile acme-readonly]\nregion = us-west-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return monkeypatch
+
+
+SKIPPED = ["skip account", "skip quotas", "skip offerings", "skip hosted zone", "skip trail"]
+
+
+def _run_main(argv):
+    out = io.StringIO()
+    code = preflight.main(argv, out=out)
+    lines = out.getvalue().splitlines()
+    return code, lines
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "source"),
+    [
+        (["--stack", "dev", "--profile", "nosuch"], {}, "--profile nosuch"),
+        (["--stack", "dev"], {"AWS_PROFILE": "nosuch"}, "AWS_PROFILE=nosuch"),
+    ],
+)
+def test_an_unknown_profile_is_named_with_the_profiles_there_and_no_traceback(no_aws, argv, env, source):
+    for name, value in env.items():
+        no_aws.setenv(name, value)
+    code, lines = _run_main(argv)
+    assert code == 1
+    (failed,) = [line for line in lines if line.startswith("FAIL")]
+    assert failed.startswith(f"FAIL credentials: {source}: no such profile in ~/.aws/config or ~/.aws/credentials")
+    assert "(profiles there: acme-readonly)" in failed
+    assert "aws configure sso --profile nosuch" in failed and "AWS_ACCESS_KEY_ID" in failed
+    assert [line.split(":")[0] for line in lines if line.startswith("skip")] == SKIPPED
+    assert lines[-1] == "1 passed, 1 failed, 5 skipped"  # the offline secrets line passed
+
+
+def test_no_credentials_at_all_says_how_to_provide_them_and_what_was_skipped(no_aws):
+    code, lines = _run_main(["--stack", "dev"])
+    assert code == 1
+    (failed,) = [line for line in lines if line.startswith("FAIL")]
+    assert failed.startswith("FAIL credentials: no usable AWS credentials (Unable to locate credentials); give it ")
+    assert "credentials for account 123456789012 (read-only suffices)" in failed
+    assert "`aws configure sso --profile <profile>`" in failed and "AWS_SECRET_ACCESS_KEY" in failed
+    skipped = [line for line in lines if line.startswith("skip")]
+    assert [line.split(":")[0] for line in skipped] == SKIPPED
+    assert skipped[2] == (
+        "skip offerings: m5.xlarge, r6i.4xlarge offered in us-west-2a, us-west-2b, us-west-2c; "
+        "not checked: no usable credentials"
+    )
+
+
+def test_expired_credentials_name_the_error_and_how_to_renew():
+    s = Stubs()
+    s.sts.add_client_error("get_caller_identity", service_error_code="ExpiredToken", service_message="token expired")
+    checks = preflight.run(dev_settings(), s.clients, profile="acme")
+    assert checks[0].name == "credentials" and not checks[0].ok
+    assert "AWS refused the credentials" in checks[0].detail and "--profile acme" in checks[0].detail
+    assert [c.name for c in checks[1:]] == ["account", "quotas", "offerings", "hosted zone", "trail"]
+    assert all(c.skipped for c in checks[1:])
+
+
+def test_a_stack_without_its_external_id_yet_is_checked_with_one_line_saying_so(tmp_path):
+    # The wizard's file before `pulumi stack init`: no clickhouseCloud.externalId. Preflight notes
+    # it once and runs every check (main refused such a stack with exit 2 before).
+    text = (stackconfig.ROOT / "Pulumi.dev.yaml").read_text()
+    start = text.index("  clickhouse-byoc:clickhouseCloud:")
+    end = text.index("  clickhouse-byoc:bootstrap:")
+    stack = tmp_path / "Pulumi.acme.yaml"
+    stack.write_text(text[:start] + text[end:])
+    s = Stubs()
+    healthy(s)
+    out = io.StringIO()
+    assert preflight.main(["--config-file", str(stack)], clients=s.clients, out=out) == 0
+    lines = out.getvalue().splitlines()
+    (note,) = [line for line in lines if "externalId" in line]
+    assert note.startswith("warn secrets: clickhouse-byoc:clickhouseCloud.externalId: (not set): still to be set")
+    assert note.endswith(
+        "pulumi stack init acme; pulumi config set --stack acme --path --secret clickhouseCloud.externalId"
+    )
+    assert lines[-1].endswith(" passed, 0 failed")
+    s.done()

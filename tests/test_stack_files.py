@@ -182,7 +182,10 @@ def test_fleet_dry_run_reports_each_bad_stack_and_plans_the_others(repo):
     assert docs["dev"]["decision"] != "error" and docs["dev"]["account"] == "123456789012"
     assert docs["dup"]["decision"] == "error" and "already defined" in docs["dup"]["reason"]
     assert docs["broken"]["decision"] == "error" and "Pulumi.broken.yaml" in docs["broken"]["reason"]
-    assert err.getvalue().count("could not be planned") == 2
+    # Each problem once on stderr, one line, naming its stack.
+    lines = err.getvalue().splitlines()
+    for stack in ("dup", "broken"):
+        assert [x for x in lines if x.startswith(f"{stack}: ")] == [f"{stack}: {p}" for p in docs[stack]["problems"]]
 
 
 def test_the_wizard_leaves_a_bad_stack_out_of_its_clash_checks_with_one_warning(repo):

@@ -255,7 +255,7 @@ def test_the_deploy_plan_step_deploys_a_stack_the_push_adds_as_a_first_deploy(de
     )
     assert done.returncode == 0, done.stderr
     outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
-    assert outputs == {"run": f'[{{"stack":"acme","base":"{before}"}}]', "unplanned": ""}
+    assert outputs == {"run": f'[{{"stack":"acme","base":"{before}"}}]', "unplanned": "", "refused": ""}
     (decision,) = json.loads((repo / "dry-run-acme.json").read_text())
     assert decision["decision"] == "run" and decision["reason"].startswith("first deploy:")
     assert decision["window"] and "| acme | run | first deploy:" in summary.read_text()
@@ -375,3 +375,53 @@ def test_docs_document_every_variable_and_secret_the_workflows_read():
     assert names
     for name in sorted(names):
         assert f"`{name}`" in section, name
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq (on GitHub's runners) is not installed here")
+def test_deploy_refuses_a_stack_without_its_required_secret_with_an_error_on_the_file(deploy, tmp_path):
+    # The wizard's file committed before `pulumi config set --secret clickhouseCloud.externalId`.
+    # The plan step runs as written, in a fresh copy of the repository holding only that stack, with
+    # a `gh` that finds no deployment; the fleet refuses the stack before planning it.
+    from tests.repo_copy import working_copy
+
+    repo = working_copy(tmp_path / "repo")
+    (repo / "venv").symlink_to(ROOT / "venv")
+    text = (repo / "Pulumi.dev.yaml").read_text()
+    start, end = text.index("  clickhouse-byoc:clickhouseCloud:"), text.index("  clickhouse-byoc:bootstrap:")
+    (repo / "Pulumi.acme.yaml").write_text(text[:start] + text[end:])
+    (repo / "Pulumi.dev.yaml").unlink()
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gh").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "gh").chmod(0o755)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        **os.environ,
+        "PATH": f"{fake}:{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GH_TOKEN": "x",
+        "REPO": "acme/byoc",
+        "BEFORE": "",
+        "SECURITY_FIX": "",
+    }
+    plan = named(deploy["jobs"]["plan"], "Plan every stack file")
+    shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+    done = subprocess.run([*shell, plan["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (annotation,) = [line for line in done.stdout.splitlines() if line.startswith("::")]
+    assert annotation == (
+        "::error file=Pulumi.acme.yaml,title=acme cannot be deployed yet::clickhouseCloud.externalId not set in "
+        "Pulumi.acme.yaml: `pulumi up` would refuse the stack; set it (`pulumi stack init acme` once, then "
+        "`pulumi config set --stack acme --path --secret clickhouseCloud.externalId`, which asks for the value) "
+        "and commit the file"
+    )
+    assert output.read_text().splitlines() == ["run=[]", "unplanned=", "refused=acme"]
+    assert "| acme | refused | clickhouseCloud.externalId not set" in summary.read_text()
+    # The run ends red, naming the stack; nothing was planned, nothing deploys.
+    step = named(deploy["jobs"]["plan"], "Stacks refused for a missing secret")
+    assert step["if"] == "steps.plan.outputs.refused != ''"
+    done = subprocess.run([*shell, step["run"]], env={**env, "REFUSED": "acme"}, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout.startswith(
+        "::error::not deployed until their required secrets are set: acme"
+    )

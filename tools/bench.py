@@ -1,7 +1,7 @@
 """Benchmark: offline synth time and resource count as the number of ClickHouse services grows.
 
-    python -m tools.bench                      # 1, 10 and 50 services, median of 5 runs each
-    python -m tools.bench --sizes 1 100 --runs 3
+    venv/bin/python -m tools.bench                      # 1, 10 and 50 services, median of 5 runs each
+    venv/bin/python -m tools.bench --sizes 1 100 --runs 3
 
 Each size is a generated stack: the dev stack's configuration with N services (and an allow list),
 synthesized with the real `__main__.py` under the mocks, as `tools.synth` does.
@@ -51,7 +51,7 @@ def measure(size: int, runs: int) -> tuple[int, float, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="venv/bin/python -m tools.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50], help="service counts (default 1 10 50)")
     parser.add_argument("--runs", type=int, default=5, help="runs per size; the median is reported (default 5)")
     args = parser.parse_args(argv)

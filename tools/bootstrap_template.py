@@ -1,7 +1,7 @@
 """Prints a CloudFormation template of a stack's bootstrap role and its permissions boundary.
 
-    python -m tools.bootstrap_template --stack dev > bootstrap.yaml
-    python -m tools.bootstrap_template --config-file path/to/Pulumi.other.yaml --format json
+    venv/bin/python -m tools.bootstrap_template --stack dev > bootstrap.yaml
+    venv/bin/python -m tools.bootstrap_template --config-file path/to/Pulumi.other.yaml --format json
 
 The vendor onboards customers with a CloudFormation stack and some security processes only approve
 those. The documents come from the same functions the Pulumi program uses
@@ -135,7 +135,9 @@ def render(doc: dict[str, Any], fmt: str = "yaml") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bootstrap_template", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.bootstrap_template", description=__doc__.split("\n")[0]
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")

@@ -1,7 +1,7 @@
 """Monthly cost estimate of a stack from what it registers, by layer, from a vendored price table.
 
-    python -m tools.cost --stack dev
-    python -m tools.cost --resources build/synth/resources.json --json
+    venv/bin/python -m tools.cost --stack dev
+    venv/bin/python -m tools.cost --resources build/synth/resources.json --json
 
 Reads a `resources.json` (`--resources`), or runs the offline synth of the stack first (`--stack`),
 and prices what runs whether or not anyone queries ClickHouse:
@@ -399,18 +399,46 @@ def _records_of(args: argparse.Namespace) -> list[dict[str, Any]]:
     from tools import stackconfig, synth
 
     cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
-    return synth.synthesize(cfg).resources
+    cfg, still_to_set = stackconfig.offline(cfg)
+    records = synth.synthesize(cfg).resources
+    for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
+        print(f"cost: note: {line}", file=sys.stderr)
+    return records
+
+
+EPILOG = """\
+exit codes:
+  0  estimate printed
+  1  any other failure (a file that cannot be read)
+  2  invalid configuration (one line per problem), or a region or instance type the price table
+     does not have
+
+A required secret the stack does not set yet (clickhouseCloud.externalId before `pulumi stack
+init`) is noted in one line; the estimate does not depend on it.
+
+examples:
+  venv/bin/python -m tools.cost --stack acme-prod-usw2
+  venv/bin/python -m tools.cost --stack dev --json
+  venv/bin/python -m tools.cost --resources build/synth/resources.json --region eu-west-1
+"""
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.cost", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.cost",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--stack", default="dev", help="synth this stack first (default: dev)")
-    source.add_argument("--config-file", type=Path, help="synth this stack config file first")
-    source.add_argument("--resources", type=Path, help="a resources.json written by tools.synth")
+    source.add_argument("--stack", default="dev", help="synth this stack (Pulumi.<stack>.yaml) first (default: dev)")
+    source.add_argument("--config-file", type=Path, help="synth this stack config file first, instead of --stack")
+    source.add_argument(
+        "--resources", type=Path, help="price a resources.json written by tools.synth, instead of synthesizing"
+    )
     parser.add_argument("--region", help="price in this region (default: the stack's aws:region)")
     parser.add_argument("--prices", type=Path, default=PRICES_FILE, help="price table (default: the vendored one)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     from components.settings import ConfigError

@@ -1,28 +1,30 @@
 """Fleet runner: `pulumi preview|up|refresh` over many stacks through Pulumi's Automation API.
 
-    python -m tools.fleet preview [--stacks a b] [--parallel 4]
-    python -m tools.fleet up [--base origin/main] [--security-fix] [--now 2026-07-07T08:30:00Z]
-    python -m tools.fleet up --dry-run [--json]
-    python -m tools.fleet refresh --preview-only            # drift report, changes nothing
+    venv/bin/python -m tools.fleet preview [--stacks a b] [--parallel 4]
+    venv/bin/python -m tools.fleet up [--base origin/main] [--security-fix] [--now 2026-07-07T08:30:00Z]
+    venv/bin/python -m tools.fleet up --dry-run [--json]
+    venv/bin/python -m tools.fleet refresh --preview-only    # drift report, changes nothing
 
 Stacks are the `Pulumi.<stack>.yaml` files of the repository (all of them unless `--stacks`).
 `--parallel N` runs N at a time; each stack's engine output goes to `<log-dir>/<stack>.log`, a
-progress display shows what runs, and a summary table (stack, result, changes, duration) ends
-the run.
+progress display shows what runs (a line when each stack's plan and run starts and ends, with the
+seconds it took), and a summary table (stack, result, changes, duration) ends the run, followed by
+each problem once, one line each, naming its stack.
 
-`up` asks the change plan (`python -m tools.plan --stack S --json [--base REF]`) what would change
-first. Changes the plan marks disruptive run only inside the stack's `maintenanceWindow`; outside
-it only the non-disruptive ones run (by target), the rest wait for the next window. A stack with
-no window takes every change at any time. `--security-fix` applies disruptive changes outside the
-window and says so loudly. A first deploy (the stack's file is not at the plan's base: every
-change creates) disrupts nothing and runs at once. A stack whose plan would replace or delete a
-stateful resource is blocked: the fleet never deploys it (deploy it by hand with the plan's
-explicit opt-in).
+`up` asks the change plan (`venv/bin/python -m tools.plan --stack S --json [--base REF]`) what
+would change first. Changes the plan marks disruptive run only inside the stack's
+`maintenanceWindow`; outside it only the non-disruptive ones run (by target), the rest wait for the
+next window. A stack with no window takes every change at any time. `--security-fix` applies
+disruptive changes outside the window and says so loudly. A stack whose plan would replace or
+delete a stateful resource is blocked: the fleet never deploys it (deploy it by hand with the
+plan's explicit opt-in). A first deploy (the stack's file is not at the plan's base: every change
+creates) disrupts nothing and runs at once. A stack whose file does not set a required secret yet
+(`clickhouseCloud.externalId`) is refused for `preview` and `up`, naming the commands that set it.
 
-Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed or was blocked,
-or (dry run) could not be planned; 2 usage or configuration error; 4 `refresh --preview-only` found
-drift and nothing failed; 5 `up` left disruptive changes for a later window and nothing failed
-(the deploy workflow then does not record the commit as deployed, so its next run tries again).
+Exit status: 0 every stack is done (deployed, or nothing to do); 1 a stack failed, was blocked or
+refused, or could not be read or planned; 2 usage error; 4 `refresh --preview-only` found drift
+and nothing failed; 5 `up` left disruptive changes for a later window and nothing failed (the
+deploy workflow then does not record the commit as deployed, so its next run tries again).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, Protocol, TextIO
 
 from components import maintenance_window as mw
 from components.settings import maintenance
+from components.settings import secrets as required_secrets
 from components.settings.reader import Problems
 from tools import stackconfig
 from tools.projectconfig import ProjectConfigError
@@ -69,10 +72,27 @@ class StackInfo:
     account: str
     region: str
     window: mw.MaintenanceWindow | None
+    missing_secrets: tuple[required_secrets.RequiredSecret, ...] = ()
+    """Required secrets the file does not set yet: `pulumi preview` and `up` would refuse it."""
+
+    def refusal(self) -> str | None:
+        """One line when the stack cannot be previewed or deployed yet; None when it can."""
+        if not self.missing_secrets:
+            return None
+        paths = ", ".join(s.path for s in self.missing_secrets)
+        commands = "; ".join(s.set_command(self.stack) for s in self.missing_secrets)
+        return (
+            f"{paths} not set in Pulumi.{self.stack}.yaml: `pulumi up` would refuse the stack; set it "
+            f"(`pulumi stack init {self.stack}` once, then `{commands}`, which asks for the value) and commit the file"
+        )
 
 
 class StackConfigError(Exception):
     """A stack file the fleet cannot read, or a bad `maintenanceWindow`; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = [line for p in problems for line in str(p).splitlines() if line.strip()]
+        super().__init__("\n".join(self.problems))
 
 
 def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
@@ -81,16 +101,22 @@ def read_stack(stack: str, root: Path = ROOT) -> StackInfo:
         cfg = stackconfig.load(path, project_file=root / "Pulumi.yaml", stack=stack)
     except stackconfig.StackFileError as exc:
         # Each line names the file already.
-        raise StackConfigError("\n".join(exc.problems)) from exc
+        raise StackConfigError(exc.problems) from exc
     except ProjectConfigError as exc:
-        raise StackConfigError("\n".join(f"{path.name}: {p}" for p in exc.problems)) from exc
+        raise StackConfigError([f"{path.name}: {p}" for p in exc.problems]) from exc
     except (OSError, ValueError, KeyError) as exc:
-        raise StackConfigError(f"{path.name}: cannot read it: {exc}") from exc
+        raise StackConfigError([f"{path.name}: cannot read it: {' '.join(str(exc).split())}"]) from exc
     problems = Problems(frozenset())
     window = maintenance.parse(cfg.raw, problems)
     if problems.lines:
-        raise StackConfigError("\n".join(problems.lines))
-    return StackInfo(stack, cfg.raw.get(f"{NS}:accountId", "?"), cfg.raw.get("aws:region", "?"), window)
+        raise StackConfigError(problems.lines)
+    return StackInfo(
+        stack,
+        cfg.raw.get(f"{NS}:accountId", "?"),
+        cfg.raw.get("aws:region", "?"),
+        window,
+        tuple(required_secrets.missing(cfg.raw)),
+    )
 
 
 # --- The change plan (tools.plan, issue 11), behind a small adapter ----------------------------
@@ -128,7 +154,12 @@ class Plan:
 
 
 class PlanError(Exception):
-    """The plan could not be computed (bad config, broken program, plan tool missing)."""
+    """The plan could not be computed (bad config, broken program, plan tool missing); `problems`
+    holds one line each."""
+
+    def __init__(self, message: str, problems: Sequence[str] | None = None):
+        super().__init__(message)
+        self.problems = [x for x in (problems if problems is not None else message.splitlines()) if x.strip()]
 
 
 Planner = Callable[[str, str | None], Plan]
@@ -159,7 +190,7 @@ def parse_plan(doc: Any) -> Plan:
 
 
 def subprocess_planner(root: Path = ROOT, python: str = sys.executable) -> Planner:
-    """Runs `python -m tools.plan --stack S --json [--base REF]` in `root`."""
+    """Runs `<python> -m tools.plan --stack S --json [--base REF]` in `root`."""
 
     def plan(stack: str, base: str | None) -> Plan:
         argv = [python, "-m", "tools.plan", "--stack", stack, "--json"]
@@ -170,7 +201,8 @@ def subprocess_planner(root: Path = ROOT, python: str = sys.executable) -> Plann
         except OSError as exc:
             raise PlanError(f"cannot run tools.plan: {exc}") from exc
         if done.returncode == 2:
-            raise PlanError("configuration error:\n" + done.stderr.strip())
+            lines = [x for x in done.stderr.splitlines() if x.strip() and " note: " not in x]
+            raise PlanError("configuration error:\n" + "\n".join(lines), lines)
         if done.returncode not in (0, PLAN_BLOCKED):
             tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
             raise PlanError(f"tools.plan exited {done.returncode}: " + " | ".join(tail))
@@ -368,7 +400,8 @@ class StackResult:
     stack: str
     result: str
     """ok, partial (the non-disruptive part ran, the rest waits for the window), drift, failed,
-    blocked, deferred, unchanged, or error (could not be planned)."""
+    blocked, deferred, unchanged, refused (a required secret is not set), or error (could not be
+    read or planned)."""
     changes: str = ""
     duration: float | None = None
     log: Path | None = None
@@ -376,7 +409,7 @@ class StackResult:
 
     @property
     def failed(self) -> bool:
-        return self.result in ("failed", "blocked", "error")
+        return self.result in ("failed", "blocked", "error", "refused")
 
 
 def describe_changes(counts: dict[str, int]) -> str:
@@ -512,18 +545,60 @@ def parse_now(text: str | None) -> datetime.datetime:
     return parsed
 
 
+EPILOG = """\
+exit codes:
+  0  every stack is done (deployed, or nothing to do)
+  1  a stack failed, was blocked (a stateful replace or delete), was refused (a required secret
+     such as clickhouseCloud.externalId is not set), or could not be read or planned
+  2  usage error
+  4  refresh --preview-only found drift and nothing failed
+  5  up left disruptive changes for a later maintenance window and nothing failed
+
+Progress goes to stderr, one line when each stack's plan and run starts and ends (with the seconds
+it took); the summary table to stdout, then each problem once, one line each, naming its stack.
+
+examples:
+  venv/bin/python -m tools.fleet up --dry-run                       # what would run where, and when
+  venv/bin/python -m tools.fleet up --dry-run --json --stacks acme-prod-usw2 --base origin/main
+  venv/bin/python -m tools.fleet preview --stacks acme-prod-usw2 globex-eu --parallel 2
+  venv/bin/python -m tools.fleet up --base origin/main --summary-markdown summary.md
+  venv/bin/python -m tools.fleet refresh --preview-only            # drift report, changes nothing
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tools.fleet", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("--stacks", nargs="+", metavar="STACK", help="these stacks only (default: every stack file)")
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.fleet",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command",
+        choices=COMMANDS,
+        help="preview: pulumi preview; up: the change plan, then pulumi up where the windows allow; "
+        "refresh: pulumi refresh",
+    )
+    parser.add_argument(
+        "--stacks",
+        nargs="+",
+        metavar="STACK",
+        help="these stacks only, one or more names (default: every Pulumi.<stack>.yaml)",
+    )
     parser.add_argument("--parallel", type=int, default=4, metavar="N", help="stacks at a time (default 4)")
-    parser.add_argument("--preview-only", action="store_true", help="refresh: report drift, change no state")
-    parser.add_argument("--base", metavar="GITREF", help="up: what the change plan compares with")
+    parser.add_argument("--preview-only", action="store_true", help="refresh only: report drift, change no state")
+    parser.add_argument(
+        "--base", metavar="GITREF", help="up: what the change plan compares with (default: the merge base with main)"
+    )
     parser.add_argument("--now", metavar="ISO8601", help="up: the time windows are judged at (default: now)")
-    parser.add_argument("--security-fix", action="store_true", help="up: apply disruptive changes outside windows")
+    parser.add_argument(
+        "--security-fix", action="store_true", help="up: apply disruptive changes outside the windows, loudly"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print what would run where and when; run nothing")
-    parser.add_argument("--json", action="store_true", help="dry run: a JSON array, one object per stack")
-    parser.add_argument("--log-dir", type=Path, default=Path("build/fleet"), help="one log per stack (build/fleet)")
+    parser.add_argument("--json", action="store_true", help="with --dry-run: a JSON array, one object per stack")
+    parser.add_argument(
+        "--log-dir", type=Path, default=Path("build/fleet"), help="one engine log per stack (default: build/fleet)"
+    )
     parser.add_argument("--org", help="Pulumi organization the stacks live in (default: the backend's default)")
     parser.add_argument("--summary-markdown", type=Path, metavar="FILE", help="also append the summary table here")
     return parser
@@ -541,6 +616,7 @@ def main(
     root: Path = ROOT,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -563,31 +639,43 @@ def main(
         return EXIT_USAGE
 
     infos: dict[str, StackInfo] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    refused: dict[str, str] = {}
     for stack in stacks:
         try:
             infos[stack] = read_stack(stack, root)
         except StackConfigError as exc:
-            errors[stack] = str(exc)
+            errors[stack] = exc.problems
+            continue
+        # `pulumi preview` and `up` run the program, which refuses the stack; refresh does not.
+        reason = infos[stack].refusal() if args.command in ("preview", "up") else None
+        if reason:
+            refused[stack] = reason
 
     decisions: dict[str, Decision] = {}
     if args.command == "up":
         plan = planner or subprocess_planner(root)
         for stack in stacks:
-            if stack in errors:
+            if stack in errors or stack in refused:
                 continue
+            err.write(f"{stack}: plan started\n")
+            started = clock()
             try:
                 decisions[stack] = decide(stack, plan(stack, args.base), infos[stack].window, now, args.security_fix)
             except PlanError as exc:
-                errors[stack] = str(exc)
+                errors[stack] = exc.problems
+                err.write(f"{stack}: plan failed in {clock() - started:.1f}s ({_problems(exc.problems)}, below)\n")
+            else:
+                took = clock() - started
+                err.write(f"{stack}: plan done in {took:.1f}s: {decisions[stack].decision}\n")
     else:
         what = "reads the cloud, changes no state" if args.preview_only or args.command == "preview" else "state only"
         for stack in stacks:
-            if stack not in errors:
+            if stack not in errors and stack not in refused:
                 decisions[stack] = Decision(stack, "run", False, f"{args.command}: {what}; windows do not apply", None)
 
     if args.dry_run:
-        return _dry_run(stacks, infos, decisions, errors, args.json, now, out, err)
+        return _dry_run(stacks, infos, decisions, errors, refused, args.json, now, out, err)
 
     for stack, decision in decisions.items():
         if decision.security_fix:
@@ -597,16 +685,20 @@ def main(
         for s in stacks
         if s in decisions and decisions[s].decision == "run"
     ]
-    progress = Progress(len(jobs), err)
+    progress = Progress(len(jobs), err, clock)
     ran = {
         r.stack: r
-        for r in run_jobs(jobs, workspace or AutomationWorkspace(root, args.org), args.parallel, args.log_dir, progress)
+        for r in run_jobs(
+            jobs, workspace or AutomationWorkspace(root, args.org), args.parallel, args.log_dir, progress, clock
+        )
     }
 
     results: list[StackResult] = []
     for stack in stacks:
         if stack in errors:
-            results.append(StackResult(stack, "error", detail=errors[stack]))
+            results.append(StackResult(stack, "error", detail="\n".join(errors[stack])))
+        elif stack in refused:
+            results.append(StackResult(stack, "refused", detail=refused[stack]))
         elif stack in ran:
             results.append(ran[stack])
         else:
@@ -616,7 +708,10 @@ def main(
     out.write(table(results) + "\n")
     for r in results:
         if r.detail and r.result != "ok":
-            err.write(f"{r.stack}: {r.detail}\n")
+            # One line per problem, each naming its stack (an engine error's own lines included).
+            for line in r.detail.splitlines():
+                if line.strip():
+                    err.write(f"{r.stack}: {line}\n")
     if args.summary_markdown:
         with args.summary_markdown.open("a", encoding="utf-8") as md:
             md.write(f"### fleet {args.command}{' --preview-only' if args.preview_only else ''}\n\n")
@@ -630,11 +725,16 @@ def main(
     return EXIT_OK
 
 
+def _problems(lines: Sequence[str]) -> str:
+    return f"{len(lines)} problem{'s' if len(lines) != 1 else ''}"
+
+
 def _dry_run(
     stacks: Sequence[str],
     infos: dict[str, StackInfo],
     decisions: dict[str, Decision],
-    errors: dict[str, str],
+    errors: dict[str, list[str]],
+    refused: dict[str, str],
     as_json: bool,
     now: datetime.datetime,
     out: TextIO,
@@ -644,7 +744,12 @@ def _dry_run(
     for stack in stacks:
         info = infos.get(stack)
         if stack in errors:
-            doc = {"stack": stack, "decision": "error", "disruptive": False, "reason": errors[stack]}
+            # One line for the summary table; every problem once, in `problems`.
+            doc: dict[str, Any] = {"stack": stack, "decision": "error", "disruptive": False}
+            doc |= {"reason": "; ".join(errors[stack]), "problems": errors[stack], "next_window_start": None}
+        elif stack in refused:
+            doc = {"stack": stack, "decision": "refused", "disruptive": False, "reason": refused[stack]}
+            doc |= {"missing_secrets": [s.path for s in info.missing_secrets] if info else []}
             doc["next_window_start"] = None
         else:
             doc = decisions[stack].as_json()
@@ -659,10 +764,20 @@ def _dry_run(
         for doc in docs:
             where = f"{doc.get('account', '?')}/{doc.get('region', '?')}"
             when = f"; next window {doc['next_window_start']}" if doc.get("next_window_start") else ""
-            out.write(f"{doc['stack']:<24} {where:<26} {doc['decision']:<6} {doc['reason']}{when}\n")
-    for stack, text in errors.items():
-        err.write(f"{stack}: could not be planned:\n{text}\n")
-    return EXIT_FAILED if errors else EXIT_OK
+            if "problems" in doc:
+                reason = f"{_problems(doc['problems'])}, listed below"
+            elif "missing_secrets" in doc:
+                reason = f"{', '.join(doc['missing_secrets'])} not set, see below"
+            else:
+                reason = doc["reason"]
+            out.write(f"{doc['stack']:<24} {where:<26} {doc['decision']:<7} {reason}{when}\n")
+    # Each problem once, one line each, naming its stack.
+    for stack, lines in errors.items():
+        for line in lines:
+            err.write(f"{stack}: {line}\n")
+    for stack, reason in refused.items():
+        err.write(f"{stack}: refused: {reason}\n")
+    return EXIT_FAILED if errors or refused else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """New stack wizard: writes a valid `Pulumi.<stack>.yaml` for a new customer account and region.
 
-    python -m tools.new_stack                      # asks, with defaults and explanations
-    python -m tools.new_stack --non-interactive --stack acme-prod-usw2 --account 111122223333 \\
+    venv/bin/python -m tools.new_stack             # asks, with defaults and explanations
+    venv/bin/python -m tools.new_stack --non-interactive --stack acme-prod-usw2 --account 111122223333 \\
         --region us-west-2 --deployment-id acme-prod --vpc-cidr 10.8.0.0/22 --zone-name byoc.acme.example
 
 It asks for (or takes as flags) the account, the region (from the supported list), the deployment
@@ -27,6 +27,7 @@ import json
 import re
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ from typing import Any, TextIO
 import yaml
 
 from components import cidr, naming
-from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
+from components.settings import ConfigError, parse
+from components.settings import secrets as required_secrets
 from components.settings.patterns import ACCOUNT_RE
 from tools import stackconfig, stackyaml
 from tools.projectconfig import ProjectConfigError
@@ -340,11 +342,18 @@ def _store(answers: Answers, name: str, value: str) -> None:
         setattr(answers, name, value.strip())
 
 
-def ask(stacks: Sequence[Existing], root: Path, read: Callable[[str], str], out: TextIO) -> Answers:
-    """Interactive: one question at a time, the default in brackets, asked again until valid."""
+def ask(
+    stacks: Sequence[Existing],
+    root: Path,
+    read: Callable[[str], str],
+    out: TextIO,
+    given: dict[str, str | None] | None = None,
+) -> Answers:
+    """Interactive: one question at a time, the default (or the flag given) in brackets, asked
+    again until valid."""
     answers = Answers()
     for name, prompt, explanation, problem, default in questions(stacks, root):
-        proposed = default(answers)
+        proposed = (given or {}).get(name) or default(answers)
         out.write(f"\n{explanation}\n")
         while True:
             value = read(f"{prompt}{f' [{proposed}]' if proposed else ''}: ").strip() or proposed
@@ -360,19 +369,7 @@ def from_flags(args: argparse.Namespace, stacks: Sequence[Existing], root: Path)
     """Non-interactive: every flag checked, every problem reported; defaults for the rest."""
     answers = Answers()
     problems = []
-    given = {
-        "stack": args.stack,
-        "account": args.account,
-        "region": args.region,
-        "deployment_id": args.deployment_id,
-        "vpc_cidr": args.vpc_cidr,
-        "zones": " ".join(args.zones) if args.zones else None,
-        "zone_name": args.zone_name,
-        "hosted_zone_id": args.hosted_zone_id,
-        "api_cidrs": " ".join(args.api_cidr) if args.api_cidr else None,
-        "allow_cidrs": " ".join(args.allow_cidr) if args.allow_cidr else None,
-        "service": args.service,
-    }
+    given = flag_values(args)
     flag = {k: "--" + k.replace("_", "-") for k in given} | {
         "zones": "--zones",
         "api_cidrs": "--api-cidr",
@@ -395,6 +392,23 @@ def from_flags(args: argparse.Namespace, stacks: Sequence[Existing], root: Path)
     return answers, problems
 
 
+def flag_values(args: argparse.Namespace) -> dict[str, str | None]:
+    """The answers given as flags, by question (None: not given)."""
+    return {
+        "stack": args.stack,
+        "account": args.account,
+        "region": args.region,
+        "deployment_id": args.deployment_id,
+        "vpc_cidr": args.vpc_cidr,
+        "zones": " ".join(args.zones) if args.zones else None,
+        "zone_name": args.zone_name,
+        "hosted_zone_id": args.hosted_zone_id,
+        "api_cidrs": " ".join(args.api_cidr) if args.api_cidr else None,
+        "allow_cidrs": " ".join(args.allow_cidr) if args.allow_cidr else None,
+        "service": args.service,
+    }
+
+
 # --- Validate, synth, policy check, write -----------------------------------------------------------
 
 
@@ -412,12 +426,12 @@ def check(answers: Answers, root: Path, out: TextIO) -> int:
         except ProjectConfigError as exc:
             out.write("\n".join(exc.problems) + "\n")
             return EXIT_INVALID
-    # The external id is set later with --secret; validate with synth's placeholder in its place.
-    key = f"{NS}:clickhouseCloud"
-    vendor = {**json.loads(cfg.raw.get(key, "{}")), "externalId": SECRET_PLACEHOLDER}
-    cfg = dataclasses.replace(cfg, raw={**cfg.raw, key: json.dumps(vendor)}, secret_keys=cfg.secret_keys | {key})
+    # The external id is set after `pulumi stack init`, with --secret: validate with the stand-in
+    # every offline tool uses until then.
+    cfg, _still_to_set = stackconfig.offline(cfg)
+    secret = frozenset(k.split(":", 1)[1] for k in cfg.secret_keys if k.startswith(f"{NS}:"))
     try:
-        settings = parse(cfg.raw, answers.stack, frozenset({"clickhouseCloud"}))
+        settings = parse(cfg.raw, answers.stack, secret)
         result = synth.synthesize(cfg)
     except ConfigError as exc:
         out.write("\n".join(exc.problems) + "\n")
@@ -434,8 +448,9 @@ def check(answers: Answers, root: Path, out: TextIO) -> int:
 def render(answers: Answers) -> str:
     head = (
         f"# {answers.stack}: ClickHouse BYOC in account {answers.account}, {answers.region}.\n"
-        "# Written by `python -m tools.new_stack`. Set the vendor's external id as a secret:\n"
-        f"#   pulumi config set --stack {answers.stack} --path --secret clickhouseCloud.externalId <id>\n"
+        "# Written by `venv/bin/python -m tools.new_stack`. Set the vendor's external id as a secret\n"
+        "# (after `pulumi stack init`; the command asks for the value):\n"
+        f"#   {EXTERNAL_ID.set_command(answers.stack)}\n"
     )
     return head + yaml.dump(
         {"config": answers.config()}, Dumper=_StackDumper, sort_keys=False, default_flow_style=False
@@ -455,26 +470,99 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _StackDumper.add_representer(str, _represent_str)
 
 
+EXTERNAL_ID = next(s for s in required_secrets.REQUIRED_SECRETS if s.path == "clickhouseCloud.externalId")
+
+EPILOG = f"""\
+Without --non-interactive the wizard asks for each value, proposing the flags given as answers.
+With it, --stack, --account and --zone-name are required; every other flag has the default shown.
+--api-cidr and --allow-cidr repeat, one CIDR each; --zones takes exactly three zones.
+
+exit codes:
+  0  Pulumi.<stack>.yaml written; the next steps are printed
+  1  the offline synth or the policy pack refused the stack (nothing written)
+  2  invalid answers or flags (one line per problem; nothing written)
+
+examples:
+  venv/bin/python -m tools.new_stack
+  venv/bin/python -m tools.new_stack --non-interactive --stack acme-prod-usw2 --account 111122223333 \\
+      --zone-name byoc.acme.example --api-cidr 198.51.100.0/24 --allow-cidr 203.0.113.0/24 \\
+      --allow-cidr 192.0.2.0/24 --service analytics
+
+supported regions:
+  {textwrap.fill(", ".join(SUPPORTED_REGIONS), 96, subsequent_indent="  ")}
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.new_stack",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--non-interactive", action="store_true", help="take everything from flags; ask nothing")
+    parser.add_argument(
+        "--stack",
+        help="the stack name, one per (account, region): letters, digits, -, ., _ (required with --non-interactive)",
+    )
+    parser.add_argument("--account", help="the customer's 12-digit AWS account id (required with --non-interactive)")
+    parser.add_argument("--region", help="one of the supported regions below (default: us-west-2)")
+    parser.add_argument(
+        "--deployment-id",
+        help="the id in every name, unique in the account and no prefix of another (default: from the stack name)",
+    )
+    parser.add_argument(
+        "--vpc-cidr",
+        help="a /16-/23 private range overlapping no network of the account and no peering "
+        "(default: the first free /22 of 10.0.0.0/8)",
+    )
+    parser.add_argument(
+        "--zone-name",
+        help="the DNS zone services are published in, e.g. byoc.acme.example (required with --non-interactive)",
+    )
+    parser.add_argument(
+        "--hosted-zone-id", help="an existing public Route 53 zone of that name (default: the stack creates it)"
+    )
+    parser.add_argument(
+        "--zones", nargs=3, metavar="ZONE", help="three zones of the region (default: <region>a <region>b <region>c)"
+    )
+    parser.add_argument(
+        "--api-cidr",
+        action="append",
+        help="a CIDR that may reach the Kubernetes API; repeat for more (default: none, a private API endpoint)",
+    )
+    parser.add_argument(
+        "--allow-cidr",
+        action="append",
+        help="a CIDR that may reach the services; repeat for more (default: none, no public endpoint)",
+    )
+    parser.add_argument("--service", help="the name of a first ClickHouse service (default: none)")
+    return parser
+
+
+def next_steps(answers: Answers) -> str:
+    """What to run after the file is written, each line copy-pasteable from the repository root."""
+    stack = answers.stack
+    return (
+        "next, from the repository root:\n"
+        f"  venv/bin/python -m tools.preflight --stack {stack}   # with credentials for {answers.account}\n"
+        f"  venv/bin/python -m tools.cost --stack {stack}\n"
+        f"  venv/bin/python -m tools.plan --stack {stack} --first-deploy\n"
+        f"  pulumi stack init {stack}\n"
+        f"  {EXTERNAL_ID.set_command(stack)}   # asks for {EXTERNAL_ID.what}\n"
+        f"  pulumi config set --stack {stack} --path --secret alerting.vendorWebhook   # asks for the vendor's alert "
+        "webhook URL\n"
+        f"then commit Pulumi.{stack}.yaml: the deploy workflow deploys it (or run `pulumi up --stack {stack}`)\n"
+    )
+
+
 def main(
     argv: Sequence[str] | None = None,
     read: Callable[[str], str] = input,
     out: TextIO = sys.stdout,
     root: Path = stackconfig.ROOT,
 ) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.new_stack", description=__doc__.split("\n")[0])
-    parser.add_argument("--non-interactive", action="store_true", help="take everything from flags; ask nothing")
-    parser.add_argument("--stack")
-    parser.add_argument("--account")
-    parser.add_argument("--region")
-    parser.add_argument("--deployment-id")
-    parser.add_argument("--vpc-cidr", help="default: the first free /22 of 10.0.0.0/8")
-    parser.add_argument("--zone-name")
-    parser.add_argument("--hosted-zone-id", help="an existing public zone (default: the stack creates it)")
-    parser.add_argument("--zones", nargs=3, metavar="ZONE", help="default: <region>a <region>b <region>c")
-    parser.add_argument("--api-cidr", action="append", help="may reach the Kubernetes API (default: private only)")
-    parser.add_argument("--allow-cidr", action="append", help="may reach the services (default: no public endpoint)")
-    parser.add_argument("--service", help="a first ClickHouse service (default: none)")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
 
     stacks = existing_stacks(root, out.write)
     if args.non_interactive:
@@ -484,7 +572,7 @@ def main(
             return EXIT_INVALID
     else:
         try:
-            answers = ask(stacks, root, read, out)
+            answers = ask(stacks, root, read, out, flag_values(args))
         except EOFError:
             out.write("\nno answer; nothing written\n")
             return EXIT_INVALID
@@ -493,13 +581,7 @@ def main(
         return code
     path = root / f"Pulumi.{answers.stack}.yaml"
     path.write_text(render(answers))
-    out.write(
-        f"wrote {path.name}\nnext:\n"
-        f"  pulumi stack init {answers.stack}\n"
-        f"  pulumi config set --stack {answers.stack} --path --secret clickhouseCloud.externalId <id>\n"
-        f"  python -m tools.preflight --stack {answers.stack}   # with credentials for {answers.account}\n"
-        f"  python -m tools.cost --stack {answers.stack}\n"
-    )
+    out.write(f"wrote {path.name}\n" + next_steps(answers))
     return 0
 
 

@@ -1,9 +1,9 @@
 """Offline change plan: what `pulumi up` would create, update, replace, delete or forget.
 
-    python -m tools.plan --stack dev                     # base: the merge base with main
-    python -m tools.plan --stack dev --base v1.2.0 --json
-    python -m tools.plan --config-file Pulumi.acme.yaml --base-resources old/resources.json
-    python -m tools.plan --stack dev --first-deploy      # modeled critical path of a fresh deploy
+    venv/bin/python -m tools.plan --stack dev                  # base: the merge base with main
+    venv/bin/python -m tools.plan --stack dev --base v1.2.0 --json
+    venv/bin/python -m tools.plan --config-file Pulumi.acme.yaml --base-resources old/resources.json
+    venv/bin/python -m tools.plan --stack dev --first-deploy   # modeled critical path of a fresh deploy
 
 Synthesizes the stack at a base (a git ref, synthesized by that revision's own `tools.synth` in a
 temporary copy, or a resources.json file) and now (in this process), pairs resources by URN (or by
@@ -999,8 +999,32 @@ def first_deploy_plan(now: list[dict[str, Any]]) -> Plan:
     return plan
 
 
+EPILOG = """\
+exit codes:
+  0  plan printed
+  1  anything else (a base that cannot be synthesized, a base of another stack)
+  2  invalid configuration (one line per problem), at the base or now
+  3  a stateful resource would be replaced or deleted (or a change Kubernetes rejects), and not
+     every such URN was allowed with --allow
+
+A required secret the stack does not set yet (clickhouseCloud.externalId before `pulumi stack
+init`) is noted in one line; the plan uses a stand-in for it.
+
+examples:
+  venv/bin/python -m tools.plan --stack acme-prod-usw2 --first-deploy
+  venv/bin/python -m tools.plan --stack dev                        # base: the merge base with main
+  venv/bin/python -m tools.plan --stack dev --base v1.2.0 --json
+  venv/bin/python -m tools.plan --config-file Pulumi.acme.yaml --base-resources old/resources.json
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.plan",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
@@ -1011,7 +1035,9 @@ def main(argv: list[str] | None = None) -> int:
         "--base-config-file", type=Path, help="the stack config file for the base synth (default: as for now)"
     )
     parser.add_argument("--resources", type=Path, help="a resources.json for now instead of synthesizing")
-    parser.add_argument("--allow", action="append", default=[], metavar="URN", help="accept this blocked URN")
+    parser.add_argument(
+        "--allow", action="append", default=[], metavar="URN", help="accept this blocked URN (repeat for each)"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the plan as JSON")
     output.add_argument("--markdown", action="store_true", help="print the plan as a pull-request comment")
@@ -1023,7 +1049,10 @@ def main(argv: list[str] | None = None) -> int:
             now = json.loads(args.resources.read_text())
         else:
             cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
+            cfg, still_to_set = stackconfig.offline(cfg)
             now = synth_now(cfg)
+            for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
+                print(f"plan: note: {line}", file=sys.stderr)
     except (ConfigError, projectconfig.ProjectConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG

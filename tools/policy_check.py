@@ -1,6 +1,6 @@
 """Offline policy check: runs every rule of the `clickhouse-byoc` pack over a synth output.
 
-    python -m tools.policy_check build/synth/resources.json [--config policy-config.json]
+    venv/bin/python -m tools.policy_check build/synth/resources.json [--config policy-config.json]
 
 The records of `resources.json` are presented as the objects pulumi-policy passes to a pack during
 `pulumi preview --policy-pack policies` (`PolicyResource`, `ResourceValidationArgs`,
@@ -11,7 +11,8 @@ file `pulumi preview --policy-pack-config` takes: `{"<rule>": "advisory", "<rule
 
 Prints one line per violation (rule, level, urn, message), then a summary. Exit 1 when a mandatory
 rule is violated, 2 when the input or the config cannot be read, else 0. Resources a rule cannot
-read (secrets) are listed as advisory "cannot check" lines and never fail the check.
+read (secrets) never fail the check: the summary sums them up, `--verbose` lists them as advisory
+"cannot check" lines.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,39 +178,57 @@ def run(records: list[Mapping[str, Any]], config: Mapping[str, Any] | None = Non
     return results
 
 
-def summary(results: list[Result], n_resources: int) -> str:
+def summary(results: list[Result], n_resources: int, verbose: bool = True) -> str:
+    """The last line. Unless `verbose` (the cannot-check lines printed above it), it also sums up
+    which rules a secret kept from checking, with counts and why."""
     mandatory = sum(1 for r in results if r.checked and r.level == "mandatory")
     advisory = sum(1 for r in results if r.checked and r.level == "advisory")
-    unchecked = sum(1 for r in results if not r.checked)
-    return (
-        f"policy check: {mandatory} mandatory and {advisory} advisory violation(s), {unchecked} cannot-check "
+    unchecked = [r for r in results if not r.checked]
+    line = (
+        f"policy check: {mandatory} mandatory and {advisory} advisory violation(s), {len(unchecked)} cannot-check "
         f"note(s); {len(rules.RULES)} rules over {n_resources} resources"
     )
+    if unchecked and not verbose:
+        by_rule = Counter(r.rule for r in unchecked)
+        why = sorted({r.message.removeprefix("cannot check: ") for r in unchecked})
+        line += (
+            f" (not checked offline: {', '.join(f'{rule} x{n}' for rule, n in sorted(by_rule.items()))}; "
+            f"{'; '.join(why)}; --verbose lists them)"
+        )
+    return line
 
 
-def report(records: list[Mapping[str, Any]], config: Mapping[str, Any] | None = None, out: TextIO | None = None) -> int:
+def report(
+    records: list[Mapping[str, Any]],
+    config: Mapping[str, Any] | None = None,
+    out: TextIO | None = None,
+    verbose: bool = False,
+) -> int:
     """Runs the check, prints the report (to `out`, default the current stdout), returns the exit
-    code (1 on a mandatory violation)."""
+    code (1 on a mandatory violation). The checks a secret kept from running are summed up in the
+    last line unless `verbose` lists them one per line."""
     out = out or sys.stdout
     results = run(records, config)
     for result in results:
-        print(result.line(), file=out)
-    print(summary(results, len(records)), file=out)
+        if verbose or result.checked:
+            print(result.line(), file=out)
+    print(summary(results, len(records), verbose), file=out)
     failed = any(r.checked and r.level == "mandatory" for r in results)
     return EXIT_VIOLATION if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.policy_check", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="venv/bin/python -m tools.policy_check", description=__doc__.split("\n")[0])
     parser.add_argument("resources", type=Path, help="a resources.json written by tools.synth")
     parser.add_argument("--config", type=Path, help="policy pack config (the --policy-pack-config format)")
+    parser.add_argument("--verbose", action="store_true", help="list each check a secret kept from running")
     args = parser.parse_args(argv)
     try:
         records = json.loads(args.resources.read_text())
         config = json.loads(args.config.read_text()) if args.config else None
         if not isinstance(records, list) or (config is not None and not isinstance(config, dict)):
             raise ValueError("resources.json must hold a list and the config an object")
-        return report(records, config)
+        return report(records, config, verbose=args.verbose)
     except (OSError, ValueError) as exc:
         print(f"policy_check: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,6 +1,6 @@
 """Preflight: checks an AWS account can take a stack before the first `pulumi up`.
 
-    python -m tools.preflight --stack acme-prod [--profile acme]
+    venv/bin/python -m tools.preflight --stack acme-prod [--profile acme]
 
 With credentials for the stack's account (the usual AWS environment, or `--profile`), read-only
 calls check, one line each:
@@ -18,8 +18,13 @@ calls check, one line each:
   where a trail logs); with `create`, a warning when the account already has a multi-Region trail
   (a second copy of management events is billed).
 
-Exit 0 when every check passes, 1 when one fails or AWS refuses a call, 2 for invalid
-configuration. It needs `sts:GetCallerIdentity`, `servicequotas:GetServiceQuota`,
+Without usable credentials (none, an unknown profile, an expired session) one `FAIL credentials`
+line says what is wrong and how to provide them, and every check that needs the account is listed
+as `skip`, with what it would have checked; no traceback. A required secret the stack does not set
+yet (before `pulumi stack init`) is one `warn secrets` line; the checks run without it.
+
+Exit 0 when every check passes, 1 when one fails, AWS refuses a call or there are no usable
+credentials, 2 for invalid configuration. It needs `sts:GetCallerIdentity`, `servicequotas:GetServiceQuota`,
 `servicequotas:GetAWSDefaultServiceQuota` and `ec2:Describe*`, `elasticloadbalancing:Describe*`,
 `eks:ListClusters`, `route53:GetHostedZone`, `route53:ListHostedZonesByName`,
 `cloudtrail:DescribeTrails`, `cloudtrail:GetTrailStatus` (`ReadOnlyAccess` covers them all).
@@ -35,8 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from components.settings import ConfigError, Settings, parse
+from components.settings import NS, ConfigError, Settings, parse
 from components.settings import quotas as sg_quotas
+from components.settings import secrets as required_secrets
 from tools import stackconfig
 from tools.projectconfig import ProjectConfigError
 
@@ -66,9 +72,12 @@ class Check:
     ok: bool
     detail: str
     warning: bool = False
+    skipped: bool = False
+    """Not run (no credentials, or another account's): `detail` says what it would have checked."""
 
     def line(self) -> str:
         status = "ok  " if self.ok and not self.warning else ("warn" if self.ok else "FAIL")
+        status = "skip" if self.skipped else status
         return f"{status} {self.name}: {self.detail}"
 
 
@@ -354,17 +363,118 @@ def check_trail(settings: Settings, c: Clients) -> list[Check]:
     return [Check("trail", True, f"{ours} will be created (multi-Region)")]
 
 
-def run(settings: Settings, c: Clients) -> list[Check]:
-    """Every check, in order; AWS errors become failed checks (the rest still run)."""
+# --- Credentials: what is wrong with them, how to provide them, what was skipped ------------------
+
+# STS error codes that mean the credentials themselves are unusable (not a missing permission).
+CREDENTIAL_ERROR_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+        "InvalidToken",
+    }
+)
+
+
+def how_to_provide(account: str, profile: str | None) -> str:
+    """How to give preflight credentials for `account`, in one sentence."""
+    named = profile or "<profile>"
+    return (
+        f"give it credentials for account {account} (read-only suffices): a profile "
+        f"(`aws configure sso --profile {named}`, then `--profile {named}` or AWS_PROFILE={named}), or "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment"
+    )
+
+
+def _profiles() -> list[str]:
+    """The profiles of the AWS config and credentials files (none when they cannot be read)."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return sorted(botocore.session.Session(profile=None).available_profiles)
+    except (BotoCoreError, OSError, ValueError):
+        return []
+
+
+def credentials_problem(exc: Exception, account: str, profile: str | None) -> str | None:
+    """One line when `exc` says the credentials are missing or unusable; None for anything else
+    (a refused call, a network problem)."""
+    import os
+
+    from botocore import exceptions as bx
+
+    named = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if isinstance(exc, bx.ProfileNotFound):
+        source = f"--profile {profile}" if profile else f"AWS_PROFILE={named}"
+        known = _profiles()
+        listed = f"profiles there: {', '.join(known)}" if known else "no profile is defined there"
+        return (
+            f"{source}: no such profile in ~/.aws/config or ~/.aws/credentials ({listed}); "
+            f"{how_to_provide(account, named)}"
+        )
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return f"no usable AWS credentials ({exc}); {how_to_provide(account, named)}"
+    if isinstance(exc, (bx.SSOError, bx.TokenRetrievalError)):
+        login = f"aws sso login --profile {named}" if named else "aws sso login"
+        return f"the SSO session cannot give credentials ({exc}); run `{login}` and try again"
+    if isinstance(exc, (bx.CredentialRetrievalError, bx.InvalidConfigError)):
+        return f"the AWS credentials cannot be loaded ({exc}); {how_to_provide(account, named)}"
+    if isinstance(exc, bx.ClientError) and exc.response.get("Error", {}).get("Code") in CREDENTIAL_ERROR_CODES:
+        return f"AWS refused the credentials ({exc}); {how_to_provide(account, named)}"
+    return None
+
+
+def skipped(settings: Settings, why: str, zones: Sequence[str] | None = None) -> list[Check]:
+    """The checks that need the account, as `skip` lines saying what each would have checked."""
+    types = sorted({settings.cluster.system_instance_type, settings.cluster.clickhouse_instance_type})
+    where = ", ".join(zones or settings.network.availability_zones or ()) or "the region's first three zones"
+    zone = (
+        f"{settings.dns.hosted_zone_id} is the public zone {settings.dns.zone_name}"
+        if settings.dns.hosted_zone_id
+        else f"no public zone {settings.dns.zone_name} exists yet (dns.createZone)"
+    )
+    return [
+        Check(name, True, f"{what}; not checked: {why}", skipped=True)
+        for name, what in (
+            ("account", f"the credentials are for account {settings.account_id}"),
+            (
+                "quotas",
+                "room for a VPC, Elastic IPs, NAT gateways per zone, NLBs, an EKS cluster, rules per security group "
+                "and the On-Demand vCPUs",
+            ),
+            ("offerings", f"{', '.join(types)} offered in {where}"),
+            ("hosted zone", zone),
+            *(
+                [("trail", "the multi-Region trail the vendor access alerts rely on")]
+                if settings.audit.trail_mode != "none"
+                else []
+            ),
+        )
+    ]
+
+
+def run(settings: Settings, c: Clients, profile: str | None = None) -> list[Check]:
+    """Every check, in order; AWS errors become failed checks (the rest still run). Without usable
+    credentials, or with another account's, one failed check says why and the rest are `skip`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     checks: list[Check] = []
     try:
         checks.append(check_account(settings, c))
     except (BotoCoreError, ClientError) as exc:
-        return [Check("account", False, f"cannot call sts:GetCallerIdentity: {exc}")]
+        problem = credentials_problem(exc, settings.account_id, profile)
+        if problem:
+            return [Check("credentials", False, problem), *skipped(settings, "no usable credentials")]
+        return [
+            Check("account", False, f"cannot call sts:GetCallerIdentity: {exc}"),
+            *skipped(settings, "the caller's account is not known")[1:],
+        ]
     if not checks[0].ok:
-        return checks  # the rest would describe another account
+        # The rest would describe another account.
+        return [*checks, *skipped(settings, "the credentials are for another account")[1:]]
     try:
         zones = zones_of(settings, c.ec2)
     except (BotoCoreError, ClientError) as exc:
@@ -382,33 +492,80 @@ def run(settings: Settings, c: Clients) -> list[Check]:
     return checks
 
 
+EPILOG = """\
+exit codes:
+  0  every check passed (warnings allowed)
+  1  a check failed, AWS refused a call, or there are no usable credentials (the checks that need
+     them are listed as skipped, with how to provide credentials)
+  2  invalid configuration (one line per problem)
+
+A required secret the stack does not set yet (clickhouseCloud.externalId before `pulumi stack
+init`) is one `warn secrets` line; the checks run without it.
+
+examples:
+  venv/bin/python -m tools.preflight --stack acme-prod-usw2
+  venv/bin/python -m tools.preflight --stack acme-prod-usw2 --profile acme-readonly
+  AWS_PROFILE=acme-readonly venv/bin/python -m tools.preflight --config-file path/to/Pulumi.acme.yaml
+"""
+
+
+def secrets_check(still_to_set: Sequence[str]) -> Check:
+    """The offline line: every required secret set, or which are still to be set."""
+    if still_to_set:
+        return Check("secrets", True, "; ".join(still_to_set), warning=True)
+    names = ", ".join(s.path for s in required_secrets.REQUIRED_SECRETS)
+    return Check("secrets", True, f"{names} set")
+
+
 def main(argv: Sequence[str] | None = None, clients: Clients | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.preflight", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="venv/bin/python -m tools.preflight",
+        description=__doc__.split("\n")[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="the stack: reads Pulumi.<stack>.yaml")
-    source.add_argument("--config-file", type=Path, help="any stack config file")
-    parser.add_argument("--profile", help="AWS profile (default: the environment's credentials)")
+    source.add_argument("--stack", help="the stack: reads Pulumi.<stack>.yaml (this or --config-file is required)")
+    source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
+    parser.add_argument(
+        "--profile", help="AWS profile of ~/.aws/config (default: the environment's credentials, AWS_PROFILE)"
+    )
     args = parser.parse_args(argv)
     try:
         cfg = stackconfig.load(args.config_file) if args.config_file else stackconfig.load_stack(args.stack)
-        settings = parse(cfg.raw, cfg.stack, cfg.secret_keys)
+        cfg, still_to_set = stackconfig.offline(cfg)
+        settings = parse(cfg.raw, cfg.stack, short_keys(cfg.secret_keys))
     except (ConfigError, ProjectConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return EXIT_CONFIG
     except OSError as exc:
         print(f"preflight: cannot read the stack configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    checks = [secrets_check(still_to_set)]
     if clients is None:
         import boto3
+        from botocore.exceptions import BotoCoreError
 
-        clients = Clients.from_session(boto3.Session(profile_name=args.profile, region_name=settings.region))
-    checks = run(settings, clients)
+        try:
+            clients = Clients.from_session(boto3.Session(profile_name=args.profile, region_name=settings.region))
+        except BotoCoreError as exc:
+            problem = credentials_problem(exc, settings.account_id, args.profile) or f"cannot create clients: {exc}"
+            checks += [Check("credentials", False, problem), *skipped(settings, "no usable credentials")]
+    if clients is not None:
+        checks += run(settings, clients, args.profile)
     out.write(f"preflight {cfg.stack}: account {settings.account_id}, {settings.region}\n")
     for check in checks:
         out.write(check.line() + "\n")
     failed = [c for c in checks if not c.ok]
-    out.write(f"{len(checks) - len(failed)} passed, {len(failed)} failed\n")
+    passed = [c for c in checks if c.ok and not c.skipped]
+    not_run = len(checks) - len(failed) - len(passed)
+    out.write(f"{len(passed)} passed, {len(failed)} failed" + (f", {not_run} skipped" if not_run else "") + "\n")
     return EXIT_FAILED if failed else 0
+
+
+def short_keys(secret_keys: frozenset[str]) -> frozenset[str]:
+    """`namespace:key` to `key`: the settings name secrets without the project namespace."""
+    return frozenset(k.split(":", 1)[1] for k in secret_keys if k.startswith(f"{NS}:"))
 
 
 if __name__ == "__main__":

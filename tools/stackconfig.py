@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from components.settings import SECRET_PLACEHOLDER, secret_placeholder
+from components.settings import secrets as required_secrets
 from tools import projectconfig, stackyaml
 from tools.stackyaml import StackFileError
 
-__all__ = ["ROOT", "StackConfig", "StackFileError", "load", "load_stack", "project_defaults"]
+__all__ = ["ROOT", "StackConfig", "StackFileError", "load", "load_stack", "offline", "project_defaults"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,3 +118,14 @@ def load(stack_file: Path, project_file: Path = ROOT / "Pulumi.yaml", stack: str
 def load_stack(stack: str) -> StackConfig:
     """The configuration of a stack of this project by name (`Pulumi.<stack>.yaml`)."""
     return load(ROOT / f"Pulumi.{stack}.yaml", stack=stack)
+
+
+def offline(cfg: StackConfig) -> tuple[StackConfig, list[str]]:
+    """For the tools that never deploy (synth, plan, cost, preflight, the wizard): the stack with a
+    stand-in for each required secret it does not set yet (a new stack before `pulumi stack init`),
+    and one line per such secret saying it is still to be set. `pulumi up` itself still refuses."""
+    raw, secret, filled = required_secrets.with_stand_ins(cfg.raw, cfg.secret_keys)
+    if not filled:
+        return cfg, []
+    stand_in = StackConfig(cfg.project, cfg.stack, raw, secret, cfg.placeholders)
+    return stand_in, [item.still_to_set(cfg.stack) for item in filled]

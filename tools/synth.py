@@ -1,7 +1,7 @@
 """Offline synth: runs the real stack program under Pulumi mocks and writes what it registers.
 
-    python -m tools.synth --stack dev --out build/synth
-    python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
+    venv/bin/python -m tools.synth --stack dev --out build/synth
+    venv/bin/python -m tools.synth --config-file path/to/Pulumi.other.yaml --out build/other
 
 Writes `<out>/resources.json` (one object per registered resource: urn, type, name, parent,
 custom, inputs, dependencies, protect, retainOnDelete, ignoreChanges, provider, aliases: the URNs
@@ -141,12 +141,15 @@ def write(result: SynthResult, out: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.synth", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="venv/bin/python -m tools.synth", description=__doc__.split("\n")[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default: dev)")
     source.add_argument("--config-file", type=Path, help="any stack config file instead of --stack")
     parser.add_argument("--out", type=Path, default=Path("build/synth"), help="output folder (default: build/synth)")
     parser.add_argument("--no-policy-check", action="store_true", help="skip the policy pack check of the output")
+    parser.add_argument(
+        "--verbose", action="store_true", help="list each policy check a secret kept from running (default: one line)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         # A missing or malformed stack file is the user's configuration: one line, exit 2.
         print(f"synth: cannot read the stack configuration: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_CONFIG
+    cfg, still_to_set = stackconfig.offline(cfg)
     if cfg.placeholders:
         print(
             f"synth: {len(cfg.placeholders)} encrypted value(s) cannot be decrypted offline and were "
@@ -173,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # any other failure is reported with its traceback
         traceback.print_exc()
         return EXIT_FAILURE
+    for line in still_to_set:  # on a valid stack only: a broken one is its problems alone
+        print(f"synth: note: {line}", file=sys.stderr)
     path = write(result, args.out)
     print(summary(result.resources))
     print(f"wrote {path}")
@@ -181,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from tools import policy_check  # the policy pack, run over what was just written
 
-    return policy_check.report(result.resources)
+    return policy_check.report(result.resources, verbose=args.verbose)
 
 
 def _close_event_loop() -> None:

@@ -6,7 +6,7 @@ the program itself reads only the JSON file, so `pulumi up` needs no botocore):
 - `ebsVolumeSizeGiB`: the size range of each EBS volume type, from the EC2 API's own description of
   `CreateVolume`'s `Size` ("gp3: 1 - 65,536 GiB") in botocore's `ec2` service model.
 
-    python -m tools.vendor_aws_data
+    venv/bin/python -m tools.vendor_aws_data
 """
 
 from __future__ import annotations

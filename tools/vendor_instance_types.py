@@ -2,7 +2,7 @@
 components/data/SOURCES: Karpenter's instance type reference (vCPUs, memory, hypervisor,
 architecture) and amazon-eks-ami's nodeadm instance-info.jsonl (ENIs, IPv4 addresses per ENI).
 
-    python -m tools.vendor_instance_types instance-types.md instance-info.jsonl
+    venv/bin/python -m tools.vendor_instance_types instance-types.md instance-info.jsonl
 
 Only the x86_64 families the node groups are offered in (FAMILIES) are kept: the node groups run
 the AL2023 x86_64 AMI, and every kept type must be in both sources.

@@ -146,8 +146,8 @@ def parse(
         p.add(
             "clickhouseCloud.externalId",
             None,
-            "required; set the external id ClickHouse Cloud gave you, e.g. "
-            "`pulumi config set --path --secret clickhouseCloud.externalId <id>`",
+            "required; set the external id ClickHouse Cloud gave you: "
+            "`pulumi config set --path --secret clickhouseCloud.externalId` (it asks for the value)",
         )
     elif external_id and not EXTERNAL_ID_RE.match(external_id):
         p.add(
@@ -262,7 +262,7 @@ def check_bootstrap_only(iam: Iam, hosted_zone_id: str | None, p: Problems) -> N
 PLAINTEXT_EXTERNAL_ID_WARNING = (
     "clickhouse-byoc:clickhouseCloud.externalId: (not shown): stored in plain text in the stack file, "
     "readable by anyone who can read the repository; store it encrypted: "
-    "`pulumi config set --path --secret clickhouseCloud.externalId <id>`"
+    "`pulumi config set --path --secret clickhouseCloud.externalId` (it asks for the value)"
 )
 
 

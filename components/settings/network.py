@@ -115,7 +115,8 @@ def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] 
         p.add("availabilityZones", value, f"not a list of zone names; {fix}")
         return None
     zone_re = re.compile(rf"^{re.escape(region)}[a-z]\Z", re.ASCII)
-    bad = [z for z in value if not zone_re.match(z)]
+    # Against a valid region only: a bad aws:region is one problem, under its own key.
+    bad = [z for z in value if not zone_re.match(z)] if region and not region_problem(region) else []
     if bad:
         p.add("availabilityZones", value, f"{', '.join(bad)} not a zone of {region}; {fix}")
     elif len(value) != 3 or len(set(value)) != 3:

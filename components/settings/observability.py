@@ -288,6 +288,6 @@ def warnings(settings: ObservabilitySettings) -> list[str]:
     if settings.enabled and settings.vendor_webhook is None:
         return [
             "clickhouse-byoc:alerting.vendorWebhook: (not set): alerts reach no vendor; set the webhook URL the"
-            " vendor gave you with `pulumi config set --secret --path alerting.vendorWebhook <url>`"
+            " vendor gave you with `pulumi config set --secret --path alerting.vendorWebhook` (it asks for the URL)"
         ]
     return []
