@@ -176,6 +176,7 @@ def test_the_page_is_followed_from_a_fresh_clone_to_ready_for_pulumi_up(tmp_path
                 "skip quotas",
                 "skip offerings",
                 "skip hosted zone",
+                "skip trail",
             ]
             if "clickhouseCloud.externalId" in secrets_set:
                 assert "ok   secrets: clickhouseCloud.externalId set" in out, where
