@@ -47,8 +47,8 @@ TYPE_EXCEPTIONS = {
     ),
     EKS_CLUSTER: "aws_eks_cluster",
 }
-# Map attributes: their keys are data, not attribute names, and a map is no block.
-MAP_INPUTS = {"tags", "tagsAll", "labels", "inputPaths"}
+# Map attributes (Terraform names): their keys are data, not attribute names, and a map is no block.
+MAP_INPUTS = {"tags", "tags_all", "labels", "input_paths"}
 # Repeatable blocks Pulumi names in the plural (tf type, Pulumi name) -> Terraform name.
 PLURAL_BLOCKS = {
     ("aws_s3_bucket_lifecycle_configuration", "rules"): "rule",

@@ -449,6 +449,9 @@ def test_the_plan_holds_blocks_maps_and_references_as_terraform_writes_them(aws_
         # A repeatable block Pulumi names in the plural is Terraform's singular.
         lifecycle = res[f"aws_s3_bucket_lifecycle_configuration.{AWS}storage-{purpose}-lifecycle"]["values"]
         assert "rules" not in lifecycle and all(isinstance(r["filter"], list) for r in lifecycle["rule"])
+    targets = [r["values"] for r in res.values() if r["type"] == "aws_cloudwatch_event_target"]
+    (transformer,) = next(t["input_transformer"] for t in targets if "input_transformer" in t)
+    assert isinstance(transformer["input_paths"], dict) and "caller" in transformer["input_paths"]
     trail = exprs[f"aws_cloudtrail.{AWS}audit-trail"]
     assert trail["kms_key_id"]["references"][0] == f"aws_kms_key.{AWS}audit-key.arn"
     # Map attributes stay maps, their keys as written.
