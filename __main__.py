@@ -120,7 +120,7 @@ else:
         ByocKeysArgs(
             names=names,
             account_id=settings.account_id,
-            customer_managed_key=settings.cluster.customer_managed_key,
+            customer_managed_key=settings.customer_managed_key,
             data_protection=settings.cluster.data_protection,
         ),
         opts=on_aws,
@@ -142,7 +142,7 @@ else:
         cluster_name,
         ByocClusterArgs(
             names=names,
-            spec=wiring.cluster_spec(settings),
+            spec=settings.cluster,
             region=settings.region,
             availability_zones=zones,
             vpc_id=network.vpc_id,

@@ -16,7 +16,6 @@ from components import iam_policies as docs
 from components.audit import AuditLogArgs, VendorAccessAlertsArgs
 from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
-from components.cluster import ClusterSpec
 from components.iam import BootstrapRoleArgs, bucket_arn
 from components.ingress import private_endpoint_ports as ingress_private_endpoint_ports
 from components.network import endpoint_sources
@@ -38,21 +37,6 @@ def internal_ranges(settings: Settings) -> InternalRanges:
         vpc_cidr=network.vpc_cidr,
         pod_cidr=network.pod_cidr,
         peer_cidrs=tuple(p.cidr for p in network.peerings),
-    )
-
-
-def cluster_spec(settings: Settings) -> ClusterSpec:
-    """The EKS layer's choices."""
-    c = settings.cluster
-    return ClusterSpec(
-        kubernetes_version=c.kubernetes_version,
-        endpoint_public=c.endpoint_public,
-        public_cidrs=tuple(c.public_cidrs),
-        system_instance_type=c.system_instance_type,
-        system_nodes_per_zone=c.system_nodes_per_zone,
-        clickhouse_instance_type=c.clickhouse_instance_type,
-        clickhouse_max_per_zone=c.clickhouse_max_per_zone,
-        data_protection=c.data_protection,
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.cluster import ClusterSpec
 from components.maintenance_window import MaintenanceWindow
 from components.settings import audit as _audit
 from components.settings import capacity as _capacity
@@ -35,7 +36,7 @@ from components.settings import private_link as _private_link
 from components.settings import quotas as _quotas
 from components.settings import services as _services
 from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
-from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
+from components.settings.cluster import INSTANCE_TYPE_RE
 from components.settings.deployment import TAG_CHARS_RE
 from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
 from components.settings.iam import (
@@ -150,7 +151,6 @@ __all__ = [
     "AwsQuotas",
     "BackupConfig",
     "ClickHouseSettings",
-    "ClusterSettings",
     "ConfigError",
     "Dns",
     "Iam",
@@ -192,8 +192,10 @@ class Settings:
     """The VPC's ranges, zones, NAT gateways and peers."""
     dns: Dns
     """The deployment's hosted zone."""
-    cluster: ClusterSettings
-    """The EKS layer's settings."""
+    cluster: ClusterSpec
+    """The EKS layer's choices (and `dataProtection`, which every stateful layer follows)."""
+    customer_managed_key: bool = field(default=False, kw_only=True)
+    """`kms.customerManagedKey`: buckets and volumes encrypted with the program's KMS key, not AWS-managed keys."""
     iam: Iam = field(kw_only=True)
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
@@ -253,7 +255,7 @@ def parse(
     tags = _deployment.tags(raw, deployment_id, p)
     dns = _dns.parse(raw, p)
     before = len(p.lines)
-    cluster = _cluster.parse(raw, p)
+    cluster, customer_managed_key = _cluster.parse(raw, p)
     cluster_ok = len(p.lines) == before
     iam = _iam.parse(raw, derived_account, derived_deployment, secret_keys, now, p)
     _iam.check_bootstrap_only(iam, dns.hosted_zone_id, p)
@@ -281,7 +283,7 @@ def parse(
     maintenance_window = _maintenance.parse(raw, p)
     audit = _audit.parse_audit(raw, p)
     vendor_access_alerts = _audit.parse_alerts(raw, audit, p)
-    layers = _noop.Layers(network, cluster, iam, clickhouse, private_link, observability)
+    layers = _noop.Layers(network, cluster, customer_managed_key, iam, clickhouse, private_link, observability)
     if not p.lines:  # on settings that are otherwise valid: a broken key is already one line
         _noop.check(raw, layers, p)
 
@@ -317,6 +319,7 @@ def parse(
         vendor_access_alerts=vendor_access_alerts,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
+        customer_managed_key=customer_managed_key,
     )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from components import cidr, quantity
+from components.cluster import ClusterSpec
 from components.settings import subnets
-from components.settings.cluster import ClusterSettings
 from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
@@ -173,7 +173,7 @@ def _packs(servers: Sequence[tuple[int, Resources]], nodes: int, room: Resources
 
 
 def check(
-    cluster: ClusterSettings,
+    cluster: ClusterSpec,
     clickhouse: ClickHouseSettings,
     custom_networking: bool,
     p: Problems,
@@ -212,7 +212,7 @@ def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySet
 
 
 def _check_subnets(
-    cluster: ClusterSettings,
+    cluster: ClusterSpec,
     clickhouse: ClickHouseSettings,
     observability: ObservabilitySettings | None,
     network: NetworkSettings,
@@ -237,7 +237,7 @@ def _check_subnets(
 
 
 def _check_services(
-    cluster: ClusterSettings,
+    cluster: ClusterSpec,
     clickhouse: ClickHouseSettings,
     instance: InstanceType,
     custom_networking: bool,
@@ -289,7 +289,7 @@ def _check_services(
 
 
 def _check_system(
-    cluster: ClusterSettings,
+    cluster: ClusterSpec,
     workloads: Sequence[Workload],
     instance: InstanceType,
     custom_networking: bool,

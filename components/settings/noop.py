@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings.cluster import ClusterSettings
+from components.cluster import ClusterSpec
 from components.settings.iam import Iam
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
@@ -27,7 +27,8 @@ class Layers:
     """The parsed settings the rules look at."""
 
     network: NetworkSettings
-    cluster: ClusterSettings
+    cluster: ClusterSpec
+    customer_managed_key: bool
     iam: Iam
     clickhouse: ClickHouseSettings
     private_link: PrivateLinkSettings
@@ -83,7 +84,7 @@ def _bootstrap_only(raw: Mapping[str, str], s: Layers, p: Problems) -> None:
         p.add("troubleshootingAccess.tailscale.enabled", True, f"no cluster for the Tailscale operator: {ONLY_FIX}")
     if s.observability.log_house:
         p.add("logs.logHouse", True, f"no cluster ships logs: {ONLY_FIX}")
-    if s.cluster.customer_managed_key:
+    if s.customer_managed_key:
         p.add("kms.customerManagedKey", True, f"no key, bucket or volume is built: {ONLY_FIX}")
 
 
