@@ -19,7 +19,7 @@ from typing import Any
 
 import pulumi
 
-from components import clickhouse, ingress
+from components import clickhouse, clickhouse_specs, ingress
 from components.access import DataPlaneAccess, DataPlaneAccessArgs
 from components.cidr import InternalRanges
 from components.k8s_conventions import CLICKHOUSE_NAMESPACE, STORAGE_CLASS
@@ -33,7 +33,7 @@ TYPE = "clickhouse-byoc:services:ByocServices"
 class ServiceEntry:
     """One ClickHouse service and the IRSA role its servers run as."""
 
-    spec: clickhouse.ClickHouseServiceSpec
+    spec: clickhouse_specs.ClickHouseServiceSpec
     """The service's validated spec."""
     role_arn: pulumi.Input[str]
     """Its role (components.workload_roles.WorkloadRoles.service_role_arns[name])."""
@@ -123,7 +123,7 @@ class ByocServices(pulumi.ComponentResource):
             ),
             opts=moved_from_root(self),
         )
-        networks = tuple(clickhouse.client_networks(args.ranges))
+        networks = tuple(clickhouse_specs.client_networks(args.ranges))
         self.services = {}
         for entry in args.services:
             self.services[entry.spec.name] = clickhouse.ClickHouseService(

@@ -15,7 +15,8 @@ from components import audit, backup, storage
 from components import iam_policies as docs
 from components.audit import AuditLogArgs, VendorAccessAlertsArgs
 from components.cidr import InternalRanges
-from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
+from components.clickhouse import ClickHouseService
+from components.clickhouse_specs import ClickHouseServiceSpec, service_backend
 from components.iam import BootstrapRoleArgs, bucket_arn
 from components.ingress import private_endpoint_ports as ingress_private_endpoint_ports
 from components.network import endpoint_sources

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components import clickhouse, ingress, platform
+from components import clickhouse_specs, ingress, platform
 from components.naming import Names
 from components.settings import ConfigError, capacity, instances, parse
 from tests.conftest import raw_config
@@ -212,11 +212,13 @@ def test_system_workload_table_matches_the_programs_own_values():
             gateway["autoscaling"]["maxReplicas"],
             _requests(gateway["resources"]),
         )
-    keeper = clickhouse.keeper_spec()
+    keeper = clickhouse_specs.keeper_spec()
     container = keeper["templates"]["podTemplates"][0]["spec"]["containers"][0]
-    assert table["keeper"].replicas == clickhouse.KEEPER_REPLICAS
+    assert table["keeper"].replicas == clickhouse_specs.KEEPER_REPLICAS
     assert table["keeper"].requests == _requests(container["resources"])
-    assert table["clickhouse-operator"].requests == _requests(clickhouse.operator_values()["operator"]["resources"])
+    assert table["clickhouse-operator"].requests == _requests(
+        clickhouse_specs.operator_values()["operator"]["resources"]
+    )
     lbc = platform.load_balancer_controller_values("c", "us-west-2", "vpc-1", "arn:aws:iam::1:role/x")
     assert table["aws-load-balancer-controller"].replicas == lbc["replicaCount"]
 

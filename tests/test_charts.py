@@ -687,7 +687,7 @@ def _listeners(stack: Stack) -> dict[str, dict[str, Any]]:
 def test_each_mysql_service_has_its_own_port_end_to_end():
     # NLB listener (the rendered gateway Service), Gateway server, route, ClickHouse's Service port,
     # listener and TLS files, the certificate's names: per service, on both gateways.
-    from components import clickhouse
+    from components import clickhouse_specs
     from components.settings import parse
 
     stack = _stack("mysql")
@@ -703,11 +703,11 @@ def test_each_mysql_service_has_its_own_port_end_to_end():
     certs = {
         o["metadata"]["name"]: o["spec"]
         for o in _created(stack, "Certificate")
-        if o["metadata"]["namespace"] == clickhouse.conv.CLICKHOUSE_NAMESPACE
+        if o["metadata"]["namespace"] == clickhouse_specs.conv.CLICKHOUSE_NAMESPACE
     }
-    assert set(certs) == {clickhouse.mysql_certificate_name(s) for s in ports}
+    assert set(certs) == {clickhouse_specs.mysql_certificate_name(s) for s in ports}
     for service, port in ports.items():
-        backend = clickhouse.service_backend(service)
+        backend = clickhouse_specs.service_backend(service)
         hosts = {"public": f"{service}.{zone}", "private": f"{service}-private.{zone}"}
         for key, namespace in (("public", "istio-ingress"), ("private", "istio-ingress-private")):
             (listener,) = [p for p in listeners[namespace]["spec"]["ports"] if p["port"] == port]
@@ -726,10 +726,10 @@ def test_each_mysql_service_has_its_own_port_end_to_end():
         (template,) = chi["templates"]["serviceTemplates"]
         assert {"name": "mysql", "port": 9004, "targetPort": 9004} in template["spec"]["ports"]
         files = chi["configuration"]["files"]
-        assert "<mysql_port>9004</mysql_port>" in files[clickhouse.MYSQL_CONFIG_FILE]
+        assert "<mysql_port>9004</mysql_port>" in files[clickhouse_specs.MYSQL_CONFIG_FILE]
         (pod,) = chi["templates"]["podTemplates"]
-        (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse.MYSQL_TLS_VOLUME]
-        cert = certs[clickhouse.mysql_certificate_name(service)]
+        (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse_specs.MYSQL_TLS_VOLUME]
+        cert = certs[clickhouse_specs.mysql_certificate_name(service)]
         assert volume["secret"]["secretName"] == cert["secretName"]
         # The certificate holds exactly the names the stack outputs and the docs tell clients to use.
         assert cert["dnsNames"] == [hosts["public"], hosts["private"]]

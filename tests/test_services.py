@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import clickhouse, ingress, versions, wiring
+from components import clickhouse_specs, ingress, versions, wiring
 from components import settings as settings_module
 from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs, ServiceEntry
@@ -148,7 +148,7 @@ def test_helm_releases_are_pinned(full):
     op = releases["clickhouse-operator"]
     assert (op["chart"], op["version"]) == ("altinity-clickhouse-operator", "0.25.6")
     assert op["repositoryOpts"] == {"repo": "https://helm.altinity.com"}
-    assert op["namespace"] == clickhouse.OPERATOR_NAMESPACE
+    assert op["namespace"] == clickhouse_specs.OPERATOR_NAMESPACE
 
 
 def test_operator_password_is_generated_and_secret(full):

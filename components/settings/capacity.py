@@ -62,12 +62,12 @@ DAEMONSETS = (
 SYSTEM_WORKLOADS = (
     Workload("istiod", 5, _pod(500, 2048), "components/ingress.py istiod_values: autoscaleMax 5, 500m/2Gi"),
     Workload("private-gateway", 9, _pod(250, 256), "components/ingress.py gateway_values: maxReplicas 9, 250m/256Mi"),
-    Workload("keeper", 3, _pod(250, 1024), "components/clickhouse.py keeper spec: 3 replicas, 250m/1Gi"),
+    Workload("keeper", 3, _pod(250, 1024), "components/clickhouse_specs.py keeper spec: 3 replicas, 250m/1Gi"),
     Workload(
         "clickhouse-operator",
         1,
         _pod(100, 256),
-        "components/clickhouse.py operator_values: 100m/256Mi; metrics exporter: chart default {}",
+        "components/clickhouse_specs.py operator_values: 100m/256Mi; metrics exporter: chart default {}",
     ),
     Workload("aws-load-balancer-controller", 2, _pod(), "chart 1.14.0: replicaCount 2 (program), resources {}"),
     Workload("external-dns", 1, _pod(), "chart default resources {}"),

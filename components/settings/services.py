@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from components import ingress, naming, quantity, versions
+from components.clickhouse_specs import VOLUME_HEADROOM
 from components.settings import aws, cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
@@ -234,8 +235,6 @@ def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str)
 def _volume_problem(cache_size: str) -> str | None:
     """The server's volume (cache plus headroom, whole GiB as the EBS CSI driver asks for it) must be a
     size EC2's CreateVolume takes for the StorageClass's gp3."""
-    from components.clickhouse import VOLUME_HEADROOM
-
     headroom_gib = VOLUME_HEADROOM // aws.GIB
     gib = math.ceil((quantity.to_bytes(cache_size) + VOLUME_HEADROOM) / aws.GIB)
     _, largest = aws.volume_size_gib("gp3")
