@@ -20,7 +20,7 @@ from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
 from components.providers import aws_provider, enabled_regions, resolve_zones
 from components.readiness import ClusterReadiness
-from components.services import ByocServices, ByocServicesArgs, ServiceEntry
+from components.services import ByocServices, ByocServicesArgs
 from components.storage import ByocBuckets, ByocBucketsArgs
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
 
@@ -74,7 +74,7 @@ else:
             region=settings.region,
             data_protection=settings.cluster.data_protection,
             private_endpoint_sources=wiring.private_endpoint_sources(settings),
-            private_endpoint_ports=wiring.private_endpoint_ports(settings),
+            private_endpoint_ports=settings.clickhouse.private_endpoint_ports,
             flow_log_destination=(
                 audit_bucket.apply(audit_layer.flow_log_destination)
                 if audit_bucket is not None and settings.audit.flow_logs
@@ -131,7 +131,7 @@ else:
             names=names,
             data_protection=settings.cluster.data_protection,
             kms_key_arn=keys.data_key_arn,
-            backup_expiry_days=wiring.backup_expiry_days(settings),
+            backup_expiry_days=settings.clickhouse.backup_expiry_days,
             access_log_bucket=audit_bucket if settings.audit.access_logs else None,
         ),
         opts=on_aws,
@@ -177,7 +177,7 @@ else:
             billing_bucket_arn=settings.iam.billing_bucket_arn,
             billing_prefix=settings.iam.billing_prefix,
             clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
-            restore_sources=wiring.restore_sources(settings),
+            restore_sources=settings.clickhouse.restore_sources,
             kms_key_arn=keys.data_key_arn,
         ),
         opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
@@ -216,16 +216,12 @@ else:
             region=settings.region,
             zone_name=settings.dns.zone_name,
             ranges=ranges,
-            public_gateway=ch.public_gateway,
-            ip_allow_list=ch.ip_allow_list,
-            allow_any_source=ch.allow_any_source,
+            spec=ch,
+            service_role_arns=workload_roles.service_role_arns,
             data_bucket=buckets.bucket_names["data"],
             backup_bucket=buckets.bucket_names["backup"],
             private_security_group=network.private_endpoint_sg_id,
             private_link=settings.private_link.enabled,
-            services=tuple(
-                ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
-            ),
             ready=ready,
             storage_class=platform.storage_class,
             log_house_service=wiring.log_house_service(settings),

@@ -122,33 +122,34 @@ def client_networks(ranges: InternalRanges) -> list[str]:
 
 @dataclass(frozen=True)
 class ClickHouseServiceSpec:
-    """What one ClickHouse service is: its name, size, version and interfaces (validated and
-    defaulted by the settings; `__main__.py` fills it in)."""
+    """One ClickHouse service (a ClickHouseInstallation): its name, size, version and interfaces, as
+    an entry of `services` configures it (parsed, validated and defaulted by components/settings/services.py)."""
 
     name: str
-    """The service name: hostnames, the installation, its bucket prefix and IRSA role."""
+    """Lowercase DNS label, at most 30 chars: the hostnames `<name>.<zone>` and `<name>-private.<zone>`,
+    the installation, its bucket prefix and IRSA role."""
     shards: int
-    """Shards."""
+    """Number of shards (horizontal scaling)."""
     replicas: int
     """Replicas per shard, spread over the zones."""
     clickhouse_version: str
-    """Full `clickhouse/clickhouse-server` tag."""
+    """The `clickhouse/clickhouse-server` image tag."""
     cpu: str
-    """CPU request per server."""
+    """CPU request per server (a Kubernetes quantity)."""
     memory: str
-    """Memory request and limit per server."""
+    """Memory request and limit per server (a Kubernetes quantity)."""
     cache_size: str
-    """Local cache of the S3 disk per server."""
+    """Local cache of the S3 disk per server (a Kubernetes quantity)."""
     stopped: bool
-    """Stop the servers (volumes and data stay)."""
+    """Stop the servers (pods gone; volumes and S3 data kept)."""
     mysql_interface: bool
-    """Expose the MySQL protocol through the gateways, TLS by ClickHouse itself."""
+    """Also expose ClickHouse's MySQL protocol on a port of its own on both gateways, TLS by ClickHouse itself."""
     backup: backups.BackupSpec | None = None
-    """Scheduled backups; None: none (and no backup user)."""
+    """Scheduled backups (`backup`; the settings always give one); None: none, and no backup user."""
     restore: backups.RestoreSpec | None = None
-    """A backup of another service to restore once the servers are ready; None: none."""
+    """A backup of another service restored once the servers are ready (`restoreFrom`); None: none."""
     mysql_port: int | None = None
-    """The gateway port of the MySQL interface (the settings decide it); required with it."""
+    """The gateway port of the MySQL interface (`mysqlPort`, or derived from the name); required with it."""
 
     def __post_init__(self) -> None:
         if self.mysql_interface and self.mysql_port is None:

@@ -11,14 +11,13 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import audit, backup, storage
+from components import audit, storage
 from components import iam_policies as docs
 from components.audit import AuditLogArgs, VendorAccessAlertsArgs
 from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService
-from components.clickhouse_specs import ClickHouseServiceSpec, service_backend
+from components.clickhouse_specs import service_backend
 from components.iam import BootstrapRoleArgs, bucket_arn
-from components.ingress import private_endpoint_ports as ingress_private_endpoint_ports
 from components.network import endpoint_sources
 from components.observability.layer import (
     LogHouseTarget,
@@ -28,7 +27,7 @@ from components.observability.layer import (
 )
 from components.peering import PeeringSpec
 from components.readiness import ClusterReadiness
-from components.settings import ServiceConfig, Settings
+from components.settings import Settings
 
 
 def internal_ranges(settings: Settings) -> InternalRanges:
@@ -39,43 +38,6 @@ def internal_ranges(settings: Settings) -> InternalRanges:
         pod_cidr=network.pod_cidr,
         peer_cidrs=tuple(p.cidr for p in network.peerings),
     )
-
-
-def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
-    """One ClickHouse service's spec."""
-    return ClickHouseServiceSpec(
-        name=service.name,
-        shards=service.shards,
-        replicas=service.replicas,
-        clickhouse_version=service.clickhouse_version,
-        cpu=service.cpu,
-        memory=service.memory,
-        cache_size=service.cache_size,
-        stopped=service.stopped,
-        mysql_interface=service.mysql_interface,
-        backup=backup.BackupSpec(
-            enabled=service.backup.enabled,
-            schedule=service.backup.schedule,
-            retention_days=service.backup.retention_days,
-            full_every_days=service.backup.full_every_days,
-        ),
-        restore=(
-            backup.RestoreSpec(source=service.restore_from.service, backup=service.restore_from.backup)
-            if service.restore_from
-            else None
-        ),
-        mysql_port=service.mysql_port,
-    )
-
-
-def backup_expiry_days(settings: Settings) -> dict[str, int]:
-    """Per service: how long its backups' objects stay current in the backup bucket."""
-    return {s.name: backup.lifecycle_days(service_spec(s).backup) for s in settings.clickhouse.services}
-
-
-def restore_sources(settings: Settings) -> dict[str, str]:
-    """Per restoring service: the service whose backups it reads."""
-    return {s.name: s.restore_from.service for s in settings.clickhouse.services if s.restore_from}
 
 
 def bootstrap_role_args(
@@ -118,11 +80,6 @@ def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
     """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
     network = settings.network
     return endpoint_sources(network.vpc_cidr, network.pod_cidr, [(p.name, p.cidr) for p in network.peerings])
-
-
-def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
-    """The private NLB's client ports: HTTPS, native TLS, and each MySQL service's port."""
-    return ingress_private_endpoint_ports(settings.clickhouse.mysql_ports)
 
 
 def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:

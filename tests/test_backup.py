@@ -243,7 +243,7 @@ def test_backup_defaults_daily_seven_days():
         7,
         7,
     )
-    assert svc.restore_from is None
+    assert svc.restore is None
 
 
 @pytest.mark.parametrize(
@@ -274,9 +274,8 @@ def test_restore_from_accepts_latest_and_a_backup_name():
         {"name": "b", "restoreFrom": {"service": "gone", "backup": "20261122T020000Z-full"}},
     )
     _, a, b = parse(raw_config(cfg), "dev").clickhouse.services
-    assert (a.restore_from.service, a.restore_from.backup) == ("old", "latest")
-    assert b.restore_from.service == "gone"
-    assert b.restore_from.backup == "20261122T020000Z-full"
+    assert a.restore == backup.RestoreSpec(source="old", backup="latest")
+    assert b.restore == backup.RestoreSpec(source="gone", backup="20261122T020000Z-full")
 
 
 # -- the stack ------------------------------------------------------------------------------------

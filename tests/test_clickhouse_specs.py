@@ -12,22 +12,22 @@ import pytest
 from components import clickhouse_specs, quantity, versions
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
-from components.settings import ServiceConfig
-from components.wiring import service_spec
+from components.clickhouse_specs import ClickHouseServiceSpec
 from tests.references import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
+from tests.settings_cases import service
 
 BUCKET = "clickhouse-cloud-dev-data-123456789012"
 NETWORKS = clickhouse_specs.client_networks(InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16",)))
 
 
-def chi(service: ServiceConfig) -> dict:
+def chi(service: ClickHouseServiceSpec) -> dict:
     """The installation of a service as configured (the settings' defaults filled in)."""
     return {
         "apiVersion": clickhouse_specs.CHI_API,
         "kind": "ClickHouseInstallation",
         "metadata": {"name": service.name, "namespace": conv.CLICKHOUSE_NAMESPACE},
         "spec": clickhouse_specs.chi_spec(
-            service_spec(service), bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
+            service, bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
         ),
     }
 
@@ -42,9 +42,9 @@ def chk() -> dict:
 
 
 SERVICES = [
-    ServiceConfig("analytics"),
-    ServiceConfig("a" * 30, shards=4, replicas=3, cpu="500m", memory="4Gi", cache_size="1Ti", mysql_interface=True),
-    ServiceConfig("paused", stopped=True),
+    service("analytics"),
+    service("a" * 30, shards=4, replicas=3, cpu="500m", memory="4Gi", cacheSize="1Ti", mysqlInterface=True),
+    service("paused", stopped=True),
 ]
 
 
@@ -85,16 +85,16 @@ def test_the_crd_check_bites(chi_schema, change, why):
 
 
 def test_stopped_service_sets_stop_yes():
-    assert chi(ServiceConfig("x", stopped=True))["spec"]["stop"] == "yes"
-    assert chi(ServiceConfig("x"))["spec"]["stop"] == "no"
+    assert chi(service("x", stopped=True))["spec"]["stop"] == "yes"
+    assert chi(service("x"))["spec"]["stop"] == "no"
 
 
-def _storage(service: ServiceConfig) -> ET.Element:
+def _storage(service: ClickHouseServiceSpec) -> ET.Element:
     return ET.fromstring(chi(service)["spec"]["configuration"]["files"]["config.d/storage.xml"])
 
 
 def test_mergetree_defaults_to_s3_in_the_data_bucket_with_environment_credentials():
-    root = _storage(ServiceConfig("analytics", cache_size="50Gi"))
+    root = _storage(service("analytics", cacheSize="50Gi"))
     s3 = root.find("storage_configuration/disks/s3")
     assert s3.findtext("type") == "s3"
     assert s3.findtext("endpoint") == f"https://{BUCKET}.s3.us-west-2.amazonaws.com/analytics/"
@@ -113,7 +113,7 @@ def test_no_static_keys_anywhere():
 
 
 def test_servers_spread_over_zones_on_clickhouse_nodes_with_the_service_account():
-    spec = chi(ServiceConfig("analytics", cpu="3", memory="12Gi"))["spec"]
+    spec = chi(service("analytics", cpu="3", memory="12Gi"))["spec"]
     pod = spec["templates"]["podTemplates"][0]["spec"]
     assert pod["serviceAccountName"] == "clickhouse-x"
     assert pod["nodeSelector"] == conv.CLICKHOUSE_NODE_LABELS

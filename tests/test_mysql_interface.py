@@ -24,10 +24,11 @@ import pytest
 
 from components import clickhouse_specs, ingress
 from components import k8s_conventions as conv
-from components.settings import ConfigError, ServiceConfig, parse
+from components.clickhouse_specs import ClickHouseServiceSpec
+from components.settings import ConfigError, parse
 from components.settings import services as svc_settings
-from components.wiring import service_spec
 from tests.conftest import raw_config
+from tests.settings_cases import service
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = json.loads((ROOT / "tests/upstream/clickhouse-25.8.29.51/mysql-tls.json").read_text())
@@ -143,14 +144,14 @@ def test_plaintext_clients_are_refused():
 # --- the certificate and its mount ------------------------------------------------------------------
 
 
-def _chi(service: ServiceConfig) -> dict:
+def _chi(service: ClickHouseServiceSpec) -> dict:
     return clickhouse_specs.chi_spec(
-        service_spec(service), bucket="b", region="us-west-2", networks=["10.0.0.0/22"], service_account="sa"
+        service, bucket="b", region="us-west-2", networks=["10.0.0.0/22"], service_account="sa"
     )
 
 
 def test_the_servers_mount_the_whole_secret_readable_by_the_clickhouse_user_only():
-    spec = _chi(ServiceConfig("analytics", mysql_interface=True))
+    spec = _chi(service("analytics", mysqlInterface=True))
     (pod,) = spec["templates"]["podTemplates"]
     (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse_specs.MYSQL_TLS_VOLUME]
     assert volume["secret"]["secretName"] == clickhouse_specs.mysql_tls_secret_name("analytics")
@@ -170,7 +171,7 @@ def test_the_servers_mount_the_whole_secret_readable_by_the_clickhouse_user_only
 
 
 def test_a_service_without_the_interface_has_none_of_it():
-    spec = _chi(ServiceConfig("analytics"))
+    spec = _chi(service("analytics"))
     assert clickhouse_specs.MYSQL_CONFIG_FILE not in spec["configuration"]["files"]
     (pod,) = spec["templates"]["podTemplates"]
     assert clickhouse_specs.MYSQL_TLS_VOLUME not in [v["name"] for v in pod["spec"].get("volumes", [])]

@@ -11,7 +11,7 @@ import pytest
 from components import clickhouse_specs, ingress, versions, wiring
 from components import settings as settings_module
 from components.readiness import ClusterReadiness
-from components.services import ByocServices, ByocServicesArgs, ServiceEntry
+from components.services import ByocServices, ByocServicesArgs
 from tests.conftest import run_offline
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -50,11 +50,9 @@ def synth(values: dict[str, str]):
                 region=settings.region,
                 zone_name=settings.dns.zone_name,
                 ranges=wiring.internal_ranges(settings),
-                public_gateway=ch.public_gateway,
-                ip_allow_list=ch.ip_allow_list,
-                allow_any_source=ch.allow_any_source,
+                spec=ch,
+                service_role_arns={s.name: role(s.name) for s in ch.services},
                 data_bucket=settings.names.bucket("data"),
-                services=tuple(ServiceEntry(wiring.service_spec(s), role(s.name)) for s in ch.services),
                 ready=ClusterReadiness(
                     system_nodes=(stand_ins["system-nodes"],),
                     load_balancing=(stand_ins["load-balancing"],),

@@ -22,6 +22,7 @@ import pulumi
 from components import naming
 from components.cluster import ClusterSpec
 from components.maintenance_window import MaintenanceWindow
+from components.services import ServicesSpec
 from components.settings import audit as _audit
 from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
@@ -83,10 +84,6 @@ from components.settings.services import (
     SERVICE_DEFAULTS,
     SERVICE_FIELDS,
     SERVICE_NAME_RE,
-    BackupConfig,
-    ClickHouseSettings,
-    RestoreFrom,
-    ServiceConfig,
 )
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
@@ -149,8 +146,6 @@ __all__ = [
     "ZONE_ID_RE",
     "AuditSettings",
     "AwsQuotas",
-    "BackupConfig",
-    "ClickHouseSettings",
     "ConfigError",
     "Dns",
     "Iam",
@@ -159,8 +154,6 @@ __all__ = [
     "ObservabilitySettings",
     "Peering",
     "PrivateLinkSettings",
-    "RestoreFrom",
-    "ServiceConfig",
     "Settings",
     "TailscaleSettings",
     "VendorAccessAlertsSettings",
@@ -198,7 +191,7 @@ class Settings:
     """`kms.customerManagedKey`: buckets and volumes encrypted with the program's KMS key, not AWS-managed keys."""
     iam: Iam = field(kw_only=True)
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
-    clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
+    clickhouse: ServicesSpec = field(kw_only=True)
     """ClickHouse services, the IP allow list and the public endpoint."""
     private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
     """The PrivateLink endpoint service on the private NLB."""

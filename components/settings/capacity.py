@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from components import cidr, quantity
+from components.clickhouse_specs import ClickHouseServiceSpec
 from components.cluster import ClusterSpec
+from components.services import ServicesSpec
 from components.settings import subnets
 from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.reader import Problems
-from components.settings.services import ClickHouseSettings, ServiceConfig
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ TAILSCALE_OPERATOR = Workload("tailscale-operator", 1, _pod(50, 64), "tailscale.
 
 
 def system_workloads(
-    clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None = None
+    clickhouse: ServicesSpec, observability: ObservabilitySettings | None = None
 ) -> tuple[Workload, ...]:
     """What runs on the system nodes, with the observability layer's share when it is on."""
     out = SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
@@ -146,7 +147,7 @@ def per_node_room(
     return room
 
 
-def server_requests(service: ServiceConfig) -> Resources:
+def server_requests(service: ClickHouseServiceSpec) -> Resources:
     cpu = quantity.parse(service.cpu) or Decimal(0)
     memory = quantity.parse(service.memory) or Decimal(0)
     return Resources(math.ceil(cpu * 1000), math.ceil(memory / MIB), 1)
@@ -174,7 +175,7 @@ def _packs(servers: Sequence[tuple[int, Resources]], nodes: int, room: Resources
 
 def check(
     cluster: ClusterSpec,
-    clickhouse: ClickHouseSettings,
+    clickhouse: ServicesSpec,
     custom_networking: bool,
     p: Problems,
     observability: ObservabilitySettings | None = None,
@@ -198,7 +199,7 @@ def check(
         _check_subnets(cluster, clickhouse, observability, network, ch_type, system_type, p)
 
 
-def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None) -> tuple[int, int, int]:
+def address_pods(clickhouse: ServicesSpec, observability: ObservabilitySettings | None) -> tuple[int, int, int]:
     """Pods that take a pod address: (per node, on each ClickHouse node, on the system nodes in all).
 
     A ClickHouse node holds one server of each running service at most (anti-affinity), and at least
@@ -206,14 +207,14 @@ def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySet
     nodes."""
     per_node = sum(w.replicas for w in daemonsets(observability) if not w.host_network)
     running = [s for s in clickhouse.services if not s.stopped]
-    jobs = sum(1 for s in running if s.backup.enabled) + sum(1 for s in running if s.restore_from is not None)
+    jobs = sum(1 for s in running if s.backup.enabled) + sum(1 for s in running if s.restore is not None)
     system = sum(w.replicas for w in system_workloads(clickhouse, observability) if not w.host_network) + jobs
     return per_node, per_node + max(1, len(running)), system
 
 
 def _check_subnets(
     cluster: ClusterSpec,
-    clickhouse: ClickHouseSettings,
+    clickhouse: ServicesSpec,
     observability: ObservabilitySettings | None,
     network: NetworkSettings,
     ch_type: InstanceType,
@@ -238,7 +239,7 @@ def _check_subnets(
 
 def _check_services(
     cluster: ClusterSpec,
-    clickhouse: ClickHouseSettings,
+    clickhouse: ServicesSpec,
     instance: InstanceType,
     custom_networking: bool,
     p: Problems,

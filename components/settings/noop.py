@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.cluster import ClusterSpec
+from components.services import ServicesSpec
 from components.settings.iam import Iam
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, Problems, decode_value
-from components.settings.services import ClickHouseSettings
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Layers:
     cluster: ClusterSpec
     customer_managed_key: bool
     iam: Iam
-    clickhouse: ClickHouseSettings
+    clickhouse: ServicesSpec
     private_link: PrivateLinkSettings
     observability: ObservabilitySettings
 
