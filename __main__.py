@@ -28,7 +28,7 @@ settings = config.load()
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 names = settings.names
-ranges = wiring.internal_ranges(settings)
+ranges = settings.network.ranges
 
 aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
 on_aws = pulumi.ResourceOptions(providers=[aws])
@@ -73,7 +73,7 @@ else:
             nat_gateways=settings.network.nat_gateways,
             region=settings.region,
             data_protection=settings.cluster.data_protection,
-            private_endpoint_sources=wiring.private_endpoint_sources(settings),
+            private_endpoint_sources=settings.network.private_endpoint_sources,
             private_endpoint_ports=settings.clickhouse.private_endpoint_ports,
             flow_log_destination=(
                 audit_bucket.apply(audit_layer.flow_log_destination)
@@ -84,7 +84,6 @@ else:
         opts=on_aws,
     )
 
-    peer_specs = wiring.peering_specs(settings)
     peerings = VpcPeerings(
         names.aws("peering"),
         VpcPeeringsArgs(
@@ -95,7 +94,7 @@ else:
             vpc_cidr=settings.network.vpc_cidr,
             private_route_table_ids=network.private_route_table_ids,
             route_table_count=len(zones),
-            peerings=peer_specs,
+            peerings=settings.network.peerings,
             default_tags=settings.default_tags,
         ),
         opts=on_aws,
@@ -253,7 +252,7 @@ else:
             services=tuple(s.name for s in ch.services),
             peers=tuple(
                 PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
-                for p in peer_specs
+                for p in settings.network.peerings
                 if p.private_dns
             ),
             private_link_principals=(

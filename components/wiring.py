@@ -14,30 +14,17 @@ import pulumi
 from components import audit, storage
 from components import iam_policies as docs
 from components.audit import AuditLogArgs, VendorAccessAlertsArgs
-from components.cidr import InternalRanges
 from components.clickhouse import ClickHouseService
 from components.clickhouse_specs import service_backend
 from components.iam import BootstrapRoleArgs, bucket_arn
-from components.network import endpoint_sources
 from components.observability.layer import (
     LogHouseTarget,
     ObservabilityArgs,
     TailscaleAccess,
     TroubleshootingTailscaleArgs,
 )
-from components.peering import PeeringSpec
 from components.readiness import ClusterReadiness
 from components.settings import Settings
-
-
-def internal_ranges(settings: Settings) -> InternalRanges:
-    """Our internal ranges: the VPC, its pod range, the peered VPCs."""
-    network = settings.network
-    return InternalRanges(
-        vpc_cidr=network.vpc_cidr,
-        pod_cidr=network.pod_cidr,
-        peer_cidrs=tuple(p.cidr for p in network.peerings),
-    )
 
 
 def bootstrap_role_args(
@@ -73,30 +60,6 @@ def bootstrap_role_args(
         troubleshooting_until=iam.troubleshooting_until,
         state_queue_arn=iam.state_queue_arn,
         only=iam.only,
-    )
-
-
-def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
-    network = settings.network
-    return endpoint_sources(network.vpc_cidr, network.pod_cidr, [(p.name, p.cidr) for p in network.peerings])
-
-
-def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:
-    """The peer VPCs, as the peering layer takes them."""
-    return tuple(
-        PeeringSpec(
-            name=p.name,
-            cidr=p.cidr,
-            vpc_id=p.vpc_id,
-            account_id=p.account_id,
-            region=p.region,
-            accepter_role_arn=p.accepter_role_arn,
-            peer_route_table_ids=p.peer_route_table_ids,
-            private_dns=p.private_dns,
-        )
-        for p in settings.network.peerings
-        if p.vpc_id is not None
     )
 
 

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import clickhouse_specs, ingress, versions, wiring
+from components import clickhouse_specs, ingress, versions
 from components import settings as settings_module
 from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs
@@ -49,7 +49,7 @@ def synth(values: dict[str, str]):
                 names=settings.names,
                 region=settings.region,
                 zone_name=settings.dns.zone_name,
-                ranges=wiring.internal_ranges(settings),
+                ranges=settings.network.ranges,
                 spec=ch,
                 service_role_arns={s.name: role(s.name) for s in ch.services},
                 data_bucket=settings.names.bucket("data"),

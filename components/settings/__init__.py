@@ -58,7 +58,6 @@ from components.settings.network import (
     SMALL_VPC_WARNING,
     VPC_ID_RE,
     NetworkSettings,
-    Peering,
 )
 from components.settings.observability import ObservabilitySettings, TailscaleSettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
@@ -152,7 +151,6 @@ __all__ = [
     "MaintenanceWindow",
     "NetworkSettings",
     "ObservabilitySettings",
-    "Peering",
     "PrivateLinkSettings",
     "Settings",
     "TailscaleSettings",

@@ -79,7 +79,7 @@ def public_group_rules(clickhouse: ServicesSpec, names: Names) -> list[tuple[str
 
 def private_group_rules(clickhouse: ServicesSpec, net: NetworkSettings) -> list[tuple[str, str, int]]:
     """The inbound rules of the private endpoint's security group."""
-    sources = network.endpoint_sources(net.vpc_cidr, net.pod_cidr, [(p.name, p.cidr) for p in net.peerings])
+    sources = net.private_endpoint_sources
     return network.endpoint_rules(sources, ingress.private_endpoint_ports(clickhouse.mysql_ports))
 
 
