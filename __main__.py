@@ -104,8 +104,7 @@ else:
         names.aws("dns"),
         ByocDnsArgs(
             names=names,
-            zone_name=settings.dns.zone_name,
-            hosted_zone_id=settings.dns.hosted_zone_id,
+            zone=settings.dns,
             data_protection=settings.cluster.data_protection,
         ),
         opts=on_aws,

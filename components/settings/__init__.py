@@ -21,6 +21,7 @@ import pulumi
 
 from components import naming
 from components.cluster import ClusterSpec
+from components.dns import ZoneSpec
 from components.maintenance_window import MaintenanceWindow
 from components.services import ServicesSpec
 from components.settings import audit as _audit
@@ -39,7 +40,7 @@ from components.settings import services as _services
 from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
 from components.settings.cluster import INSTANCE_TYPE_RE
 from components.settings.deployment import TAG_CHARS_RE
-from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
+from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE
 from components.settings.iam import (
     BOOTSTRAP_MODES,
     EXTERNAL_ID_RE,
@@ -146,7 +147,6 @@ __all__ = [
     "AuditSettings",
     "AwsQuotas",
     "ConfigError",
-    "Dns",
     "Iam",
     "MaintenanceWindow",
     "NetworkSettings",
@@ -181,7 +181,7 @@ class Settings:
     """The user's extra tags (the mandatory ones are added by `names.tags`)."""
     network: NetworkSettings
     """The VPC's ranges, zones, NAT gateways and peers."""
-    dns: Dns
+    dns: ZoneSpec
     """The deployment's hosted zone."""
     cluster: ClusterSpec
     """The EKS layer's choices (and `dataProtection`, which every stateful layer follows)."""
