@@ -14,7 +14,7 @@ from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
-from components.observability.layer import Observability, TroubleshootingTailscale
+from components.observability.layer import Observability, TroubleshootingTailscale, TroubleshootingTailscaleArgs
 from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
@@ -222,7 +222,7 @@ else:
             private_link=settings.private_link.enabled,
             ready=ready,
             storage_class=platform.storage_class,
-            log_house_service=wiring.log_house_service(settings),
+            log_house_service=settings.observability.log_house_service,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
     )
@@ -237,9 +237,12 @@ else:
     )
     if observability_args is not None:
         observability = Observability(names.aws("observability"), observability_args, opts=on_cluster)
-    tailscale_args = wiring.tailscale_args(settings, ready.system_nodes)
-    if tailscale_args is not None:
-        TroubleshootingTailscale(names.aws("troubleshooting-tailscale"), tailscale_args, opts=on_cluster)
+    if settings.observability.tailscale is not None:
+        TroubleshootingTailscale(
+            names.aws("troubleshooting-tailscale"),
+            TroubleshootingTailscaleArgs(names, settings.observability.tailscale, ready.system_nodes),
+            opts=on_cluster,
+        )
 
     private_endpoint = PrivateEndpoint(
         names.aws("private-endpoint"),
@@ -297,6 +300,6 @@ else:
     if private_endpoint.endpoint_service_name is not None:
         # Give consumers this name to create their interface endpoint (docs/private-link.md).
         pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)
-    if observability_args is not None and observability_args.grafana:
+    if observability_args is not None and observability_args.spec.grafana:
         # Grafana's `admin` password (reach Grafana with kubectl port-forward: docs/observability.md).
         pulumi.export("grafana_admin_password", observability.grafana_password)

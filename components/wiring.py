@@ -20,8 +20,6 @@ from components.iam import BootstrapRoleArgs, bucket_arn
 from components.observability.layer import (
     LogHouseTarget,
     ObservabilityArgs,
-    TailscaleAccess,
-    TroubleshootingTailscaleArgs,
 )
 from components.readiness import ClusterReadiness
 from components.settings import Settings
@@ -73,7 +71,8 @@ def observability_args(
     services: Mapping[str, ClickHouseService],
     storage_class: pulumi.Input[str],
 ) -> ObservabilityArgs | None:
-    """The observability layer's args; None when `observability.enabled` is false."""
+    """The observability layer's args, with LogHouse's target among the services; None when
+    `observability.enabled` is false."""
     obs = settings.observability
     if not obs.enabled:
         return None
@@ -89,36 +88,11 @@ def observability_args(
         region=settings.region,
         monitoring_bucket=monitoring_bucket,
         thanos_role_arn=thanos_role_arn,
-        vendor_webhook=obs.vendor_webhook,
-        retention_raw_days=obs.retention_days,
-        retention_downsampled_days=obs.downsampled_retention_days,
-        grafana=obs.grafana,
-        receivers=obs.receivers,
-        receiver_secrets=dict(obs.receiver_secrets),
+        spec=obs.spec,
         log_house=log_house,
         ready=ready,
         clickhouse_namespace=(clickhouse_namespace,),
         storage_class=storage_class,
-    )
-
-
-def log_house_service(settings: Settings) -> str | None:
-    """The service that holds LogHouse, while the layer ships logs there."""
-    obs = settings.observability
-    return obs.log_house_service if obs.enabled else None
-
-
-def tailscale_args(
-    settings: Settings, system_nodes: tuple[pulumi.Resource, ...]
-) -> TroubleshootingTailscaleArgs | None:
-    """The Tailscale troubleshooting path's args; None unless granted (`troubleshootingAccess`)."""
-    tailscale = settings.observability.tailscale
-    if tailscale is None:
-        return None
-    return TroubleshootingTailscaleArgs(
-        names=settings.names,
-        access=TailscaleAccess(tailscale.client_id, tailscale.client_secret),
-        system_nodes=system_nodes,
     )
 
 

@@ -60,7 +60,7 @@ from components.settings.network import (
     VPC_ID_RE,
     NetworkSettings,
 )
-from components.settings.observability import ObservabilitySettings, TailscaleSettings
+from components.settings.observability import ObservabilitySettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
 from components.settings.private_link import PrivateLinkSettings
 from components.settings.quotas import AwsQuotas
@@ -153,7 +153,6 @@ __all__ = [
     "ObservabilitySettings",
     "PrivateLinkSettings",
     "Settings",
-    "TailscaleSettings",
     "VendorAccessAlertsSettings",
     "decode_value",
     "is_placeholder",
@@ -193,7 +192,7 @@ class Settings:
     """ClickHouse services, the IP allow list and the public endpoint."""
     private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
     """The PrivateLink endpoint service on the private NLB."""
-    observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
+    observability: ObservabilitySettings = field(kw_only=True)
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     aws_quotas: AwsQuotas = field(default_factory=lambda: AwsQuotas())
     """The account's AWS quotas the configuration was checked against."""

@@ -123,7 +123,7 @@ def system_workloads(
     """What runs on the system nodes, with the observability layer's share when it is on."""
     out = SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
     if observability is not None and observability.enabled:
-        out += OBSERVABILITY_WORKLOADS + ((GRAFANA,) if observability.grafana else ())
+        out += OBSERVABILITY_WORKLOADS + ((GRAFANA,) if observability.spec.grafana else ())
     if observability is not None and observability.tailscale is not None:
         out += (TAILSCALE_OPERATOR,)
     return out
