@@ -8,7 +8,7 @@ import pulumi
 from components import audit as audit_layer
 from components import settings as config
 from components import wiring
-from components.audit import AuditLog, VendorAccessAlerts
+from components.audit import AuditLog
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
@@ -22,6 +22,7 @@ from components.providers import aws_provider, enabled_regions, resolve_zones
 from components.readiness import ClusterReadiness
 from components.services import ByocServices, ByocServicesArgs
 from components.storage import ByocBuckets, ByocBucketsArgs
+from components.vendor_alerts import VendorAccessAlerts
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
 
 settings = config.load()

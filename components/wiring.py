@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import audit, storage
+from components import audit, storage, vendor_alerts
 from components import iam_policies as docs
-from components.audit import AuditLogArgs, VendorAccessAlertsArgs
+from components.audit import AuditLogArgs
 from components.clickhouse import ClickHouseService
 from components.clickhouse_specs import service_backend
 from components.iam import BootstrapRoleArgs, bucket_arn
@@ -23,6 +23,7 @@ from components.observability.layer import (
 )
 from components.readiness import ClusterReadiness
 from components.settings import Settings
+from components.vendor_alerts import VendorAccessAlertsArgs
 
 
 def bootstrap_role_args(
@@ -122,7 +123,7 @@ def audit_log_args(settings: Settings) -> AuditLogArgs | None:
         trail=trail,
         key=trail or alerts,
         alert_rule_arn=(
-            audit.rule_arn(settings.region, settings.account_id, names.aws("vendor-access")) if alerts else None
+            vendor_alerts.rule_arn(settings.region, settings.account_id, names.aws("vendor-access")) if alerts else None
         ),
         log_retention_days=a.log_retention_days,
         flow_log_retention_days=a.flow_log_retention_days,
