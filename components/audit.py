@@ -29,6 +29,7 @@ from components.storage import (
     ACCESS_LOG_PREFIX,
     DATA_PROTECTION_TAG,
     NONCURRENT_VERSION_DAYS,
+    PURPOSES,
     access_log_prefix,
     bucket_arn,
 )
@@ -267,6 +268,30 @@ def audit_key_policy(
 
 
 @dataclass(frozen=True)
+class AuditSpec:
+    """What the deployment records for audit (key `audit`; parsed and validated by
+    components/settings/audit.py)."""
+
+    flow_logs: bool
+    """VPC flow logs of all traffic into the log bucket (`audit.flowLogs.enabled`)."""
+    flow_log_retention_days: int
+    """Days the log bucket keeps flow logs (`audit.flowLogs.retentionDays`, default logRetentionDays)."""
+    access_logs: bool
+    """S3 server access logs of the data, backup and monitoring buckets (`audit.accessLogs.enabled`)."""
+    log_retention_days: int
+    """Days the log bucket keeps access logs and the trail's logs (`audit.logRetentionDays`)."""
+    trail_mode: str
+    """`create` a multi-Region trail into the log bucket, `reuse` the account's, or `none`."""
+    trail_name: str | None
+    """With `reuse`: the existing trail's name or ARN."""
+
+    @property
+    def log_bucket(self) -> bool:
+        """Whether anything writes into the program's log bucket."""
+        return self.flow_logs or self.access_logs or self.trail_mode == "create"
+
+
+@dataclass(frozen=True)
 class AuditLogArgs:
     """Inputs of the log bucket, the audit key and the trail."""
 
@@ -278,24 +303,49 @@ class AuditLogArgs:
     """The stack's Region: the bucket's, the key's and the trail's home."""
     vendor_roles: tuple[str, ...]
     """ARNs of the vendor's roles, denied the bucket and the key."""
-    bucket: bool = True
-    """Create the log bucket (something writes into it)."""
-    access_log_sources: Mapping[str, str] | None = None
-    """purpose -> bucket whose server access logs the log bucket receives."""
-    flow_logs: bool = True
-    """Let VPC flow log delivery write (`vpc-flow-logs/`)."""
-    trail: bool = True
-    """Create the multi-Region trail (`cloudtrail/`)."""
-    key: bool = True
-    """Create the audit KMS key (the trail or the alert topic uses it)."""
+    spec: AuditSpec
+    """What to record, and for how long."""
+    cluster: bool = True
+    """The stack builds the VPC and the buckets; false (a bootstrap-only stack): no flow or access logs."""
     alert_rule_arn: str | None = None
-    """The stack Region's vendor-access rule, allowed to use the key for the topic."""
-    log_retention_days: int = 365
-    """Days access and trail logs stay."""
-    flow_log_retention_days: int = 365
-    """Days flow logs stay."""
+    """The stack Region's vendor-access rule, allowed to use the key for the topic; None: no alerts."""
     data_protection: bool = True
     """Protect the bucket and key; retain the bucket (the key is always retained)."""
+
+    @property
+    def flow_logs(self) -> bool:
+        """Let VPC flow log delivery write (`vpc-flow-logs/`)."""
+        return self.spec.flow_logs and self.cluster
+
+    @property
+    def access_logs(self) -> bool:
+        """Let S3 server access logging write (`s3-access/<bucket>/`)."""
+        return self.spec.access_logs and self.cluster
+
+    @property
+    def access_log_sources(self) -> dict[str, str]:
+        """purpose -> bucket whose server access logs the log bucket receives."""
+        return {purpose: self.names.bucket(purpose) for purpose in PURPOSES} if self.access_logs else {}
+
+    @property
+    def trail(self) -> bool:
+        """Create the multi-Region trail (`cloudtrail/`)."""
+        return self.spec.trail_mode == "create"
+
+    @property
+    def key(self) -> bool:
+        """Create the audit KMS key (the trail or the alert topic uses it)."""
+        return self.trail or self.alert_rule_arn is not None
+
+    @property
+    def bucket(self) -> bool:
+        """Create the log bucket (something writes into it)."""
+        return self.flow_logs or self.access_logs or self.trail
+
+    @property
+    def needed(self) -> bool:
+        """Whether the layer creates anything at all."""
+        return self.bucket or self.key
 
 
 class AuditLog(pulumi.ComponentResource):
@@ -382,7 +432,7 @@ class AuditLog(pulumi.ComponentResource):
             aws.s3.BucketLifecycleConfiguration(
                 f"{name}-bucket-lifecycle",
                 bucket=bucket.id,
-                rules=log_lifecycle_rules(args.log_retention_days, args.flow_log_retention_days),
+                rules=log_lifecycle_rules(args.spec.log_retention_days, args.spec.flow_log_retention_days),
                 opts=on_bucket,
             )
             policy = aws.s3.BucketPolicy(
@@ -393,7 +443,7 @@ class AuditLog(pulumi.ComponentResource):
                         bucket_name,
                         args.account_id,
                         args.region,
-                        access_log_sources=args.access_log_sources or {},
+                        access_log_sources=args.access_log_sources,
                         flow_logs=args.flow_logs,
                         trail=trail_name,
                         vendor_roles=args.vendor_roles,

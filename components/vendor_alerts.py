@@ -112,6 +112,20 @@ def bus_arn(region: str, account_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class VendorAlertsSpec:
+    """Who hears of every vendor role assumption (key `vendorAccessAlerts`; parsed and validated by
+    components/settings/audit.py)."""
+
+    enabled: bool
+    """The EventBridge rules and the SNS topic (`vendorAccessAlerts.enabled`; `__main__.py` builds the
+    layer only then)."""
+    emails: tuple[str, ...]
+    """Email subscriptions of the topic (each confirms once, from the mail SNS sends)."""
+    webhook: str | None
+    """An https URL (a secret) that receives each event as a JSON POST, or None."""
+
+
+@dataclass(frozen=True)
 class VendorAccessAlertsArgs:
     """Inputs of the vendor-access alerts."""
 
@@ -127,10 +141,8 @@ class VendorAccessAlertsArgs:
     """ARNs of the vendor's roles."""
     key_arn: pulumi.Input[str]
     """The audit key, encrypting the topic."""
-    emails: tuple[str, ...] = ()
-    """Email subscriptions."""
-    webhook: pulumi.Input[str] | None = None
-    """The HTTPS endpoint that gets each alert as a JSON POST (a secret), or None."""
+    spec: VendorAlertsSpec
+    """Who is told: emails and the webhook."""
 
 
 class VendorAccessAlerts(pulumi.ComponentResource):
@@ -157,7 +169,7 @@ class VendorAccessAlerts(pulumi.ComponentResource):
             tags={"Name": topic_name},
             opts=child,
         )
-        for i, email in enumerate(args.emails):
+        for i, email in enumerate(args.spec.emails):
             aws.sns.TopicSubscription(
                 f"{name}-email-{i}", topic=topic.arn, protocol="email", endpoint=email, opts=child
             )
@@ -186,7 +198,7 @@ class VendorAccessAlerts(pulumi.ComponentResource):
             opts=child,
         )
 
-        if args.webhook is not None:
+        if args.spec.webhook is not None:
             webhook_name = names.aws("vendor-access-webhook")
             # A plain HTTPS webhook never answers SNS's subscription confirmation; an API destination
             # POSTs the event itself. Connections need an authorization: the URL carries the
@@ -206,7 +218,7 @@ class VendorAccessAlerts(pulumi.ComponentResource):
                 description="POSTs each vendor role assumption to vendorAccessAlerts.webhook",
                 connection_arn=connection.arn,
                 http_method="POST",
-                invocation_endpoint=pulumi.Output.secret(args.webhook),
+                invocation_endpoint=pulumi.Output.secret(args.spec.webhook),
                 invocation_rate_limit_per_second=WEBHOOK_RATE_PER_SECOND,
                 region=home,
                 opts=child,

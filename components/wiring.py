@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import audit, storage, vendor_alerts
+from components import audit, vendor_alerts
 from components import iam_policies as docs
 from components.audit import AuditLogArgs
 from components.clickhouse import ClickHouseService
@@ -106,29 +106,22 @@ def audit_log_args(settings: Settings) -> AuditLogArgs | None:
     """The log bucket, audit key and trail the settings ask for; None when nothing needs them.
 
     A bootstrap-only stack has no VPC or buckets to log: only the trail and the alerts' key."""
-    a, names = settings.audit, settings.names
-    cluster = not settings.iam.only
-    flow, access, trail = a.flow_logs and cluster, a.access_logs and cluster, a.trail_mode == "create"
     alerts = settings.vendor_access_alerts.enabled
-    if not (flow or access or trail or alerts):
-        return None
-    return AuditLogArgs(
-        names=names,
+    args = AuditLogArgs(
+        names=settings.names,
         account_id=settings.account_id,
         region=settings.region,
         vendor_roles=vendor_roles(settings),
-        bucket=flow or access or trail,
-        access_log_sources={p: names.bucket(p) for p in storage.PURPOSES} if access else {},
-        flow_logs=flow,
-        trail=trail,
-        key=trail or alerts,
+        spec=settings.audit,
+        cluster=not settings.iam.only,
         alert_rule_arn=(
-            vendor_alerts.rule_arn(settings.region, settings.account_id, names.aws("vendor-access")) if alerts else None
+            vendor_alerts.rule_arn(settings.region, settings.account_id, settings.names.aws("vendor-access"))
+            if alerts
+            else None
         ),
-        log_retention_days=a.log_retention_days,
-        flow_log_retention_days=a.flow_log_retention_days,
         data_protection=settings.cluster.data_protection,
     )
+    return args if args.needed else None
 
 
 def vendor_access_args(
@@ -145,6 +138,5 @@ def vendor_access_args(
         regions=tuple(sorted({*regions, settings.region})),
         vendor_roles=vendor_roles(settings),
         key_arn=key_arn,
-        emails=alerts.emails,
-        webhook=alerts.webhook,
+        spec=alerts,
     )

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.audit import AuditSpec
 from components.cluster import ClusterSpec
 from components.dns import ZoneSpec
 from components.maintenance_window import MaintenanceWindow
@@ -37,7 +38,6 @@ from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import quotas as _quotas
 from components.settings import services as _services
-from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
 from components.settings.cluster import INSTANCE_TYPE_RE
 from components.settings.deployment import TAG_CHARS_RE
 from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE
@@ -85,6 +85,7 @@ from components.settings.services import (
     SERVICE_FIELDS,
     SERVICE_NAME_RE,
 )
+from components.vendor_alerts import VendorAlertsSpec
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
@@ -144,7 +145,6 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
-    "AuditSettings",
     "AwsQuotas",
     "ConfigError",
     "Iam",
@@ -153,7 +153,6 @@ __all__ = [
     "ObservabilitySettings",
     "PrivateLinkSettings",
     "Settings",
-    "VendorAccessAlertsSettings",
     "decode_value",
     "is_placeholder",
     "load",
@@ -198,9 +197,9 @@ class Settings:
     """The account's AWS quotas the configuration was checked against."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
-    audit: AuditSettings = field(default_factory=lambda: AuditSettings())
+    audit: AuditSpec = field(kw_only=True)
     """Flow logs, bucket access logs and the trail, and how long the log bucket keeps them."""
-    vendor_access_alerts: VendorAccessAlertsSettings = field(default_factory=lambda: VendorAccessAlertsSettings())
+    vendor_access_alerts: VendorAlertsSpec = field(kw_only=True)
     """Where the customer hears of every vendor role assumption."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
