@@ -12,7 +12,6 @@ from collections.abc import Mapping
 import pulumi
 
 from components import audit, vendor_alerts
-from components import iam_policies as docs
 from components.audit import AuditLogArgs
 from components.clickhouse import ClickHouseService
 from components.clickhouse_specs import service_backend
@@ -29,17 +28,15 @@ from components.vendor_alerts import VendorAccessAlertsArgs
 def bootstrap_role_args(
     settings: Settings, zone_arn: pulumi.Input[str] | None, external_id: str | None = None
 ) -> BootstrapRoleArgs:
-    """The bootstrap role's args from validated settings; a secret external id stays secret.
+    """The bootstrap role's args from validated settings.
 
     `external_id` replaces the configured one (the CloudFormation template passes a parameter).
     `zone_arn` None (a bootstrap-only stack creates no zone): the configured `dns.hostedZoneId`,
     which settings require for the scoped profile; the clickhouse-cloud profile names no zone.
     """
-    iam, names = settings.iam, settings.names
+    names = settings.names
     if zone_arn is None:
         zone_arn = f"arn:aws:route53:::hostedzone/{settings.dns.hosted_zone_id or 'none'}"
-    if external_id is None:
-        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
     return BootstrapRoleArgs(
         names=names,
         region=settings.region,
@@ -49,16 +46,8 @@ def bootstrap_role_args(
         data_bucket_arn=bucket_arn(names, "data"),
         backup_bucket_arn=bucket_arn(names, "backup"),
         monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-        vendor_account_id=iam.vendor_account_id,
+        spec=settings.iam,
         external_id=external_id,
-        principal_arn_pattern=iam.principal_arn_pattern,
-        role_name=iam.role_name,
-        access=docs.BootstrapAccess(
-            mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms, profile=iam.profile
-        ),
-        troubleshooting_until=iam.troubleshooting_until,
-        state_queue_arn=iam.state_queue_arn,
-        only=iam.only,
     )
 
 

@@ -23,6 +23,7 @@ from components import naming
 from components.audit import AuditSpec
 from components.cluster import ClusterSpec
 from components.dns import ZoneSpec
+from components.iam import VendorAccessSpec
 from components.maintenance_window import MaintenanceWindow
 from components.services import ServicesSpec
 from components.settings import audit as _audit
@@ -50,7 +51,6 @@ from components.settings.iam import (
     S3_BUCKET_ARN_RE,
     S3_PREFIX_RE,
     SQS_ARN_RE,
-    Iam,
 )
 from components.settings.network import (
     NAT_MODES,
@@ -147,7 +147,6 @@ __all__ = [
     "ZONE_ID_RE",
     "AwsQuotas",
     "ConfigError",
-    "Iam",
     "MaintenanceWindow",
     "NetworkSettings",
     "ObservabilitySettings",
@@ -185,7 +184,7 @@ class Settings:
     """The EKS layer's choices (and `dataProtection`, which every stateful layer follows)."""
     customer_managed_key: bool = field(default=False, kw_only=True)
     """`kms.customerManagedKey`: buckets and volumes encrypted with the program's KMS key, not AWS-managed keys."""
-    iam: Iam = field(kw_only=True)
+    iam: VendorAccessSpec = field(kw_only=True)
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ServicesSpec = field(kw_only=True)
     """ClickHouse services, the IP allow list and the public endpoint."""

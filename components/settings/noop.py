@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.cluster import ClusterSpec
+from components.iam import VendorAccessSpec
 from components.services import ServicesSpec
-from components.settings.iam import Iam
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.private_link import PrivateLinkSettings
@@ -29,7 +29,7 @@ class Layers:
     network: NetworkSettings
     cluster: ClusterSpec
     customer_managed_key: bool
-    iam: Iam
+    iam: VendorAccessSpec
     clickhouse: ServicesSpec
     private_link: PrivateLinkSettings
     observability: ObservabilitySettings
@@ -161,7 +161,7 @@ def warnings(raw: Mapping[str, str], s: Layers, secret_keys: frozenset[str]) -> 
                     "first service",
                 )
     boot = _written(raw, "bootstrap")
-    if s.iam.mode == "revoked":
+    if s.iam.access.mode == "revoked":
         for field in ("vpcWrite", "iamWrite", "kms", "profile"):
             if field in boot:
                 w.add(
@@ -171,7 +171,7 @@ def warnings(raw: Mapping[str, str], s: Layers, secret_keys: frozenset[str]) -> 
                     "again in mode full or operate",
                 )
     cloud = _written(raw, "clickhouseCloud")
-    if cloud.get("billingPrefix") and not s.iam.billing_bucket_arn:
+    if cloud.get("billingPrefix") and not s.iam.exports.billing_bucket_arn:
         w.add(
             "clickhouseCloud.billingPrefix",
             cloud["billingPrefix"],
