@@ -256,9 +256,7 @@ else:
                 for p in settings.network.peerings
                 if p.private_dns
             ),
-            private_link_principals=(
-                settings.private_link.allowed_principals if settings.private_link.enabled else None
-            ),
+            private_link=settings.private_link,
             after=(services.ingress.releases["gateway-private"],),
         ),
         opts=on_aws,

@@ -25,6 +25,7 @@ from components.cluster import ClusterSpec
 from components.dns import ZoneSpec
 from components.iam import VendorAccessSpec
 from components.maintenance_window import MaintenanceWindow
+from components.private_endpoint import PrivateLinkSpec
 from components.services import ServicesSpec
 from components.settings import audit as _audit
 from components.settings import capacity as _capacity
@@ -62,7 +63,6 @@ from components.settings.network import (
 )
 from components.settings.observability import ObservabilitySettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
-from components.settings.private_link import PrivateLinkSettings
 from components.settings.quotas import AwsQuotas
 from components.settings.reader import (
     NS,
@@ -150,7 +150,6 @@ __all__ = [
     "MaintenanceWindow",
     "NetworkSettings",
     "ObservabilitySettings",
-    "PrivateLinkSettings",
     "Settings",
     "decode_value",
     "is_placeholder",
@@ -188,7 +187,7 @@ class Settings:
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
     clickhouse: ServicesSpec = field(kw_only=True)
     """ClickHouse services, the IP allow list and the public endpoint."""
-    private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
+    private_link: PrivateLinkSpec = field(kw_only=True)
     """The PrivateLink endpoint service on the private NLB."""
     observability: ObservabilitySettings = field(kw_only=True)
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""

@@ -15,10 +15,10 @@ from typing import Any
 
 from components.cluster import ClusterSpec
 from components.iam import VendorAccessSpec
+from components.private_endpoint import PrivateLinkSpec
 from components.services import ServicesSpec
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
-from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, Problems, decode_value
 
 
@@ -31,7 +31,7 @@ class Layers:
     customer_managed_key: bool
     iam: VendorAccessSpec
     clickhouse: ServicesSpec
-    private_link: PrivateLinkSettings
+    private_link: PrivateLinkSpec
     observability: ObservabilitySettings
 
 
