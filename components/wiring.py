@@ -1,8 +1,12 @@
-"""Validated settings -> each layer's args: the one module besides `__main__.py` that reads `Settings`.
+"""The layer args that combine several settings groups (and other layers' outputs): the one module
+besides `__main__.py` and `components/settings/` that reads `Settings`.
 
-The layers take typed args of their own and never import the settings module; these functions
-translate, so `__main__.py` stays a short list of layers (and the CloudFormation template tool
-builds the bootstrap role's args exactly as the stack does).
+Each settings group is parsed straight into its layer's own typed spec (`ClusterSpec`,
+`ServicesSpec`, `VendorAccessSpec`, ...), which `__main__.py` hands on as it is; only what no single
+group decides is put together here: the bootstrap role's scope (names, region, zone, buckets; the
+CloudFormation template tool builds it exactly as the stack does), the audit log's and the alerts'
+args (audit, bootstrap-only, alerts), the observability layer's LogHouse target (a service's
+outputs). The layers never import the settings (tests/test_layers.py).
 """
 
 from __future__ import annotations
