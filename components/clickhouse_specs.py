@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from components import awaits, ingress, pod_security, quantity, versions
+from components import awaits, ingress, pod_requests, pod_security, quantity, versions
 from components import backup as backups
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
@@ -26,7 +26,7 @@ CHK_API = "clickhouse-keeper.altinity.com/v1"
 CLUSTER_NAME = "main"
 KEEPER_NAME = "shared"
 KEEPER_PORT = 2181
-KEEPER_REPLICAS = 3
+KEEPER_REPLICAS = pod_requests.KEEPER.replicas
 KEEPER_STORAGE = "20Gi"
 # Room on a server's volume besides the S3 cache: S3 disk metadata, temporary data, logs.
 VOLUME_HEADROOM = 20 * quantity.GI
@@ -176,7 +176,7 @@ def operator_values() -> dict[str, Any]:
         # says so (the chart sets no securityContext).
         "podSecurityContext": pod_security.pod_security_context(OPERATOR_UID, volumes=False),
         "operator": {
-            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+            "resources": pod_requests.CLICKHOUSE_OPERATOR.containers[0].resources(),
             "containerSecurityContext": pod_security.container_security_context(),
         },
         "configs": {
@@ -510,10 +510,7 @@ def keeper_spec(storage_class: str = STORAGE_CLASS) -> dict[str, Any]:
                                 "image": f"clickhouse/clickhouse-keeper:{versions.KEEPER_VERSION}",
                                 # The operator adds zk and raft; the scrape port is ours.
                                 "ports": [metrics.metrics_container_port(metrics.KEEPER_METRICS_PORT)],
-                                "resources": {
-                                    "requests": {"cpu": "250m", "memory": "1Gi"},
-                                    "limits": {"memory": "2Gi"},
-                                },
+                                "resources": pod_requests.KEEPER.containers[0].resources(),
                                 **_keeper_container_security(),
                             }
                         ],
