@@ -8,27 +8,28 @@ import pulumi
 from components import audit as audit_layer
 from components import settings as config
 from components import wiring
-from components.audit import AuditLog, VendorAccessAlerts
+from components.audit import AuditLog
 from components.cluster import ByocCluster, ByocClusterArgs
 from components.dns import ByocDns, ByocDnsArgs
 from components.iam import BootstrapRole, ClusterRoles, ClusterRolesArgs, bucket_arn
 from components.keys import ByocKeys, ByocKeysArgs
 from components.network import ByocVpc, ByocVpcArgs
-from components.observability.layer import Observability, TroubleshootingTailscale
+from components.observability.layer import Observability, TroubleshootingTailscale, TroubleshootingTailscaleArgs
 from components.peering import VpcPeerings, VpcPeeringsArgs
 from components.platform import ClusterPlatform, ClusterPlatformArgs
 from components.private_endpoint import PeerDns, PrivateEndpoint, PrivateEndpointArgs
 from components.providers import aws_provider, enabled_regions, resolve_zones
 from components.readiness import ClusterReadiness
-from components.services import ByocServices, ByocServicesArgs, ServiceEntry
+from components.services import ByocServices, ByocServicesArgs
 from components.storage import ByocBuckets, ByocBucketsArgs
+from components.vendor_alerts import VendorAccessAlerts
 from components.workload_roles import WorkloadRoles, WorkloadRolesArgs, former_address
 
 settings = config.load()
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 names = settings.names
-ranges = wiring.internal_ranges(settings)
+ranges = settings.network.ranges
 
 aws = aws_provider(names.aws("aws"), settings.region, settings.account_id, settings.default_tags)
 on_aws = pulumi.ResourceOptions(providers=[aws])
@@ -73,8 +74,8 @@ else:
             nat_gateways=settings.network.nat_gateways,
             region=settings.region,
             data_protection=settings.cluster.data_protection,
-            private_endpoint_sources=wiring.private_endpoint_sources(settings),
-            private_endpoint_ports=wiring.private_endpoint_ports(settings),
+            private_endpoint_sources=settings.network.private_endpoint_sources,
+            private_endpoint_ports=settings.clickhouse.private_endpoint_ports,
             flow_log_destination=(
                 audit_bucket.apply(audit_layer.flow_log_destination)
                 if audit_bucket is not None and settings.audit.flow_logs
@@ -84,7 +85,6 @@ else:
         opts=on_aws,
     )
 
-    peer_specs = wiring.peering_specs(settings)
     peerings = VpcPeerings(
         names.aws("peering"),
         VpcPeeringsArgs(
@@ -95,7 +95,7 @@ else:
             vpc_cidr=settings.network.vpc_cidr,
             private_route_table_ids=network.private_route_table_ids,
             route_table_count=len(zones),
-            peerings=peer_specs,
+            peerings=settings.network.peerings,
             default_tags=settings.default_tags,
         ),
         opts=on_aws,
@@ -105,8 +105,7 @@ else:
         names.aws("dns"),
         ByocDnsArgs(
             names=names,
-            zone_name=settings.dns.zone_name,
-            hosted_zone_id=settings.dns.hosted_zone_id,
+            zone=settings.dns,
             data_protection=settings.cluster.data_protection,
         ),
         opts=on_aws,
@@ -120,7 +119,7 @@ else:
         ByocKeysArgs(
             names=names,
             account_id=settings.account_id,
-            customer_managed_key=settings.cluster.customer_managed_key,
+            customer_managed_key=settings.customer_managed_key,
             data_protection=settings.cluster.data_protection,
         ),
         opts=on_aws,
@@ -131,7 +130,7 @@ else:
             names=names,
             data_protection=settings.cluster.data_protection,
             kms_key_arn=keys.data_key_arn,
-            backup_expiry_days=wiring.backup_expiry_days(settings),
+            backup_expiry_days=settings.clickhouse.backup_expiry_days,
             access_log_bucket=audit_bucket if settings.audit.access_logs else None,
         ),
         opts=on_aws,
@@ -142,7 +141,7 @@ else:
         cluster_name,
         ByocClusterArgs(
             names=names,
-            spec=wiring.cluster_spec(settings),
+            spec=settings.cluster,
             region=settings.region,
             availability_zones=zones,
             vpc_id=network.vpc_id,
@@ -173,11 +172,9 @@ else:
             data_bucket_arn=bucket_arn(names, "data"),
             backup_bucket_arn=bucket_arn(names, "backup"),
             monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-            state_queue_arn=settings.iam.state_queue_arn,
-            billing_bucket_arn=settings.iam.billing_bucket_arn,
-            billing_prefix=settings.iam.billing_prefix,
+            vendor_exports=settings.iam.exports,
             clickhouse_services=tuple(s.name for s in settings.clickhouse.services),
-            restore_sources=wiring.restore_sources(settings),
+            restore_sources=settings.clickhouse.restore_sources,
             kms_key_arn=keys.data_key_arn,
         ),
         opts=pulumi.ResourceOptions(providers=[aws], aliases=[former_address(cluster, cluster_name)]),
@@ -216,19 +213,15 @@ else:
             region=settings.region,
             zone_name=settings.dns.zone_name,
             ranges=ranges,
-            public_gateway=ch.public_gateway,
-            ip_allow_list=ch.ip_allow_list,
-            allow_any_source=ch.allow_any_source,
+            spec=ch,
+            service_role_arns=workload_roles.service_role_arns,
             data_bucket=buckets.bucket_names["data"],
             backup_bucket=buckets.bucket_names["backup"],
             private_security_group=network.private_endpoint_sg_id,
             private_link=settings.private_link.enabled,
-            services=tuple(
-                ServiceEntry(wiring.service_spec(s), workload_roles.service_role_arns[s.name]) for s in ch.services
-            ),
             ready=ready,
             storage_class=platform.storage_class,
-            log_house_service=wiring.log_house_service(settings),
+            log_house_service=settings.observability.log_house_service,
         ),
         opts=pulumi.ResourceOptions(providers=[cluster.k8s_provider]),
     )
@@ -243,9 +236,12 @@ else:
     )
     if observability_args is not None:
         observability = Observability(names.aws("observability"), observability_args, opts=on_cluster)
-    tailscale_args = wiring.tailscale_args(settings, ready.system_nodes)
-    if tailscale_args is not None:
-        TroubleshootingTailscale(names.aws("troubleshooting-tailscale"), tailscale_args, opts=on_cluster)
+    if settings.observability.tailscale is not None:
+        TroubleshootingTailscale(
+            names.aws("troubleshooting-tailscale"),
+            TroubleshootingTailscaleArgs(names, settings.observability.tailscale, ready.system_nodes),
+            opts=on_cluster,
+        )
 
     private_endpoint = PrivateEndpoint(
         names.aws("private-endpoint"),
@@ -257,12 +253,10 @@ else:
             services=tuple(s.name for s in ch.services),
             peers=tuple(
                 PeerDns(p.name, p.vpc_id, p.region or settings.region, peerings.peer_providers.get(p.name))
-                for p in peer_specs
+                for p in settings.network.peerings
                 if p.private_dns
             ),
-            private_link_principals=(
-                settings.private_link.allowed_principals if settings.private_link.enabled else None
-            ),
+            private_link=settings.private_link,
             after=(services.ingress.releases["gateway-private"],),
         ),
         opts=on_aws,
@@ -303,6 +297,6 @@ else:
     if private_endpoint.endpoint_service_name is not None:
         # Give consumers this name to create their interface endpoint (docs/private-link.md).
         pulumi.export("private_link_service_name", private_endpoint.endpoint_service_name)
-    if observability_args is not None and observability_args.grafana:
+    if observability_args is not None and observability_args.spec.grafana:
         # Grafana's `admin` password (reach Grafana with kubectl port-forward: docs/observability.md).
         pulumi.export("grafana_admin_password", observability.grafana_password)

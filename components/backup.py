@@ -68,26 +68,26 @@ RESTORE_DEADLINE_SECONDS = 48 * 3600
 
 @dataclass(frozen=True)
 class BackupSpec:
-    """One service's scheduled backups."""
+    """One service's scheduled backups (`services[i].backup`, parsed by components/settings/services.py)."""
 
     enabled: bool
-    """Run the CronJob (the backup user and the S3 endpoint exist either way)."""
+    """Run the CronJob (the backup user and the S3 endpoint exist either way; existing backups still age out)."""
     schedule: str
-    """Cron schedule, in UTC."""
+    """Cron schedule in UTC (five fields)."""
     retention_days: int
     """Every backup younger than this stays restorable."""
     full_every_days: int
-    """A full backup when the newest one is this old."""
+    """A full backup when the newest full one is this old; incremental ones on it in between."""
 
 
 @dataclass(frozen=True)
 class RestoreSpec:
-    """A backup of another service restored into a new one."""
+    """A backup of another service restored into a new one (`services[i].restoreFrom`)."""
 
     source: str
-    """The service whose backups are restored."""
+    """The service whose backups are restored (it need not exist any more; its backups do)."""
     backup: str
-    """`latest`, or a backup name (`20260102T030405Z-full`)."""
+    """`latest`, or a backup's name as the backup job wrote it (`20260102T030405Z-full`)."""
 
 
 def lifecycle_days(spec: BackupSpec) -> int:

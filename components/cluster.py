@@ -235,24 +235,26 @@ def managed_addon_policies(
 
 @dataclass(frozen=True)
 class ClusterSpec:
-    """What the user chooses about the cluster: version, API endpoint, node groups, protection."""
+    """What the user chooses about the cluster: version, API endpoint, node groups, protection
+    (parsed and validated by components/settings/cluster.py)."""
 
     kubernetes_version: str
-    """The Kubernetes minor, e.g. `1.35`."""
+    """The EKS Kubernetes minor, e.g. `1.35` (`kubernetesVersion`)."""
     endpoint_public: bool
-    """Whether the API endpoint is also public (it is always private)."""
+    """Whether the API endpoint is also public, from `public_cidrs` only (it is always private)."""
     public_cidrs: tuple[str, ...]
-    """CIDRs allowed to reach the public endpoint."""
+    """The CIDRs the public API endpoint accepts (`clusterEndpoint.publicCidrs`)."""
     system_instance_type: str
     """Instance type of the system node groups."""
     system_nodes_per_zone: int
-    """System nodes in each zone (fixed size)."""
+    """System nodes in each zone (`systemNodeGroup.size` / 3, fixed size)."""
     clickhouse_instance_type: str
     """Instance type of the ClickHouse node groups."""
     clickhouse_max_per_zone: int
     """Most ClickHouse nodes per zone (the groups scale from zero)."""
     data_protection: bool
-    """Deletion protection on the cluster."""
+    """`dataProtection`: deletion protection on the cluster; the other layers protect and retain their
+    stateful resources (buckets, keys, zone, log bucket) on the same switch."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ Workload roles (IRSA) live in `components.workload_roles`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -123,6 +123,47 @@ class ClusterRoles(pulumi.ComponentResource):
 
 
 @dataclass(frozen=True)
+class VendorExports:
+    """Where the vendor's exporters write (keys `clickhouseCloud.stateQueueArn`, `billingBucketArn`,
+    `billingPrefix`): each configured target gets its workload role (components/workload_roles.py)."""
+
+    state_queue_arn: str | None
+    """The vendor's SQS queue the state exporter writes to (also allowed under the boundary), or None
+    (no state exporter role)."""
+    billing_bucket_arn: str | None
+    """The vendor's S3 bucket the billing scraper writes to, or None (no billing scraper role)."""
+    billing_prefix: str
+    """Key prefix under the billing bucket (`<accountId>/<deploymentId>` by default)."""
+
+
+@dataclass(frozen=True)
+class VendorAccessSpec:
+    """The vendor's access as the customer configures it: trust, the bootstrap role's scope and
+    toggles, the vendor's data exports, the troubleshooting window (keys `clickhouseCloud`,
+    `bootstrap`, `troubleshootingAccess`; parsed and validated by components/settings/iam.py)."""
+
+    vendor_account_id: str
+    """The vendor control-plane account the trust policies name."""
+    external_id: str
+    """`sts:ExternalId` the vendor must present (a secret when `clickhouseCloud` is)."""
+    external_id_secret: bool
+    """Whether the external id was configured as a secret (it then reaches resources as one)."""
+    principal_arn_pattern: str
+    """`aws:PrincipalArn` StringLike pattern: the vendor roles allowed to assume."""
+    exports: VendorExports
+    """Where the vendor's exporters write."""
+    role_name: str
+    """The bootstrap role's name (`bootstrap.roleName`)."""
+    access: docs.BootstrapAccess
+    """What the bootstrap role may do: mode, toggles and profile (`bootstrap`)."""
+    only: bool
+    """`bootstrap.only`: the bootstrap role and its boundary, not the vendor's other roles (the vendor's
+    controller builds the rest)."""
+    troubleshooting_until: str | None
+    """ISO-8601 UTC instant (`YYYY-MM-DDTHH:MM:SSZ`) the troubleshooting role expires; None: no such role."""
+
+
+@dataclass(frozen=True)
 class BootstrapRoleArgs:
     """Inputs of the vendor's roles: trust, scope and what the customer allows."""
 
@@ -142,22 +183,18 @@ class BootstrapRoleArgs:
     """`arn:aws:s3:::` + `names.bucket("backup")`."""
     monitoring_bucket_arn: str
     """`arn:aws:s3:::` + `names.bucket("monitoring")`."""
-    vendor_account_id: str
-    """The vendor's control-plane account."""
-    external_id: pulumi.Input[str]
-    """`sts:ExternalId`; pass a secret Output when configured as a secret."""
-    principal_arn_pattern: str
-    """`aws:PrincipalArn` StringLike pattern of the vendor roles allowed to assume."""
-    role_name: str
-    """The bootstrap role's name."""
-    access: docs.BootstrapAccess = field(default_factory=docs.BootstrapAccess)
-    """Mode and toggles (`bootstrap` config)."""
-    troubleshooting_until: str | None = None
-    """ISO-8601 UTC expiry of the troubleshooting role; None: no such role."""
-    state_queue_arn: str | None = None
-    """The vendor's state queue, allowed under the boundary when set."""
-    only: bool = False
-    """`bootstrap.only`: the bootstrap role and its boundary, not the vendor's other roles."""
+    spec: VendorAccessSpec
+    """The vendor's access as configured."""
+    external_id: pulumi.Input[str] | None = None
+    """Replaces `spec.external_id` (the CloudFormation template passes a parameter); None: the
+    configured one, a secret when configured as one."""
+
+    def external_id_input(self) -> pulumi.Input[str]:
+        """The `sts:ExternalId` the trust policies name."""
+        if self.external_id is not None:
+            return self.external_id
+        spec = self.spec
+        return pulumi.Output.secret(spec.external_id) if spec.external_id_secret else spec.external_id
 
 
 def vendor_role_names(names: Names) -> tuple[str, ...]:
@@ -176,7 +213,7 @@ def bootstrap_scope(args: BootstrapRoleArgs, zone_arn: str) -> docs.BootstrapSco
         cluster_name=args.cluster_name,
         zone_arn=zone_arn,
         bucket_arns=(args.data_bucket_arn, args.backup_bucket_arn, args.monitoring_bucket_arn),
-        role_arn=arn + args.role_name,
+        role_arn=arn + args.spec.role_name,
         protected_role_arns=tuple(arn + n for n in vendor_role_names(args.names)),
         deployment_id=args.names.deployment_id,
     )
@@ -195,13 +232,14 @@ class BootstrapRole(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: BootstrapRoleArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(BOOTSTRAP_TYPE, name, None, opts)
-        names = args.names
+        names, spec = args.names, args.spec
+        external_id = args.external_id_input()
         zone = pulumi.Output.from_input(args.zone_arn)
         scope = zone.apply(lambda z: bootstrap_scope(args, z))
 
         def vendor_trust(until: str | None = None) -> pulumi.Output[str]:
-            return pulumi.Output.from_input(args.external_id).apply(
-                lambda ext: to_json(docs.vendor_trust(args.vendor_account_id, ext, args.principal_arn_pattern, until))
+            return pulumi.Output.from_input(external_id).apply(
+                lambda ext: to_json(docs.vendor_trust(spec.vendor_account_id, ext, spec.principal_arn_pattern, until))
             )
 
         # Created in both profiles: the clickhouse-cloud profile requires no boundary (the vendor's
@@ -211,27 +249,27 @@ class BootstrapRole(pulumi.ComponentResource):
             f"{name}-boundary",
             name=names.aws("boundary"),
             description="Permissions boundary of every role the ClickHouse BYOC controller creates",
-            policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, args.state_queue_arn))),
+            policy=scope.apply(lambda s: to_json(docs.boundary_policy(s, spec.exports.state_queue_arn))),
             tags={PURPOSE_TAG: "boundary"},
             opts=_child(self),
         )
         role = aws.iam.Role(
             f"{name}-role",
-            name=args.role_name,
-            description=f"ClickHouse BYOC controller ({args.access.mode}, {args.access.profile})",
+            name=spec.role_name,
+            description=f"ClickHouse BYOC controller ({spec.access.mode}, {spec.access.profile})",
             assume_role_policy=vendor_trust(),
             max_session_duration=SESSION_SECONDS,
-            tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
+            tags={PURPOSE_TAG: "management", PROFILE_TAG: spec.access.profile},
             opts=_child(self),
         )
         self.policy_arns = {}
-        for suffix in docs.bootstrap_policy_names(args.access):
+        for suffix in docs.bootstrap_policy_names(spec.access):
             policy = aws.iam.Policy(
                 f"{name}-{suffix}",
                 name=names.aws(f"management-{suffix}"),
                 description=f"ClickHouse BYOC controller: {suffix}",
-                policy=scope.apply(lambda s, k=suffix: to_json(docs.bootstrap_policies(s, args.access)[k])),
-                tags={PURPOSE_TAG: "management", PROFILE_TAG: args.access.profile},
+                policy=scope.apply(lambda s, k=suffix: to_json(docs.bootstrap_policies(s, spec.access)[k])),
+                tags={PURPOSE_TAG: "management", PROFILE_TAG: spec.access.profile},
                 opts=_child(self),
             )
             aws.iam.RolePolicyAttachment(
@@ -244,7 +282,7 @@ class BootstrapRole(pulumi.ComponentResource):
         # bootstrap-only stack has no cluster for those roles to reach.
         self.data_plane_mgmt_role_arn = None
         self.troubleshooting_role_arn = None
-        others = args.access.mode != "revoked" and not args.only
+        others = spec.access.mode != "revoked" and not spec.only
         if others:
             cluster_arn = f"arn:aws:eks:{args.region}:{args.account_id}:cluster/{args.cluster_name}"
             data_plane = aws.iam.Role(
@@ -264,8 +302,8 @@ class BootstrapRole(pulumi.ComponentResource):
                 opts=_child(self),
             )
             self.data_plane_mgmt_role_arn = data_plane.arn
-        if args.troubleshooting_until and others:
-            until = args.troubleshooting_until
+        if spec.troubleshooting_until and others:
+            until = spec.troubleshooting_until
             troubleshooting = aws.iam.Role(
                 f"{name}-troubleshooting",
                 name=names.aws("troubleshooting"),

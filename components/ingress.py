@@ -28,6 +28,7 @@ import pulumi_kubernetes as k8s
 from components import awaits, helm, versions
 from components import k8s_conventions as conv
 from components.naming import Names
+from components.pod_requests import GATEWAY, ISTIOD
 from components.readiness import ClusterReadiness
 
 TYPE = "clickhouse-byoc:ingress:IstioIngress"
@@ -135,13 +136,13 @@ def istiod_values() -> dict[str, Any]:
     return {
         "autoscaleEnabled": True,
         "autoscaleMin": 2,
-        "autoscaleMax": 5,
+        "autoscaleMax": ISTIOD.replicas,
         "replicaCount": 2,
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
         "topologySpreadConstraints": _spread(labels),
         "affinity": _prefer_other_hosts(labels),
-        "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
+        "resources": ISTIOD.containers[0].resources(),
         "pdb": {"minAvailable": 1},
         "global": {
             "istioNamespace": ISTIO_NAMESPACE,
@@ -288,13 +289,18 @@ def gateway_values(
         annotations[f"{LB}-inbound-sg-rules-on-private-link-traffic"] = "off"
     return {
         "name": kind.release,
-        "autoscaling": {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": 70},
+        "autoscaling": {
+            "enabled": True,
+            "minReplicas": 3,
+            "maxReplicas": GATEWAY.replicas,
+            "targetCPUUtilizationPercentage": 70,
+        },
         "podDisruptionBudget": {"maxUnavailable": 1},
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
         "topologySpreadConstraints": _spread(kind.selector),
         "affinity": _prefer_other_hosts(kind.selector),
-        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
+        "resources": GATEWAY.containers[0].resources(),
         "service": {
             "type": "LoadBalancer",
             "annotations": annotations,

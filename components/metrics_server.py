@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import k8s_conventions as conv
+from components.pod_requests import METRICS_SERVER
 
 NAMESPACE = "kube-system"
 
@@ -16,7 +17,7 @@ def metrics_server_values() -> dict[str, Any]:
     placement = conv.system_placement()
     labels = {"app.kubernetes.io/name": "metrics-server"}
     return {
-        "replicas": 2,
+        "replicas": METRICS_SERVER.replicas,
         "nodeSelector": placement["nodeSelector"],
         "tolerations": placement["tolerations"],
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
@@ -28,5 +29,5 @@ def metrics_server_values() -> dict[str, Any]:
                 "labelSelector": {"matchLabels": labels},
             }
         ],
-        "resources": {"requests": {"cpu": "100m", "memory": "200Mi"}, "limits": {"memory": "400Mi"}},
+        "resources": METRICS_SERVER.containers[0].resources(),
     }

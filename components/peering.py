@@ -27,24 +27,26 @@ TYPE = "clickhouse-byoc:peering:VpcPeerings"
 
 @dataclass(frozen=True)
 class PeeringSpec:
-    """One peer VPC (validated by the settings)."""
+    """One peer VPC, as an entry of `peerings` configures it (parsed and validated by
+    components/settings/network.py)."""
 
     name: str
     """Unique lowercase name: resource names and the `Name` tag."""
     cidr: str
-    """The peer VPC's range."""
+    """The peer VPC's range; it overlaps neither the BYOC ranges nor other peers."""
     vpc_id: str
     """The peer VPC."""
     account_id: str | None = None
-    """The peer's account, when it is not the customer account."""
+    """The peer's AWS account, when it is not the customer account."""
     region: str | None = None
-    """The peer's region, when it is not the deployment's."""
+    """The peer's region, when it is not the deployment's (`aws:region`)."""
     accepter_role_arn: str | None = None
-    """A role in the peer account to assume for the accepter side; None: manual steps."""
+    """A role in the peer account to assume: accepts the connection and routes back. None: manual steps."""
     peer_route_table_ids: tuple[str, ...] = ()
-    """Peer route tables that get a route to the BYOC VPC (with the role)."""
+    """Route tables of the peer VPC that get a route to the BYOC VPC (with `accepter_role_arn`)."""
     private_dns: bool = False
-    """Associate the services' private zones with the peer VPC (components/private_endpoint.py)."""
+    """Associate the services' private hosted zones with the peer VPC (`<service>-private.<zone>`,
+    components/private_endpoint.py)."""
 
 
 @dataclass(frozen=True)

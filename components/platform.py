@@ -28,6 +28,7 @@ from components.k8s_conventions import (
 )
 from components.metrics_server import metrics_server_values
 from components.naming import Names
+from components.pod_requests import LOAD_BALANCER_CONTROLLER
 
 TYPE = "clickhouse-byoc:platform:ClusterPlatform"
 ACME_SERVERS = {
@@ -92,7 +93,7 @@ def load_balancer_controller_values(cluster_name: str, region: str, vpc_id: str,
         "clusterName": cluster_name,
         "region": region,
         "vpcId": vpc_id,
-        "replicaCount": 2,
+        "replicaCount": LOAD_BALANCER_CONTROLLER.replicas,
         "serviceAccount": _service_account("load-balancer-controller", role_arn),
         "enableServiceMutatorWebhook": False,
         "enableWaf": False,

@@ -47,6 +47,17 @@ class PeerDns:
 
 
 @dataclass(frozen=True)
+class PrivateLinkSpec:
+    """A VPC endpoint service in front of the private NLB, for consumer VPCs of other accounts (key
+    `privateLink`; parsed and validated by components/settings/private_link.py)."""
+
+    enabled: bool
+    """Create the endpoint service: `enabled: true`, or principals listed without `enabled`."""
+    allowed_principals: tuple[str, ...]
+    """IAM principals (account roots, roles, users) that may request an endpoint; each needs acceptance."""
+
+
+@dataclass(frozen=True)
 class PrivateEndpointArgs:
     """Inputs of the private endpoint layer."""
 
@@ -62,8 +73,8 @@ class PrivateEndpointArgs:
     """Service names."""
     peers: tuple[PeerDns, ...] = ()
     """Peered VPCs that ask for the private names."""
-    private_link_principals: tuple[str, ...] | None = None
-    """Principals allowed to request a PrivateLink endpoint; None: no endpoint service."""
+    private_link: PrivateLinkSpec | None = None
+    """The PrivateLink endpoint service and who may request an endpoint; None (or not enabled): none."""
     after: tuple[pulumi.Resource, ...] = ()
     """The private gateway's release (the NLB exists once it is deployed)."""
 
@@ -131,7 +142,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self, provider=peer.provider, depends_on=after),
                 )
         self.endpoint_service_name = None
-        if args.private_link_principals is not None:
+        if args.private_link is not None and args.private_link.enabled:
             service = aws.ec2.VpcEndpointService(
                 f"{name}-private-link",
                 acceptance_required=True,
@@ -140,7 +151,7 @@ class PrivateEndpoint(pulumi.ComponentResource):
                 tags={"Name": args.names.aws("private-link")},
                 opts=child,
             )
-            for principal in args.private_link_principals:
+            for principal in args.private_link.allowed_principals:
                 # Named by the principal, so removing one leaves the others in place.
                 key = hashlib.sha256(principal.encode()).hexdigest()[:10]
                 aws.ec2.VpcEndpointServiceAllowedPrinciple(

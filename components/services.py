@@ -14,12 +14,14 @@ that address, so an existing stack updates them in place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
-from components import clickhouse, ingress
+from components import backup as backups
+from components import clickhouse, clickhouse_specs, ingress
 from components.access import DataPlaneAccess, DataPlaneAccessArgs
 from components.cidr import InternalRanges
 from components.k8s_conventions import CLICKHOUSE_NAMESPACE, STORAGE_CLASS
@@ -30,13 +32,48 @@ TYPE = "clickhouse-byoc:services:ByocServices"
 
 
 @dataclass(frozen=True)
-class ServiceEntry:
-    """One ClickHouse service and the IRSA role its servers run as."""
+class ServicesSpec:
+    """The ClickHouse services and how clients reach them (keys `services`, `ipAllowList`,
+    `publicEndpoint`; parsed and validated by components/settings/services.py)."""
 
-    spec: clickhouse.ClickHouseServiceSpec
-    """The service's validated spec."""
-    role_arn: pulumi.Input[str]
-    """Its role (components.workload_roles.WorkloadRoles.service_role_arns[name])."""
+    services: tuple[clickhouse_specs.ClickHouseServiceSpec, ...]
+    """The services, in configuration order."""
+    ip_allow_list: tuple[str, ...]
+    """CIDRs allowed to reach the public endpoint."""
+    public_endpoint: bool
+    """False: no public gateway at all; services only on `<name>-private.<zone>`."""
+    allow_any_source: bool
+    """The user's explicit opt-out of IP filtering on the public endpoint."""
+
+    @property
+    def public_gateway(self) -> bool:
+        """Whether the public gateway exists: enabled, and filtered by a list or opted out of it."""
+        return self.public_endpoint and (bool(self.ip_allow_list) or self.allow_any_source)
+
+    @property
+    def mysql_interface(self) -> bool:
+        """Whether any service exposes the MySQL protocol."""
+        return any(s.mysql_interface for s in self.services)
+
+    @property
+    def mysql_ports(self) -> tuple[tuple[str, int], ...]:
+        """(service, gateway port) of every service with the MySQL interface, in configuration order."""
+        return tuple((s.name, s.mysql_port) for s in self.services if s.mysql_port is not None)
+
+    @property
+    def private_endpoint_ports(self) -> tuple[int, ...]:
+        """The private NLB's client ports: HTTPS, native TLS, and each MySQL service's port."""
+        return ingress.private_endpoint_ports(self.mysql_ports)
+
+    @property
+    def backup_expiry_days(self) -> dict[str, int]:
+        """Per service: how long its backups' objects stay current in the backup bucket."""
+        return {s.name: backups.lifecycle_days(s.backup) for s in self.services if s.backup is not None}
+
+    @property
+    def restore_sources(self) -> dict[str, str]:
+        """Per restoring service: the service whose backups it reads."""
+        return {s.name: s.restore.source for s in self.services if s.restore is not None}
 
 
 @dataclass(frozen=True)
@@ -51,12 +88,10 @@ class ByocServicesArgs:
     """The DNS zone services are published in."""
     ranges: InternalRanges
     """Our internal ranges: the private NLB's sources, who may log in to ClickHouse."""
-    public_gateway: bool
-    """Create the public gateway (enabled, and filtered by the allow list or explicitly opted out)."""
-    ip_allow_list: tuple[str, ...]
-    """CIDRs allowed to reach the public NLB."""
-    allow_any_source: bool
-    """The user's explicit opt-out of filtering the public NLB."""
+    spec: ServicesSpec
+    """The services, the allow list and the public endpoint, as configured."""
+    service_role_arns: Mapping[str, pulumi.Input[str]]
+    """Service name -> the IRSA role its servers run as (WorkloadRoles.service_role_arns)."""
     data_bucket: pulumi.Input[str]
     """The data bucket; each service's data lives under its `<name>/` prefix."""
     backup_bucket: pulumi.Input[str] | None = None
@@ -65,8 +100,6 @@ class ByocServicesArgs:
     """The private NLB's frontend security group (network layer)."""
     private_link: bool = False
     """A PrivateLink endpoint service fronts the private NLB."""
-    services: tuple[ServiceEntry, ...] = ()
-    """The ClickHouse services, in configuration order."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
     """The cluster's capabilities (nodes, load balancing, certificates, storage) objects wait for."""
     storage_class: pulumi.Input[str] = STORAGE_CLASS
@@ -90,20 +123,19 @@ class ByocServices(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ByocServicesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(TYPE, name, None, opts)
-        names, zone = args.names, args.zone_name
-        specs = [entry.spec for entry in args.services]
+        names, zone, spec = args.names, args.zone_name, args.spec
 
         self.ingress = ingress.IstioIngress(
             names.aws("ingress"),
             ingress.IstioIngressArgs(
                 names=names,
                 zone_name=zone,
-                public_gateway=args.public_gateway,
-                ip_allow_list=args.ip_allow_list,
-                allow_any_source=args.allow_any_source,
+                public_gateway=spec.public_gateway,
+                ip_allow_list=spec.ip_allow_list,
+                allow_any_source=spec.allow_any_source,
                 private_source_ranges=args.ranges.private_sources,
-                services=tuple(s.name for s in specs),
-                mysql_ports=tuple((s.name, s.mysql_port) for s in specs if s.mysql_port is not None),
+                services=tuple(s.name for s in spec.services),
+                mysql_ports=spec.mysql_ports,
                 private_security_group=args.private_security_group,
                 private_link=args.private_link,
                 ready=args.ready,
@@ -123,18 +155,18 @@ class ByocServices(pulumi.ComponentResource):
             ),
             opts=moved_from_root(self),
         )
-        networks = tuple(clickhouse.client_networks(args.ranges))
+        networks = tuple(clickhouse_specs.client_networks(args.ranges))
         self.services = {}
-        for entry in args.services:
-            self.services[entry.spec.name] = clickhouse.ClickHouseService(
-                names.aws(f"ch-{entry.spec.name}"),
+        for service in spec.services:
+            self.services[service.name] = clickhouse.ClickHouseService(
+                names.aws(f"ch-{service.name}"),
                 clickhouse.ClickHouseServiceArgs(
                     names=names,
-                    service=entry.spec,
+                    service=service,
                     zone_name=zone,
                     bucket=args.data_bucket,
                     region=args.region,
-                    role_arn=entry.role_arn,
+                    role_arn=args.service_role_arns[service.name],
                     networks=networks,
                     private_gateway=self.ingress.private_gateway_ref,
                     public_gateway=self.ingress.public_gateway_ref,
@@ -148,7 +180,7 @@ class ByocServices(pulumi.ComponentResource):
                     ),
                     routing_crds=(self.ingress.releases["base"],),
                     storage_class=args.storage_class,
-                    log_house=entry.spec.name == args.log_house_service,
+                    log_house=service.name == args.log_house_service,
                     certificate_needs=tuple(args.ready.certificates),
                 ),
                 opts=moved_from_root(self),

@@ -1,8 +1,12 @@
-"""Validated settings -> each layer's args: the one module besides `__main__.py` that reads `Settings`.
+"""The layer args that combine several settings groups (and other layers' outputs): the one module
+besides `__main__.py` and `components/settings/` that reads `Settings`.
 
-The layers take typed args of their own and never import the settings module; these functions
-translate, so `__main__.py` stays a short list of layers (and the CloudFormation template tool
-builds the bootstrap role's args exactly as the stack does).
+Each settings group is parsed straight into its layer's own typed spec (`ClusterSpec`,
+`ServicesSpec`, `VendorAccessSpec`, ...), which `__main__.py` hands on as it is; only what no single
+group decides is put together here: the bootstrap role's scope (names, region, zone, buckets; the
+CloudFormation template tool builds it exactly as the stack does), the audit log's and the alerts'
+args (audit, bootstrap-only, alerts), the observability layer's LogHouse target (a service's
+outputs). The layers never import the settings (tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -11,102 +15,32 @@ from collections.abc import Mapping
 
 import pulumi
 
-from components import audit, backup, storage
-from components import iam_policies as docs
-from components.audit import AuditLogArgs, VendorAccessAlertsArgs
-from components.cidr import InternalRanges
-from components.clickhouse import ClickHouseService, ClickHouseServiceSpec, service_backend
-from components.cluster import ClusterSpec
+from components import audit, vendor_alerts
+from components.audit import AuditLogArgs
+from components.clickhouse import ClickHouseService
+from components.clickhouse_specs import service_backend
 from components.iam import BootstrapRoleArgs, bucket_arn
-from components.ingress import private_endpoint_ports as ingress_private_endpoint_ports
-from components.network import endpoint_sources
 from components.observability.layer import (
     LogHouseTarget,
     ObservabilityArgs,
-    TailscaleAccess,
-    TroubleshootingTailscaleArgs,
 )
-from components.peering import PeeringSpec
 from components.readiness import ClusterReadiness
-from components.settings import ServiceConfig, Settings
-
-
-def internal_ranges(settings: Settings) -> InternalRanges:
-    """Our internal ranges: the VPC, its pod range, the peered VPCs."""
-    network = settings.network
-    return InternalRanges(
-        vpc_cidr=network.vpc_cidr,
-        pod_cidr=network.pod_cidr,
-        peer_cidrs=tuple(p.cidr for p in network.peerings),
-    )
-
-
-def cluster_spec(settings: Settings) -> ClusterSpec:
-    """The EKS layer's choices."""
-    c = settings.cluster
-    return ClusterSpec(
-        kubernetes_version=c.kubernetes_version,
-        endpoint_public=c.endpoint_public,
-        public_cidrs=tuple(c.public_cidrs),
-        system_instance_type=c.system_instance_type,
-        system_nodes_per_zone=c.system_nodes_per_zone,
-        clickhouse_instance_type=c.clickhouse_instance_type,
-        clickhouse_max_per_zone=c.clickhouse_max_per_zone,
-        data_protection=c.data_protection,
-    )
-
-
-def service_spec(service: ServiceConfig) -> ClickHouseServiceSpec:
-    """One ClickHouse service's spec."""
-    return ClickHouseServiceSpec(
-        name=service.name,
-        shards=service.shards,
-        replicas=service.replicas,
-        clickhouse_version=service.clickhouse_version,
-        cpu=service.cpu,
-        memory=service.memory,
-        cache_size=service.cache_size,
-        stopped=service.stopped,
-        mysql_interface=service.mysql_interface,
-        backup=backup.BackupSpec(
-            enabled=service.backup.enabled,
-            schedule=service.backup.schedule,
-            retention_days=service.backup.retention_days,
-            full_every_days=service.backup.full_every_days,
-        ),
-        restore=(
-            backup.RestoreSpec(source=service.restore_from.service, backup=service.restore_from.backup)
-            if service.restore_from
-            else None
-        ),
-        mysql_port=service.mysql_port,
-    )
-
-
-def backup_expiry_days(settings: Settings) -> dict[str, int]:
-    """Per service: how long its backups' objects stay current in the backup bucket."""
-    return {s.name: backup.lifecycle_days(service_spec(s).backup) for s in settings.clickhouse.services}
-
-
-def restore_sources(settings: Settings) -> dict[str, str]:
-    """Per restoring service: the service whose backups it reads."""
-    return {s.name: s.restore_from.service for s in settings.clickhouse.services if s.restore_from}
+from components.settings import Settings
+from components.vendor_alerts import VendorAccessAlertsArgs
 
 
 def bootstrap_role_args(
     settings: Settings, zone_arn: pulumi.Input[str] | None, external_id: str | None = None
 ) -> BootstrapRoleArgs:
-    """The bootstrap role's args from validated settings; a secret external id stays secret.
+    """The bootstrap role's args from validated settings.
 
     `external_id` replaces the configured one (the CloudFormation template passes a parameter).
     `zone_arn` None (a bootstrap-only stack creates no zone): the configured `dns.hostedZoneId`,
     which settings require for the scoped profile; the clickhouse-cloud profile names no zone.
     """
-    iam, names = settings.iam, settings.names
+    names = settings.names
     if zone_arn is None:
         zone_arn = f"arn:aws:route53:::hostedzone/{settings.dns.hosted_zone_id or 'none'}"
-    if external_id is None:
-        external_id = pulumi.Output.secret(iam.external_id) if iam.external_id_secret else iam.external_id
     return BootstrapRoleArgs(
         names=names,
         region=settings.region,
@@ -116,45 +50,8 @@ def bootstrap_role_args(
         data_bucket_arn=bucket_arn(names, "data"),
         backup_bucket_arn=bucket_arn(names, "backup"),
         monitoring_bucket_arn=bucket_arn(names, "monitoring"),
-        vendor_account_id=iam.vendor_account_id,
+        spec=settings.iam,
         external_id=external_id,
-        principal_arn_pattern=iam.principal_arn_pattern,
-        role_name=iam.role_name,
-        access=docs.BootstrapAccess(
-            mode=iam.mode, vpc_write=iam.vpc_write, iam_write=iam.iam_write, kms=iam.kms, profile=iam.profile
-        ),
-        troubleshooting_until=iam.troubleshooting_until,
-        state_queue_arn=iam.state_queue_arn,
-        only=iam.only,
-    )
-
-
-def private_endpoint_sources(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
-    network = settings.network
-    return endpoint_sources(network.vpc_cidr, network.pod_cidr, [(p.name, p.cidr) for p in network.peerings])
-
-
-def private_endpoint_ports(settings: Settings) -> tuple[int, ...]:
-    """The private NLB's client ports: HTTPS, native TLS, and each MySQL service's port."""
-    return ingress_private_endpoint_ports(settings.clickhouse.mysql_ports)
-
-
-def peering_specs(settings: Settings) -> tuple[PeeringSpec, ...]:
-    """The peer VPCs, as the peering layer takes them."""
-    return tuple(
-        PeeringSpec(
-            name=p.name,
-            cidr=p.cidr,
-            vpc_id=p.vpc_id,
-            account_id=p.account_id,
-            region=p.region,
-            accepter_role_arn=p.accepter_role_arn,
-            peer_route_table_ids=p.peer_route_table_ids,
-            private_dns=p.private_dns,
-        )
-        for p in settings.network.peerings
-        if p.vpc_id is not None
     )
 
 
@@ -168,7 +65,8 @@ def observability_args(
     services: Mapping[str, ClickHouseService],
     storage_class: pulumi.Input[str],
 ) -> ObservabilityArgs | None:
-    """The observability layer's args; None when `observability.enabled` is false."""
+    """The observability layer's args, with LogHouse's target among the services; None when
+    `observability.enabled` is false."""
     obs = settings.observability
     if not obs.enabled:
         return None
@@ -184,36 +82,11 @@ def observability_args(
         region=settings.region,
         monitoring_bucket=monitoring_bucket,
         thanos_role_arn=thanos_role_arn,
-        vendor_webhook=obs.vendor_webhook,
-        retention_raw_days=obs.retention_days,
-        retention_downsampled_days=obs.downsampled_retention_days,
-        grafana=obs.grafana,
-        receivers=obs.receivers,
-        receiver_secrets=dict(obs.receiver_secrets),
+        spec=obs.spec,
         log_house=log_house,
         ready=ready,
         clickhouse_namespace=(clickhouse_namespace,),
         storage_class=storage_class,
-    )
-
-
-def log_house_service(settings: Settings) -> str | None:
-    """The service that holds LogHouse, while the layer ships logs there."""
-    obs = settings.observability
-    return obs.log_house_service if obs.enabled else None
-
-
-def tailscale_args(
-    settings: Settings, system_nodes: tuple[pulumi.Resource, ...]
-) -> TroubleshootingTailscaleArgs | None:
-    """The Tailscale troubleshooting path's args; None unless granted (`troubleshootingAccess`)."""
-    tailscale = settings.observability.tailscale
-    if tailscale is None:
-        return None
-    return TroubleshootingTailscaleArgs(
-        names=settings.names,
-        access=TailscaleAccess(tailscale.client_id, tailscale.client_secret),
-        system_nodes=system_nodes,
     )
 
 
@@ -226,29 +99,22 @@ def audit_log_args(settings: Settings) -> AuditLogArgs | None:
     """The log bucket, audit key and trail the settings ask for; None when nothing needs them.
 
     A bootstrap-only stack has no VPC or buckets to log: only the trail and the alerts' key."""
-    a, names = settings.audit, settings.names
-    cluster = not settings.iam.only
-    flow, access, trail = a.flow_logs and cluster, a.access_logs and cluster, a.trail_mode == "create"
     alerts = settings.vendor_access_alerts.enabled
-    if not (flow or access or trail or alerts):
-        return None
-    return AuditLogArgs(
-        names=names,
+    args = AuditLogArgs(
+        names=settings.names,
         account_id=settings.account_id,
         region=settings.region,
         vendor_roles=vendor_roles(settings),
-        bucket=flow or access or trail,
-        access_log_sources={p: names.bucket(p) for p in storage.PURPOSES} if access else {},
-        flow_logs=flow,
-        trail=trail,
-        key=trail or alerts,
+        spec=settings.audit,
+        cluster=not settings.iam.only,
         alert_rule_arn=(
-            audit.rule_arn(settings.region, settings.account_id, names.aws("vendor-access")) if alerts else None
+            vendor_alerts.rule_arn(settings.region, settings.account_id, settings.names.aws("vendor-access"))
+            if alerts
+            else None
         ),
-        log_retention_days=a.log_retention_days,
-        flow_log_retention_days=a.flow_log_retention_days,
         data_protection=settings.cluster.data_protection,
     )
+    return args if args.needed else None
 
 
 def vendor_access_args(
@@ -265,6 +131,5 @@ def vendor_access_args(
         regions=tuple(sorted({*regions, settings.region})),
         vendor_roles=vendor_roles(settings),
         key_arn=key_arn,
-        emails=alerts.emails,
-        webhook=alerts.webhook,
+        spec=alerts,
     )

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies as docs
-from components.iam import to_json
+from components.iam import VendorExports, to_json
 from components.k8s_conventions import SERVICE_ACCOUNTS, clickhouse_service_account
 from components.naming import ROLE_PURPOSE_TAG, Names
 
@@ -132,12 +132,9 @@ class WorkloadRolesArgs:
     """ClickHouse backup bucket."""
     monitoring_bucket_arn: str
     """Thanos bucket."""
-    state_queue_arn: str | None = None
-    """The vendor's state queue; None: no state-exporter role."""
-    billing_bucket_arn: str | None = None
-    """The vendor's billing bucket; None: no billing-scraper role."""
-    billing_prefix: str = ""
-    """Key prefix in the billing bucket."""
+    vendor_exports: VendorExports | None = None
+    """Where the vendor's exporters write: a role for the state exporter and the billing scraper each
+    when its target is set; None: neither."""
     clickhouse_services: tuple[str, ...] = ()
     """ClickHouse services whose servers get a role (`clickhouse-<service>`), each under its own prefix."""
     restore_sources: dict[str, str] | None = None
@@ -183,10 +180,11 @@ def workload_policies(args: WorkloadRolesArgs) -> dict[str, tuple[pulumi.Input[d
         "cluster-autoscaler": (docs.cluster_autoscaler_policy(args.cluster_name), ()),
         "thanos": (key.apply(lambda k: docs.thanos_policy(args.monitoring_bucket_arn, k)), ()),
     }
-    if args.state_queue_arn:
-        out["state-exporter"] = (docs.state_exporter_policy(args.state_queue_arn), ())
-    if args.billing_bucket_arn:
-        out["billing-scraper"] = (docs.billing_scraper_policy(args.billing_bucket_arn, args.billing_prefix), ())
+    exports = args.vendor_exports
+    if exports is not None and exports.state_queue_arn:
+        out["state-exporter"] = (docs.state_exporter_policy(exports.state_queue_arn), ())
+    if exports is not None and exports.billing_bucket_arn:
+        out["billing-scraper"] = (docs.billing_scraper_policy(exports.billing_bucket_arn, exports.billing_prefix), ())
     return out
 
 

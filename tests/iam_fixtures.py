@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components import iam_policies as docs
-from components.iam import BootstrapRoleArgs, bootstrap_scope
+from components.iam import BootstrapRoleArgs, VendorAccessSpec, VendorExports, bootstrap_scope
 from components.naming import Names
 
 NAMES = Names("dev", "123456789012")
@@ -13,6 +13,21 @@ OIDC_HOST = "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDE
 OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_HOST}"
 VENDOR = "426924874929"
 PATTERN = f"arn:aws:iam::{VENDOR}:role/*-CrossplaneWorkloadRole"
+
+
+def vendor_access(access: docs.BootstrapAccess, names: Names = NAMES) -> VendorAccessSpec:
+    """The vendor's access as the settings give it, with `access` for the bootstrap role."""
+    return VendorAccessSpec(
+        vendor_account_id=VENDOR,
+        external_id="ext-1234",
+        external_id_secret=False,
+        principal_arn_pattern=PATTERN,
+        exports=VendorExports(state_queue_arn=None, billing_bucket_arn=None, billing_prefix=""),
+        role_name=names.aws("management"),
+        access=access,
+        only=False,
+        troubleshooting_until=None,
+    )
 
 
 def args(**access) -> BootstrapRoleArgs:
@@ -25,11 +40,7 @@ def args(**access) -> BootstrapRoleArgs:
         data_bucket_arn=BUCKETS[0],
         backup_bucket_arn=BUCKETS[1],
         monitoring_bucket_arn=BUCKETS[2],
-        vendor_account_id=VENDOR,
-        external_id="ext-1234",
-        principal_arn_pattern=PATTERN,
-        role_name=NAMES.aws("management"),
-        access=docs.BootstrapAccess(**access),
+        spec=vendor_access(docs.BootstrapAccess(**access)),
     )
 
 

@@ -19,6 +19,7 @@ from components.iam import BootstrapRoleArgs, bootstrap_scope
 from components.naming import Names, mandatory_tags
 from components.workload_roles import with_restore_source
 from tests.iam_eval import Resource
+from tests.iam_fixtures import vendor_access
 
 ACCOUNT = "123456789012"
 REGION = "us-west-2"
@@ -296,10 +297,7 @@ class World:
             data_bucket_arn=buckets["data"],
             backup_bucket_arn=buckets["backup"],
             monitoring_bucket_arn=buckets["monitoring"],
-            vendor_account_id=VENDOR,
-            external_id="ext-1234",
-            principal_arn_pattern=f"arn:aws:iam::{VENDOR}:role/*-CrossplaneWorkloadRole",
-            role_name=self.names.aws("management"),
+            spec=vendor_access(docs.BootstrapAccess(), self.names),
         )
 
     @cached_property

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
+from components.clickhouse_specs import ClickHouseServiceSpec
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 
 # The external id stored encrypted, as recommended: no warning about it.
 SECRET_CLOUD = frozenset({"clickhouseCloud"})
+
+
+def service(name: str, **fields: Any) -> ClickHouseServiceSpec:
+    """One service exactly as the settings parse `services: [{name, **fields}]` (camelCase fields;
+    every other field at the settings' default, which nothing here restates)."""
+    (spec,) = parse(raw_config({"services": json.dumps([{"name": name, **fields}])}), "dev").clickhouse.services
+    return spec
 
 
 def problems_for(values: dict[str, str], stack: str = "dev", base: bool = True, secret=frozenset()) -> list[str]:

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from components.audit import AuditLogArgs, AuditSpec
 from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
+from components.vendor_alerts import VendorAlertsSpec
 from tests.conftest import raw_config
 from tests.settings_cases import assert_one_problem
 
@@ -16,12 +18,34 @@ K = "clickhouse-byoc"
 def test_defaults_are_on():
     s = parse(raw_config({"vendorAccessAlerts": None}), "dev")
     a, alerts = s.audit, s.vendor_access_alerts
+    # Parsed straight into the layers' own specs: nothing copies them field by field.
+    assert (type(a), type(alerts)) == (AuditSpec, VendorAlertsSpec)
     assert (a.flow_logs, a.access_logs, a.trail_mode, a.trail_name) == (True, True, "create", None)
     assert (a.log_retention_days, a.flow_log_retention_days) == (365, 365)
     assert (alerts.enabled, alerts.emails, alerts.webhook) == (True, (), None)
     # On with nobody subscribed: a warning, with the command that subscribes someone.
     (warning,) = [w for w in s.warnings if "vendorAccessAlerts" in w]
     assert "vendorAccessAlerts.emails[0]" in warning
+
+
+def test_the_log_layer_builds_what_its_spec_and_the_stack_call_for():
+    s = parse(raw_config(), "dev")
+
+    def args(spec: AuditSpec, cluster: bool = True, alerts: bool = True) -> AuditLogArgs:
+        rule = "arn:aws:events:us-west-2:123456789012:rule/x" if alerts else None
+        return AuditLogArgs(s.names, s.account_id, s.region, (), spec, cluster=cluster, alert_rule_arn=rule)
+
+    full = args(s.audit)
+    assert (full.flow_logs, full.trail, full.key, full.bucket, full.needed) == (True, True, True, True, True)
+    assert set(full.access_log_sources) == {"data", "backup", "monitoring"}
+    # A bootstrap-only stack has no VPC or buckets: the trail (and its bucket) and the key only.
+    only = args(s.audit, cluster=False)
+    assert (only.flow_logs, only.access_log_sources, only.trail, only.key, only.bucket) == (False, {}, True, True, True)
+    off = AuditSpec(False, 365, False, 365, "none", None)
+    # The alerts alone need the key (their topic), not the bucket.
+    alerts_only = args(off, alerts=True)
+    assert (alerts_only.key, alerts_only.bucket) == (True, False)
+    assert args(off, alerts=False).needed is False
 
 
 def test_a_nested_map_keeps_its_own_defaults():

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components import awaits, clickhouse
+from components import awaits, clickhouse_specs
 from tests import references as ref
 from tests import waitfor
 from tests.conftest import run_offline
@@ -253,7 +253,7 @@ def test_the_operator_reports_completed_only_when_its_statefulsets_are_ready(rec
     (files,) = [
         o
         for o in ref.render_release(release["inputs"])
-        if o["kind"] == "ConfigMap" and o["metadata"]["name"] == f"{clickhouse.OPERATOR_SECRET}-files"
+        if o["kind"] == "ConfigMap" and o["metadata"]["name"] == f"{clickhouse_specs.OPERATOR_SECRET}-files"
     ]
     config = ref.load_yaml_text(files["data"]["config.yaml"])
     statefulset = config["reconcile"]["statefulSet"]
@@ -308,7 +308,7 @@ def test_the_docs_state_the_models_figures():
     # docs/clickhouse.md's table quotes the model for a service of 2 servers and the shared Keeper.
     doc = (Path(__file__).resolve().parent.parent / "docs" / "clickhouse.md").read_text()
     two = {"configuration": {"clusters": [{"layout": {"shardsCount": 1, "replicasCount": 2}}]}}
-    keeper = {"configuration": {"clusters": [{"layout": {"replicasCount": clickhouse.KEEPER_REPLICAS}}]}}
+    keeper = {"configuration": {"clusters": [{"layout": {"replicasCount": clickhouse_specs.KEEPER_REPLICAS}}]}}
     for figure in (
         f"created: {awaits.installation_seconds(two, awaits.CREATE)} s",
         f"{awaits.installation_timeout(two)} s (33 min) for 2 servers",

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from components import backup, clickhouse, storage, versions, workload_roles
+from components import backup, clickhouse_specs, storage, versions, workload_roles
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config, run_offline
 
@@ -194,10 +194,10 @@ def test_the_jobs_run_hardened_from_the_pinned_client_image():
 
 
 def test_chi_gets_backup_user_and_s3_endpoints_with_environment_credentials():
-    svc = clickhouse.ClickHouseServiceSpec(
+    svc = clickhouse_specs.ClickHouseServiceSpec(
         "fresh", 1, 2, "25.8.29.51", "2", "8Gi", "50Gi", False, False, SPEC, backup.RestoreSpec("analytics", "latest")
     )
-    spec = clickhouse.chi_spec(
+    spec = clickhouse_specs.chi_spec(
         svc, bucket="data", region=REGION, networks=["10.0.0.0/22"], service_account="sa", backup_bucket=BUCKET
     )
     users = spec["configuration"]["users"]
@@ -243,7 +243,7 @@ def test_backup_defaults_daily_seven_days():
         7,
         7,
     )
-    assert svc.restore_from is None
+    assert svc.restore is None
 
 
 @pytest.mark.parametrize(
@@ -274,9 +274,8 @@ def test_restore_from_accepts_latest_and_a_backup_name():
         {"name": "b", "restoreFrom": {"service": "gone", "backup": "20261122T020000Z-full"}},
     )
     _, a, b = parse(raw_config(cfg), "dev").clickhouse.services
-    assert (a.restore_from.service, a.restore_from.backup) == ("old", "latest")
-    assert b.restore_from.service == "gone"
-    assert b.restore_from.backup == "20261122T020000Z-full"
+    assert a.restore == backup.RestoreSpec(source="old", backup="latest")
+    assert b.restore == backup.RestoreSpec(source="gone", backup="20261122T020000Z-full")
 
 
 # -- the stack ------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_documents_are_the_programs():
     tpl = bootstrap_template.template(settings)
     zone = "arn:aws:route53:::hostedzone/${HostedZoneId}"
     args = bootstrap_role_args(settings, zone, external_id="${ExternalId}")
-    expected = docs.bootstrap_policies(bootstrap_scope(args, zone), args.access)
+    expected = docs.bootstrap_policies(bootstrap_scope(args, zone), args.spec.access)
     resources = tpl["Resources"]
     for suffix, doc in expected.items():
         res = resources[bootstrap_template._logical(suffix)]["Properties"]
@@ -97,7 +97,7 @@ def test_clickhouse_cloud_profile_template_is_the_vendors_documents_and_lints(mo
     # The vendor's onboarding sets no boundary and scopes no zone.
     assert "PermissionsBoundary" not in resources and "HostedZoneId" not in tpl["Parameters"]
     args = bootstrap_role_args(settings, "arn:aws:route53:::hostedzone/Z1", external_id="${ExternalId}")
-    expected = docs.bootstrap_policies(bootstrap_scope(args, "arn:aws:route53:::hostedzone/Z1"), args.access)
+    expected = docs.bootstrap_policies(bootstrap_scope(args, "arn:aws:route53:::hostedzone/Z1"), args.spec.access)
     for suffix, doc in expected.items():
         assert resources[bootstrap_template._logical(suffix)]["Properties"]["PolicyDocument"] == doc
     if mode == "full":

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from components import clickhouse, ingress, platform
-from components.naming import Names
 from components.settings import ConfigError, capacity, instances, parse
 from tests.conftest import raw_config
 from tests.settings_cases import SECRET_CLOUD
@@ -143,82 +141,11 @@ def test_the_observability_layer_counts_on_the_system_nodes_and_on_every_node():
     assert capacity.daemonsets(off.observability) == capacity.DAEMONSETS
 
 
-def test_observability_workload_table_matches_the_layers_values():
-    from components.observability import alerts, metrics, security
-
-    table = {w.name: w for w in capacity.OBSERVABILITY_WORKLOADS}
-    values = metrics.kube_prometheus_stack_values(
-        deployment_id="dev",
-        thanos_role_arn="arn:aws:iam::1:role/x",
-        alertmanager_config=alerts.alertmanager_config([]),
-        alertmanager_secrets=[],
-        grafana=True,
-    )
-    spec = values["prometheus"]["prometheusSpec"]
-    prometheus = _requests(spec["resources"])
-    sidecar = _requests(spec["thanos"]["resources"])
-    assert table["prometheus"].replicas == spec["replicas"] == 2
-    assert table["prometheus"].requests == instances.Resources(
-        prometheus.cpu_m + sidecar.cpu_m, prometheus.memory_mib + sidecar.memory_mib, 1
-    )
-    am = values["alertmanager"]["alertmanagerSpec"]
-    assert (table["alertmanager"].replicas, table["alertmanager"].requests) == (
-        am["replicas"],
-        _requests(am["resources"]),
-    )
-    assert capacity.GRAFANA.requests == _requests(values["grafana"]["resources"])
-    for obj in metrics.thanos_objects(30, 365):
-        if obj["kind"] in ("Deployment", "StatefulSet"):
-            workload = table[obj["metadata"]["name"]]
-            container = obj["spec"]["template"]["spec"]["containers"][0]
-            assert (workload.replicas, workload.requests) == (
-                obj["spec"]["replicas"],
-                _requests(container["resources"]),
-            )
-    falco = security.falco_values("dev")
-    assert table["falcosidekick"].requests == _requests(falco["falcosidekick"]["resources"])
-    daemons = {w.name: w for w in capacity.OBSERVABILITY_DAEMONSETS}
-    assert daemons["falco"].requests == _requests(falco["resources"])
-    assert daemons["node-exporter"].requests == _requests(values["prometheus-node-exporter"]["resources"])
-
-
 def test_without_the_public_gateway_the_system_nodes_carry_less():
     no_public = {"publicEndpoint": '{"enabled": false}', "ipAllowList": None}
     names = [w.name for w in capacity.system_workloads(accepted(no_public).clickhouse)]
     assert "public-gateway" not in names and "private-gateway" in names
     assert "public-gateway" in [w.name for w in capacity.system_workloads(accepted({}).clickhouse)]
-
-
-def _requests(resources: dict) -> instances.Resources:
-    from components import quantity
-
-    req = resources["requests"]
-    return instances.Resources(
-        int(quantity.parse(req.get("cpu", "0")) * 1000), int(quantity.parse(req.get("memory", "0")) / 2**20), 1
-    )
-
-
-def test_system_workload_table_matches_the_programs_own_values():
-    table = {w.name: w for w in capacity.SYSTEM_WORKLOADS}
-    istiod = ingress.istiod_values()
-    assert (table["istiod"].replicas, table["istiod"].requests) == (
-        istiod["autoscaleMax"],
-        _requests(istiod["resources"]),
-    )
-    gateway = ingress.gateway_values(ingress.PRIVATE, Names("dev", "123456789012"), ["10.0.0.0/22"])
-    for name in ("private-gateway", "public-gateway"):
-        workload = table.get(name, capacity.PUBLIC_GATEWAY)
-        assert (workload.replicas, workload.requests) == (
-            gateway["autoscaling"]["maxReplicas"],
-            _requests(gateway["resources"]),
-        )
-    keeper = clickhouse.keeper_spec()
-    container = keeper["templates"]["podTemplates"][0]["spec"]["containers"][0]
-    assert table["keeper"].replicas == clickhouse.KEEPER_REPLICAS
-    assert table["keeper"].requests == _requests(container["resources"])
-    assert table["clickhouse-operator"].requests == _requests(clickhouse.operator_values()["operator"]["resources"])
-    lbc = platform.load_balancer_controller_values("c", "us-west-2", "vpc-1", "arn:aws:iam::1:role/x")
-    assert table["aws-load-balancer-controller"].replicas == lbc["replicaCount"]
 
 
 def test_the_capacity_table_in_the_docs_matches_the_model():

@@ -496,6 +496,106 @@ def test_the_fit_check_catches_a_missing_toleration(dev):
     assert _fits(pod, system) == ["nodeSelector byoc/node-role=clickhouse"]
 
 
+# --- what the capacity check counts -----------------------------------------------------------------
+
+# The capacity check's workloads -> the rendered objects (kind, name) that are their pods. The EKS
+# add-ons are installed by EKS, not rendered here: their requests are the add-ons' (their sources in
+# components/settings/capacity.py).
+CAPACITY_RENDERED = {
+    "istiod": (("Deployment", "istiod"),),
+    "private-gateway": (("Deployment", "istio-ingress-private"),),
+    "public-gateway": (("Deployment", "istio-ingress"),),
+    "keeper": (("ClickHouseKeeperInstallation", "shared"),),
+    "clickhouse-operator": (("Deployment", "clickhouse-operator"),),
+    "aws-load-balancer-controller": (("Deployment", "aws-load-balancer-controller"),),
+    "external-dns": (("Deployment", "external-dns"),),
+    "cert-manager": (
+        ("Deployment", "cert-manager"),
+        ("Deployment", "cert-manager-cainjector"),
+        ("Deployment", "cert-manager-webhook"),
+    ),
+    "cluster-autoscaler": (("Deployment", "cluster-autoscaler-aws-cluster-autoscaler"),),
+    "metrics-server": (("Deployment", "metrics-server"),),
+    "prometheus": (("Prometheus", "kps-prometheus"),),
+    "alertmanager": (("Alertmanager", "kps-alertmanager"),),
+    "prometheus-operator": (("Deployment", "kps-operator"),),
+    "kube-state-metrics": (("Deployment", "kube-prometheus-stack-kube-state-metrics"),),
+    "grafana": (("Deployment", "kube-prometheus-stack-grafana"),),
+    "thanos-query": (("Deployment", "thanos-query"),),
+    "thanos-store": (("StatefulSet", "thanos-store"),),
+    "thanos-compact": (("StatefulSet", "thanos-compact"),),
+    "falcosidekick": (("Deployment", "falco-falcosidekick"),),
+    "node-exporter": (("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter"),),
+    "falco": (("DaemonSet", "falco"),),
+}
+EKS_ADDONS = {"aws-node", "kube-proxy", "ebs-csi-node", "coredns", "ebs-csi-controller"}
+
+
+def _pod_requests(containers: list[dict[str, Any]]) -> tuple[int, int]:
+    """(CPU in millicores, memory in MiB) the containers request together."""
+    from components import quantity
+
+    cpu = memory = 0
+    for c in containers:
+        requests = (c.get("resources") or {}).get("requests") or {}
+        cpu += int(quantity.parse(requests.get("cpu", "0")) * 1000)
+        memory += int(quantity.parse(requests.get("memory", "0")) / 2**20)
+    return cpu, memory
+
+
+def _rendered_pods(stack: Stack) -> dict[tuple[str, str], tuple[int, tuple[int, int]]]:
+    """(kind, name) -> (most pods, what each requests) of every object that makes pods: a DaemonSet's
+    count is per node (1), an autoscaled workload's its autoscaler's maximum."""
+    objects = [o for _, o in stack.all_objects()]
+    autoscaled = {
+        o["spec"]["scaleTargetRef"]["name"]: o["spec"]["maxReplicas"]
+        for o in objects
+        if o["kind"] == "HorizontalPodAutoscaler"
+    }
+    out = {}
+    for o in objects:
+        kind, name, spec = o["kind"], o["metadata"]["name"], o.get("spec") or {}
+        if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+            count = 1 if kind == "DaemonSet" else autoscaled.get(name, spec.get("replicas", 1))
+            out[(kind, name)] = (count, _pod_requests(spec["template"]["spec"]["containers"]))
+        elif kind == "Prometheus":
+            out[(kind, name)] = (spec["replicas"], _pod_requests([spec, spec["thanos"]]))
+        elif kind == "Alertmanager":
+            out[(kind, name)] = (spec["replicas"], _pod_requests([spec]))
+        elif kind == "ClickHouseKeeperInstallation":
+            (cluster,) = spec["configuration"]["clusters"]
+            (template,) = spec["templates"]["podTemplates"]
+            out[(kind, name)] = (cluster["layout"]["replicasCount"], _pod_requests(template["spec"]["containers"]))
+    return out
+
+
+def test_the_rendered_pods_request_what_the_capacity_check_counts(dev):
+    # The layers' values and the capacity check read one table (components/pod_requests.py); this
+    # proves it, and the chart defaults the check restates, against what the charts really render.
+    from components.settings import capacity, parse
+
+    cfg = stackconfig.load_stack("dev")
+    settings = parse(cfg.raw, cfg.stack, cfg.secret_keys)
+    counted = capacity.system_workloads(settings.clickhouse, settings.observability) + capacity.daemonsets(
+        settings.observability
+    )
+    rendered = _rendered_pods(dev)
+    assert {w.name for w in counted} == set(CAPACITY_RENDERED) | EKS_ADDONS
+    # Every object that makes pods is counted: a chart's new workload cannot go unnoticed.
+    claimed = {obj for objs in CAPACITY_RENDERED.values() for obj in objs}
+    assert set(rendered) == claimed
+    wrong = []
+    for workload in counted:
+        if workload.name in EKS_ADDONS:
+            continue
+        pods = [rendered[obj] for obj in CAPACITY_RENDERED[workload.name]]
+        got = (sum(count for count, _ in pods), {requests for _, requests in pods})
+        want = (workload.replicas, {(workload.requests.cpu_m, workload.requests.memory_mib)})
+        if got != want:
+            wrong.append(f"{workload.name}: rendered {got}, counted {want}")
+    assert not wrong, "\n".join(wrong)
+
+
 def _service_accounts(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (o["metadata"]["namespace"], o["metadata"]["name"]): o
@@ -687,7 +787,7 @@ def _listeners(stack: Stack) -> dict[str, dict[str, Any]]:
 def test_each_mysql_service_has_its_own_port_end_to_end():
     # NLB listener (the rendered gateway Service), Gateway server, route, ClickHouse's Service port,
     # listener and TLS files, the certificate's names: per service, on both gateways.
-    from components import clickhouse
+    from components import clickhouse_specs
     from components.settings import parse
 
     stack = _stack("mysql")
@@ -703,11 +803,11 @@ def test_each_mysql_service_has_its_own_port_end_to_end():
     certs = {
         o["metadata"]["name"]: o["spec"]
         for o in _created(stack, "Certificate")
-        if o["metadata"]["namespace"] == clickhouse.conv.CLICKHOUSE_NAMESPACE
+        if o["metadata"]["namespace"] == clickhouse_specs.conv.CLICKHOUSE_NAMESPACE
     }
-    assert set(certs) == {clickhouse.mysql_certificate_name(s) for s in ports}
+    assert set(certs) == {clickhouse_specs.mysql_certificate_name(s) for s in ports}
     for service, port in ports.items():
-        backend = clickhouse.service_backend(service)
+        backend = clickhouse_specs.service_backend(service)
         hosts = {"public": f"{service}.{zone}", "private": f"{service}-private.{zone}"}
         for key, namespace in (("public", "istio-ingress"), ("private", "istio-ingress-private")):
             (listener,) = [p for p in listeners[namespace]["spec"]["ports"] if p["port"] == port]
@@ -726,10 +826,10 @@ def test_each_mysql_service_has_its_own_port_end_to_end():
         (template,) = chi["templates"]["serviceTemplates"]
         assert {"name": "mysql", "port": 9004, "targetPort": 9004} in template["spec"]["ports"]
         files = chi["configuration"]["files"]
-        assert "<mysql_port>9004</mysql_port>" in files[clickhouse.MYSQL_CONFIG_FILE]
+        assert "<mysql_port>9004</mysql_port>" in files[clickhouse_specs.MYSQL_CONFIG_FILE]
         (pod,) = chi["templates"]["podTemplates"]
-        (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse.MYSQL_TLS_VOLUME]
-        cert = certs[clickhouse.mysql_certificate_name(service)]
+        (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse_specs.MYSQL_TLS_VOLUME]
+        cert = certs[clickhouse_specs.mysql_certificate_name(service)]
         assert volume["secret"]["secretName"] == cert["secretName"]
         # The certificate holds exactly the names the stack outputs and the docs tell clients to use.
         assert cert["dnsNames"] == [hosts["public"], hosts["private"]]

@@ -9,42 +9,42 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from components import clickhouse, quantity, versions
+from components import clickhouse_specs, quantity, versions
 from components import k8s_conventions as conv
 from components.cidr import InternalRanges
-from components.settings import ServiceConfig
-from components.wiring import service_spec
+from components.clickhouse_specs import ClickHouseServiceSpec
 from tests.references import ALTINITY, CHI_CRD, CHK_CRD, crd_schema, load_json, load_yaml
+from tests.settings_cases import service
 
 BUCKET = "clickhouse-cloud-dev-data-123456789012"
-NETWORKS = clickhouse.client_networks(InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16",)))
+NETWORKS = clickhouse_specs.client_networks(InternalRanges("10.0.0.0/22", "100.64.0.0/16", ("10.20.0.0/16",)))
 
 
-def chi(service: ServiceConfig) -> dict:
+def chi(service: ClickHouseServiceSpec) -> dict:
     """The installation of a service as configured (the settings' defaults filled in)."""
     return {
-        "apiVersion": clickhouse.CHI_API,
+        "apiVersion": clickhouse_specs.CHI_API,
         "kind": "ClickHouseInstallation",
         "metadata": {"name": service.name, "namespace": conv.CLICKHOUSE_NAMESPACE},
-        "spec": clickhouse.chi_spec(
-            service_spec(service), bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
+        "spec": clickhouse_specs.chi_spec(
+            service, bucket=BUCKET, region="us-west-2", networks=NETWORKS, service_account="clickhouse-x"
         ),
     }
 
 
 def chk() -> dict:
     return {
-        "apiVersion": clickhouse.CHK_API,
+        "apiVersion": clickhouse_specs.CHK_API,
         "kind": "ClickHouseKeeperInstallation",
-        "metadata": {"name": clickhouse.KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
-        "spec": clickhouse.keeper_spec(),
+        "metadata": {"name": clickhouse_specs.KEEPER_NAME, "namespace": conv.CLICKHOUSE_NAMESPACE},
+        "spec": clickhouse_specs.keeper_spec(),
     }
 
 
 SERVICES = [
-    ServiceConfig("analytics"),
-    ServiceConfig("a" * 30, shards=4, replicas=3, cpu="500m", memory="4Gi", cache_size="1Ti", mysql_interface=True),
-    ServiceConfig("paused", stopped=True),
+    service("analytics"),
+    service("a" * 30, shards=4, replicas=3, cpu="500m", memory="4Gi", cacheSize="1Ti", mysqlInterface=True),
+    service("paused", stopped=True),
 ]
 
 
@@ -85,16 +85,16 @@ def test_the_crd_check_bites(chi_schema, change, why):
 
 
 def test_stopped_service_sets_stop_yes():
-    assert chi(ServiceConfig("x", stopped=True))["spec"]["stop"] == "yes"
-    assert chi(ServiceConfig("x"))["spec"]["stop"] == "no"
+    assert chi(service("x", stopped=True))["spec"]["stop"] == "yes"
+    assert chi(service("x"))["spec"]["stop"] == "no"
 
 
-def _storage(service: ServiceConfig) -> ET.Element:
+def _storage(service: ClickHouseServiceSpec) -> ET.Element:
     return ET.fromstring(chi(service)["spec"]["configuration"]["files"]["config.d/storage.xml"])
 
 
 def test_mergetree_defaults_to_s3_in_the_data_bucket_with_environment_credentials():
-    root = _storage(ServiceConfig("analytics", cache_size="50Gi"))
+    root = _storage(service("analytics", cacheSize="50Gi"))
     s3 = root.find("storage_configuration/disks/s3")
     assert s3.findtext("type") == "s3"
     assert s3.findtext("endpoint") == f"https://{BUCKET}.s3.us-west-2.amazonaws.com/analytics/"
@@ -113,7 +113,7 @@ def test_no_static_keys_anywhere():
 
 
 def test_servers_spread_over_zones_on_clickhouse_nodes_with_the_service_account():
-    spec = chi(ServiceConfig("analytics", cpu="3", memory="12Gi"))["spec"]
+    spec = chi(service("analytics", cpu="3", memory="12Gi"))["spec"]
     pod = spec["templates"]["podTemplates"][0]["spec"]
     assert pod["serviceAccountName"] == "clickhouse-x"
     assert pod["nodeSelector"] == conv.CLICKHOUSE_NODE_LABELS
@@ -139,8 +139,8 @@ def test_layout_volume_and_cluster_service():
     assert svc["spec"]["type"] == "ClusterIP"
     assert {p["port"] for p in svc["spec"]["ports"]} == {8123, 9000, 9004}
     # The MySQL interface's configuration is its own file (tests/test_mysql_interface.py checks it).
-    assert clickhouse.MYSQL_CONFIG_FILE in spec["configuration"]["files"]
-    assert clickhouse.MYSQL_CONFIG_FILE not in chi(SERVICES[0])["spec"]["configuration"]["files"]
+    assert clickhouse_specs.MYSQL_CONFIG_FILE in spec["configuration"]["files"]
+    assert clickhouse_specs.MYSQL_CONFIG_FILE not in chi(SERVICES[0])["spec"]["configuration"]["files"]
     assert 9004 not in {
         p["port"] for p in chi(SERVICES[0])["spec"]["templates"]["serviceTemplates"][0]["spec"]["ports"]
     }
@@ -156,11 +156,13 @@ def test_default_user_has_a_secret_password_and_in_vpc_networks_only():
     # Peers reach the servers through the private gateway, whose pods are in our ranges.
     assert "10.20.0.0/16" not in nets
     without_pods = InternalRanges("10.0.0.0/22", None, ("10.20.0.0/16",))
-    assert clickhouse.client_networks(without_pods) == ["127.0.0.1/32", "::1/128", "10.0.0.0/22"]
+    assert clickhouse_specs.client_networks(without_pods) == ["127.0.0.1/32", "::1/128", "10.0.0.0/22"]
 
 
 def test_password_is_stored_as_sha256_hex():
-    assert clickhouse.password_sha256("secret") == "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+    assert (
+        clickhouse_specs.password_sha256("secret") == "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
+    )
 
 
 def test_services_share_keeper_under_their_own_root():
@@ -170,7 +172,7 @@ def test_services_share_keeper_under_their_own_root():
 
 
 def test_keeper_three_replicas_one_per_zone_on_system_nodes_volumes_retained():
-    spec = clickhouse.keeper_spec()
+    spec = clickhouse_specs.keeper_spec()
     assert spec["configuration"]["clusters"][0]["layout"]["replicasCount"] == 3
     pod = spec["templates"]["podTemplates"][0]["spec"]
     assert pod["nodeSelector"] == conv.SYSTEM_NODE_LABELS
@@ -183,12 +185,12 @@ def test_keeper_three_replicas_one_per_zone_on_system_nodes_volumes_retained():
 
 
 def test_operator_values_validate_and_hold_no_credential():
-    values = clickhouse.operator_values()
+    values = clickhouse_specs.operator_values()
     jsonschema.validate(values, load_json(ALTINITY / "values.schema.json"))
     # No chart-made Secret (its default password is public); the operator reads ours, named after
     # the pinned fullname, which is what the chart's config points the operator at.
     assert values["secret"] == {"create": False}
-    assert values["fullnameOverride"] == clickhouse.OPERATOR_SECRET
+    assert values["fullnameOverride"] == clickhouse_specs.OPERATOR_SECRET
     assert "password" not in json.dumps(values)
     assert values["metrics"]["enabled"] is True
     chart_config = load_yaml(ALTINITY / "values.yaml")["configs"]["files"]["config.yaml"]
@@ -217,7 +219,7 @@ def test_service_role_policy_covers_exactly_the_disk_prefix():
     # The IAM layer's policy for the service's role must match where the S3 disk writes.
     from components import iam_policies
 
-    prefix = clickhouse.s3_endpoint(BUCKET, "us-west-2", "analytics").split(".amazonaws.com/")[1]
+    prefix = clickhouse_specs.s3_endpoint(BUCKET, "us-west-2", "analytics").split(".amazonaws.com/")[1]
     assert prefix == "analytics/"
     doc = iam_policies.clickhouse_server_policy(f"arn:aws:s3:::{BUCKET}", "arn:aws:s3:::backup-bucket", "analytics")
     objects = next(s for s in doc["Statement"] if "s3:PutObject" in s["Action"])

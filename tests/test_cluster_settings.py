@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.cluster import ClusterSpec
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 from tests.settings_cases import assert_one_problem
@@ -54,11 +55,14 @@ def test_rejections_name_key_value_and_fix(values, key, words):
 def test_cluster_settings_defaults_and_choices():
     s = parse(raw_config(), "dev")
     c = s.cluster
+    # Parsed straight into the EKS layer's own spec: no second definition to copy it into.
+    assert type(c) is ClusterSpec
     assert c.kubernetes_version == "1.35"
     assert c.endpoint_public and c.public_cidrs == ("203.0.113.0/24",)
     assert (c.system_instance_type, c.system_nodes_per_zone) == ("m5.xlarge", 1)
     assert (c.clickhouse_instance_type, c.clickhouse_max_per_zone) == ("r6i.4xlarge", 5)
-    assert c.customer_managed_key is False and c.data_protection is True
+    assert s.customer_managed_key is False and c.data_protection is True
+    assert parse(raw_config({"kms": '{"customerManagedKey": true}'}), "dev").customer_managed_key is True
     private = parse(raw_config({"clusterEndpoint": '{"public": false}', "systemNodeGroup": '{"size": 6}'}), "dev")
     assert not private.cluster.endpoint_public and private.cluster.public_cidrs == ()
     assert private.cluster.system_nodes_per_zone == 2

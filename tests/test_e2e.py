@@ -42,7 +42,6 @@ def _program():
     import pulumi
 
     from components import settings as config
-    from components import wiring
     from components.network import ByocVpc, ByocVpcArgs
     from components.providers import aws_provider, resolve_zones
     from components.storage import ByocBuckets, ByocBucketsArgs
@@ -58,7 +57,7 @@ def _program():
         names.aws("network"),
         ByocVpcArgs(
             names=names,
-            plan=wiring.internal_ranges(settings).subnet_plan(),
+            plan=settings.network.ranges.subnet_plan(),
             availability_zones=zones,
             nat_gateways=settings.network.nat_gateways,
             region=settings.region,

@@ -57,7 +57,7 @@ def test_stack_roles_names_and_vendor_trust(stack):
         "ClickHouse-cloud-prod-k8s-worker",
         # The IRSA roles: the EKS layer's managed add-ons' and the workload_roles layer's.
         *(f"ClickHouse-cloud-prod-{purpose}" for purpose in SERVICE_ACCOUNTS),
-        # EventBridge forwards vendor role assumptions from the other Regions (components/audit.py).
+        # EventBridge forwards vendor role assumptions from the other Regions (components/vendor_alerts.py).
         "ClickHouse-cloud-prod-vendor-access-forward",
     }
     for name in ("management", "data-plane-mgmt"):

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from components.iam import VendorAccessSpec, VendorExports
+from components.iam_policies import BootstrapAccess
 from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
 from tests.conftest import NS, raw_config
 from tests.settings_cases import SECRET_CLOUD
@@ -20,14 +22,17 @@ def cloud(**fields) -> str:
 
 def test_defaults():
     iam = parse(raw_config(), "dev", now=NOW).iam
+    # Parsed straight into the IAM layer's own spec: nothing copies it field by field.
+    assert type(iam) is VendorAccessSpec
     assert iam.vendor_account_id == "426924874929"
     assert iam.external_id == "byoc-test-3f9a2c71" and iam.external_id_secret is False
     assert iam.principal_arn_pattern == "arn:aws:iam::426924874929:role/*-CrossplaneWorkloadRole"
-    assert iam.state_queue_arn is None and iam.billing_bucket_arn is None
-    assert iam.billing_prefix == "123456789012/dev"
+    assert iam.exports == VendorExports(
+        state_queue_arn=None, billing_bucket_arn=None, billing_prefix="123456789012/dev"
+    )
     assert iam.role_name == "ClickHouse-cloud-dev-management"
-    assert (iam.mode, iam.vpc_write, iam.iam_write, iam.kms) == ("full", True, True, False)
-    assert (iam.profile, iam.only) == ("scoped", False)
+    assert iam.access == BootstrapAccess(mode="full", vpc_write=True, iam_write=True, kms=False, profile="scoped")
+    assert iam.only is False
     assert iam.troubleshooting_until is None
 
 
@@ -51,9 +56,16 @@ def test_full_valid_iam_config():
         now=NOW,
     ).iam
     assert iam.principal_arn_pattern == "arn:aws:iam::111122223333:role/*-CrossplaneWorkloadRole"
-    assert iam.state_queue_arn.endswith(":byoc-state") and iam.billing_bucket_arn == "arn:aws:s3:::vendor-billing"
-    assert iam.billing_prefix == "acme/prod"
-    assert (iam.mode, iam.vpc_write, iam.iam_write, iam.kms, iam.role_name) == ("operate", False, False, True, "X")
+    assert iam.exports.state_queue_arn.endswith(":byoc-state")
+    assert iam.exports.billing_bucket_arn == "arn:aws:s3:::vendor-billing"
+    assert iam.exports.billing_prefix == "acme/prod"
+    assert (iam.access.mode, iam.access.vpc_write, iam.access.iam_write, iam.access.kms) == (
+        "operate",
+        False,
+        False,
+        True,
+    )
+    assert iam.role_name == "X"
     assert iam.troubleshooting_until == "2026-11-27T08:30:00Z"
 
 
@@ -163,10 +175,10 @@ def test_profile_and_bootstrap_only():
         "dns": '{"zoneName": "byoc.example.com", "createZone": true}',
     }
     iam = parse(raw_config(values), "dev", now=NOW).iam
-    assert (iam.profile, iam.only) == ("clickhouse-cloud", True)
+    assert (iam.access.profile, iam.only) == ("clickhouse-cloud", True)
     # The scoped profile scopes records to an existing zone: with its id, a bootstrap-only stack is valid.
     iam = parse(raw_config({"bootstrap": '{"only": true}'}), "dev", now=NOW).iam
-    assert (iam.profile, iam.only) == ("scoped", True)
+    assert (iam.access.profile, iam.only) == ("scoped", True)
 
 
 def test_a_plaintext_external_id_warns_how_to_encrypt_it():

@@ -27,7 +27,7 @@ import promql_parser
 import pytest
 import yaml
 
-from components import backup, clickhouse
+from components import backup, clickhouse_specs
 from components.observability import alerts, dashboards, metrics
 from tests import metric_names as names
 from tests import scrape
@@ -102,7 +102,7 @@ def test_the_endpoints_listen_on_every_interface(dev_objects):
     ):
         root = ET.fromstring(values["configs"][files][name])
         assert {e.text for e in root.findall("listen_host")} == {"0.0.0.0", "::"}, name
-    assert not set(clickhouse.operator_values()["configs"]) - {"files"}
+    assert not set(clickhouse_specs.operator_values()["configs"]) - {"files"}
     for installation in [
         *_kind(dev_objects, "ClickHouseInstallation"),
         *_kind(dev_objects, "ClickHouseKeeperInstallation"),

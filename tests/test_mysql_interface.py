@@ -22,12 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from components import clickhouse, ingress
+from components import clickhouse_specs, ingress
 from components import k8s_conventions as conv
-from components.settings import ConfigError, ServiceConfig, parse
+from components.clickhouse_specs import ClickHouseServiceSpec
+from components.settings import ConfigError, parse
 from components.settings import services as svc_settings
-from components.wiring import service_spec
 from tests.conftest import raw_config
+from tests.settings_cases import service
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = json.loads((ROOT / "tests/upstream/clickhouse-25.8.29.51/mysql-tls.json").read_text())
@@ -63,7 +64,7 @@ def _effective_tls() -> dict[str, str]:
     """The `openSSL.server` context the server builds: the image's config.xml, then config.d/mysql.xml
     over it. ClickHouse merges a config.d file into the main one element by element, a leaf replacing
     the leaf of the same path, unless the file says `replace`/`remove` (this one does not)."""
-    root = ET.fromstring(clickhouse.mysql_config_xml())
+    root = ET.fromstring(clickhouse_specs.mysql_config_xml())
     assert all(not e.attrib for e in root.iter()), "merge attributes would change the merge"
     effective = dict(REF["image_defaults"]["openSSL.server"])
     ours = {k.removeprefix("openSSL.server."): v for k, v in _leaves(root).items() if k.startswith("openSSL.server.")}
@@ -74,7 +75,7 @@ def _effective_tls() -> dict[str, str]:
 
 
 def test_the_config_file_sets_only_keys_the_258_server_reads():
-    xml = clickhouse.mysql_config_xml()
+    xml = clickhouse_specs.mysql_config_xml()
     root = ET.fromstring(xml)
     assert root.tag == "clickhouse"
     assert _unknown(xml) == []
@@ -84,7 +85,7 @@ def test_the_config_file_sets_only_keys_the_258_server_reads():
 
 
 def test_the_key_check_bites():
-    typo = clickhouse.mysql_config_xml().replace("certificateFile>", "certificatFile>")
+    typo = clickhouse_specs.mysql_config_xml().replace("certificateFile>", "certificatFile>")
     assert _unknown(typo) == ["openSSL.server.certificatFile"]
     assert _unknown("<clickhouse><mysql_require_ssl>1</mysql_require_ssl></clickhouse>") == ["mysql_require_ssl"]
 
@@ -92,8 +93,8 @@ def test_the_key_check_bites():
 def test_the_server_serves_the_secret_with_tls_12_or_newer_and_asks_no_client_certificate():
     tls = _effective_tls()
     keys = REF["certificate_secret_keys"]
-    assert tls["certificateFile"] == f"{clickhouse.MYSQL_TLS_DIR}/{keys['certificate']}"
-    assert tls["privateKeyFile"] == f"{clickhouse.MYSQL_TLS_DIR}/{keys['private_key']}"
+    assert tls["certificateFile"] == f"{clickhouse_specs.MYSQL_TLS_DIR}/{keys['certificate']}"
+    assert tls["privateKeyFile"] == f"{clickhouse_specs.MYSQL_TLS_DIR}/{keys['private_key']}"
     tokens = [t.strip() for t in re.split(f"[{REF['disable_protocols']['separators']}]", tls["disableProtocols"])]
     names = REF["disable_protocols"]["tokens"]
     assert set(tokens) <= set(names), tokens
@@ -110,7 +111,7 @@ def test_clickhouse_loads_the_file_with_the_values_meant(tmp_path):
     # reads the same keys, mysql-tls.json) parses config.d/mysql.xml and takes each value as meant.
     chdb = pytest.importorskip("chdb")
     path = tmp_path / "config.xml"
-    path.write_text(clickhouse.mysql_config_xml())
+    path.write_text(clickhouse_specs.mysql_config_xml())
     conn = chdb.connect(f":memory:?config-file={path}")
     try:
         cur = conn.cursor()
@@ -137,27 +138,27 @@ def test_clickhouse_loads_the_file_with_the_values_meant(tmp_path):
 def test_plaintext_clients_are_refused():
     # mysql_require_secure_transport: "Connection with option --ssl-mode=none will be refused".
     assert "refused" in REF["server_keys"]["mysql_require_secure_transport"]
-    assert _leaves(ET.fromstring(clickhouse.mysql_config_xml()))["mysql_require_secure_transport"] == "true"
+    assert _leaves(ET.fromstring(clickhouse_specs.mysql_config_xml()))["mysql_require_secure_transport"] == "true"
 
 
 # --- the certificate and its mount ------------------------------------------------------------------
 
 
-def _chi(service: ServiceConfig) -> dict:
-    return clickhouse.chi_spec(
-        service_spec(service), bucket="b", region="us-west-2", networks=["10.0.0.0/22"], service_account="sa"
+def _chi(service: ClickHouseServiceSpec) -> dict:
+    return clickhouse_specs.chi_spec(
+        service, bucket="b", region="us-west-2", networks=["10.0.0.0/22"], service_account="sa"
     )
 
 
 def test_the_servers_mount_the_whole_secret_readable_by_the_clickhouse_user_only():
-    spec = _chi(ServiceConfig("analytics", mysql_interface=True))
+    spec = _chi(service("analytics", mysqlInterface=True))
     (pod,) = spec["templates"]["podTemplates"]
-    (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse.MYSQL_TLS_VOLUME]
-    assert volume["secret"]["secretName"] == clickhouse.mysql_tls_secret_name("analytics")
+    (volume,) = [v for v in pod["spec"]["volumes"] if v["name"] == clickhouse_specs.MYSQL_TLS_VOLUME]
+    assert volume["secret"]["secretName"] == clickhouse_specs.mysql_tls_secret_name("analytics")
     (container,) = [c for c in pod["spec"]["containers"] if c["name"] == "clickhouse"]
     (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
     # A subPath mount is never updated by the kubelet: a renewed certificate would not reach the file.
-    assert mount == {"name": volume["name"], "mountPath": clickhouse.MYSQL_TLS_DIR, "readOnly": True}
+    assert mount == {"name": volume["name"], "mountPath": clickhouse_specs.MYSQL_TLS_DIR, "readOnly": True}
     tls = _effective_tls()
     assert tls["certificateFile"].startswith(mount["mountPath"] + "/")
     assert tls["privateKeyFile"].startswith(mount["mountPath"] + "/")
@@ -170,12 +171,12 @@ def test_the_servers_mount_the_whole_secret_readable_by_the_clickhouse_user_only
 
 
 def test_a_service_without_the_interface_has_none_of_it():
-    spec = _chi(ServiceConfig("analytics"))
-    assert clickhouse.MYSQL_CONFIG_FILE not in spec["configuration"]["files"]
+    spec = _chi(service("analytics"))
+    assert clickhouse_specs.MYSQL_CONFIG_FILE not in spec["configuration"]["files"]
     (pod,) = spec["templates"]["podTemplates"]
-    assert clickhouse.MYSQL_TLS_VOLUME not in [v["name"] for v in pod["spec"].get("volumes", [])]
+    assert clickhouse_specs.MYSQL_TLS_VOLUME not in [v["name"] for v in pod["spec"].get("volumes", [])]
     mounts = [m for c in pod["spec"]["containers"] for m in c.get("volumeMounts", [])]
-    assert clickhouse.MYSQL_TLS_VOLUME not in [m["name"] for m in mounts]
+    assert clickhouse_specs.MYSQL_TLS_VOLUME not in [m["name"] for m in mounts]
     (template,) = spec["templates"]["serviceTemplates"]
     assert ingress.CLICKHOUSE_MYSQL_PORT not in {p["port"] for p in template["spec"]["ports"]}
 
@@ -200,7 +201,7 @@ def test_renewal_reaches_the_server_through_the_files_the_reloader_watches():
     behaviour = REF["behaviour"]
     assert "openSSL.server.certificateFile and privateKeyFile" in behaviour["certificate_reload"]
     assert "default server context (openSSL.server)" in behaviour["mysql_tls_context"]
-    keys = _leaves(ET.fromstring(clickhouse.mysql_config_xml()))
+    keys = _leaves(ET.fromstring(clickhouse_specs.mysql_config_xml()))
     assert {"openSSL.server.certificateFile", "openSSL.server.privateKeyFile"} <= set(keys)
     assert not [k for k in keys if k.startswith("protocols.")]
 

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from components.cidr import InternalRanges
+from components.peering import PeeringSpec
 from components.settings import parse
 from tests.conftest import raw_config
 from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
@@ -142,7 +144,12 @@ def test_a_peer_outside_the_aws_partition_is_refused():
 
 def test_peering_with_accepter_role_and_route_tables():
     raw = raw_config({"peerings": json.dumps([{**PEER, **ROLE, **TABLES, "privateDns": True}])})
-    (peer,) = parse(raw, "dev").network.peerings
+    network = parse(raw, "dev").network
+    (peer,) = network.peerings
+    # Parsed straight into the peering layer's own spec: no second definition to copy it into.
+    assert type(peer) is PeeringSpec
+    assert network.ranges == InternalRanges("10.0.0.0/22", None, ("10.1.0.0/16",))
+    assert network.private_endpoint_sources == (("vpc", "10.0.0.0/22"), ("peer-apps", "10.1.0.0/16"))
     assert peer.accepter_role_arn == "arn:aws:iam::210987654321:role/byoc-peering"
     assert peer.peer_route_table_ids == ("rtb-0123456789abcdef0", "rtb-0123456789abcdef1")
     assert peer.private_dns is True and peer.vpc_id == "vpc-0123456789abcdef0"

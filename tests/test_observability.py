@@ -23,7 +23,7 @@ import yaml
 from chdb.session import Session
 from prometheus_client.parser import text_string_to_metric_families
 
-from components import clickhouse, metrics_server, versions
+from components import clickhouse_specs, metrics_server, versions
 from components import k8s_conventions as conv
 from components.observability import alerts, dashboards, logs, metrics, metrics_endpoint, security, tailscale
 from tests import charts
@@ -353,7 +353,7 @@ PLACEHOLDERS = {
 
 
 def _disks() -> tuple[str, ...]:
-    root = ET.fromstring(clickhouse.storage_xml("bucket", "us-west-2", "analytics", 1 << 30))
+    root = ET.fromstring(clickhouse_specs.storage_xml("bucket", "us-west-2", "analytics", 1 << 30))
     return ("default", *(d.tag for d in root.find("./storage_configuration/disks")))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import yaml
 
@@ -11,21 +13,26 @@ from components.observability import alerts, layer, metrics
 from tests.conftest import run_offline
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
+SPEC_FIELDS = {f.name for f in dataclasses.fields(layer.ObservabilitySpec)}
 
 
 def _program(**overrides):
     def program():
-        args = dict(
-            names=Names("dev-1a2b3c", "123456789012"),
-            region="us-west-2",
-            monitoring_bucket="clickhouse-cloud-dev-1a2b3c-monitoring",
-            thanos_role_arn="arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-1a2b3c-thanos",
+        spec = dict(
             vendor_webhook="https://alerts.vendor.example/hook/abc",
             retention_raw_days=30,
             retention_downsampled_days=365,
             grafana=True,
         )
-        args.update(overrides)
+        spec.update({k: v for k, v in overrides.items() if k in SPEC_FIELDS})
+        args = dict(
+            names=Names("dev-1a2b3c", "123456789012"),
+            region="us-west-2",
+            monitoring_bucket="clickhouse-cloud-dev-1a2b3c-monitoring",
+            thanos_role_arn="arn:aws:iam::123456789012:role/ClickHouse-cloud-dev-1a2b3c-thanos",
+            spec=layer.ObservabilitySpec(**spec),
+        )
+        args.update({k: v for k, v in overrides.items() if k not in SPEC_FIELDS})
         layer.Observability("ClickHouse-cloud-dev-obs", layer.ObservabilityArgs(**args))
 
     return program

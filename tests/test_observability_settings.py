@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.observability.alerts import Receiver
+from components.observability.layer import ObservabilitySpec
 from components.settings import SECRET_PLACEHOLDER, ConfigError, parse
 from tests.conftest import raw_config
 from tests.settings_cases import assert_one_problem
@@ -19,8 +20,12 @@ UNTIL = "2999-01-01T00:00:00Z"
 
 def test_defaults():
     obs = parse(raw_config(), "dev").observability
-    assert (obs.enabled, obs.grafana, obs.retention_days, obs.downsampled_retention_days) == (True, True, 30, 365)
-    assert obs.vendor_webhook == HOOK and obs.receivers == () and obs.receiver_secrets == {}
+    # Parsed straight into the layer's own spec: nothing copies it field by field.
+    assert type(obs.spec) is ObservabilitySpec
+    assert obs.enabled is True
+    assert obs.spec == ObservabilitySpec(
+        grafana=True, retention_raw_days=30, retention_downsampled_days=365, vendor_webhook=HOOK
+    )
     assert (obs.log_house, obs.log_house_service, obs.tailscale) == (False, None, None)
 
 
@@ -38,16 +43,16 @@ def test_receivers_keep_routing_apart_from_their_secrets():
         ],
     }
     obs = parse(raw_config({"alerting": json.dumps(alerting)}), "dev", frozenset({"alerting"})).observability
-    assert obs.receivers == (
+    assert obs.spec.receivers == (
         Receiver("ops", "slack", ("critical", "warning"), "#ops"),
         Receiver("oncall", "pagerduty", ("critical",), None),
     )
-    assert obs.receiver_secrets == {"ops": "https://hooks.slack.example/T0/B0/x", "oncall": "R0UT1NGKEY"}
+    assert obs.spec.receiver_secrets == {"ops": "https://hooks.slack.example/T0/B0/x", "oncall": "R0UT1NGKEY"}
 
 
 def test_no_vendor_webhook_is_a_warning_not_an_error():
     s = parse(raw_config({"alerting": None}), "dev")
-    assert s.observability.vendor_webhook is None
+    assert s.observability.spec.vendor_webhook is None
     assert any(w.startswith(f"{K}:alerting.vendorWebhook: (not set): alerts reach no vendor") for w in s.warnings)
     off = raw_config({"alerting": None, "observability": '{"enabled": false}'})
     assert not parse(off, "dev", frozenset({"clickhouseCloud"})).warnings
@@ -61,7 +66,7 @@ def test_a_bootstrap_only_stack_is_not_warned_about_alerts():
 
 def test_offline_placeholder_stands_in_for_an_encrypted_webhook():
     raw = raw_config({"alerting": json.dumps({"vendorWebhook": SECRET_PLACEHOLDER})})
-    assert parse(raw, "dev", frozenset({"alerting"})).observability.vendor_webhook == SECRET_PLACEHOLDER
+    assert parse(raw, "dev", frozenset({"alerting"})).observability.spec.vendor_webhook == SECRET_PLACEHOLDER
 
 
 def test_log_house_defaults_to_the_first_service():

@@ -75,7 +75,7 @@ def test_every_secret_shape_check_lets_the_placeholders_through():
     }
     secret = frozenset(f"{NS}:{k}" for k in values)
     s = parse(raw_config(values), "dev", secret)
-    assert s.observability.vendor_webhook == ph("alerting.vendorWebhook")
+    assert s.observability.spec.vendor_webhook == ph("alerting.vendorWebhook")
     assert s.iam.external_id == ph("clickhouseCloud.externalId")
     # What the checks still refuse: a real value of the wrong shape.
     bad = {**values, "alerting": json.dumps({"vendorWebhook": "http://alerts.example/x"})}

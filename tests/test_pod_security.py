@@ -15,17 +15,19 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from components import clickhouse, platform, pod_security
+from components import clickhouse_specs, platform, pod_security
 from components.observability import metrics
 from tests import operator_statefulsets
 from tests import references as ref
 
 IMAGES = yaml.safe_load((Path(__file__).parent / "upstream" / "images" / "images.yaml").read_text())
-SERVICE = clickhouse.ClickHouseServiceSpec("analytics", 1, 2, "25.8.29.51", "2", "8Gi", "50Gi", False, False)
+SERVICE = clickhouse_specs.ClickHouseServiceSpec("analytics", 1, 2, "25.8.29.51", "2", "8Gi", "50Gi", False, False)
 
 
 def _chi() -> dict[str, Any]:
-    spec = clickhouse.chi_spec(SERVICE, bucket="b", region="us-west-2", networks=["10.0.0.0/16"], service_account="sa")
+    spec = clickhouse_specs.chi_spec(
+        SERVICE, bucket="b", region="us-west-2", networks=["10.0.0.0/16"], service_account="sa"
+    )
     return {
         "kind": "ClickHouseInstallation",
         "metadata": {"name": "analytics", "namespace": "clickhouse"},
@@ -34,8 +36,8 @@ def _chi() -> dict[str, Any]:
 
 
 def _chk() -> dict[str, Any]:
-    meta = {"name": clickhouse.KEEPER_NAME, "namespace": "clickhouse"}
-    return {"kind": "ClickHouseKeeperInstallation", "metadata": meta, "spec": clickhouse.keeper_spec()}
+    meta = {"name": clickhouse_specs.KEEPER_NAME, "namespace": "clickhouse"}
+    return {"kind": "ClickHouseKeeperInstallation", "metadata": meta, "spec": clickhouse_specs.keeper_spec()}
 
 
 def _pods(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -110,7 +112,7 @@ def test_every_directory_the_server_writes_is_a_writable_mount():
         missing = [p for p in needed if not _under(p, writable)]
         assert not missing, (missing, writable)
         # Nothing else: the data volume, the log files, /tmp.
-        assert sorted(writable) == sorted([clickhouse.SERVER_DATA_DIR, clickhouse.SERVER_LOG_DIR, "/tmp"])
+        assert sorted(writable) == sorted([clickhouse_specs.SERVER_DATA_DIR, clickhouse_specs.SERVER_LOG_DIR, "/tmp"])
 
 
 def test_every_directory_keeper_writes_is_a_writable_mount():
@@ -125,7 +127,7 @@ def test_every_directory_keeper_writes_is_a_writable_mount():
         writable = _writable(pod, keeper)
         missing = [p for p in needed if not _under(p, writable)]
         assert not missing, (missing, writable)
-        assert sorted(writable) == sorted([clickhouse.KEEPER_DATA_DIR, clickhouse.KEEPER_LOG_DIR])
+        assert sorted(writable) == sorted([clickhouse_specs.KEEPER_DATA_DIR, clickhouse_specs.KEEPER_LOG_DIR])
 
 
 def test_keeper_without_the_data_dir_variable_would_need_the_images_read_only_directory():
@@ -159,9 +161,9 @@ def test_thanos_pods_mount_no_api_token_and_run_hardened():
 
 
 def test_operator_pods_run_hardened_through_the_chart_values():
-    values = clickhouse.operator_values()
+    values = clickhouse_specs.operator_values()
     inputs = {"chart": "altinity-clickhouse-operator", "version": "0.25.6", "name": "clickhouse-operator"}
-    objs = ref.render_release({**inputs, "namespace": clickhouse.OPERATOR_NAMESPACE, "values": values})
+    objs = ref.render_release({**inputs, "namespace": clickhouse_specs.OPERATOR_NAMESPACE, "values": values})
     (deployment,) = [o for o in objs if o["kind"] == "Deployment"]
     pod = deployment["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 65534
@@ -170,7 +172,7 @@ def test_operator_pods_run_hardened_through_the_chart_values():
 
 
 def test_the_operator_rolls_one_server_at_a_time_and_stops_at_one_that_fails():
-    reconcile = clickhouse.operator_values()["configs"]["files"]["config.yaml"]["reconcile"]
+    reconcile = clickhouse_specs.operator_values()["configs"]["files"]["config.yaml"]["reconcile"]
     # One shard at a time (the first shard is always alone; the others up to this many at once) ...
     assert reconcile["runtime"]["reconcileShardsThreadsNumber"] == 1
     # ... a shard's replicas one after another, each waited for until ready ...

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from components.private_endpoint import PrivateLinkSpec
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config, run_offline
 
@@ -61,7 +62,8 @@ def test_rejections(config, key, words):
 
 def test_settings_accept_principals():
     settings = parse(raw_config({"privateLink": json.dumps({"enabled": True, "allowedPrincipals": PRINCIPALS})}), "dev")
-    assert settings.private_link.enabled and settings.private_link.allowed_principals == tuple(PRINCIPALS)
+    # Parsed straight into the private endpoint layer's own spec.
+    assert settings.private_link == PrivateLinkSpec(enabled=True, allowed_principals=tuple(PRINCIPALS))
 
 
 def test_listed_principals_turn_private_link_on():

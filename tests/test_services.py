@@ -8,10 +8,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import clickhouse, ingress, versions, wiring
+from components import clickhouse_specs, ingress, versions
 from components import settings as settings_module
 from components.readiness import ClusterReadiness
-from components.services import ByocServices, ByocServicesArgs, ServiceEntry
+from components.services import ByocServices, ByocServicesArgs
 from tests.conftest import run_offline
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -49,12 +49,10 @@ def synth(values: dict[str, str]):
                 names=settings.names,
                 region=settings.region,
                 zone_name=settings.dns.zone_name,
-                ranges=wiring.internal_ranges(settings),
-                public_gateway=ch.public_gateway,
-                ip_allow_list=ch.ip_allow_list,
-                allow_any_source=ch.allow_any_source,
+                ranges=settings.network.ranges,
+                spec=ch,
+                service_role_arns={s.name: role(s.name) for s in ch.services},
                 data_bucket=settings.names.bucket("data"),
-                services=tuple(ServiceEntry(wiring.service_spec(s), role(s.name)) for s in ch.services),
                 ready=ClusterReadiness(
                     system_nodes=(stand_ins["system-nodes"],),
                     load_balancing=(stand_ins["load-balancing"],),
@@ -148,7 +146,7 @@ def test_helm_releases_are_pinned(full):
     op = releases["clickhouse-operator"]
     assert (op["chart"], op["version"]) == ("altinity-clickhouse-operator", "0.25.6")
     assert op["repositoryOpts"] == {"repo": "https://helm.altinity.com"}
-    assert op["namespace"] == clickhouse.OPERATOR_NAMESPACE
+    assert op["namespace"] == clickhouse_specs.OPERATOR_NAMESPACE
 
 
 def test_operator_password_is_generated_and_secret(full):

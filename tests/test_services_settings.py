@@ -7,7 +7,10 @@ import json
 import pytest
 
 from components import versions
-from components.settings import ConfigError, ServiceConfig, parse
+from components.backup import BackupSpec
+from components.clickhouse_specs import ClickHouseServiceSpec
+from components.services import ServicesSpec
+from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 
 ALLOW = {"ipAllowList": '["203.0.113.0/24"]'}
@@ -34,8 +37,10 @@ def test_public_endpoint_without_allow_list_is_an_error_even_without_services():
 
 def test_service_defaults_applied():
     ch = parse(raw_config({"services": services({"name": "analytics"}), **ALLOW}), "dev").clickhouse
+    # Parsed straight into the services layer's own types: nothing copies them into another.
+    assert type(ch) is ServicesSpec
     assert ch.services == (
-        ServiceConfig(
+        ClickHouseServiceSpec(
             name="analytics",
             shards=1,
             replicas=2,
@@ -45,6 +50,9 @@ def test_service_defaults_applied():
             cache_size="50Gi",
             stopped=False,
             mysql_interface=False,
+            backup=BackupSpec(enabled=True, schedule="0 2 * * *", retention_days=7, full_every_days=7),
+            restore=None,
+            mysql_port=None,
         ),
     )
     assert ch.ip_allow_list == ("203.0.113.0/24",)

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from components import settings
+from components.dns import ZoneSpec
 from components.settings import ConfigError, parse
 from tests.conftest import raw_config
 from tests.settings_cases import SECRET_CLOUD, assert_one_problem, problems_for
@@ -27,6 +28,8 @@ def test_defaults_applied():
     assert s.warnings == ()
     assert s.dns.zone_name == "byoc.example.com" and s.dns.hosted_zone_id == "Z0123456789ABCDEFGHIJ"
     assert s.dns.create_zone is False
+    # Parsed straight into the DNS layer's own spec.
+    assert type(s.dns) is ZoneSpec
     assert s.default_tags == {"clickhouse-byoc": "true", "clickhouse-byoc/deployment": "dev", "managed-by": "pulumi"}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from components import audit
+from components import audit, vendor_alerts
 from components.naming import Names
 from tests import eventpattern as ep
 from tests.conftest import ROOT
@@ -25,7 +25,7 @@ CLOUDTRAIL = UPSTREAM / "cloudtrail"
 ROLE_ACCOUNT = "111122223333"  # the account that owns the role in AWS's cross-account example
 NAMES = Names("dev", ROLE_ACCOUNT)
 ROLES = audit.vendor_role_arns(ROLE_ACCOUNT, NAMES, NAMES.aws("management"))
-PATTERN = audit.vendor_access_pattern(ROLES)
+PATTERN = vendor_alerts.vendor_access_pattern(ROLES)
 
 
 def record(name: str) -> dict[str, Any]:
@@ -142,32 +142,32 @@ def test_the_caller_accounts_copy_is_not_the_customers_business():
 def test_every_message_field_is_in_the_documented_assumption():
     # An input path that resolves to nothing leaves an empty field in the email and the webhook body.
     for event in (assumption(ROLES[0]), chained_from(ROLES[0])):
-        for name, path in audit.MESSAGE_PATHS.items():
+        for name, path in vendor_alerts.MESSAGE_PATHS.items():
             assert ep.resolve(path, event) not in (None, ""), name
     event = assumption(ROLES[0])
-    assert ep.resolve(audit.MESSAGE_PATHS["caller"], event) == "777788889999"
-    assert ep.resolve(audit.MESSAGE_PATHS["region"], event) == "us-east-2"
+    assert ep.resolve(vendor_alerts.MESSAGE_PATHS["caller"], event) == "777788889999"
+    assert ep.resolve(vendor_alerts.MESSAGE_PATHS["region"], event) == "us-east-2"
 
 
 def test_the_templates_are_what_eventbridge_accepts():
     # The email's template is one JSON string; the webhook's a JSON object once its placeholders are
     # JSON values; both name only defined placeholders.
-    email = json.loads(audit.email_template("dev"))
+    email = json.loads(vendor_alerts.email_template("dev"))
     assert isinstance(email, str) and "<role>" in email
-    body = audit.webhook_template("dev", "123456789012")
+    body = vendor_alerts.webhook_template("dev", "123456789012")
     filled = body
-    for name in audit.MESSAGE_PATHS:
+    for name in vendor_alerts.MESSAGE_PATHS:
         filled = filled.replace(f"<{name}>", json.dumps(f"value-of-{name}"))
     doc = json.loads(filled)
     assert doc["alert"] == "vendor-access" and doc["deployment"] == "dev" and doc["role"] == "value-of-role"
-    assert set(doc) == {"alert", "deployment", "account", *audit.MESSAGE_PATHS}
+    assert set(doc) == {"alert", "deployment", "account", *vendor_alerts.MESSAGE_PATHS}
 
 
 def test_the_pattern_fits_eventbridges_limit():
     # terraform-provider-aws validates the normalized pattern at 4096 characters (events/rule.go).
     long_names = Names("a" * 20, "123456789012")
     roles = audit.vendor_role_arns("123456789012", long_names, "r" * 64)
-    assert len(json.dumps(audit.vendor_access_pattern(roles), separators=(",", ":"))) <= 4096
+    assert len(json.dumps(vendor_alerts.vendor_access_pattern(roles), separators=(",", ":"))) <= 4096
 
 
 # -- what the dev stack registers -----------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_a_rule_in_every_enabled_region_all_with_the_same_pattern_and_read_only_
     for inputs in rules.values():
         assert inputs["state"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
         assert inputs["name"] == "ClickHouse-cloud-dev-vendor-access"
-        assert json.loads(inputs["eventPattern"]) == audit.vendor_access_pattern(
+        assert json.loads(inputs["eventPattern"]) == vendor_alerts.vendor_access_pattern(
             audit.vendor_role_arns("123456789012", Names("dev", "123456789012"), "ClickHouse-cloud-dev-management")
         )
 
@@ -222,7 +222,7 @@ def test_other_regions_forward_to_the_stack_regions_bus_which_publishes_to_the_t
     home = targets["us-west-2"]
     topic = dev["vendor-access-alerts-topic"]["inputs"]
     assert home["arn"] == f"arn:aws:sns:us-west-2:123456789012:{topic['name']}"
-    assert set(home["inputTransformer"]["inputPaths"].values()) == set(audit.MESSAGE_PATHS.values())
+    assert set(home["inputTransformer"]["inputPaths"].values()) == set(vendor_alerts.MESSAGE_PATHS.values())
     # The forwarder may be assumed by this deployment's rules of the other Regions, and put on the one bus.
     trust = json.loads(forward_role["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "events.amazonaws.com"}
@@ -285,9 +285,11 @@ def test_docs_show_what_the_customer_receives_for_the_documented_assumption():
     names = Names("acme-prod", ROLE_ACCOUNT)
     event = assumption(f"arn:aws:iam::{ROLE_ACCOUNT}:role/{names.aws('data-plane-mgmt')}")
     doc = (ROOT / "docs" / "iam.md").read_text()
-    email = ep.render(audit.email_template("acme-prod"), audit.MESSAGE_PATHS, event)
+    email = ep.render(vendor_alerts.email_template("acme-prod"), vendor_alerts.MESSAGE_PATHS, event)
     assert json.loads(email).startswith("ClickHouse BYOC (acme-prod): the vendor assumed arn:aws:iam::")
     assert f"  {email}\n" in doc
-    body = json.loads(ep.render(audit.webhook_template("acme-prod", ROLE_ACCOUNT), audit.MESSAGE_PATHS, event))
+    body = json.loads(
+        ep.render(vendor_alerts.webhook_template("acme-prod", ROLE_ACCOUNT), vendor_alerts.MESSAGE_PATHS, event)
+    )
     shown = doc.split("gets a POST with this JSON body", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
     assert json.loads(shown) == body

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from components.cluster import managed_addon_policies
+from components.iam import VendorExports
 from components.k8s_conventions import SERVICE_ACCOUNTS
 from components.naming import Names
 from components.workload_roles import (
@@ -46,9 +47,9 @@ def workload_args(**over) -> WorkloadRolesArgs:
         "data_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('data')}",
         "backup_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('backup')}",
         "monitoring_bucket_arn": f"arn:aws:s3:::{NAMES.bucket('monitoring')}",
-        "state_queue_arn": QUEUE,
-        "billing_bucket_arn": BILLING,
-        "billing_prefix": "123456789012/t",
+        "vendor_exports": VendorExports(
+            state_queue_arn=QUEUE, billing_bucket_arn=BILLING, billing_prefix="123456789012/t"
+        ),
         "clickhouse_services": ("analytics",),
         "kms_key_arn": KMS,
     }
@@ -144,9 +145,7 @@ def test_no_role_attaches_the_account_wide_cni_policy(irsa):
 
 
 def test_optional_vendor_roles_absent_without_config():
-    result, arns, service_arns = run_irsa_roles(
-        volume_key_arn=None, state_queue_arn=None, billing_bucket_arn=None, clickhouse_services=()
-    )
+    result, arns, service_arns = run_irsa_roles(volume_key_arn=None, vendor_exports=None, clickhouse_services=())
     assert set(arns) == set(SERVICE_ACCOUNTS) - {"state-exporter", "billing-scraper"}
     assert service_arns == {}
     ebs = next(r for r in result.by_type(INLINE) if r["inputs"]["role"].endswith("-ebs-csi"))

@@ -6,20 +6,17 @@ the review export (`tools/iam_export.py`) and the CloudFormation template
 what is deployed. Arguments are plain strings: callers holding Outputs use `Output.apply`.
 
 One module per family: `common` (statements, tags, AWS managed policies), `trust` (who may assume a
-role), `workloads` (the IRSA roles of add-ons and services), `bootstrap` (the vendor's bootstrap
-role and the boundary of the roles it creates) and `vendor` (data-plane-mgmt, troubleshooting).
+role), `workloads` (the IRSA roles of add-ons and services), `bootstrap` (the vendor's bootstrap role in
+the scoped profile), `vendor_profile` (its `clickhouse-cloud` profile), `boundary` (the boundary of
+the roles it creates), `vendor` (data-plane-mgmt, troubleshooting) and `audit` (the roles
+EventBridge assumes for the alerts). `common` also holds `BootstrapAccess`, which both profiles read,
+so the imports run one way: `bootstrap` dispatches to `vendor_profile`, `boundary` reads the bootstrap
+scope, and `common` imports no family.
 Every statement carries a `Sid` saying what it is for.
 """
 
-from components.iam_policies.bootstrap import (
-    BootstrapAccess,
-    BootstrapScope,
-    Mode,
-    Profile,
-    bootstrap_policies,
-    bootstrap_policy_names,
-    boundary_policy,
-)
+from components.iam_policies.bootstrap import BootstrapScope, bootstrap_policies, bootstrap_policy_names
+from components.iam_policies.boundary import boundary_policy
 from components.iam_policies.common import (
     BYOC_REQUEST_TAG,
     BYOC_RESOURCE_TAG,
@@ -29,7 +26,10 @@ from components.iam_policies.common import (
     LBC_TAG,
     PURPOSE_TAG,
     VERSION,
+    BootstrapAccess,
     Doc,
+    Mode,
+    Profile,
     document,
     statement,
 )

@@ -1,8 +1,10 @@
-"""Building blocks shared by every IAM document: statements, documents, tags, AWS managed policies."""
+"""Building blocks shared by every IAM document: statements, documents, tags, AWS managed policies, and
+what the customer lets the bootstrap role do (both of its profiles read it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 
 from components.naming import BYOC_TAG, DEPLOYMENT_TAG
 
@@ -51,3 +53,35 @@ def tagged_request(deployment_id: str) -> Doc:
 def tagged_resource(deployment_id: str) -> Doc:
     """An existing resource of this deployment: `clickhouse-byoc=true` alone is every deployment's."""
     return {"StringEquals": {DEPLOYMENT_RESOURCE_TAG: deployment_id}}
+
+
+# -- the bootstrap role's access (config `bootstrap`) ----------------------------------------------
+
+Mode = Literal["full", "operate", "revoked"]
+"""`bootstrap.mode`: set-up, day 2, or nothing."""
+Profile = Literal["scoped", "clickhouse-cloud"]
+"""`bootstrap.profile`: this program's scoping, or the vendor's published one."""
+
+
+@dataclass(frozen=True)
+class BootstrapAccess:
+    """What the customer lets the bootstrap role do (config `bootstrap`)."""
+
+    mode: Mode = "full"
+    """`full` (set-up), `operate` (day 2) or `revoked` (nothing)."""
+    vpc_write: bool = True
+    """EC2/VPC create, modify and delete of tagged resources."""
+    iam_write: bool = True
+    """IAM roles and policies, always under the permissions boundary."""
+    kms: bool = False
+    """KMS keys tagged for the deployment."""
+    profile: Profile = "scoped"
+    """`scoped` (this program's least privilege, under the boundary) or `clickhouse-cloud` (what
+    ClickHouse's published AWS onboarding grants, for infrastructure the vendor's controller builds)."""
+
+    def __post_init__(self) -> None:
+        # Settings validate the configured values; this guards direct callers (tools, tests).
+        if self.mode not in get_args(Mode):
+            raise ValueError(f"unknown bootstrap mode {self.mode!r}; use one of {', '.join(get_args(Mode))}")
+        if self.profile not in get_args(Profile):
+            raise ValueError(f"unknown bootstrap profile {self.profile!r}; use one of {', '.join(get_args(Profile))}")

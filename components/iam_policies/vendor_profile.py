@@ -12,12 +12,9 @@ program's per-deployment isolation: see docs/iam.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from components.iam_policies.common import Doc, document
-
-if TYPE_CHECKING:
-    from components.iam_policies.bootstrap import BootstrapAccess
+from components.iam_policies.common import BootstrapAccess, Doc, document
 
 # ClickHouse's production BYOC account, owner of the keys its controller may use for EKS secrets
 # encryption (`byoc_account_map.production` of the module).

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components import backup
+from components import backup, pod_requests
 
 SECRETS_DIR = "/etc/alertmanager/secrets"
 VENDOR_SECRET = "alertmanager-vendor-webhook"
@@ -34,7 +34,7 @@ BACKUP_MAX_AGE_HOURS = 26
 
 CLICKHOUSE_JOB = "monitoring/clickhouse"
 KEEPER_JOB = "monitoring/clickhouse-keeper"
-KEEPER_REPLICAS = 3
+KEEPER_REPLICAS = pod_requests.KEEPER.replicas
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ tailnet group.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,12 +51,32 @@ class LogHouseTarget:
 
 @dataclass(frozen=True)
 class TailscaleAccess:
-    """The customer's Tailscale OAuth client for the operator."""
+    """The customer's Tailscale OAuth client for the operator (`troubleshootingAccess.tailscale`,
+    parsed and validated by components/settings/observability.py)."""
 
-    client_id: pulumi.Input[str]
+    client_id: str
     """OAuth client id."""
-    client_secret: pulumi.Input[str]
-    """OAuth client secret."""
+    client_secret: str
+    """OAuth client secret (a `tskey-client-` key)."""
+
+
+@dataclass(frozen=True)
+class ObservabilitySpec:
+    """What the user chooses about metrics, alerts and dashboards (keys `observability`, `alerting`;
+    parsed and validated by components/settings/observability.py)."""
+
+    grafana: bool
+    """Install Grafana with the built-in dashboards (`observability.grafana`)."""
+    retention_raw_days: int
+    """Days of raw samples in the monitoring bucket (`observability.retentionDays`)."""
+    retention_downsampled_days: int
+    """Days of 5-minute and 1-hour downsamples in the monitoring bucket (`observability.downsampledRetentionDays`)."""
+    vendor_webhook: str | None
+    """The vendor's AlertManager webhook URL (`alerting.vendorWebhook`, a secret); None: alerts reach no vendor."""
+    receivers: tuple[alerts.Receiver, ...] = ()
+    """Customer alert receivers (`alerting.receivers`)."""
+    receiver_secrets: Mapping[str, str] = field(default_factory=dict)
+    """Receiver name -> its URL or routing key (a secret)."""
 
 
 @dataclass(frozen=True)
@@ -70,18 +91,8 @@ class ObservabilityArgs:
     """The bucket Thanos writes to."""
     thanos_role_arn: pulumi.Input[str]
     """The Thanos IRSA role (bound to `monitoring/thanos`)."""
-    vendor_webhook: pulumi.Input[str] | None
-    """The vendor's AlertManager webhook URL (secret); None: alerts reach no vendor."""
-    retention_raw_days: int
-    """Days of raw samples in the bucket."""
-    retention_downsampled_days: int
-    """Days of 5-minute and 1-hour downsamples in the bucket."""
-    grafana: bool
-    """Install Grafana with the built-in dashboards."""
-    receivers: tuple[alerts.Receiver, ...] = ()
-    """Customer alert receivers."""
-    receiver_secrets: pulumi.Input[dict[str, str]] = field(default_factory=dict)
-    """Receiver name -> its URL or routing key (secret)."""
+    spec: ObservabilitySpec
+    """Grafana, retention and alert receivers, as configured."""
     log_house: LogHouseTarget | None = None
     """Ship container logs into LogHouse; None keeps them on the nodes."""
     ready: ClusterReadiness = field(default_factory=ClusterReadiness)
@@ -154,27 +165,27 @@ class Observability(pulumi.ComponentResource):
             opts=on(monitoring),
         )
         secrets: list[pulumi.Resource] = [objstore]
-        has_vendor = args.vendor_webhook is not None
-        if args.vendor_webhook is not None:
+        has_vendor = args.spec.vendor_webhook is not None
+        if args.spec.vendor_webhook is not None:
             secrets.append(
                 k8s.core.v1.Secret(
                     f"{name}-vendor-webhook",
                     metadata={"name": alerts.VENDOR_SECRET, "namespace": ns},
-                    string_data={alerts.VENDOR_KEY: pulumi.Output.secret(args.vendor_webhook)},
+                    string_data={alerts.VENDOR_KEY: pulumi.Output.secret(args.spec.vendor_webhook)},
                     opts=on(monitoring),
                 )
             )
-        if args.receivers:
+        if args.spec.receivers:
             secrets.append(
                 k8s.core.v1.Secret(
                     f"{name}-receivers",
                     metadata={"name": alerts.RECEIVERS_SECRET, "namespace": ns},
-                    string_data=pulumi.Output.secret(args.receiver_secrets),
+                    string_data=pulumi.Output.secret(args.spec.receiver_secrets),
                     opts=on(monitoring),
                 )
             )
         self.grafana_password = None
-        if args.grafana:
+        if args.spec.grafana:
             password = random.RandomPassword(
                 f"{name}-grafana-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
             )
@@ -187,21 +198,21 @@ class Observability(pulumi.ComponentResource):
                     opts=on(monitoring),
                 )
             )
-        receivers = list(args.receivers)
+        receivers = list(args.spec.receivers)
         kps_values = pulumi.Output.all(args.thanos_role_arn, args.storage_class).apply(
             lambda a: metrics.kube_prometheus_stack_values(
                 deployment_id=args.names.deployment_id,
                 thanos_role_arn=a[0],
                 alertmanager_config=alerts.alertmanager_config(receivers, has_vendor),
                 alertmanager_secrets=alerts.alertmanager_secrets(receivers, has_vendor),
-                grafana=args.grafana,
+                grafana=args.spec.grafana,
                 storage_class=a[1],
             )
         )
         kps = release(metrics.RELEASE, versions.KUBE_PROMETHEUS_STACK_CHART, ns, kps_values, monitoring, *secrets)
         self.releases[metrics.RELEASE] = kps
 
-        raw_days, downsampled_days = args.retention_raw_days, args.retention_downsampled_days
+        raw_days, downsampled_days = args.spec.retention_raw_days, args.spec.retention_downsampled_days
 
         def thanos_spec(index: int) -> pulumi.Output[dict[str, Any]]:
             """The spec of the `index`th Thanos object, its claim templates on the resolved class."""
@@ -233,7 +244,7 @@ class Observability(pulumi.ComponentResource):
             spec={"groups": [backup.metric_rule_group(), *alerts.rule_groups()]},
             opts=on(kps),
         )
-        if args.grafana:
+        if args.spec.grafana:
             for obj in dashboards.dashboard_config_maps():
                 _object(f"{name}-{obj['metadata']['name']}", obj, on(monitoring))
 

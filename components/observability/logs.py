@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
+from components.pod_requests import FLUENT_BIT
+
 DATABASE = "loghouse"
 TABLE = f"{DATABASE}.container_logs"
 USER = "loghouse_writer"
@@ -112,7 +114,7 @@ def fluent_bit_values(clickhouse_host: str, clickhouse_port: int = CLICKHOUSE_PO
     return {
         "kind": "DaemonSet",
         "tolerations": [{"operator": "Exists"}],
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "resources": FLUENT_BIT.containers[0].resources(),
         "env": [
             {
                 "name": "CLICKHOUSE_PASSWORD",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import k8s_conventions as conv
-from components import pod_security, versions
+from components import pod_requests, pod_security, versions
 from components.observability import metrics_endpoint
 
 NAMESPACE, THANOS_SERVICE_ACCOUNT = conv.SERVICE_ACCOUNTS["thanos"]
@@ -34,8 +34,8 @@ ALERTMANAGER_PORT = 9093
 GRPC_PORT = 10901
 THANOS_HTTP_PORT = 10902
 
-PROMETHEUS_REPLICAS = 2
-ALERTMANAGER_REPLICAS = 3
+PROMETHEUS_REPLICAS = pod_requests.PROMETHEUS.replicas
+ALERTMANAGER_REPLICAS = pod_requests.ALERTMANAGER.replicas
 # Prometheus tells its replicas apart by this external label; Thanos deduplicates on it.
 REPLICA_LABEL = "prometheus_replica"
 # Local TSDB: two days covers the sidecar's 2-hour uploads with room for a bucket outage.
@@ -81,12 +81,6 @@ def objstore_config(bucket: str, region: str) -> dict[str, Any]:
             "aws_sdk_auth": True,
         },
     }
-
-
-def _requests(cpu: str, memory: str, memory_limit: str | None = None) -> dict[str, Any]:
-    resources: dict[str, Any] = {"requests": {"cpu": cpu, "memory": memory}}
-    resources["limits"] = {"memory": memory_limit or memory}
-    return resources
 
 
 def _every_node() -> list[dict[str, str]]:
@@ -146,7 +140,7 @@ def kube_prometheus_stack_values(
                     "jsonData": {"timeInterval": "30s"},
                 }
             ],
-            "resources": _requests("100m", "256Mi", "512Mi"),
+            "resources": pod_requests.GRAFANA.containers[0].resources(),
             **pod_placement,
         }
     return {
@@ -170,13 +164,13 @@ def kube_prometheus_stack_values(
         },
         "windowsMonitoring": {"enabled": False},
         "prometheusOperator": {
-            "resources": _requests("100m", "128Mi", "256Mi"),
+            "resources": pod_requests.PROMETHEUS_OPERATOR.containers[0].resources(),
             **pod_placement,
             "admissionWebhooks": {"patch": {**pod_placement}},
         },
-        "kube-state-metrics": {"resources": _requests("50m", "128Mi", "256Mi"), **pod_placement},
+        "kube-state-metrics": {"resources": pod_requests.KUBE_STATE_METRICS.containers[0].resources(), **pod_placement},
         "prometheus-node-exporter": {
-            "resources": _requests("50m", "64Mi", "128Mi"),
+            "resources": pod_requests.NODE_EXPORTER.containers[0].resources(),
             "tolerations": _every_node(),
         },
         "grafana": grafana_values,
@@ -187,7 +181,7 @@ def kube_prometheus_stack_values(
                 "secrets": list(alertmanager_secrets),
                 "retention": "120h",
                 "storage": {"volumeClaimTemplate": _claim("2Gi", storage_class)},
-                "resources": _requests("50m", "128Mi", "256Mi"),
+                "resources": pod_requests.ALERTMANAGER.containers[0].resources(),
                 "podAntiAffinity": "hard",
                 "topologySpreadConstraints": [_zone_spread({"app.kubernetes.io/name": "alertmanager"})],
                 **pod_placement,
@@ -215,10 +209,10 @@ def kube_prometheus_stack_values(
                 "scrapeConfigSelectorNilUsesHelmValues": False,
                 "thanos": {
                     "objectStorageConfig": {"existingSecret": {"name": OBJSTORE_SECRET, "key": OBJSTORE_KEY}},
-                    "resources": _requests("50m", "128Mi", "512Mi"),
+                    "resources": pod_requests.PROMETHEUS.containers[1].resources(),
                 },
                 "storageSpec": {"volumeClaimTemplate": _claim(PROMETHEUS_VOLUME, storage_class)},
-                "resources": _requests("500m", "2Gi", "4Gi"),
+                "resources": pod_requests.PROMETHEUS.containers[0].resources(),
                 "podAntiAffinity": "hard",
                 "topologySpreadConstraints": [_zone_spread({"app.kubernetes.io/name": "prometheus"})],
                 # The projected IRSA token must be readable by the sidecar's non-root user.
@@ -432,14 +426,14 @@ def thanos_objects(
         f"--endpoint=dnssrv+_grpc._tcp.{THANOS_SIDECAR_SERVICE}.{NAMESPACE}.svc.cluster.local",
         f"--endpoint=dnssrv+_grpc._tcp.thanos-store.{NAMESPACE}.svc.cluster.local",
     ]
-    query = _thanos_container("query", query_args, _requests("100m", "256Mi", "1Gi"), [])
+    query = _thanos_container("query", query_args, pod_requests.THANOS_QUERY.containers[0].resources(), [])
     # query serves its UI and API on 9090 like Prometheus; the first --http-address is overridden.
     query["args"] = [a for a in query["args"] if a != f"--http-address=0.0.0.0:{THANOS_HTTP_PORT}"]
     query["ports"] = [{"name": "http", "containerPort": PROMETHEUS_PORT}, {"name": "grpc", "containerPort": GRPC_PORT}]
     store = _thanos_container(
         "store",
         [f"--grpc-address=0.0.0.0:{GRPC_PORT}", "--data-dir=/var/thanos/store", _OBJSTORE_ARG],
-        _requests("100m", "512Mi", "2Gi"),
+        pod_requests.THANOS_STORE.containers[0].resources(),
         [_OBJSTORE_MOUNT, {"name": "data", "mountPath": "/var/thanos/store"}],
     )
     compact = _thanos_container(
@@ -456,7 +450,7 @@ def thanos_objects(
             "--delete-delay=48h",
             *retention_args(raw_days, downsampled_days),
         ],
-        _requests("100m", "512Mi", "2Gi"),
+        pod_requests.THANOS_COMPACT.containers[0].resources(),
         [_OBJSTORE_MOUNT, {"name": "data", "mountPath": "/var/thanos/compact"}],
     )
     claim = {"metadata": {"name": "data"}, **_claim("20Gi", storage_class)}
@@ -475,7 +469,13 @@ def thanos_objects(
         }
 
     return [
-        workload("Deployment", "thanos-query", "query", 2, _thanos_pod("query", query, [], None)),
+        workload(
+            "Deployment",
+            "thanos-query",
+            "query",
+            pod_requests.THANOS_QUERY.replicas,
+            _thanos_pod("query", query, [], None),
+        ),
         _service("thanos-query", "query", [("http", PROMETHEUS_PORT), ("grpc", GRPC_PORT)], headless=False),
         {
             "apiVersion": "policy/v1",
@@ -487,7 +487,7 @@ def thanos_objects(
             "StatefulSet",
             "thanos-store",
             "store",
-            2,
+            pod_requests.THANOS_STORE.replicas,
             _thanos_pod("store", store, [_OBJSTORE_VOLUME], THANOS_SERVICE_ACCOUNT),
             serviceName="thanos-store",
             volumeClaimTemplates=[claim],
@@ -497,7 +497,7 @@ def thanos_objects(
             "StatefulSet",
             "thanos-compact",
             "compact",
-            1,
+            pod_requests.THANOS_COMPACT.replicas,
             _thanos_pod("compact", compact, [_OBJSTORE_VOLUME], THANOS_SERVICE_ACCOUNT),
             serviceName="thanos-compact",
             volumeClaimTemplates=[claim],

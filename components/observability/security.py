@@ -18,6 +18,7 @@ from typing import Any
 
 from components import k8s_conventions as conv
 from components.observability import logs, metrics
+from components.pod_requests import FALCO, FALCOSIDEKICK
 
 CHI_LABEL = "clickhouse.altinity.com/chi"
 CHK_LABEL = "clickhouse-keeper.altinity.com/chk"
@@ -43,16 +44,16 @@ def falco_values(deployment_id: str) -> dict[str, Any]:
     return {
         "driver": {"enabled": True, "kind": "modern_ebpf"},
         "tolerations": [{"operator": "Exists"}],
-        "resources": {"requests": {"cpu": "100m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        "resources": FALCO.containers[0].resources(),
         "metrics": {"enabled": True},
         "serviceMonitor": {"create": True},
         "falco": {"json_output": True},
         "falcosidekick": {
             "enabled": True,
-            "replicaCount": 2,
+            "replicaCount": FALCOSIDEKICK.replicas,
             "nodeSelector": placement["nodeSelector"],
             "tolerations": placement["tolerations"],
-            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            "resources": FALCOSIDEKICK.containers[0].resources(),
             "config": {
                 "alertmanager": {
                     "hostport": metrics.alertmanager_url(),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import k8s_conventions as conv
+from components.pod_requests import TAILSCALE_OPERATOR
 
 NAMESPACE = "tailscale"
 # The chart mounts this Secret (`client_id`, `client_secret`) when its own `oauth` values are empty.
@@ -30,7 +31,7 @@ def operator_values(deployment_id: str) -> dict[str, Any]:
             "defaultTags": ["tag:k8s-operator"],
             "nodeSelector": placement["nodeSelector"],
             "tolerations": placement["tolerations"],
-            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+            "resources": TAILSCALE_OPERATOR.containers[0].resources(),
         },
         "apiServerProxyConfig": {"mode": "true", "allowImpersonation": "true"},
         "ingressClass": {"enabled": False},

@@ -20,7 +20,13 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.audit import AuditSpec
+from components.cluster import ClusterSpec
+from components.dns import ZoneSpec
+from components.iam import VendorAccessSpec
 from components.maintenance_window import MaintenanceWindow
+from components.private_endpoint import PrivateLinkSpec
+from components.services import ServicesSpec
 from components.settings import audit as _audit
 from components.settings import capacity as _capacity
 from components.settings import cluster as _cluster
@@ -34,10 +40,9 @@ from components.settings import observability as _observability
 from components.settings import private_link as _private_link
 from components.settings import quotas as _quotas
 from components.settings import services as _services
-from components.settings.audit import AuditSettings, VendorAccessAlertsSettings
-from components.settings.cluster import INSTANCE_TYPE_RE, ClusterSettings
+from components.settings.cluster import INSTANCE_TYPE_RE
 from components.settings.deployment import TAG_CHARS_RE
-from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE, Dns
+from components.settings.dns import DNS_NAME_RE, ZONE_ID_RE
 from components.settings.iam import (
     BOOTSTRAP_MODES,
     EXTERNAL_ID_RE,
@@ -47,7 +52,6 @@ from components.settings.iam import (
     S3_BUCKET_ARN_RE,
     S3_PREFIX_RE,
     SQS_ARN_RE,
-    Iam,
 )
 from components.settings.network import (
     NAT_MODES,
@@ -56,11 +60,9 @@ from components.settings.network import (
     SMALL_VPC_WARNING,
     VPC_ID_RE,
     NetworkSettings,
-    Peering,
 )
-from components.settings.observability import ObservabilitySettings, TailscaleSettings
+from components.settings.observability import ObservabilitySettings
 from components.settings.patterns import ACCOUNT_RE, REGION_RE, STAND_IN_ACCOUNT, STAND_IN_DEPLOYMENT
-from components.settings.private_link import PrivateLinkSettings
 from components.settings.quotas import AwsQuotas
 from components.settings.reader import (
     NS,
@@ -82,11 +84,8 @@ from components.settings.services import (
     SERVICE_DEFAULTS,
     SERVICE_FIELDS,
     SERVICE_NAME_RE,
-    BackupConfig,
-    ClickHouseSettings,
-    RestoreFrom,
-    ServiceConfig,
 )
+from components.vendor_alerts import VendorAlertsSpec
 
 # The layers' own tables, assembled: every default, every map's fields, every key the program reads.
 # Pulumi.yaml declares the same defaults (a test keeps them equal).
@@ -146,24 +145,12 @@ __all__ = [
     "TAG_CHARS_RE",
     "VPC_ID_RE",
     "ZONE_ID_RE",
-    "AuditSettings",
     "AwsQuotas",
-    "BackupConfig",
-    "ClickHouseSettings",
-    "ClusterSettings",
     "ConfigError",
-    "Dns",
-    "Iam",
     "MaintenanceWindow",
     "NetworkSettings",
     "ObservabilitySettings",
-    "Peering",
-    "PrivateLinkSettings",
-    "RestoreFrom",
-    "ServiceConfig",
     "Settings",
-    "TailscaleSettings",
-    "VendorAccessAlertsSettings",
     "decode_value",
     "is_placeholder",
     "load",
@@ -190,25 +177,27 @@ class Settings:
     """The user's extra tags (the mandatory ones are added by `names.tags`)."""
     network: NetworkSettings
     """The VPC's ranges, zones, NAT gateways and peers."""
-    dns: Dns
+    dns: ZoneSpec
     """The deployment's hosted zone."""
-    cluster: ClusterSettings
-    """The EKS layer's settings."""
-    iam: Iam = field(kw_only=True)
+    cluster: ClusterSpec
+    """The EKS layer's choices (and `dataProtection`, which every stateful layer follows)."""
+    customer_managed_key: bool = field(default=False, kw_only=True)
+    """`kms.customerManagedKey`: buckets and volumes encrypted with the program's KMS key, not AWS-managed keys."""
+    iam: VendorAccessSpec = field(kw_only=True)
     """The vendor's access: trust, bootstrap role mode and toggles, troubleshooting window."""
-    clickhouse: ClickHouseSettings = field(default_factory=lambda: ClickHouseSettings())
+    clickhouse: ServicesSpec = field(kw_only=True)
     """ClickHouse services, the IP allow list and the public endpoint."""
-    private_link: PrivateLinkSettings = field(default_factory=lambda: PrivateLinkSettings())
+    private_link: PrivateLinkSpec = field(kw_only=True)
     """The PrivateLink endpoint service on the private NLB."""
-    observability: ObservabilitySettings = field(default_factory=lambda: ObservabilitySettings())
+    observability: ObservabilitySettings = field(kw_only=True)
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
     aws_quotas: AwsQuotas = field(default_factory=lambda: AwsQuotas())
     """The account's AWS quotas the configuration was checked against."""
     maintenance_window: MaintenanceWindow | None = None
     """When disruptive changes may run (tools.fleet); None: at any time."""
-    audit: AuditSettings = field(default_factory=lambda: AuditSettings())
+    audit: AuditSpec = field(kw_only=True)
     """Flow logs, bucket access logs and the trail, and how long the log bucket keeps them."""
-    vendor_access_alerts: VendorAccessAlertsSettings = field(default_factory=lambda: VendorAccessAlertsSettings())
+    vendor_access_alerts: VendorAlertsSpec = field(kw_only=True)
     """Where the customer hears of every vendor role assumption."""
     warnings: tuple[str, ...] = ()
     """Accepted but questionable choices, logged as warnings."""
@@ -253,7 +242,7 @@ def parse(
     tags = _deployment.tags(raw, deployment_id, p)
     dns = _dns.parse(raw, p)
     before = len(p.lines)
-    cluster = _cluster.parse(raw, p)
+    cluster, customer_managed_key = _cluster.parse(raw, p)
     cluster_ok = len(p.lines) == before
     iam = _iam.parse(raw, derived_account, derived_deployment, secret_keys, now, p)
     _iam.check_bootstrap_only(iam, dns.hosted_zone_id, p)
@@ -281,7 +270,7 @@ def parse(
     maintenance_window = _maintenance.parse(raw, p)
     audit = _audit.parse_audit(raw, p)
     vendor_access_alerts = _audit.parse_alerts(raw, audit, p)
-    layers = _noop.Layers(network, cluster, iam, clickhouse, private_link, observability)
+    layers = _noop.Layers(network, cluster, customer_managed_key, iam, clickhouse, private_link, observability)
     if not p.lines:  # on settings that are otherwise valid: a broken key is already one line
         _noop.check(raw, layers, p)
 
@@ -317,6 +306,7 @@ def parse(
         vendor_access_alerts=vendor_access_alerts,
         warnings=tuple(warnings),
         secret_keys=secret_keys,
+        customer_managed_key=customer_managed_key,
     )
 
 

@@ -2,18 +2,20 @@
 vendor assumes one of its roles (keys `audit`, `vendorAccessAlerts`).
 
 Everything is on by default; switching any of it off is an explicit choice, which the policy pack's
-advisory audit rules then point out (docs/policies.md).
+advisory audit rules then point out (docs/policies.md). Parsed straight into the layers' `AuditSpec`
+(components/audit.py) and `VendorAlertsSpec` (components/vendor_alerts.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from components.audit import AuditSpec
 from components.settings import observability as _observability
 from components.settings.reader import Problems, is_placeholder, read_fields, read_object
+from components.vendor_alerts import VendorAlertsSpec
 
 DEFAULTS: dict[str, Any] = {
     "audit": {
@@ -49,41 +51,6 @@ TRAIL_ARN_RE = re.compile(r"^arn:aws:cloudtrail:[a-z0-9-]+:\d{12}:trail/[A-Za-z0
 EMAIL_RE = re.compile(r"^[!-?A-~]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z", re.ASCII)
 
 
-@dataclass(frozen=True)
-class AuditSettings:
-    """What the deployment records for audit (key `audit`)."""
-
-    flow_logs: bool = True
-    """VPC flow logs of all traffic into the log bucket (`audit.flowLogs.enabled`)."""
-    flow_log_retention_days: int = 365
-    """Days the log bucket keeps flow logs (`audit.flowLogs.retentionDays`, default logRetentionDays)."""
-    access_logs: bool = True
-    """S3 server access logs of the data, backup and monitoring buckets (`audit.accessLogs.enabled`)."""
-    log_retention_days: int = 365
-    """Days the log bucket keeps access logs and the trail's logs (`audit.logRetentionDays`)."""
-    trail_mode: str = "create"
-    """`create` a multi-Region trail into the log bucket, `reuse` the account's, or `none`."""
-    trail_name: str | None = None
-    """With `reuse`: the existing trail's name or ARN."""
-
-    @property
-    def log_bucket(self) -> bool:
-        """Whether anything writes into the program's log bucket."""
-        return self.flow_logs or self.access_logs or self.trail_mode == "create"
-
-
-@dataclass(frozen=True)
-class VendorAccessAlertsSettings:
-    """Who hears of every vendor role assumption (key `vendorAccessAlerts`)."""
-
-    enabled: bool = True
-    """The EventBridge rules and the SNS topic (`vendorAccessAlerts.enabled`)."""
-    emails: tuple[str, ...] = ()
-    """Email subscriptions of the topic (each confirms once, from the mail SNS sends)."""
-    webhook: str | None = None
-    """An https URL (a secret) that receives each event as a JSON POST, or None."""
-
-
 def _url_ok(value: str) -> bool:
     """An https URL; or the offline synth's stand-in for a value it cannot decrypt."""
     return is_placeholder(value) or bool(_observability.WEBHOOK_RE.match(value))
@@ -105,7 +72,7 @@ def _section(value: Any, key: str, fields: Mapping[str, type], defaults: Mapping
     return read_fields(value, key, fields, dict(defaults), p)
 
 
-def parse_audit(raw: Mapping[str, str], p: Problems) -> AuditSettings:
+def parse_audit(raw: Mapping[str, str], p: Problems) -> AuditSpec:
     defaults = DEFAULTS["audit"]
     fields = read_object(raw, "audit", OBJECT_FIELDS["audit"], defaults, p)
     days = _days(fields["logRetentionDays"], "audit.logRetentionDays", defaults["logRetentionDays"], p)
@@ -144,7 +111,7 @@ def parse_audit(raw: Mapping[str, str], p: Problems) -> AuditSettings:
             f"names a trail to reuse, but audit.trail.mode is {mode}; set mode reuse, or remove the name",
         )
         name = None
-    return AuditSettings(
+    return AuditSpec(
         flow_logs=bool(flow["enabled"]),
         flow_log_retention_days=flow_days,
         access_logs=bool(access["enabled"]),
@@ -154,7 +121,7 @@ def parse_audit(raw: Mapping[str, str], p: Problems) -> AuditSettings:
     )
 
 
-def parse_alerts(raw: Mapping[str, str], audit: AuditSettings, p: Problems) -> VendorAccessAlertsSettings:
+def parse_alerts(raw: Mapping[str, str], audit: AuditSpec, p: Problems) -> VendorAlertsSpec:
     defaults = DEFAULTS["vendorAccessAlerts"]
     fields = read_object(raw, "vendorAccessAlerts", OBJECT_FIELDS["vendorAccessAlerts"], defaults, p)
     emails: list[str] = []
@@ -183,10 +150,10 @@ def parse_alerts(raw: Mapping[str, str], audit: AuditSettings, p: Problems) -> V
             "vendorAccessAlerts needs a trail logging in every Region (EventBridge receives CloudTrail's API "
             "events only then); set audit.trail.mode create or reuse, or set vendorAccessAlerts.enabled false",
         )
-    return VendorAccessAlertsSettings(enabled=enabled, emails=tuple(emails), webhook=webhook)
+    return VendorAlertsSpec(enabled=enabled, emails=tuple(emails), webhook=webhook)
 
 
-def warnings(audit: AuditSettings, alerts: VendorAccessAlertsSettings) -> list[str]:
+def warnings(audit: AuditSpec, alerts: VendorAlertsSpec) -> list[str]:
     out = []
     if alerts.enabled and not alerts.emails and alerts.webhook is None:
         out.append(

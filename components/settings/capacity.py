@@ -2,8 +2,9 @@
 ClickHouse node groups, and the system workloads fit the system node groups.
 
 What a node can allocate is modelled in `instances`. Per-node pods (DaemonSets, on every node) and
-the system workloads are the requests the program sets or the charts and EKS add-ons default to
-(SYSTEM_WORKLOADS; a test compares the program's own values with this table)."""
+the system workloads are the requests the program sets, read from the table the layers' values read
+(components/pod_requests.py), or the ones the charts and EKS add-ons default to, listed here with
+their sources (SYSTEM_WORKLOADS; tests/test_charts.py compares the rendered pods with it)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from components import cidr, quantity
+from components import cidr, pod_requests, quantity
+from components.clickhouse_specs import ClickHouseServiceSpec
+from components.cluster import ClusterSpec
+from components.services import ServicesSpec
 from components.settings import subnets
-from components.settings.cluster import ClusterSettings
 from components.settings.instances import MIB, ZONES, InstanceType, Resources, instance_types
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
 from components.settings.reader import Problems
-from components.settings.services import ClickHouseSettings, ServiceConfig
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,14 @@ def _pod(cpu_m: int = 0, memory_mib: int = 0) -> Resources:
     return Resources(cpu_m, memory_mib, 1)
 
 
+def _ours(name: str, pods: pod_requests.Pods, source: str, host_network: bool = False) -> Workload:
+    """A workload the program sizes: its replicas and requests from the table the layer's values read."""
+    cpu = sum((quantity.parse(c.cpu) or Decimal(0) for c in pods.containers), Decimal(0))
+    memory = sum((quantity.parse(c.memory) or Decimal(0) for c in pods.containers), Decimal(0))
+    requests = Resources(math.ceil(cpu * 1000), math.ceil(memory / MIB), 1)
+    return Workload(name, pods.replicas, requests, f"{source} (components/pod_requests.py)", host_network)
+
+
 # On every node, system and ClickHouse alike.
 DAEMONSETS = (
     Workload(
@@ -60,21 +70,16 @@ DAEMONSETS = (
 )
 # On the system nodes; the gateway that exists only with a public endpoint is added by `system_workloads`.
 SYSTEM_WORKLOADS = (
-    Workload("istiod", 5, _pod(500, 2048), "components/ingress.py istiod_values: autoscaleMax 5, 500m/2Gi"),
-    Workload("private-gateway", 9, _pod(250, 256), "components/ingress.py gateway_values: maxReplicas 9, 250m/256Mi"),
-    Workload("keeper", 3, _pod(250, 1024), "components/clickhouse.py keeper spec: 3 replicas, 250m/1Gi"),
-    Workload(
-        "clickhouse-operator",
-        1,
-        _pod(100, 256),
-        "components/clickhouse.py operator_values: 100m/256Mi; metrics exporter: chart default {}",
-    ),
-    Workload("aws-load-balancer-controller", 2, _pod(), "chart 1.14.0: replicaCount 2 (program), resources {}"),
+    _ours("istiod", pod_requests.ISTIOD, "components/ingress.py istiod_values"),
+    _ours("private-gateway", pod_requests.GATEWAY, "components/ingress.py gateway_values"),
+    _ours("keeper", pod_requests.KEEPER, "components/clickhouse_specs.py keeper_spec"),
+    _ours("clickhouse-operator", pod_requests.CLICKHOUSE_OPERATOR, "components/clickhouse_specs.py operator_values"),
+    _ours("aws-load-balancer-controller", pod_requests.LOAD_BALANCER_CONTROLLER, "components/platform.py"),
     Workload("external-dns", 1, _pod(), "chart default resources {}"),
     Workload("cert-manager", 3, _pod(), "controller, webhook, cainjector; chart default resources {}"),
     Workload("cluster-autoscaler", 1, _pod(), "chart default resources {}"),
     Workload("coredns", 2, _pod(100, 70), "EKS coredns add-on: 2 replicas, 100m/70Mi"),
-    Workload("metrics-server", 2, _pod(100, 200), "components/metrics_server.py: 2 replicas, 100m/200Mi"),
+    _ours("metrics-server", pod_requests.METRICS_SERVER, "components/metrics_server.py"),
     Workload(
         "ebs-csi-controller",
         2,
@@ -82,47 +87,37 @@ SYSTEM_WORKLOADS = (
         "aws-ebs-csi-driver chart: controller.resources 10m/40Mi, inherited by its 5 sidecars",
     ),
 )
-PUBLIC_GATEWAY = Workload("public-gateway", 9, _pod(250, 256), "as private-gateway")
+PUBLIC_GATEWAY = _ours("public-gateway", pod_requests.GATEWAY, "components/ingress.py gateway_values")
 
 # The observability layer (components/observability/): on every node while it is on ...
 OBSERVABILITY_DAEMONSETS = (
-    Workload(
-        "node-exporter",
-        1,
-        _pod(50, 64),
-        "metrics.py kube_prometheus_stack_values: 50m/64Mi; the chart's hostNetwork: true",
-        host_network=True,
-    ),
-    Workload("falco", 1, _pod(100, 512), "security.py falco_values: 100m/512Mi"),
+    # The chart's hostNetwork: true.
+    _ours("node-exporter", pod_requests.NODE_EXPORTER, "metrics.py kube_prometheus_stack_values", host_network=True),
+    _ours("falco", pod_requests.FALCO, "security.py falco_values"),
 )
-LOGHOUSE_DAEMONSET = Workload("fluent-bit", 1, _pod(50, 64), "logs.py fluent_bit_values: 50m/64Mi")
+LOGHOUSE_DAEMONSET = _ours("fluent-bit", pod_requests.FLUENT_BIT, "logs.py fluent_bit_values")
 # ... and on the system nodes.
 OBSERVABILITY_WORKLOADS = (
-    Workload(
-        "prometheus",
-        2,
-        _pod(550, 2176),
-        "metrics.py: 2 replicas, 500m/2Gi + Thanos sidecar 50m/128Mi; config reloader: chart default {}",
-    ),
-    Workload("alertmanager", 3, _pod(50, 128), "metrics.py: 3 replicas, 50m/128Mi"),
-    Workload("prometheus-operator", 1, _pod(100, 128), "metrics.py: 100m/128Mi"),
-    Workload("kube-state-metrics", 1, _pod(50, 128), "metrics.py: 50m/128Mi"),
-    Workload("thanos-query", 2, _pod(100, 256), "metrics.py thanos_objects: 2 replicas, 100m/256Mi"),
-    Workload("thanos-store", 2, _pod(100, 512), "metrics.py thanos_objects: 2 replicas, 100m/512Mi"),
-    Workload("thanos-compact", 1, _pod(100, 512), "metrics.py thanos_objects: 1 replica, 100m/512Mi"),
-    Workload("falcosidekick", 2, _pod(50, 64), "security.py falco_values: 2 replicas, 50m/64Mi"),
+    _ours("prometheus", pod_requests.PROMETHEUS, "metrics.py: Prometheus and its Thanos sidecar"),
+    _ours("alertmanager", pod_requests.ALERTMANAGER, "metrics.py"),
+    _ours("prometheus-operator", pod_requests.PROMETHEUS_OPERATOR, "metrics.py"),
+    _ours("kube-state-metrics", pod_requests.KUBE_STATE_METRICS, "metrics.py"),
+    _ours("thanos-query", pod_requests.THANOS_QUERY, "metrics.py thanos_objects"),
+    _ours("thanos-store", pod_requests.THANOS_STORE, "metrics.py thanos_objects"),
+    _ours("thanos-compact", pod_requests.THANOS_COMPACT, "metrics.py thanos_objects"),
+    _ours("falcosidekick", pod_requests.FALCOSIDEKICK, "security.py falco_values"),
 )
-GRAFANA = Workload("grafana", 1, _pod(100, 256), "metrics.py: 100m/256Mi; its sidecars: chart default {}")
-TAILSCALE_OPERATOR = Workload("tailscale-operator", 1, _pod(50, 64), "tailscale.py operator_values: 50m/64Mi")
+GRAFANA = _ours("grafana", pod_requests.GRAFANA, "metrics.py")
+TAILSCALE_OPERATOR = _ours("tailscale-operator", pod_requests.TAILSCALE_OPERATOR, "tailscale.py operator_values")
 
 
 def system_workloads(
-    clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None = None
+    clickhouse: ServicesSpec, observability: ObservabilitySettings | None = None
 ) -> tuple[Workload, ...]:
     """What runs on the system nodes, with the observability layer's share when it is on."""
     out = SYSTEM_WORKLOADS + ((PUBLIC_GATEWAY,) if clickhouse.public_gateway else ())
     if observability is not None and observability.enabled:
-        out += OBSERVABILITY_WORKLOADS + ((GRAFANA,) if observability.grafana else ())
+        out += OBSERVABILITY_WORKLOADS + ((GRAFANA,) if observability.spec.grafana else ())
     if observability is not None and observability.tailscale is not None:
         out += (TAILSCALE_OPERATOR,)
     return out
@@ -146,7 +141,7 @@ def per_node_room(
     return room
 
 
-def server_requests(service: ServiceConfig) -> Resources:
+def server_requests(service: ClickHouseServiceSpec) -> Resources:
     cpu = quantity.parse(service.cpu) or Decimal(0)
     memory = quantity.parse(service.memory) or Decimal(0)
     return Resources(math.ceil(cpu * 1000), math.ceil(memory / MIB), 1)
@@ -173,8 +168,8 @@ def _packs(servers: Sequence[tuple[int, Resources]], nodes: int, room: Resources
 
 
 def check(
-    cluster: ClusterSettings,
-    clickhouse: ClickHouseSettings,
+    cluster: ClusterSpec,
+    clickhouse: ServicesSpec,
     custom_networking: bool,
     p: Problems,
     observability: ObservabilitySettings | None = None,
@@ -198,7 +193,7 @@ def check(
         _check_subnets(cluster, clickhouse, observability, network, ch_type, system_type, p)
 
 
-def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySettings | None) -> tuple[int, int, int]:
+def address_pods(clickhouse: ServicesSpec, observability: ObservabilitySettings | None) -> tuple[int, int, int]:
     """Pods that take a pod address: (per node, on each ClickHouse node, on the system nodes in all).
 
     A ClickHouse node holds one server of each running service at most (anti-affinity), and at least
@@ -206,14 +201,14 @@ def address_pods(clickhouse: ClickHouseSettings, observability: ObservabilitySet
     nodes."""
     per_node = sum(w.replicas for w in daemonsets(observability) if not w.host_network)
     running = [s for s in clickhouse.services if not s.stopped]
-    jobs = sum(1 for s in running if s.backup.enabled) + sum(1 for s in running if s.restore_from is not None)
+    jobs = sum(1 for s in running if s.backup.enabled) + sum(1 for s in running if s.restore is not None)
     system = sum(w.replicas for w in system_workloads(clickhouse, observability) if not w.host_network) + jobs
     return per_node, per_node + max(1, len(running)), system
 
 
 def _check_subnets(
-    cluster: ClusterSettings,
-    clickhouse: ClickHouseSettings,
+    cluster: ClusterSpec,
+    clickhouse: ServicesSpec,
     observability: ObservabilitySettings | None,
     network: NetworkSettings,
     ch_type: InstanceType,
@@ -237,8 +232,8 @@ def _check_subnets(
 
 
 def _check_services(
-    cluster: ClusterSettings,
-    clickhouse: ClickHouseSettings,
+    cluster: ClusterSpec,
+    clickhouse: ServicesSpec,
     instance: InstanceType,
     custom_networking: bool,
     p: Problems,
@@ -289,7 +284,7 @@ def _check_services(
 
 
 def _check_system(
-    cluster: ClusterSettings,
+    cluster: ClusterSpec,
     workloads: Sequence[Workload],
     instance: InstanceType,
     custom_networking: bool,

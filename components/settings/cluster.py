@@ -1,13 +1,16 @@
-"""The EKS layer's settings: Kubernetes version, API endpoint, node groups, keys, data protection."""
+"""The EKS layer's settings: Kubernetes version, API endpoint, node groups, keys, data protection.
+
+Parsed straight into the layer's `ClusterSpec` (components/cluster.py).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from components import cidr, versions
+from components.cluster import ClusterSpec
 from components.settings import instances
 from components.settings.reader import NS, Problems, read_bool, read_object
 
@@ -32,30 +35,6 @@ INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[0-9]*[a-z0-9]+\Z", re.ASCII)
 MAX_CLICKHOUSE_NODES_PER_ZONE = 100
 
 
-@dataclass(frozen=True)
-class ClusterSettings:
-    """The EKS layer: cluster version and endpoint, node groups, keys, data protection."""
-
-    kubernetes_version: str
-    """The EKS Kubernetes minor, e.g. `1.35`."""
-    endpoint_public: bool
-    """Whether the API endpoint is reachable from the internet (from `public_cidrs` only)."""
-    public_cidrs: tuple[str, ...]
-    """The CIDRs the public API endpoint accepts."""
-    system_instance_type: str
-    """Instance type of the system node groups."""
-    system_nodes_per_zone: int
-    """System nodes in each zone (`systemNodeGroup.size` / 3)."""
-    clickhouse_instance_type: str
-    """Instance type of the ClickHouse node groups."""
-    clickhouse_max_per_zone: int
-    """Upper bound of each zone's ClickHouse node group (minimum 0)."""
-    customer_managed_key: bool
-    """Encrypt buckets and volumes with a customer-managed KMS key instead of AWS-managed keys."""
-    data_protection: bool
-    """Buckets are protected and retained on destroy (true) or deletable with their data (false)."""
-
-
 def _object(raw: Mapping[str, str], key: str, p: Problems) -> dict[str, Any]:
     return read_object(raw, key, OBJECT_FIELDS[key], DEFAULTS[key], p)
 
@@ -67,7 +46,8 @@ def _instance_type(key: str, value: Any, example: str, p: Problems) -> None:
         p.add(key, value, instances.unsupported_type_problem())
 
 
-def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
+def parse(raw: Mapping[str, str], p: Problems) -> tuple[ClusterSpec, bool]:
+    """The cluster's spec, and whether buckets and volumes use a customer-managed key (`kms`)."""
     version = raw.get(f"{NS}:kubernetesVersion", DEFAULTS["kubernetesVersion"])
     if version not in versions.KUBERNETES_VERSIONS:
         p.add(
@@ -130,7 +110,7 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
         )
 
     kms = _object(raw, "kms", p)
-    return ClusterSettings(
+    spec = ClusterSpec(
         kubernetes_version=version,
         endpoint_public=bool(endpoint["public"]),
         public_cidrs=tuple(good_cidrs) if endpoint["public"] else (),
@@ -138,12 +118,12 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClusterSettings:
         system_nodes_per_zone=size // 3,
         clickhouse_instance_type=str(nodes["instanceType"]),
         clickhouse_max_per_zone=int(nodes["maxSize"]) if isinstance(nodes["maxSize"], int) else 1,
-        customer_managed_key=bool(kms["customerManagedKey"]),
         data_protection=read_bool(raw, "dataProtection", DEFAULTS["dataProtection"], p),
     )
+    return spec, bool(kms["customerManagedKey"])
 
 
-def warnings(cluster: ClusterSettings) -> list[str]:
+def warnings(cluster: ClusterSpec) -> list[str]:
     out = []
     if cluster.kubernetes_version in versions.KUBERNETES_EXTENDED_SUPPORT:
         out.append(

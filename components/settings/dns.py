@@ -1,12 +1,13 @@
-"""The DNS layer's settings: the zone services are published in (key `dns`)."""
+"""The DNS layer's settings: the zone services are published in (key `dns`), parsed straight into the
+layer's `ZoneSpec` (components/dns.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from components.dns import ZoneSpec
 from components.settings.reader import Problems, read_object
 
 DEFAULTS: dict[str, Any] = {"dns": {"createZone": False}}
@@ -18,26 +19,12 @@ ZONE_ID_RE = re.compile(r"^Z[A-Z0-9]{1,32}\Z", re.ASCII)
 DNS_NAME_RE = re.compile(r"^(?=.{4,200}\Z)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z", re.ASCII)
 
 
-@dataclass(frozen=True)
-class Dns:
-    """The deployment's DNS zone: service hostnames are `<service>.<zoneName>`."""
-
-    zone_name: str
-    """The zone, e.g. `byoc.example.com` (no trailing dot)."""
-    hosted_zone_id: str | None
-    """An existing public hosted zone for `zone_name`, or None when the program creates it."""
-
-    @property
-    def create_zone(self) -> bool:
-        return self.hosted_zone_id is None
-
-
-def parse(raw: Mapping[str, str], p: Problems) -> Dns:
+def parse(raw: Mapping[str, str], p: Problems) -> ZoneSpec:
     before = len(p.lines)
     fields = read_object(raw, "dns", OBJECT_FIELDS["dns"], DEFAULTS["dns"], p)
     if len(p.lines) > before:
         # The map itself is broken; checks across its fields would only repeat that.
-        return Dns(str(fields.get("zoneName") or ""), fields.get("hostedZoneId"))
+        return ZoneSpec(str(fields.get("zoneName") or ""), fields.get("hostedZoneId"))
     zone = str(fields.get("zoneName") or "").rstrip(".").lower()
     zone_id, create = fields.get("hostedZoneId"), fields.get("createZone", False)
     if not zone:
@@ -62,4 +49,4 @@ def parse(raw: Mapping[str, str], p: Problems) -> Dns:
             "required unless dns.createZone is true; give the id of the existing "
             "public zone for dns.zoneName, or set `--path dns.createZone true` to create it",
         )
-    return Dns(zone, zone_id or None)
+    return ZoneSpec(zone, zone_id or None)

@@ -1,14 +1,17 @@
-"""The IAM layer's settings: the vendor's access (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`)."""
+"""The IAM layer's settings: the vendor's access (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`),
+parsed straight into the layer's `VendorAccessSpec` (components/iam.py) with its `BootstrapAccess`
+(components/iam_policies/common.py) and `VendorExports`."""
 
 from __future__ import annotations
 
 import datetime
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from components import naming
+from components.iam import VendorAccessSpec, VendorExports
+from components.iam_policies.common import BootstrapAccess, Mode, Profile
 from components.settings.aws import arn_partition_problem, region_problem
 from components.settings.patterns import ACCOUNT, ACCOUNT_RE, REGION
 from components.settings.reader import NS, Problems, decode_value, iso_instant_text, read_object
@@ -56,46 +59,9 @@ PRINCIPAL_PATTERN_RE = re.compile(rf"^arn:aws:iam::({ACCOUNT}):(role|user)/[\w+=
 SQS_ARN_RE = re.compile(rf"^arn:aws:sqs:{REGION}:{ACCOUNT}:[\w-]{{1,80}}(\.fifo)?\Z", re.ASCII)
 S3_BUCKET_ARN_RE = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z", re.ASCII)
 S3_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}\Z", re.ASCII)
-BOOTSTRAP_MODES = ("full", "operate", "revoked")
-BOOTSTRAP_PROFILES = ("scoped", "clickhouse-cloud")
+BOOTSTRAP_MODES: tuple[str, ...] = get_args(Mode)
+BOOTSTRAP_PROFILES: tuple[str, ...] = get_args(Profile)
 LONG_TROUBLESHOOTING_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Iam:
-    """The vendor's access to the account (keys `clickhouseCloud`, `bootstrap`, `troubleshootingAccess`)."""
-
-    vendor_account_id: str
-    """The vendor control-plane account the trust policies name."""
-    external_id: str
-    """`sts:ExternalId` the vendor must present (a secret when `clickhouseCloud` is)."""
-    external_id_secret: bool
-    """Whether the external id was configured as a secret (it then reaches resources as one)."""
-    principal_arn_pattern: str
-    """`aws:PrincipalArn` StringLike pattern: the vendor roles allowed to assume."""
-    state_queue_arn: str | None
-    """The vendor's SQS queue the state exporter writes to, or None (no state exporter role)."""
-    billing_bucket_arn: str | None
-    """The vendor's S3 bucket the billing scraper writes to, or None (no billing scraper role)."""
-    billing_prefix: str
-    """Key prefix under the billing bucket (`<accountId>/<deploymentId>` by default)."""
-    role_name: str
-    """The bootstrap role's name."""
-    mode: str
-    """`full`, `operate` or `revoked`."""
-    vpc_write: bool
-    """Bootstrap role may create/modify/delete tagged EC2/VPC resources."""
-    iam_write: bool
-    """Bootstrap role may manage roles and policies under the permissions boundary."""
-    kms: bool
-    """Bootstrap role may manage tagged KMS keys."""
-    profile: str
-    """`scoped` (this program's per-deployment scoping, under the boundary) or `clickhouse-cloud`
-    (what ClickHouse's published AWS onboarding grants)."""
-    only: bool
-    """Create only the bootstrap role and its boundary (the vendor's controller builds the rest)."""
-    troubleshooting_until: str | None
-    """ISO-8601 UTC instant (`YYYY-MM-DDTHH:MM:SSZ`) the troubleshooting role expires, or None."""
 
 
 def utc_instant(value: str) -> datetime.datetime | None:
@@ -126,7 +92,7 @@ def parse(
     secret_keys: frozenset[str],
     now: datetime.datetime,
     p: Problems,
-) -> Iam:
+) -> VendorAccessSpec:
     before = len(p.lines)
     cloud = _object(raw, "clickhouseCloud", p)
     # A broken map is one problem; checks across its fields would only repeat it.
@@ -229,28 +195,31 @@ def parse(
         else:
             until = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    return Iam(
+    # An unknown mode or profile is reported above and the settings are refused; the spec still needs a
+    # valid stand-in: the default mode, and the profile no scoped-profile check applies to.
+    access = BootstrapAccess(
+        mode=mode if mode in BOOTSTRAP_MODES else "full",
+        vpc_write=boot.get("vpcWrite", True),
+        iam_write=boot.get("iamWrite", True),
+        kms=boot.get("kms", False),
+        profile=profile if profile in BOOTSTRAP_PROFILES else "clickhouse-cloud",
+    )
+    return VendorAccessSpec(
         vendor_account_id=vendor,
         external_id=external_id,
         external_id_secret="clickhouseCloud" in secret_keys,
         principal_arn_pattern=pattern,
-        state_queue_arn=queue,
-        billing_bucket_arn=bucket,
-        billing_prefix=prefix,
+        exports=VendorExports(state_queue_arn=queue, billing_bucket_arn=bucket, billing_prefix=prefix),
         role_name=role_name,
-        mode=mode,
-        vpc_write=boot.get("vpcWrite", True),
-        iam_write=boot.get("iamWrite", True),
-        kms=boot.get("kms", False),
-        profile=profile,
+        access=access,
         only=boot.get("only", False),
         troubleshooting_until=until,
     )
 
 
-def check_bootstrap_only(iam: Iam, hosted_zone_id: str | None, p: Problems) -> None:
+def check_bootstrap_only(iam: VendorAccessSpec, hosted_zone_id: str | None, p: Problems) -> None:
     """`bootstrap.only` with the scoped profile scopes records to an existing zone: it needs its id."""
-    if iam.only and iam.profile == "scoped" and not hosted_zone_id:
+    if iam.only and iam.access.profile == "scoped" and not hosted_zone_id:
         p.add(
             "bootstrap.only",
             True,
@@ -266,7 +235,7 @@ PLAINTEXT_EXTERNAL_ID_WARNING = (
 )
 
 
-def warnings(iam: Iam, now: datetime.datetime) -> list[str]:
+def warnings(iam: VendorAccessSpec, now: datetime.datetime) -> list[str]:
     out = []
     if not iam.external_id_secret:
         out.append(PLAINTEXT_EXTERNAL_ID_WARNING)

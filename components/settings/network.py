@@ -1,4 +1,7 @@
-"""The network layer's settings: VPC range, pod range, zones, NAT gateways, peerings."""
+"""The network layer's settings: VPC range, pod range, zones, NAT gateways, peerings.
+
+Each peering is parsed straight into the peering layer's `PeeringSpec` (components/peering.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components import cidr
+from components import cidr, network
+from components.peering import PeeringSpec
 from components.settings.aws import arn_partition_problem, region_problem
 from components.settings.patterns import ACCOUNT_RE
 from components.settings.reader import NS, Problems, claim_name, coerce, decode_value, read_list
@@ -33,28 +37,6 @@ SMALL_VPC_WARNING = (
 
 
 @dataclass(frozen=True)
-class Peering:
-    """A VPC the BYOC VPC is peered with (components/peering.py)."""
-
-    name: str
-    """Unique lowercase name of the peering."""
-    cidr: str
-    """The peer VPC's range; must not overlap the BYOC ranges or other peers."""
-    vpc_id: str | None = None
-    """The peer VPC id, when known."""
-    account_id: str | None = None
-    """The peer's AWS account, when it is not the customer account."""
-    region: str | None = None
-    """The peer's region, when it is not `aws:region`."""
-    accepter_role_arn: str | None = None
-    """A role in the peer account to assume: accepts the connection and routes back. None: manual steps."""
-    peer_route_table_ids: tuple[str, ...] = ()
-    """Route tables of the peer VPC that get a route to the BYOC VPC (with `accepter_role_arn`)."""
-    private_dns: bool = False
-    """Associate the services' private hosted zones with the peer VPC (`<service>-private.<zone>`)."""
-
-
-@dataclass(frozen=True)
 class NetworkSettings:
     """The VPC: its ranges, zones, egress and peers (keys `vpcCidr`, `podCidr`, `availabilityZones`,
     `natGateways`, `peerings`)."""
@@ -67,8 +49,18 @@ class NetworkSettings:
     """Three zones of the region, or None to use the region's first three."""
     nat_gateways: str = DEFAULTS["natGateways"]
     """`one-per-az` or `single`."""
-    peerings: tuple[Peering, ...] = ()
+    peerings: tuple[PeeringSpec, ...] = ()
     """Peer VPCs to plan for."""
+
+    @property
+    def ranges(self) -> cidr.InternalRanges:
+        """Our internal ranges: the VPC, its pod range, the peered VPCs."""
+        return cidr.InternalRanges(self.vpc_cidr, self.pod_cidr, tuple(p.cidr for p in self.peerings))
+
+    @property
+    def private_endpoint_sources(self) -> tuple[tuple[str, str], ...]:
+        """(key, CIDR) of every range the private NLB admits: the VPC, its pod range, each peer."""
+        return network.endpoint_sources(self.vpc_cidr, self.pod_cidr, [(p.name, p.cidr) for p in self.peerings])
 
 
 def parse(raw: Mapping[str, str], region: str, p: Problems) -> NetworkSettings:
@@ -126,12 +118,12 @@ def _zones(raw: Mapping[str, str], region: str, p: Problems) -> tuple[str, ...] 
 
 def _peerings(
     raw: Mapping[str, str], ranges: dict[str, ipaddress.IPv4Network], customer_account: str, p: Problems
-) -> tuple[Peering, ...]:
+) -> tuple[PeeringSpec, ...]:
     value = read_list(raw, "peerings", DEFAULTS["peerings"])
     if not isinstance(value, list):
         p.add("peerings", value, "not a list; set a list of {name, cidr, vpcId, accountId?, region?, ...} maps")
         return ()
-    peerings: list[Peering] = []
+    peerings: list[PeeringSpec] = []
     seen: dict[str, int] = {}
     peer_vpcs: dict[str, int] = {}
     taken = dict(ranges)
@@ -191,7 +183,7 @@ def _peerings(
             p.add(f"{key}.region", peer_region, problem)
         role, tables, private_dns = _accepter(item, key, account, customer_account, p)
         if isinstance(name, str) and isinstance(block, str):
-            peerings.append(Peering(name, block, vpc_id, account, peer_region or None, role, tables, private_dns))
+            peerings.append(PeeringSpec(name, block, vpc_id, account, peer_region or None, role, tables, private_dns))
     return tuple(peerings)
 
 

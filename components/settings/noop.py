@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings.cluster import ClusterSettings
-from components.settings.iam import Iam
+from components.cluster import ClusterSpec
+from components.iam import VendorAccessSpec
+from components.private_endpoint import PrivateLinkSpec
+from components.services import ServicesSpec
 from components.settings.network import NetworkSettings
 from components.settings.observability import ObservabilitySettings
-from components.settings.private_link import PrivateLinkSettings
 from components.settings.reader import NS, Problems, decode_value
-from components.settings.services import ClickHouseSettings
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,11 @@ class Layers:
     """The parsed settings the rules look at."""
 
     network: NetworkSettings
-    cluster: ClusterSettings
-    iam: Iam
-    clickhouse: ClickHouseSettings
-    private_link: PrivateLinkSettings
+    cluster: ClusterSpec
+    customer_managed_key: bool
+    iam: VendorAccessSpec
+    clickhouse: ServicesSpec
+    private_link: PrivateLinkSpec
     observability: ObservabilitySettings
 
 
@@ -83,7 +84,7 @@ def _bootstrap_only(raw: Mapping[str, str], s: Layers, p: Problems) -> None:
         p.add("troubleshootingAccess.tailscale.enabled", True, f"no cluster for the Tailscale operator: {ONLY_FIX}")
     if s.observability.log_house:
         p.add("logs.logHouse", True, f"no cluster ships logs: {ONLY_FIX}")
-    if s.cluster.customer_managed_key:
+    if s.customer_managed_key:
         p.add("kms.customerManagedKey", True, f"no key, bucket or volume is built: {ONLY_FIX}")
 
 
@@ -160,7 +161,7 @@ def warnings(raw: Mapping[str, str], s: Layers, secret_keys: frozenset[str]) -> 
                     "first service",
                 )
     boot = _written(raw, "bootstrap")
-    if s.iam.mode == "revoked":
+    if s.iam.access.mode == "revoked":
         for field in ("vpcWrite", "iamWrite", "kms", "profile"):
             if field in boot:
                 w.add(
@@ -170,7 +171,7 @@ def warnings(raw: Mapping[str, str], s: Layers, secret_keys: frozenset[str]) -> 
                     "again in mode full or operate",
                 )
     cloud = _written(raw, "clickhouseCloud")
-    if cloud.get("billingPrefix") and not s.iam.billing_bucket_arn:
+    if cloud.get("billingPrefix") and not s.iam.exports.billing_bucket_arn:
         w.add(
             "clickhouseCloud.billingPrefix",
             cloud["billingPrefix"],

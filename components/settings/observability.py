@@ -1,14 +1,16 @@
 """The observability layer's settings (keys `observability`, `alerting`, `logs`, and
-`troubleshootingAccess.tailscale`)."""
+`troubleshootingAccess.tailscale`), parsed straight into the layer's `ObservabilitySpec` and
+`TailscaleAccess` (components/observability/layer.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from components.observability.alerts import RECEIVER_KINDS, SEVERITIES, Receiver
+from components.observability.layer import ObservabilitySpec, TailscaleAccess
 from components.settings.reader import (
     NS,
     Problems,
@@ -66,38 +68,18 @@ MIN_RETENTION_DAYS, MAX_RETENTION_DAYS = 2, 3650
 
 
 @dataclass(frozen=True)
-class TailscaleSettings:
-    """The customer's Tailscale OAuth client for the operator (`troubleshootingAccess.tailscale`)."""
-
-    client_id: str
-    """OAuth client id."""
-    client_secret: str
-    """OAuth client secret."""
-
-
-@dataclass(frozen=True)
 class ObservabilitySettings:
     """Metrics, alerts, dashboards, logs and the Tailscale troubleshooting path."""
 
+    spec: ObservabilitySpec
+    """What the observability layer installs: Grafana, retention, alert receivers (its own type)."""
     enabled: bool = True
     """Install the layer (`observability.enabled`); small test stacks switch it off."""
-    grafana: bool = True
-    """Grafana with the built-in dashboards (`observability.grafana`)."""
-    retention_days: int = 30
-    """Days of raw samples in the monitoring bucket."""
-    downsampled_retention_days: int = 365
-    """Days of 5-minute and 1-hour downsamples in the monitoring bucket."""
-    vendor_webhook: str | None = None
-    """The vendor's AlertManager webhook URL (`alerting.vendorWebhook`, a secret), or None."""
-    receivers: tuple[Receiver, ...] = ()
-    """Customer receivers (`alerting.receivers`)."""
-    receiver_secrets: Mapping[str, str] = field(default_factory=dict)
-    """Receiver name -> its URL or routing key."""
     log_house: bool = False
     """Ship container logs into LogHouse (`logs.logHouse`)."""
     log_house_service: str | None = None
     """The service holding the `loghouse` database (`logs.service`, default the first service)."""
-    tailscale: TailscaleSettings | None = None
+    tailscale: TailscaleAccess | None = None
     """The Tailscale operator's credentials while troubleshooting access is granted with it."""
 
 
@@ -143,7 +125,7 @@ def _receivers(items: Any, p: Problems) -> tuple[tuple[Receiver, ...], dict[str,
     return tuple(receivers), secrets
 
 
-def _tailscale(raw: Mapping[str, str], until: str | None, p: Problems) -> TailscaleSettings | None:
+def _tailscale(raw: Mapping[str, str], until: str | None, p: Problems) -> TailscaleAccess | None:
     access = decode_value(raw.get(f"{NS}:troubleshootingAccess"))
     value = access.get("tailscale") if isinstance(access, dict) else None
     if value is None:
@@ -189,7 +171,7 @@ def _tailscale(raw: Mapping[str, str], until: str | None, p: Problems) -> Tailsc
     _tailscale_credentials(fields["oauthClientId"], fields["oauthClientSecret"], key, p)
     if len(p.lines) > before:
         return None
-    return TailscaleSettings(fields["oauthClientId"], fields["oauthClientSecret"])
+    return TailscaleAccess(fields["oauthClientId"], fields["oauthClientSecret"])
 
 
 def _key_kind(value: str) -> str | None:
@@ -271,13 +253,15 @@ def parse(
         service = None
 
     return ObservabilitySettings(
+        spec=ObservabilitySpec(
+            grafana=bool(obs["grafana"]),
+            retention_raw_days=raw_days,
+            retention_downsampled_days=down_days,
+            vendor_webhook=webhook,
+            receivers=receivers,
+            receiver_secrets=receiver_secrets,
+        ),
         enabled=bool(obs["enabled"]),
-        grafana=bool(obs["grafana"]),
-        retention_days=raw_days,
-        downsampled_retention_days=down_days,
-        vendor_webhook=webhook,
-        receivers=receivers,
-        receiver_secrets=receiver_secrets,
         log_house=log_house,
         log_house_service=service if log_house else None,
         tailscale=_tailscale(raw, troubleshooting_until, p),
@@ -285,7 +269,7 @@ def parse(
 
 
 def warnings(settings: ObservabilitySettings) -> list[str]:
-    if settings.enabled and settings.vendor_webhook is None:
+    if settings.enabled and settings.spec.vendor_webhook is None:
         return [
             "clickhouse-byoc:alerting.vendorWebhook: (not set): alerts reach no vendor; set the webhook URL the"
             " vendor gave you with `pulumi config set --secret --path alerting.vendorWebhook` (it asks for the URL)"

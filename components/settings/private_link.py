@@ -1,12 +1,13 @@
-"""The PrivateLink settings: an endpoint service on the private NLB (key `privateLink`)."""
+"""The PrivateLink settings: an endpoint service on the private NLB (key `privateLink`), parsed straight
+into the private endpoint layer's `PrivateLinkSpec` (components/private_endpoint.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from components.private_endpoint import PrivateLinkSpec
 from components.settings.aws import arn_partition_problem
 from components.settings.reader import NS, Problems, decode_value, read_object
 
@@ -20,24 +21,14 @@ OPTIONAL: tuple[str, ...] = ()
 PRINCIPAL_RE = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512}|user/[\w+=,.@/-]{1,512})\Z", re.ASCII)
 
 
-@dataclass(frozen=True)
-class PrivateLinkSettings:
-    """A VPC endpoint service in front of the private NLB, for consumer VPCs of other accounts."""
-
-    enabled: bool = False
-    """Create the endpoint service: `enabled: true`, or principals listed without `enabled`."""
-    allowed_principals: tuple[str, ...] = ()
-    """IAM principals (account roots, roles, users) that may request an endpoint; each needs acceptance."""
-
-
-def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSettings:
+def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSpec:
     """Listing principals is asking for the service: non-empty `allowedPrincipals` turns it on unless
     `enabled` is set. `enabled: false` with principals is refused (they would do nothing), as is
     `enabled: true` without any (nobody could connect)."""
     before = len(p.lines)
     fields = read_object(raw, "privateLink", OBJECT_FIELDS["privateLink"], DEFAULTS["privateLink"], p)
     if len(p.lines) > before:
-        return PrivateLinkSettings()
+        return PrivateLinkSpec(enabled=DEFAULTS["privateLink"]["enabled"], allowed_principals=())
     principals: list[str] = []
     for i, item in enumerate(fields["allowedPrincipals"]):
         key = f"privateLink.allowedPrincipals[{i}]"
@@ -70,4 +61,4 @@ def parse(raw: Mapping[str, str], p: Problems) -> PrivateLinkSettings:
             f"allowedPrincipals lists {len(fields['allowedPrincipals'])} principal(s), which then do nothing; "
             "remove `enabled` (listed principals turn PrivateLink on) or set it true, or remove allowedPrincipals",
         )
-    return PrivateLinkSettings(enabled, tuple(principals))
+    return PrivateLinkSpec(enabled, tuple(principals))

@@ -24,9 +24,9 @@ from typing import Any
 
 from components import ingress, network
 from components.naming import Names
+from components.services import ServicesSpec
 from components.settings.network import NetworkSettings
 from components.settings.reader import Problems, read_object
-from components.settings.services import ClickHouseSettings
 
 DEFAULTS: dict[str, Any] = {"awsQuotas": {"rulesPerSecurityGroup": 60}}
 OBJECT_FIELDS: dict[str, dict[str, type]] = {"awsQuotas": {"rulesPerSecurityGroup": int}}
@@ -68,7 +68,7 @@ def largest_family(rules: Iterable[tuple[str, ...]]) -> int:
     return max(counts.values(), default=0)
 
 
-def public_group_rules(clickhouse: ClickHouseSettings, names: Names) -> list[tuple[str, str, int | str, str]]:
+def public_group_rules(clickhouse: ServicesSpec, names: Names) -> list[tuple[str, str, int | str, str]]:
     """The inbound rules of the public NLB's security group (none without a public gateway)."""
     if not clickhouse.public_gateway:
         return []
@@ -77,9 +77,9 @@ def public_group_rules(clickhouse: ClickHouseSettings, names: Names) -> list[tup
     )
 
 
-def private_group_rules(clickhouse: ClickHouseSettings, net: NetworkSettings) -> list[tuple[str, str, int]]:
+def private_group_rules(clickhouse: ServicesSpec, net: NetworkSettings) -> list[tuple[str, str, int]]:
     """The inbound rules of the private endpoint's security group."""
-    sources = network.endpoint_sources(net.vpc_cidr, net.pod_cidr, [(p.name, p.cidr) for p in net.peerings])
+    sources = net.private_endpoint_sources
     return network.endpoint_rules(sources, ingress.private_endpoint_ports(clickhouse.mysql_ports))
 
 
@@ -90,7 +90,7 @@ def _ports(ports: tuple[int, ...] | list[int], mysql: int) -> str:
     return f"{listed}: {mysql} of them the MySQL port{'s' if mysql > 1 else ''} of services with mysqlInterface"
 
 
-def check(quotas: AwsQuotas, clickhouse: ClickHouseSettings, net: NetworkSettings, names: Names, p: Problems) -> None:
+def check(quotas: AwsQuotas, clickhouse: ServicesSpec, net: NetworkSettings, names: Names, p: Problems) -> None:
     """One line per security group whose rules the configuration puts over the quota."""
     limit, mysql = quotas.rules_per_security_group, len(clickhouse.mysql_ports)
     # Every MySQL port is one more rule per range in both groups.

@@ -1,5 +1,10 @@
 """The services layer's settings: ClickHouse services and how clients reach them
-(keys `services`, `ipAllowList`, `publicEndpoint`)."""
+(keys `services`, `ipAllowList`, `publicEndpoint`).
+
+Parsed straight into the layer's types: `ServicesSpec` (components/services.py), one
+`ClickHouseServiceSpec` per service (components/clickhouse_specs.py) with its `BackupSpec` and
+`RestoreSpec` (components/backup.py).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from components import ingress, naming, quantity, versions
+from components.backup import BackupSpec, RestoreSpec
+from components.clickhouse_specs import VOLUME_HEADROOM, ClickHouseServiceSpec
+from components.services import ServicesSpec
 from components.settings import aws, cron
 from components.settings.reader import NS, Problems, claim_name, coerce, kind_words, read_fields, read_list, read_object
 
@@ -83,97 +90,9 @@ def reserved_ports() -> dict[int, str]:
     return out
 
 
-@dataclass(frozen=True)
-class BackupConfig:
-    """A service's scheduled backups (`services[i].backup`)."""
-
-    enabled: bool = BACKUP_DEFAULTS["enabled"]
-    """False: no backup job (existing backups still age out)."""
-    schedule: str = BACKUP_DEFAULTS["schedule"]
-    """Cron schedule in UTC (five fields)."""
-    retention_days: int = BACKUP_DEFAULTS["retentionDays"]
-    """Every backup younger than this stays restorable."""
-    full_every_days: int = BACKUP_DEFAULTS["fullEveryDays"]
-    """A full backup when the last full one is this old; incremental ones on it in between."""
-
-
-@dataclass(frozen=True)
-class RestoreFrom:
-    """Restore a backup of another service into this new one (`services[i].restoreFrom`)."""
-
-    service: str
-    """The service whose backup is restored (it need not exist any more; its backups do)."""
-    backup: str = "latest"
-    """`latest`, or a backup's name as the backup job wrote it (`20260102T030405Z-full`)."""
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """One ClickHouse service (a ClickHouseInstallation) as configured under `services`."""
-
-    name: str
-    """Lowercase DNS label, at most 30 chars: `<name>.<zone>` and `<name>-private.<zone>`."""
-    shards: int = SERVICE_DEFAULTS["shards"]
-    """Number of shards (horizontal scaling)."""
-    replicas: int = SERVICE_DEFAULTS["replicas"]
-    """Replicas per shard, spread across zones."""
-    clickhouse_version: str = SERVICE_DEFAULTS["clickhouseVersion"]
-    """The `clickhouse/clickhouse-server` image tag."""
-    cpu: str = SERVICE_DEFAULTS["cpu"]
-    """CPU request per server (a Kubernetes quantity)."""
-    memory: str = SERVICE_DEFAULTS["memory"]
-    """Memory request and limit per server (a Kubernetes quantity)."""
-    cache_size: str = SERVICE_DEFAULTS["cacheSize"]
-    """Local cache of S3 data per server (a Kubernetes quantity)."""
-    stopped: bool = SERVICE_DEFAULTS["stopped"]
-    """True stops the servers (pods gone; volumes and S3 data kept)."""
-    mysql_interface: bool = SERVICE_DEFAULTS["mysqlInterface"]
-    """Also expose ClickHouse's MySQL protocol, on a port of its own on both gateways."""
-    mysql_port: int | None = None
-    """The gateway port of the MySQL interface (`mysqlPort`, or derived from the name); None without it."""
-    backup: BackupConfig = BackupConfig()
-    """Scheduled backups."""
-    restore_from: RestoreFrom | None = None
-    """A backup restored into the service once it is ready, or None."""
-
-    def __post_init__(self) -> None:
-        # Built directly (tests, tools) rather than parsed: the same default as the parser's.
-        if self.mysql_interface and self.mysql_port is None:
-            object.__setattr__(self, "mysql_port", derived_mysql_port(self.name))
-
-
-@dataclass(frozen=True)
-class ClickHouseSettings:
-    """ClickHouse services and how clients reach them."""
-
-    services: tuple[ServiceConfig, ...] = ()
-    """The services, in configuration order."""
-    ip_allow_list: tuple[str, ...] = ()
-    """CIDRs allowed to reach the public endpoint."""
-    public_endpoint: bool = True
-    """False: no public gateway at all; services only on `<name>-private.<zone>`."""
-    allow_any_source: bool = False
-    """The user's explicit opt-out of IP filtering on the public endpoint."""
-
-    @property
-    def public_gateway(self) -> bool:
-        """Whether the public gateway exists: enabled, and filtered by a list or opted out of it."""
-        return self.public_endpoint and (bool(self.ip_allow_list) or self.allow_any_source)
-
-    @property
-    def mysql_interface(self) -> bool:
-        """Whether any service exposes the MySQL protocol."""
-        return any(s.mysql_interface for s in self.services)
-
-    @property
-    def mysql_ports(self) -> tuple[tuple[str, int], ...]:
-        """(service, gateway port) of every service with the MySQL interface, in configuration order."""
-        return tuple((s.name, s.mysql_port) for s in self.services if s.mysql_port is not None)
-
-
-def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
+def parse(raw: Mapping[str, str], p: Problems) -> ServicesSpec:
     value = read_list(raw, "services", DEFAULTS["services"])
-    services: list[ServiceConfig] = []
+    services: list[ClickHouseServiceSpec] = []
     if not isinstance(value, list):
         p.add("services", value, "not a list; set a list of {name, ...} maps, one per ClickHouse service")
     else:
@@ -204,10 +123,10 @@ def parse(raw: Mapping[str, str], p: Problems) -> ClickHouseSettings:
             "(`--path publicEndpoint.enabled false`), or accept any source explicitly "
             "(`--path publicEndpoint.allowAnySource true`)",
         )
-    return ClickHouseSettings(tuple(services), allow, enabled, any_source)
+    return ServicesSpec(tuple(services), allow, enabled, any_source)
 
 
-def role_name_lengths(deployment_id: str, services: tuple[ServiceConfig, ...], p: Problems) -> None:
+def role_name_lengths(deployment_id: str, services: tuple[ClickHouseServiceSpec, ...], p: Problems) -> None:
     """Each service gets the IAM role `ClickHouse-cloud-<id>-clickhouse-<name>` (64 chars at most)."""
     fixed = len(naming.Names(deployment_id, "").aws("clickhouse-"))
     room = IAM_ROLE_NAME_MAX - fixed
@@ -234,8 +153,6 @@ def _quantity_problem(value: Any, minimum: Decimal, smallest: str, example: str)
 def _volume_problem(cache_size: str) -> str | None:
     """The server's volume (cache plus headroom, whole GiB as the EBS CSI driver asks for it) must be a
     size EC2's CreateVolume takes for the StorageClass's gp3."""
-    from components.clickhouse import VOLUME_HEADROOM
-
     headroom_gib = VOLUME_HEADROOM // aws.GIB
     gib = math.ceil((quantity.to_bytes(cache_size) + VOLUME_HEADROOM) / aws.GIB)
     _, largest = aws.volume_size_gib("gp3")
@@ -247,7 +164,7 @@ def _volume_problem(cache_size: str) -> str | None:
     )
 
 
-def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceConfig | None:
+def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ClickHouseServiceSpec | None:
     key = f"services[{i}]"
     if not isinstance(item, dict):
         p.add(key, item, "not a map; use {name, shards?, replicas?, clickhouseVersion?, cpu?, memory?, ...}")
@@ -314,7 +231,7 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
     restore = _restore_from(item.get("restoreFrom"), key, name, p)
     if len(p.lines) > before:
         return None
-    return ServiceConfig(
+    return ClickHouseServiceSpec(
         name=name,
         shards=fields["shards"],
         replicas=fields["replicas"],
@@ -326,7 +243,7 @@ def _service(item: Any, i: int, seen: dict[str, int], p: Problems) -> ServiceCon
         mysql_interface=fields["mysqlInterface"],
         mysql_port=(fields.get("mysqlPort") or derived_mysql_port(name)) if fields["mysqlInterface"] else None,
         backup=backup,
-        restore_from=restore,
+        restore=restore,
     )
 
 
@@ -341,11 +258,15 @@ def _sub_object(value: Any, key: str, fields: Mapping[str, type], defaults: Mapp
     return read_fields(value, key, fields, out, p)
 
 
-def _backup(value: Any, key: str, p: Problems) -> BackupConfig:
+def _backup_spec(fields: Mapping[str, Any]) -> BackupSpec:
+    return BackupSpec(fields["enabled"], fields["schedule"], fields["retentionDays"], fields["fullEveryDays"])
+
+
+def _backup(value: Any, key: str, p: Problems) -> BackupSpec:
     before = len(p.lines)
     fields = _sub_object(value, f"{key}.backup", BACKUP_FIELDS, BACKUP_DEFAULTS, p)
     if fields is None or len(p.lines) > before:
-        return BackupConfig()
+        return _backup_spec(BACKUP_DEFAULTS)
     problem = cron.schedule_problem(fields["schedule"])
     if problem:
         p.add(f"{key}.backup.schedule", fields["schedule"], problem)
@@ -357,10 +278,10 @@ def _backup(value: Any, key: str, p: Problems) -> BackupConfig:
             fields["fullEveryDays"],
             "out of range; use 1-31 days (1: every backup is a full one)",
         )
-    return BackupConfig(fields["enabled"], fields["schedule"], fields["retentionDays"], fields["fullEveryDays"])
+    return _backup_spec(fields)
 
 
-def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreFrom | None:
+def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreSpec | None:
     if value is None:
         return None
     before = len(p.lines)
@@ -388,17 +309,17 @@ def _restore_from(value: Any, key: str, name: Any, p: Problems) -> RestoreFrom |
         )
     if len(p.lines) > before:
         return None
-    return RestoreFrom(source, backup)
+    return RestoreSpec(source, backup)
 
 
-def _restores(items: list[Any], services: list[ServiceConfig], p: Problems) -> None:
+def _restores(items: list[Any], services: list[ClickHouseServiceSpec], p: Problems) -> None:
     """A restore reads backups that exist, into servers that run: its source is a service of this stack,
     or a removed one named with the backup to restore (which `latest` could not tell from a typo); its
     target is not stopped (the Job waits for every server, and a stopped service has none)."""
     names = [item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
     index = {name: i for i, name in reversed(list(enumerate(names)))}
     for service in services:
-        restore, i = service.restore_from, index[service.name]
+        restore, i = service.restore, index[service.name]
         if restore is None:
             continue
         key = f"services[{i}]"
@@ -410,15 +331,15 @@ def _restores(items: list[Any], services: list[ServiceConfig], p: Problems) -> N
                 "would fail after pulumi up reported success); set stopped false until the restore is done, or remove "
                 "restoreFrom (a finished restore needs it no longer)",
             )
-        elif restore.service not in index and restore.backup == "latest":
-            close = difflib.get_close_matches(restore.service, names, n=1)
+        elif restore.source not in index and restore.backup == "latest":
+            close = difflib.get_close_matches(restore.source, names, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             p.add(
                 f"{key}.restoreFrom.service",
-                restore.service,
+                restore.source,
                 f"not a service of this stack{hint}; name one of {', '.join(names)}, or, to restore a removed "
                 f"service's backups, set {key}.restoreFrom.backup to the one to restore (`aws s3 ls "
-                f"s3://<backup bucket>/{restore.service}/` lists them)",
+                f"s3://<backup bucket>/{restore.source}/` lists them)",
             )
 
 
@@ -444,7 +365,7 @@ def _mysql_port_field(fields: Mapping[str, Any], key: str, p: Problems) -> None:
         p.add(f"{key}.mysqlPort", port, f"is {reserved_ports()[port]}; choose another port, e.g. 3306")
 
 
-def _mysql_ports(items: list[Any], services: list[ServiceConfig], p: Problems) -> None:
+def _mysql_ports(items: list[Any], services: list[ClickHouseServiceSpec], p: Problems) -> None:
     """Every MySQL port is one service's: a port that two services would take is refused, and the fix
     names the one to give an explicit port (never moving a deployed service's)."""
     names = [item.get("name") if isinstance(item, dict) else None for item in items]
@@ -461,7 +382,7 @@ def _mysql_ports(items: list[Any], services: list[ServiceConfig], p: Problems) -
             f'9440), over the Network Load Balancer quota "Listeners per Network Load Balancer" of '
             f"{NLB_LISTENERS_MAX} (not adjustable); expose at most {room} services over MySQL",
         )
-    taken: dict[int, ServiceConfig] = {}
+    taken: dict[int, ClickHouseServiceSpec] = {}
     used = {s.mysql_port for s in with_mysql} | {derived_mysql_port(s.name) for s in services}
     for service in with_mysql:
         holder = taken.get(service.mysql_port)
