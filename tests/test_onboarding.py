@@ -213,7 +213,7 @@ def test_the_page_is_followed_from_a_fresh_clone_to_ready_for_pulumi_up(tmp_path
     }
     secret = frozenset(k.split(":", 1)[1] for k in cfg.secret_keys)
     settings = parse(cfg.raw, STACK, secret)
-    assert settings.account_id == "111122223333" and settings.observability.vendor_webhook
+    assert settings.account_id == "111122223333" and settings.observability.spec.vendor_webhook
     assert fleet.read_stack(STACK, clone.root).refusal() is None
     calls = json.loads((clone.state / "calls.json").read_text())["calls"]
     assert [c["argv"][:2] for c in calls] == [["stack", "init"], ["config", "set"], ["config", "set"]]
