@@ -38,7 +38,7 @@ NOT_IDENTIFIERS = {
     ("tools/stackyaml.py", r"[0-9]{4}-"): "yaml.v3's own quick check, on YAML text",
     ("tools/stackyaml.py", r"e-0([0-9])\Z"): "formats a float",
     ("tools/stackyaml.py", "[ ][\n\u2028\u2029]"): "yaml.v3's emitter rule, on YAML text",
-    ("tools/plan_compat.py", "'|'.join((re.escape(k) for k in keys))"): "finds the program's own ids in a record",
+    ("tools/plan/compat.py", "'|'.join((re.escape(k) for k in keys))"): "finds the program's own ids in a record",
 }
 RE_CALLS = {"compile", "match", "fullmatch", "search", "findall", "finditer", "sub", "split"}
 UNICODE_STR_METHODS = {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
