@@ -5,7 +5,7 @@
 - `synthesis`: the two sides, the base (a git ref, synthesized by that revision's own `tools.synth`
   in a temporary copy) and now; `compat` upgrades a base from before input-derived ids;
 - `diffing`: pairs the records by URN or alias and turns input differences into changes (secret
-  inputs compared by digest, `secrets`; a replace carried on to its consumers, `knockon`);
+  inputs compared by digest, `secret_inputs`; a replace carried on to its consumers, `knockon`);
 - `classify`: the vendored replace-on-change table (`tools/data/replace-on-change.json`), what
   Kubernetes refuses, statefulness, disruption;
 - `model`: the modeled durations and the critical path;

@@ -23,7 +23,7 @@ from tools.plan.changes import (
     Change,
     is_component,
 )
-from tools.plan.secrets import short as _short
+from tools.plan.secret_inputs import short as _short
 
 TABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "replace-on-change.json"
 

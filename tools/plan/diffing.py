@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tools.plan import knockon
-from tools.plan import secrets as plan_secrets
+from tools.plan import secret_inputs as plan_secrets
 from tools.plan.changes import ACTIONS, STATEFUL_TYPES, Change, Plan, is_component
 from tools.plan.classify import classify_change, load_table, matches, replace_note, shrinks
 from tools.plan.model import first_deploy, modeled_seconds
