@@ -1,7 +1,7 @@
 """Maintenance windows: the `maintenanceWindow` config key's checks and the window arithmetic.
 
 Pure functions, no Pulumi: the settings module validates the key with `problems`, the fleet runner
-(`tools/fleet.py`) decides with `current_or_next` whether a disruptive change may run now.
+(`tools/fleet/`) decides with `current_or_next` whether a disruptive change may run now.
 
 A window is `{day, start, durationHours, timezone}`: it opens every `day` (a weekday name) at the
 local wall-clock time `start` ("HH:MM") in the IANA zone `timezone` and stays open for

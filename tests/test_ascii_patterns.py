@@ -35,10 +35,10 @@ NOT_IDENTIFIERS = {
     ("components/settings/reader.py", r"[.\[]"): "splits a key path the program builds",
     ("tools/vendor_instance_types.py", r"^### `([a-z0-9.-]+)`$"): "reads vendored AWS documentation",
     ("tools/vendor_instance_types.py", r"^\s*\|([^|]+)\|([^|]*)\|$"): "reads vendored AWS documentation",
-    ("tools/stackyaml.py", r"[0-9]{4}-"): "yaml.v3's own quick check, on YAML text",
-    ("tools/stackyaml.py", r"e-0([0-9])\Z"): "formats a float",
-    ("tools/stackyaml.py", "[ ][\n\u2028\u2029]"): "yaml.v3's emitter rule, on YAML text",
-    ("tools/plan_compat.py", "'|'.join((re.escape(k) for k in keys))"): "finds the program's own ids in a record",
+    ("tools/stackyaml/scalars.py", r"[0-9]{4}-"): "yaml.v3's own quick check, on YAML text",
+    ("tools/stackyaml/goformat.py", r"e-0([0-9])\Z"): "formats a float",
+    ("tools/stackyaml/values.py", "[ ][\n\u2028\u2029]"): "yaml.v3's emitter rule, on YAML text",
+    ("tools/plan/compat.py", "'|'.join((re.escape(k) for k in keys))"): "finds the program's own ids in a record",
 }
 RE_CALLS = {"compile", "match", "fullmatch", "search", "findall", "finditer", "sub", "split"}
 UNICODE_STR_METHODS = {"isdigit", "isalnum", "isalpha", "isdecimal", "isnumeric", "isidentifier"}
@@ -141,8 +141,8 @@ VALID = {
     "policies.rules.iam._SERVICE_WILDCARD": "sqs:*",
     "tools.new_stack.STACK_NAME_RE": "acme-prod.2",
     "tools.projectconfig._INTEGER": "+42",
-    "tools.stackyaml._DOT_FLOAT": ".5e3",
-    "tools.stackyaml._YAML_STYLE_FLOAT": "-1.5e3",
+    "tools.stackyaml.scalars._DOT_FLOAT": ".5e3",
+    "tools.stackyaml.scalars._YAML_STYLE_FLOAT": "-1.5e3",
 }
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}

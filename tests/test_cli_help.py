@@ -98,7 +98,7 @@ def test_every_printed_tool_command_runs_the_projects_venv():
     # `python -m tools...` without the venv is a ModuleNotFoundError traceback for a new user: every
     # command the README, the docs, the workflows and the tools print names `venv/bin/python`.
     files = [ROOT / "README.md", ROOT / "policies" / "README.md", ROOT / "components" / "data" / "SOURCES"]
-    files += sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "tools").glob("*.py"))
+    files += sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "tools").rglob("*.py"))
     files += sorted((ROOT / ".github" / "workflows").glob("*.yml"))
     bare = re.compile(r"(?<![\w/.-])python3? -m tools\.")
     found = [

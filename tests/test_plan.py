@@ -1,4 +1,4 @@
-"""The offline change plan (tools/plan.py): pure diff logic on hand-written records, then real synth pairs."""
+"""The offline change plan (tools/plan/): pure diff logic on hand-written records, then real synth pairs."""
 
 from __future__ import annotations
 

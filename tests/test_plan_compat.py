@@ -8,8 +8,9 @@ import json
 
 from tests import day2_cases as day2
 from tests.test_day2_plan import synth as day2_synth
-from tools import mocks, plan, plan_compat
+from tools import mocks, plan
 from tools import synth as synth_module
+from tools.plan import compat as plan_compat
 from tools.stackconfig import load_stack
 
 

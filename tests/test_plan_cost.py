@@ -10,7 +10,8 @@ import pytest
 
 from tests import day2_cases as day2
 from tests.test_day2_plan import synth
-from tools import cost, costdiff, plan
+from tools import cost, plan
+from tools.plan import costdiff
 
 PRICES = cost.load_prices()
 HOURS = PRICES["hours_per_month"]

@@ -1,4 +1,4 @@
-"""Stack files read as the Pulumi CLI reads them (tools/stackyaml.py).
+"""Stack files read as the Pulumi CLI reads them (tools/stackyaml/).
 
 The judge is what the CLI really hands a program: tests/upstream/yaml-v3/cases.json, 881 stack files
 read by the real gopkg.in/yaml.v3 v3.0.1 with Pulumi v3.259.0's steps around it (SOURCES.md there).

@@ -1,6 +1,6 @@
 """The cost delta of a change: the monthly estimate of `tools.cost` on the base and on now, by layer.
 
-The change plan (tools/plan.py) prints it in text, Markdown (the pull-request comment) and JSON.
+The change plan (tools/plan/) prints it in text, Markdown (the pull-request comment) and JSON.
 A side with no resources (a first deploy's base) costs nothing. When the price table cannot price a
 side (a region or instance type it does not cover), the delta says why instead of a number.
 """

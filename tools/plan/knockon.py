@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools import plan_secrets
+from tools.plan import secret_inputs as plan_secrets
 
 
 def _strings(value: Any) -> set[str]:
